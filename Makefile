@@ -1,0 +1,34 @@
+# Quick start: `make demo` (load the sample story, open the console) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CORPUS ?= ../shared/corpus
+DEMO_DB := .demo/briefbot.sqlite3
+
+.PHONY: install demo test lint bench clean
+
+$(BIN)/briefbot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/briefbot
+
+demo: install
+	@mkdir -p .demo
+	BRIEFBOT_DB=$(DEMO_DB) $(BIN)/python -m bot.demo $(CORPUS)
+	BRIEFBOT_DB=$(DEMO_DB) $(BIN)/briefbot console
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check config store ingest bot tests
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .demo build *.egg-info

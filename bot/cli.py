@@ -1,0 +1,180 @@
+"""The `briefbot` command line: ingest, export, ask, console, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from config.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+def configure_logging(level: str) -> None:
+    """Logging is configured here only; httpx stays at WARNING because PTB puts the bot
+    token in request URLs and httpx logs every URL at INFO."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefbot",
+        description="A chat bot that keeps a cited, dated briefing on a developing story.",
+        epilog="Settings come from BRIEFBOT_* environment variables or a .env file (README).",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    ingest = commands.add_parser(
+        "ingest",
+        help="add articles (files or folders of .txt/.md/.html) to the briefing",
+        description="Add articles to the briefing: one line per article (added, already "
+        "present, or rejected with the reason) and a total. Exit 0 when all were added or "
+        "present, 1 when any was rejected, 2 on usage errors.",
+    )
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+
+    export = commands.add_parser(
+        "export", help="print the whole briefing", description="Print the whole briefing."
+    )
+    export.add_argument("--format", choices=["json"], default="json")
+
+    ask = commands.add_parser(
+        "ask",
+        help='answer one chat message, e.g. briefbot ask "/timeline"',
+        description="Answer one chat message exactly as the bot would, as plain text.",
+    )
+    ask.add_argument("message")
+
+    commands.add_parser(
+        "console",
+        help="chat with the bot in the terminal",
+        description="An interactive chat in the terminal with the bot's commands "
+        "(history with the arrow keys, /help, Ctrl-D to leave).",
+    )
+    commands.add_parser(
+        "run",
+        help="start the Telegram bot",
+        description="Start the Telegram bot: long polling, or a webhook when "
+        "BRIEFBOT_WEBHOOK_URL is set. Needs BRIEFBOT_TOKEN.",
+    )
+    return parser
+
+
+async def _open_store(settings: Settings):  # type: ignore[no-untyped-def]
+    from store import Store
+
+    return await Store.open(settings.db)
+
+
+async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
+    from ingest.errors import ArticleRejected
+    from ingest.pipeline import article_files, ingest_file
+
+    counts = {"added": 0, "present": 0, "rejected": 0}
+    store = await _open_store(settings)
+    try:
+        for path in article_files(paths):
+            try:
+                outcome = await ingest_file(store, path, max_bytes=settings.max_article_bytes)
+            except ArticleRejected as exc:
+                counts["rejected"] += 1
+                print(f"rejected  {path}: {exc}")
+                continue
+            counts[outcome.status] += 1
+            if outcome.status == "added":
+                print(
+                    f"added     {path}: {len(outcome.new_events)} new events, "
+                    f"{len(outcome.supported_events)} existing events also cited"
+                )
+            else:
+                print(f"present   {path}: already in the briefing as source {outcome.source_id}")
+    finally:
+        await store.close()
+    total = sum(counts.values())
+    if total == 0:
+        print("no article files found", file=sys.stderr)
+        return EXIT_REJECTED
+    print(
+        f"{total} articles: {counts['added']} added, {counts['present']} already present, "
+        f"{counts['rejected']} rejected"
+    )
+    return EXIT_REJECTED if counts["rejected"] else EXIT_OK
+
+
+async def cmd_export(settings: Settings) -> int:
+    from bot.export import export_briefing
+
+    store = await _open_store(settings)
+    try:
+        print(json.dumps(await export_briefing(store), ensure_ascii=False, indent=2))
+    finally:
+        await store.close()
+    return EXIT_OK
+
+
+async def cmd_ask(settings: Settings, message: str) -> int:
+    from bot.console import answer_plain
+
+    store = await _open_store(settings)
+    try:
+        print(await answer_plain(store, settings, message))
+    finally:
+        await store.close()
+    return EXIT_OK
+
+
+async def cmd_console(settings: Settings) -> int:
+    from bot.console import run_console
+
+    store = await _open_store(settings)
+    try:
+        await run_console(store, settings)
+    finally:
+        await store.close()
+    return EXIT_OK
+
+
+def cmd_run(settings: Settings) -> int:
+    from bot.telegram.app import run_bot
+
+    run_bot(settings)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            settings.require_token()
+    except SettingsError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(settings.log_level)
+    if args.command == "run":
+        return cmd_run(settings)
+    runners = {
+        "ingest": lambda: cmd_ingest(settings, args.paths),
+        "export": lambda: cmd_export(settings),
+        "ask": lambda: cmd_ask(settings, args.message),
+        "console": lambda: cmd_console(settings),
+    }
+    try:
+        return asyncio.run(runners[args.command]())
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Load the sample story for `make demo`: from a local corpus folder when there is one,
+otherwise by fetching the article URLs listed in data/demo_sources.txt."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import httpx
+
+from bot.cli import cmd_ingest, configure_logging
+from config.settings import SettingsError, load_settings
+from ingest.article import parse_article
+from ingest.errors import ArticleRejected
+from ingest.pipeline import ingest_article
+from store import Store
+
+SOURCE_LIST = Path(__file__).resolve().parent.parent / "data" / "demo_sources.txt"
+
+
+async def fetch_and_ingest(db_path: Path, urls: list[str]) -> int:
+    """Fetch each URL and ingest it; returns how many articles are now available."""
+    loaded = 0
+    store = await Store.open(db_path)
+    try:
+        async with httpx.AsyncClient(timeout=20, follow_redirects=True) as client:
+            for url in urls:
+                try:
+                    response = await client.get(url)
+                    response.raise_for_status()
+                    outcome = await ingest_article(store, parse_article(response.content, None))
+                except (httpx.HTTPError, ArticleRejected) as exc:
+                    print(f"could not load {url}: {exc}")
+                    continue
+                loaded += 1
+                print(f"{outcome.status:9} {url}")
+    finally:
+        await store.close()
+    return loaded
+
+
+def main(argv: list[str]) -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 2
+    configure_logging("WARNING")
+    corpus = Path(argv[0]) if argv else Path("../shared/corpus")
+    if corpus.is_dir():
+        print(f"Loading the sample articles from {corpus}")
+        asyncio.run(cmd_ingest(settings, [corpus]))
+        return 0
+    urls = [u.strip() for u in SOURCE_LIST.read_text().splitlines() if u.strip()]
+    print(f"No corpus folder at {corpus}; fetching {len(urls)} sample articles instead.")
+    if asyncio.run(fetch_and_ingest(settings.db, urls)) == 0:
+        print(
+            "Could not load any sample article: there is no corpus folder and the article "
+            "sites cannot be reached. Put the articles in a folder and run "
+            "`make demo CORPUS=path/to/folder`, or ingest your own with `briefbot ingest`."
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

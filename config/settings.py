@@ -1,0 +1,104 @@
+"""All runtime settings, read from BRIEFBOT_* environment variables or a `.env` file.
+
+Nothing else in the project reads `os.environ`: code receives a `Settings` object.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "BRIEFBOT_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """The bot's configuration. See the settings table in README.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    token: SecretStr | None = Field(default=None, description="Bot token from @BotFather")
+    db: Path = Field(default=Path("briefbot.sqlite3"), description="SQLite database file")
+    maintainers: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Comma-separated Telegram user ids; the first is owner"
+    )
+    timezone: str = Field(default="UTC", description="Default IANA time zone for schedules")
+    base_url: str = Field(default="https://api.telegram.org/bot", description="Bot API base URL")
+    base_file_url: str = Field(
+        default="https://api.telegram.org/file/bot", description="Bot API file download base URL"
+    )
+    log_level: str = Field(default="INFO", description="Logging level")
+    webhook_url: str | None = Field(default=None, description="Public URL; unset means polling")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, description="Local webhook port")
+    allow_private_urls: bool = Field(
+        default=False, description="Let /addstory fetch loopback and private addresses"
+    )
+    max_article_bytes: int = Field(
+        default=2_000_000, ge=1_000, description="Largest article file or page accepted"
+    )
+
+    @field_validator("maintainers", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("expected comma-separated numeric Telegram user ids")
+            return [int(p) for p in parts]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("base_url", "base_file_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+    @property
+    def owner(self) -> int | None:
+        """The first maintainer id: the one who may add and remove other maintainers."""
+        return self.maintainers[0] if self.maintainers else None
+
+    def require_token(self) -> str:
+        """The token, or a SettingsError naming the variable when it is not set."""
+        if self.token is None or not self.token.get_secret_value().strip():
+            raise SettingsError(f"{ENV_PREFIX}TOKEN is not set: get a token from @BotFather")
+        return self.token.get_secret_value().strip()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, turning validation errors into one line that names the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        # The message never echoes the input value, so a mistyped token cannot leak.
+        raise SettingsError(f"{ENV_PREFIX}{field.upper()} is invalid: {first['msg']}") from None

@@ -1,0 +1,175 @@
+"""Reading one article: bytes in, text and front-matter metadata out, or a clear rejection.
+
+The text kept is the page text exactly as given (only line endings normalised), because
+citations are character offsets into it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+
+import charset_normalizer
+import yaml
+
+from ingest.errors import ArticleRejected
+from ingest.html import html_to_text, looks_like_html
+
+DEFAULT_MAX_BYTES = 2_000_000
+FRONT_MATTER_KEYS = {"outlet", "title", "url", "published"}
+# Signatures of formats that are never articles, even when renamed to .txt.
+BINARY_MAGIC = (
+    b"PK\x03\x04",
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"\x1f\x8b",
+    b"Rar!",
+    b"7z\xbc\xaf",
+    b"\x7fELF",
+    b"MZ",
+    b"OggS",
+    b"ID3",
+    b"RIFF",
+)
+URL_DATE = re.compile(r"/(20\d\d|19\d\d)[/-](\d\d?)[/-](\d\d?)(?:/|-|$)")
+
+
+@dataclass(frozen=True)
+class Article:
+    text: str
+    outlet: str | None = None
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None  # ISO day as given (front matter) or found in the URL
+    file: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Same text (ignoring case and spacing) means the same article."""
+        canonical = " ".join(self.text.casefold().split())
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text: UTF-8 when valid, otherwise the detected encoding; binary is refused."""
+    if not data.strip():
+        raise ArticleRejected("empty file")
+    if data.startswith(BINARY_MAGIC) or b"\x00" in data[:8192]:
+        raise ArticleRejected("binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = charset_normalizer.from_bytes(data).best()
+        if best is None:
+            raise ArticleRejected("binary file or unknown text encoding") from None
+        text = str(best)
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 0.01 * min(len(text), 8192):
+        raise ArticleRejected("binary file, not text")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _iso_day(value: object, field: str) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10]).isoformat()
+        except ValueError:
+            pass
+    raise ArticleRejected(f"malformed front matter: {field} must be a date like 2021-10-05")
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Separate a leading `---` YAML block from the body; validates the known keys."""
+    if not text.startswith("---\n"):
+        return {}, text
+    end = text.find("\n---", 4)
+    if end == -1:
+        raise ArticleRejected("malformed front matter: no closing '---' line")
+    block, body = text[4:end], text[end + 4 :]
+    body = body[1:] if body.startswith("\n") else body
+    try:
+        meta = yaml.safe_load(block)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark else ""
+        raise ArticleRejected(f"malformed front matter: not valid YAML{where}") from None
+    if meta is None:
+        return {}, body
+    if not isinstance(meta, dict):
+        raise ArticleRejected("malformed front matter: expected 'key: value' lines")
+    fields: dict[str, str] = {}
+    for key, value in meta.items():
+        if key not in FRONT_MATTER_KEYS or value is None:
+            continue
+        if key == "published":
+            fields[key] = _iso_day(value, key)
+        elif isinstance(value, str | int | float):
+            fields[key] = str(value).strip()
+        else:
+            raise ArticleRejected(f"malformed front matter: {key} must be text")
+    url = fields.get("url")
+    if url and not re.match(r"^https?://[^\s/]+", url):
+        raise ArticleRejected("malformed front matter: url must start with http:// or https://")
+    return fields, body
+
+
+def date_from_url(url: str | None) -> str | None:
+    """A publication date written into the URL path (/2021/10/05/), if any."""
+    match = URL_DATE.search(url or "")
+    if not match:
+        return None
+    try:
+        return date(*(int(g) for g in match.groups())).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_article(
+    data: bytes, file_name: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Article:
+    """Turn raw bytes (plain text or HTML, optional front matter) into an Article."""
+    if len(data) > max_bytes:
+        raise ArticleRejected(f"file too large ({len(data):,} bytes; the limit is {max_bytes:,})")
+    fields, body = split_front_matter(decode(data))
+    article = Article(text=body, file=file_name, **fields)
+    if looks_like_html(body):
+        page = html_to_text(body, url=article.url)
+        article = replace(
+            article,
+            text=page.text,
+            title=article.title or page.title,
+            outlet=article.outlet or page.outlet,
+            url=article.url or page.url,
+            published=article.published or _safe_day(page.published),
+        )
+    if not article.text.strip():
+        raise ArticleRejected("no article text")
+    return article
+
+
+def _safe_day(value: str | None) -> str | None:
+    try:
+        return date.fromisoformat(value[:10]).isoformat() if value else None
+    except ValueError:
+        return None
+
+
+def read_article(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    """Read and parse one file; unreadable or oversized files are rejected, not raised."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ArticleRejected(f"file too large ({size:,} bytes; the limit is {max_bytes:,})")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleRejected(f"cannot read file: {exc.strerror or exc}") from None
+    return parse_article(data, path.name, max_bytes=max_bytes)

@@ -1,0 +1,77 @@
+"""HTML pages to article text, with the metadata the page declares."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import trafilatura
+
+HTML_START = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[\s>])", re.I)
+
+
+@dataclass(frozen=True)
+class PageText:
+    text: str
+    title: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(HTML_START.match(text[:2000]))
+
+
+class _TextCollector(HTMLParser):
+    """Fallback extractor: visible text only, scripts and styles dropped, blocks on lines."""
+
+    SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self.skipping += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self.skipping:
+            self.skipping -= 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def _plain_text(html: str) -> str:
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    lines = (" ".join(line.split()) for line in "".join(collector.parts).splitlines())
+    return "\n\n".join(line for line in lines if line)
+
+
+def html_to_text(html: str, url: str | None = None) -> PageText:
+    """The page's main text and metadata (trafilatura), or all visible text as a fallback."""
+    document = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False
+    )
+    text = getattr(document, "text", None) if document is not None else None
+    if not text:
+        return PageText(text=_plain_text(html), url=url)
+    return PageText(
+        text=text,
+        title=getattr(document, "title", None),
+        outlet=getattr(document, "sitename", None),
+        url=getattr(document, "url", None) or url,
+        published=getattr(document, "date", None),
+    )

@@ -1,0 +1,91 @@
+"""The thin orchestrator: article -> publication date -> events -> merged into the store.
+
+An article is added in one transaction with all its events, so a crash mid-ingest leaves
+either the whole article or nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.article import DEFAULT_MAX_BYTES, Article, read_article
+from ingest.errors import ArticleRejected
+from ingest.events import extract_events
+from ingest.merge import merge_event
+from ingest.published import publication_date
+from store import Store
+from store.models import NewSource
+
+log = logging.getLogger(__name__)
+
+ARTICLE_SUFFIXES = {".txt", ".md", ".html", ".htm"}
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    status: str  # added | present
+    source_id: int
+    label: str  # title, or file name, for one-line reports
+    new_events: list[int] = field(default_factory=list)
+    supported_events: list[int] = field(default_factory=list)  # existing ones it also cites
+
+
+def _label(article: Article) -> str:
+    return article.title or article.file or article.url or "untitled article"
+
+
+async def ingest_article(store: Store, article: Article) -> IngestOutcome:
+    """Add one article and its events, or report that it is already present."""
+    existing = await store.sources.find_duplicate(article.url, article.content_hash)
+    if existing is not None:
+        return IngestOutcome("present", existing.id, existing.title or _label(article))
+    published, inferred = publication_date(article)
+    drafts = extract_events(article.text, published)
+    new_events, supported = [], []
+    async with store.db.transaction() as conn:
+        source_id = await store.sources.add(
+            conn,
+            NewSource(
+                outlet=article.outlet,
+                title=article.title,
+                url=article.url,
+                file=article.file,
+                published=published,
+                published_inferred=inferred,
+                text=article.text,
+                content_hash=article.content_hash,
+            ),
+        )
+        for draft in drafts:
+            event_id, is_new = await merge_event(store, conn, source_id, article.text, draft)
+            (new_events if is_new else supported).append(event_id)
+    log.info("added %s with %d new events", _label(article), len(new_events))
+    return IngestOutcome("added", source_id, _label(article), new_events, sorted(set(supported)))
+
+
+def article_files(paths: list[Path]) -> list[Path]:
+    """Files named on the command line, with folders expanded to their article files."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+            )
+        else:
+            files.append(path)
+    return files
+
+
+async def ingest_file(
+    store: Store, path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> IngestOutcome:
+    """Read and ingest one file; raises ArticleRejected with the reason."""
+    if not path.exists():
+        raise ArticleRejected("no such file")
+    if not path.is_file():
+        raise ArticleRejected("not a regular file")
+    return await ingest_article(store, read_article(path, max_bytes=max_bytes))

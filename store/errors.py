@@ -1,0 +1,23 @@
+"""Errors raised by the store.
+
+StoreError
+├── StoreClosed      the database is not open (or was closed)
+├── NotFound         a record with that id does not exist
+└── Conflict         the change would break a rule (duplicate, wrong state)
+"""
+
+
+class StoreError(Exception):
+    """Base of every store error."""
+
+
+class StoreClosed(StoreError):
+    """The database is not open."""
+
+
+class NotFound(StoreError):
+    """No record with that id."""
+
+
+class Conflict(StoreError):
+    """The change contradicts what is stored."""

@@ -1,0 +1,285 @@
+"""Events, the citations they rest on, and their places and people."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import aiosqlite
+
+from store.db import Database, utc_now
+from store.errors import NotFound
+from store.models import STATUSES, Citation, Event, NewEvent
+from store.people import PersonRepo
+from store.places import PlaceRepo
+
+EDITABLE_FIELDS = ("date", "end_date", "summary", "status", "attribution", "graphic", "hidden")
+
+
+def _fts_query(words: str) -> str:
+    """Quote each word so user input is never read as FTS5 syntax; all words must match."""
+    tokens = re.findall(r"\w+", words, flags=re.UNICODE)
+    return " ".join(f'"{t}"' for t in tokens)
+
+
+class EventRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.places = PlaceRepo(db)
+        self.people = PersonRepo(db)
+
+    # --- writing (inside the caller's transaction) --------------------------------
+
+    async def add(
+        self, conn: aiosqlite.Connection, source_id: int, source_text: str, draft: NewEvent
+    ) -> int:
+        """Insert a new event with its citations into `source_id`; returns its id."""
+        if draft.status not in STATUSES:
+            raise ValueError(f"unknown status {draft.status!r}")
+        now = utc_now()
+        cursor = await conn.execute(
+            "INSERT INTO events (date, end_date, summary, status, attribution, graphic,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                draft.date,
+                draft.end,
+                draft.summary,
+                draft.status,
+                draft.attribution,
+                int(draft.graphic),
+                now,
+                now,
+            ),
+        )
+        event_id = cursor.lastrowid
+        assert event_id is not None
+        await self.attach(conn, event_id, source_id, source_text, draft, touch=False)
+        return event_id
+
+    async def attach(
+        self,
+        conn: aiosqlite.Connection,
+        event_id: int,
+        source_id: int,
+        source_text: str,
+        draft: NewEvent,
+        *,
+        touch: bool = True,
+    ) -> None:
+        """Add a draft's citations, places and people to an existing event (a merge)."""
+        for start, end in draft.citations:
+            if not 0 <= start < end <= len(source_text):
+                raise ValueError(f"citation offsets {start}..{end} outside the article")
+            await conn.execute(
+                "INSERT OR IGNORE INTO citations (event_id, source_id, excerpt, start_offset,"
+                " end_offset) VALUES (?, ?, ?, ?, ?)",
+                (event_id, source_id, source_text[start:end], start, end),
+            )
+        for place in draft.places:
+            place_id = await self.places.ensure(conn, place)
+            await conn.execute(
+                "INSERT OR IGNORE INTO event_places (event_id, place_id) VALUES (?, ?)",
+                (event_id, place_id),
+            )
+        for person in draft.people:
+            person_id = await self.people.ensure(conn, person)
+            await conn.execute(
+                "INSERT OR IGNORE INTO event_people (event_id, person_id) VALUES (?, ?)",
+                (event_id, person_id),
+            )
+        if touch:
+            await conn.execute(
+                "UPDATE events SET updated_at = ? WHERE id = ?", (utc_now(), event_id)
+            )
+
+    async def update(self, conn: aiosqlite.Connection, event_id: int, **fields: Any) -> None:
+        """Change editable columns of one event and mark it updated."""
+        unknown = set(fields) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+        if not fields:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        cursor = await conn.execute(
+            f"UPDATE events SET {assignments}, updated_at = ? WHERE id = ?",
+            (*fields.values(), utc_now(), event_id),
+        )
+        if cursor.rowcount == 0:
+            raise NotFound(f"no event {event_id}")
+
+    async def set_places(
+        self, conn: aiosqlite.Connection, event_id: int, place_ids: Sequence[int]
+    ) -> None:
+        await conn.execute("DELETE FROM event_places WHERE event_id = ?", (event_id,))
+        for place_id in place_ids:
+            await conn.execute(
+                "INSERT INTO event_places (event_id, place_id) VALUES (?, ?)",
+                (event_id, place_id),
+            )
+        await conn.execute("UPDATE events SET updated_at = ? WHERE id = ?", (utc_now(), event_id))
+
+    async def delete(self, conn: aiosqlite.Connection, event_id: int) -> None:
+        await conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
+
+    async def delete_uncited(self, conn: aiosqlite.Connection) -> list[int]:
+        """Delete events left without any citation (after an article was removed)."""
+        rows = await (
+            await conn.execute(
+                "SELECT id FROM events WHERE id NOT IN (SELECT event_id FROM citations)"
+            )
+        ).fetchall()
+        ids = [r[0] for r in rows]
+        for event_id in ids:
+            await conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
+        return ids
+
+    # --- reading --------------------------------------------------------------------
+
+    async def get(self, event_id: int, *, include_hidden: bool = True) -> Event:
+        events = await self._load(
+            "SELECT * FROM events WHERE id = ?" + ("" if include_hidden else " AND hidden = 0"),
+            (event_id,),
+        )
+        if not events:
+            raise NotFound(f"no event {event_id}")
+        return events[0]
+
+    async def timeline(
+        self,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        *,
+        place_ids: Sequence[int] = (),
+        source_id: int | None = None,
+        include_hidden: bool = False,
+    ) -> list[Event]:
+        """Events in date order, optionally within [date_from, date_to] (ISO prefixes),
+        at any of `place_ids`, or cited from `source_id`."""
+        where, params = [], []
+        if not include_hidden:
+            where.append("hidden = 0")
+        if date_from:
+            # An event overlaps the range when it does not end before it starts.
+            # Compared at the event's own precision, so "2021" overlaps "from 2021-10".
+            where.append(
+                "coalesce(end_date, date) >= substr(?, 1, length(coalesce(end_date, date)))"
+            )
+            params.append(date_from)
+        if date_to:
+            where.append("substr(date, 1, ?) <= ?")
+            params.extend([len(date_to), date_to])
+        if place_ids:
+            marks = ",".join("?" * len(place_ids))
+            where.append(f"id IN (SELECT event_id FROM event_places WHERE place_id IN ({marks}))")
+            params.extend(place_ids)
+        if source_id is not None:
+            where.append("id IN (SELECT event_id FROM citations WHERE source_id = ?)")
+            params.append(source_id)
+        sql = "SELECT * FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return await self._load(sql + " ORDER BY date, id", params)
+
+    async def search(self, words: str, limit: int = 50) -> list[Event]:
+        """Full-text search over summaries and excerpts, best match first."""
+        query = _fts_query(words)
+        if not query:
+            return []
+        rows = await self.db.fetchall(
+            "SELECT rowid FROM event_search WHERE event_search MATCH ?"
+            " ORDER BY bm25(event_search, 2.0, 1.0) LIMIT ?",
+            (query, limit * 2),
+        )
+        ranked = [r[0] for r in rows]
+        events = {e.id: e for e in await self._by_ids(ranked)}
+        return [events[i] for i in ranked if i in events][:limit]
+
+    async def latest(self, limit: int = 10) -> list[Event]:
+        """Events most recently added or changed, newest first."""
+        return await self._load(
+            "SELECT * FROM events WHERE hidden = 0 ORDER BY updated_at DESC, id DESC LIMIT ?",
+            (limit,),
+        )
+
+    async def changed_since(self, timestamp: str | None) -> list[Event]:
+        """Visible events added or changed after `timestamp` (all when None), by date."""
+        if timestamp is None:
+            return await self._load("SELECT * FROM events WHERE hidden = 0 ORDER BY date, id")
+        return await self._load(
+            "SELECT * FROM events WHERE hidden = 0 AND updated_at > ? ORDER BY date, id",
+            (timestamp,),
+        )
+
+    async def all(self, *, include_hidden: bool = False) -> list[Event]:
+        return await self.timeline(include_hidden=include_hidden)
+
+    async def _by_ids(self, ids: Sequence[int]) -> list[Event]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return await self._load(
+            f"SELECT * FROM events WHERE hidden = 0 AND id IN ({marks})", tuple(ids)
+        )
+
+    async def _load(self, sql: str, params: Sequence[Any] = ()) -> list[Event]:
+        rows = await self.db.fetchall(sql, params)
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        marks = ",".join("?" * len(ids))
+        places: dict[int, list[str]] = defaultdict(list)
+        for r in await self.db.fetchall(
+            f"SELECT ep.event_id, p.name FROM event_places ep JOIN places p ON p.id = ep.place_id"
+            f" WHERE ep.event_id IN ({marks}) ORDER BY p.name",
+            ids,
+        ):
+            places[r[0]].append(r[1])
+        people: dict[int, list[str]] = defaultdict(list)
+        for r in await self.db.fetchall(
+            f"SELECT ep.event_id, p.name FROM event_people ep JOIN people p ON p.id = ep.person_id"
+            f" WHERE ep.event_id IN ({marks}) ORDER BY p.name",
+            ids,
+        ):
+            people[r[0]].append(r[1])
+        citations: dict[int, list[Citation]] = defaultdict(list)
+        for r in await self.db.fetchall(
+            f"SELECT * FROM citations WHERE event_id IN ({marks})"
+            " ORDER BY source_id, start_offset",
+            ids,
+        ):
+            citations[r["event_id"]].append(_citation(r))
+        return [_event(r, places[r["id"]], people[r["id"]], citations[r["id"]]) for r in rows]
+
+
+def _citation(row: sqlite3.Row) -> Citation:
+    return Citation(
+        id=row["id"],
+        event_id=row["event_id"],
+        source_id=row["source_id"],
+        excerpt=row["excerpt"],
+        start=row["start_offset"],
+        end=row["end_offset"],
+    )
+
+
+def _event(
+    row: sqlite3.Row, places: list[str], people: list[str], citations: list[Citation]
+) -> Event:
+    return Event(
+        id=row["id"],
+        date=row["date"],
+        end=row["end_date"],
+        summary=row["summary"],
+        status=row["status"],
+        attribution=row["attribution"],
+        graphic=bool(row["graphic"]),
+        hidden=bool(row["hidden"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        places=tuple(places),
+        people=tuple(people),
+        citations=tuple(citations),
+    )

@@ -1,0 +1,221 @@
+"""Named, ordered schema steps. Each runs in one transaction together with its record,
+so applying them twice is a no-op and a crash leaves either all of a step or none.
+Append new steps at the end; never edit one that has shipped."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from store.db import utc_now
+
+if TYPE_CHECKING:
+    from store.db import Database
+
+INITIAL_SCHEMA = """
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    outlet TEXT,
+    title TEXT,
+    url TEXT,
+    file TEXT,
+    published TEXT,
+    published_inferred INTEGER NOT NULL DEFAULT 0,
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL UNIQUE,
+    added_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX sources_url ON sources(url) WHERE url IS NOT NULL;
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    date TEXT NOT NULL,
+    precision TEXT GENERATED ALWAYS AS
+        (CASE length(date) WHEN 4 THEN 'year' WHEN 7 THEN 'month' ELSE 'day' END) VIRTUAL,
+    end_date TEXT,
+    summary TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'reported'
+        CHECK (status IN ('reported', 'confirmed', 'alleged', 'unverified', 'background')),
+    attribution TEXT,
+    graphic INTEGER NOT NULL DEFAULT 0,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX events_date ON events(date);
+CREATE INDEX events_updated ON events(updated_at);
+
+CREATE TABLE citations (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    excerpt TEXT NOT NULL,
+    start_offset INTEGER NOT NULL CHECK (start_offset >= 0),
+    end_offset INTEGER NOT NULL CHECK (end_offset > start_offset),
+    UNIQUE (event_id, source_id, start_offset, end_offset)
+);
+CREATE INDEX citations_source ON citations(source_id);
+
+CREATE TABLE places (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('region', 'city', 'facility')),
+    region TEXT
+);
+CREATE TABLE place_aliases (
+    place_id INTEGER NOT NULL REFERENCES places(id) ON DELETE CASCADE,
+    alias TEXT NOT NULL,
+    PRIMARY KEY (place_id, alias)
+);
+CREATE INDEX place_aliases_alias ON place_aliases(alias);
+CREATE TABLE event_places (
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    place_id INTEGER NOT NULL REFERENCES places(id) ON DELETE CASCADE,
+    PRIMARY KEY (event_id, place_id)
+);
+
+CREATE TABLE people (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL DEFAULT 'person' CHECK (kind IN ('person', 'organisation'))
+);
+CREATE TABLE person_aliases (
+    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    alias TEXT NOT NULL,
+    PRIMARY KEY (person_id, alias)
+);
+CREATE INDEX person_aliases_alias ON person_aliases(alias);
+CREATE TABLE event_people (
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    PRIMARY KEY (event_id, person_id)
+);
+
+CREATE TABLE chats (
+    id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    title TEXT,
+    username TEXT,
+    timezone TEXT,
+    graphic INTEGER NOT NULL DEFAULT 0,
+    send_empty_digest INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE subscriptions (
+    chat_id INTEGER PRIMARY KEY REFERENCES chats(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    active INTEGER NOT NULL DEFAULT 1,
+    paused_reason TEXT,
+    last_digest_at TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE digest_schedules (
+    chat_id INTEGER PRIMARY KEY REFERENCES chats(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    frequency TEXT NOT NULL CHECK (frequency IN ('daily', 'weekly')),
+    weekday INTEGER CHECK (weekday BETWEEN 0 AND 6),
+    time_of_day TEXT NOT NULL,
+    timezone TEXT NOT NULL,
+    configured_by INTEGER,
+    last_run_at TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE deliveries (
+    chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    period TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'empty', 'failed', 'paused')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (chat_id, period)
+);
+
+CREATE TABLE maintainers (
+    user_id INTEGER PRIMARY KEY,
+    added_by INTEGER NOT NULL,
+    added_at TEXT NOT NULL
+);
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    before TEXT,
+    after TEXT,
+    undone INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX audit_log_actor ON audit_log(actor, id);
+"""
+
+# The search index: one row per event (rowid = event id) holding its summary and the
+# text of all its excerpts, kept current by triggers so no writer can forget it.
+SEARCH_INDEX = """
+CREATE VIRTUAL TABLE event_search USING fts5(
+    summary, excerpts, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER events_search_insert AFTER INSERT ON events BEGIN
+    INSERT INTO event_search(rowid, summary, excerpts) VALUES (new.id, new.summary, '');
+END;
+CREATE TRIGGER events_search_update AFTER UPDATE OF summary ON events BEGIN
+    UPDATE event_search SET summary = new.summary WHERE rowid = new.id;
+END;
+CREATE TRIGGER events_search_delete AFTER DELETE ON events BEGIN
+    DELETE FROM event_search WHERE rowid = old.id;
+END;
+CREATE TRIGGER citations_search_insert AFTER INSERT ON citations BEGIN
+    UPDATE event_search SET excerpts = (
+        SELECT group_concat(excerpt, ' ') FROM citations WHERE event_id = new.event_id
+    ) WHERE rowid = new.event_id;
+END;
+CREATE TRIGGER citations_search_delete AFTER DELETE ON citations BEGIN
+    UPDATE event_search SET excerpts = coalesce((
+        SELECT group_concat(excerpt, ' ') FROM citations WHERE event_id = old.event_id
+    ), '') WHERE rowid = old.event_id;
+END;
+CREATE TRIGGER citations_search_update AFTER UPDATE ON citations BEGIN
+    UPDATE event_search SET excerpts = coalesce((
+        SELECT group_concat(excerpt, ' ') FROM citations WHERE event_id = old.event_id
+    ), '') WHERE rowid = old.event_id;
+    UPDATE event_search SET excerpts = coalesce((
+        SELECT group_concat(excerpt, ' ') FROM citations WHERE event_id = new.event_id
+    ), '') WHERE rowid = new.event_id;
+END;
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_initial_schema", INITIAL_SCHEMA),
+    ("0002_event_search_index", SEARCH_INDEX),
+]
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a script into complete statements (trigger bodies contain semicolons)."""
+    import sqlite3
+
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
+async def apply_migrations(db: Database) -> list[str]:
+    """Apply the steps not yet recorded; returns the names applied now."""
+    await db.conn.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    applied = {row[0] for row in await db.fetchall("SELECT name FROM migrations")}
+    done = []
+    for name, script in MIGRATIONS:
+        if name in applied:
+            continue
+        async with db.transaction() as conn:
+            for statement in split_statements(script):
+                await conn.execute(statement)
+            await conn.execute(
+                "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, utc_now())
+            )
+        done.append(name)
+    return done

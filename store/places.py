@@ -1,0 +1,83 @@
+"""Places and facilities, with the spellings that refer to them."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import aiosqlite
+
+from store.db import Database
+from store.models import Place, PlaceRef
+
+
+def normalise_alias(text: str) -> str:
+    """Aliases are matched case-insensitively with collapsed spaces."""
+    return " ".join(text.casefold().split())
+
+
+class PlaceRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def ensure(self, conn: aiosqlite.Connection, ref: PlaceRef) -> int:
+        """Find the place by name or create it; add any new aliases. Returns its id."""
+        row = await (
+            await conn.execute("SELECT id FROM places WHERE name = ?", (ref.name,))
+        ).fetchone()
+        if row is None:
+            cursor = await conn.execute(
+                "INSERT INTO places (name, kind, region) VALUES (?, ?, ?)",
+                (ref.name, ref.kind, ref.region),
+            )
+            place_id = cursor.lastrowid
+        else:
+            place_id = row[0]
+        assert place_id is not None
+        for alias in {normalise_alias(a) for a in (ref.name, *ref.aliases) if a.strip()}:
+            await conn.execute(
+                "INSERT OR IGNORE INTO place_aliases (place_id, alias) VALUES (?, ?)",
+                (place_id, alias),
+            )
+        return place_id
+
+    async def _with_aliases(self, rows: list[sqlite3.Row]) -> list[Place]:
+        places = []
+        for row in rows:
+            aliases = await self.db.fetchall(
+                "SELECT alias FROM place_aliases WHERE place_id = ? ORDER BY alias", (row["id"],)
+            )
+            places.append(
+                Place(
+                    id=row["id"],
+                    name=row["name"],
+                    kind=row["kind"],
+                    region=row["region"],
+                    aliases=tuple(a[0] for a in aliases),
+                )
+            )
+        return places
+
+    async def list_all(self) -> list[Place]:
+        return await self._with_aliases(
+            await self.db.fetchall("SELECT * FROM places ORDER BY name")
+        )
+
+    async def find_by_alias(self, text: str) -> list[Place]:
+        """Places whose name or alias equals the text (case-insensitive)."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT p.* FROM places p JOIN place_aliases a ON a.place_id = p.id"
+            " WHERE a.alias = ? ORDER BY p.name",
+            (normalise_alias(text),),
+        )
+        return await self._with_aliases(rows)
+
+    async def event_counts(self) -> list[tuple[Place, int]]:
+        """Every place with at least one visible event, and how many, most first."""
+        rows = await self.db.fetchall(
+            "SELECT p.*, count(DISTINCT e.id) AS n FROM places p"
+            " JOIN event_places ep ON ep.place_id = p.id"
+            " JOIN events e ON e.id = ep.event_id AND e.hidden = 0"
+            " GROUP BY p.id ORDER BY n DESC, p.name"
+        )
+        places = await self._with_aliases(rows)
+        return [(place, row["n"]) for place, row in zip(places, rows, strict=True)]

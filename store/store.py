@@ -1,0 +1,37 @@
+"""The store facade: one open database and the repositories over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from store.chats import ChatRepo
+from store.db import Database
+from store.events import EventRepo
+from store.people import PersonRepo
+from store.places import PlaceRepo
+from store.sources import SourceRepo
+
+
+class Store:
+    """Open with `await Store.open(path)` (or `async with`); close once when done."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.sources = SourceRepo(db)
+        self.events = EventRepo(db)
+        self.places = PlaceRepo(db)
+        self.people = PersonRepo(db)
+        self.chats = ChatRepo(db)
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        return cls(await Database(path).open())
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

@@ -1,0 +1,148 @@
+"""The command line as a user runs it: output lines, exit codes, and what is stored."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> tuple[int, str]:
+    """Run `briefbot ARGS` in a subprocess, as a user would, and return (exit code, stdout)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=os.getcwd(),
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=120,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def stored_sources(db: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT file, content_hash FROM sources ORDER BY id").fetchall()
+
+
+def test_help_documents_every_command() -> None:
+    code, out = run("--help")
+    assert code == 0
+    for command in ("ingest", "export", "ask", "console", "run"):
+        assert command in out
+
+
+def test_ingest_corpus_then_export_json_shape(corpus: Path, db_path: Path) -> None:
+    code, out = run("ingest", str(corpus))
+    assert code == 0, out
+    assert "5 articles: 5 added, 0 already present, 0 rejected" in out.splitlines()
+    code, out = run("export", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"sources", "events"}
+    assert len(data["sources"]) == 5
+    for source in data["sources"]:
+        assert set(source) == {
+            "id",
+            "file",
+            "url",
+            "outlet",
+            "title",
+            "published",
+            "published_inferred",
+        }
+        assert source["file"].endswith(".txt")
+    texts = {s["id"]: (corpus / s["file"]).read_text() for s in data["sources"]}
+    for event in data["events"]:
+        assert set(event) == {
+            "id",
+            "date",
+            "end",
+            "summary",
+            "places",
+            "people",
+            "status",
+            "citations",
+        }
+        for citation in event["citations"]:
+            assert citation["excerpt"] in texts[citation["source"]]
+
+
+def test_reingest_reports_already_present_and_changes_nothing(corpus: Path, db_path: Path) -> None:
+    run("ingest", str(corpus))
+    before = stored_sources(db_path)
+    code, out = run("ingest", str(corpus))
+    assert code == 0
+    assert out.count("present") >= 5
+    assert stored_sources(db_path) == before
+
+
+def test_bad_files_are_rejected_one_line_each_and_nothing_changes(
+    corpus: Path, db_path: Path, tmp_path: Path
+) -> None:
+    run("ingest", str(corpus / sorted(p.name for p in corpus.glob("0*.txt"))[0]))
+    before = stored_sources(db_path)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "binary.txt").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 10)
+    (bad / "front.txt").write_text("---\ntitle: [oops\n---\nSome text.")
+    code, out = run("ingest", str(bad), str(tmp_path / "missing.txt"))
+    assert code == 1
+    lines = [line for line in out.splitlines() if line.startswith("rejected")]
+    assert len(lines) == 4
+    assert "empty file" in out and "binary" in out and "front matter" in out
+    assert "no such file" in out
+    assert "Traceback" not in out
+    assert stored_sources(db_path) == before
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ingest"])
+    assert exit_info.value.code == 2
+
+
+def test_malformed_setting_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_MAINTAINERS", "12,abc")
+    assert main(["export"]) == 2
+    err = capsys.readouterr().err
+    assert "BRIEFBOT_MAINTAINERS" in err and len(err.strip().splitlines()) == 1
+
+
+def test_run_without_token_names_the_variable_and_never_echoes_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run"]) == 2
+    assert "BRIEFBOT_TOKEN" in capsys.readouterr().err
+    monkeypatch.setenv("BRIEFBOT_TOKEN", "123:secret-token")
+    monkeypatch.setenv("BRIEFBOT_TIMEZONE", "Mars/Olympus")
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "BRIEFBOT_TIMEZONE" in err and "secret-token" not in err
+
+
+def test_ask_prints_plain_text(corpus: Path) -> None:
+    run("ingest", str(corpus))
+    code, out = run("ask", "/help")
+    assert code == 0
+    assert "/timeline" in out and "<" not in out
+
+
+def test_pip_install_gives_a_working_command(tmp_path: Path) -> None:
+    if shutil.which("briefbot") is None:
+        pytest.skip("briefbot is not installed in this environment")
+    result = subprocess.run(["briefbot", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "ingest" in result.stdout

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import pytest
+
+from ingest.article import date_from_url, parse_article
+from ingest.errors import ArticleRejected
+
+
+def test_front_matter_is_read_and_body_kept_verbatim() -> None:
+    raw = (
+        b'---\noutlet: Daily\ntitle: "A: title"\nurl: https://x.test/a\n'
+        b"published: 2021-10-05\n---\nBody  text.\n"
+    )
+    article = parse_article(raw, "a.txt")
+    assert (article.outlet, article.title, article.url, article.published) == (
+        "Daily",
+        "A: title",
+        "https://x.test/a",
+        "2021-10-05",
+    )
+    assert article.text == "Body  text.\n"
+    assert article.file == "a.txt"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"", "empty file"),
+        (b"  \n\n", "empty file"),
+        (b"PK\x03\x04 zip content", "binary"),
+        (b"abc\x00\x01\x02def", "binary"),
+        (b"---\ntitle: [unclosed\n---\nbody", "not valid YAML"),
+        (b"---\ntitle: x\nbody with no closing line", "no closing"),
+        (b"---\npublished: yesterday\n---\nbody", "published must be a date"),
+        (b"---\nurl: javascript:alert(1)\n---\nbody", "url must start with http"),
+        (b"---\n- a list\n---\nbody", "key: value"),
+        (b"---\ntitle: x\n---\n   \n", "no article text"),
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "zip",
+        "nul-bytes",
+        "bad-yaml",
+        "unclosed",
+        "bad-date",
+        "bad-url",
+        "list",
+        "no-body",
+    ],
+)
+def test_bad_input_is_rejected_with_a_reason(raw: bytes, reason: str) -> None:
+    with pytest.raises(ArticleRejected, match=reason):
+        parse_article(raw, "bad.txt")
+
+
+def test_oversized_input_is_rejected() -> None:
+    with pytest.raises(ArticleRejected, match="too large"):
+        parse_article(b"a" * 5000, max_bytes=1000)
+
+
+def test_html_is_reduced_to_text_without_scripts() -> None:
+    raw = (
+        b"<html><head><title>T</title><script>alert('x')</script></head><body>"
+        b"<p>First paragraph of the story.</p><script>evil()</script></body></html>"
+    )
+    article = parse_article(raw, "page.html")
+    assert "First paragraph of the story." in article.text
+    assert "alert" not in article.text and "evil" not in article.text
+
+
+def test_latin1_text_is_decoded() -> None:
+    article = parse_article("Café in Zürich reported.".encode("latin-1"), "x.txt")
+    assert "Zürich" in article.text
+
+
+@pytest.mark.parametrize(
+    ("url", "day"),
+    [
+        ("https://news.test/en/news/2022/01/18/slug", "2022-01-18"),
+        ("https://news.test/2021/10/06/slug-a75218", "2021-10-06"),
+        ("https://news.test/slug", None),
+        ("https://news.test/2021/13/45/x", None),
+    ],
+)
+def test_date_from_url(url: str, day: str | None) -> None:
+    assert date_from_url(url) == day
