@@ -6,8 +6,6 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-import trafilatura
-
 HTML_START = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[\s>])", re.I)
 
 
@@ -62,6 +60,8 @@ def _plain_text(html: str) -> str:
 
 def html_to_text(html: str, url: str | None = None) -> PageText:
     """The page's main text and metadata (trafilatura), or all visible text as a fallback."""
+    import trafilatura  # imported here: it is slow to import and most commands never need it
+
     document = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=False
     )

@@ -61,7 +61,7 @@ async def ingest_article(store: Store, article: Article) -> IngestOutcome:
         for draft in drafts:
             event_id, is_new = await merge_event(store, conn, source_id, article.text, draft)
             (new_events if is_new else supported).append(event_id)
-    log.info("added %s with %d new events", _label(article), len(new_events))
+    log.debug("added %s with %d new events", _label(article), len(new_events))
     return IngestOutcome("added", source_id, _label(article), new_events, sorted(set(supported)))
 
 
