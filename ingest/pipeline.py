@@ -43,7 +43,8 @@ async def ingest_article(store: Store, article: Article) -> IngestOutcome:
         return IngestOutcome("present", existing.id, existing.title or _label(article))
     published, inferred = publication_date(article)
     drafts = extract_events(article.text, published)
-    new_events, supported = [], []
+    new_events: list[int] = []
+    supported: list[int] = []
     async with store.db.transaction() as conn:
         source_id = await store.sources.add(
             conn,

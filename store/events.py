@@ -158,7 +158,8 @@ class EventRepo:
     ) -> list[Event]:
         """Events in date order, optionally within [date_from, date_to] (ISO prefixes),
         at any of `place_ids`, or cited from `source_id`."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[object] = []
         if not include_hidden:
             where.append("hidden = 0")
         if date_from:

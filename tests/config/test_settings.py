@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.settings import SettingsError, load_settings
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BRIEFBOT_DB")
+    settings = load_settings()
+    assert settings.db == Path("briefbot.sqlite3")
+    assert settings.base_url == "https://api.telegram.org/bot"
+    assert settings.timezone == "UTC"
+    assert settings.maintainers == []
+    assert settings.owner is None
+
+
+def test_env_and_dotenv_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("BRIEFBOT_MAINTAINERS=42, 7\nBRIEFBOT_TIMEZONE=Europe/Moscow\n")
+    monkeypatch.setenv("BRIEFBOT_LOG_LEVEL", "debug")
+    settings = load_settings()
+    assert settings.maintainers == [42, 7]
+    assert settings.owner == 42
+    assert settings.timezone == "Europe/Moscow"
+    assert settings.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BRIEFBOT_MAINTAINERS", "1,two"),
+        ("BRIEFBOT_TIMEZONE", "Europe/Atlantis"),
+        ("BRIEFBOT_LOG_LEVEL", "LOUD"),
+        ("BRIEFBOT_BASE_URL", "ftp://example.test/bot"),
+        ("BRIEFBOT_WEBHOOK_PORT", "99999"),
+    ],
+)
+def test_malformed_setting_is_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    message = str(error.value)
+    assert message.startswith(name) and "\n" not in message
+
+
+def test_token_is_secret_and_required_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    with pytest.raises(SettingsError, match="BRIEFBOT_TOKEN"):
+        settings.require_token()
+    monkeypatch.setenv("BRIEFBOT_TOKEN", "123:very-secret")
+    settings = load_settings()
+    assert "very-secret" not in repr(settings) and "very-secret" not in str(settings)
+    assert settings.require_token() == "123:very-secret"
