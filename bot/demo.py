@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -19,17 +20,23 @@ from store import Store
 SOURCE_LIST = Path(__file__).resolve().parent.parent / "data" / "demo_sources.txt"
 
 
-async def fetch_and_ingest(db_path: Path, urls: list[str]) -> int:
+async def fetch_and_ingest(
+    db_path: Path, urls: list[str], transport: httpx.AsyncBaseTransport | None = None
+) -> int:
     """Fetch each URL and ingest it; returns how many articles are now available."""
     loaded = 0
     store = await Store.open(db_path)
     try:
-        async with httpx.AsyncClient(timeout=20, follow_redirects=True) as client:
+        async with httpx.AsyncClient(
+            timeout=20, follow_redirects=True, max_redirects=5, transport=transport
+        ) as client:
             for url in urls:
                 try:
                     response = await client.get(url)
                     response.raise_for_status()
-                    outcome = await ingest_article(store, parse_article(response.content, None))
+                    # The page's own canonical URL may differ; keep the one we were given.
+                    article = replace(parse_article(response.content, None), url=url)
+                    outcome = await ingest_article(store, article)
                 except (httpx.HTTPError, ArticleRejected) as exc:
                     print(f"could not load {url}: {exc}")
                     continue
