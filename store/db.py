@@ -37,6 +37,8 @@ class Database:
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._closed = False
+        self._owner: asyncio.Task[Any] | None = None  # the task inside transaction()
+        self._depth = 0
 
     async def open(self) -> Database:
         from store.migrations import apply_migrations
@@ -77,10 +79,19 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error; one writer at a time."""
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error; one writer at a time.
+
+        Nested inside a transaction of the same task it becomes a savepoint, so a caller
+        can make one atomic change out of steps that each open their own transaction
+        (an ingested article and the audit entry that records it)."""
+        if self._owner is not None and self._owner is asyncio.current_task():
+            async with self._savepoint() as conn:
+                yield conn
+            return
         async with self._lock:
             conn = self.conn
             await conn.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
             try:
                 yield conn
             except BaseException:
@@ -88,6 +99,25 @@ class Database:
                 raise
             else:
                 await conn.execute("COMMIT")
+            finally:
+                self._owner = None
+
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[aiosqlite.Connection]:
+        conn = self.conn
+        self._depth += 1
+        name = f"nested_{self._depth}"
+        await conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            await conn.execute(f"ROLLBACK TO {name}")
+            await conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            await conn.execute(f"RELEASE {name}")
+        finally:
+            self._depth -= 1
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         async with self.conn.execute(sql, tuple(params)) as cursor:

@@ -180,9 +180,25 @@ CREATE TRIGGER citations_search_update AFTER UPDATE ON citations BEGIN
 END;
 """
 
+# Maintainers' changes: the row sets an audit entry's snapshots cover (so undo can check
+# nothing else changed them since), and the keep/undo decision on each added story.
+MAINTAINER_AUDIT = """
+ALTER TABLE audit_log ADD COLUMN scope TEXT;
+CREATE INDEX audit_log_target ON audit_log(target);
+CREATE TABLE story_reviews (
+    audit_id INTEGER PRIMARY KEY REFERENCES audit_log(id) ON DELETE CASCADE,
+    source_id INTEGER NOT NULL,
+    actor INTEGER NOT NULL,
+    nonce TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'kept', 'undone')),
+    decided_at TEXT
+);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
+    ("0004_maintainer_audit", MAINTAINER_AUDIT),
 ]
 
 

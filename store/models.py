@@ -96,6 +96,7 @@ class AuditEntry:
     before: str | None  # JSON
     after: str | None  # JSON
     undone: bool
+    scope: str | None = None  # JSON: which rows `before` and `after` cover (store/audit.py)
 
 
 # --- Drafts: what ingestion hands to the store to add -------------------------------

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from store.audit import AuditRepo
 from store.chats import ChatRepo
+from store.corrections import Corrections
 from store.db import Database
 from store.events import EventRepo
+from store.maintainers import MaintainerRepo
 from store.people import PersonRepo
 from store.places import PlaceRepo
+from store.reviews import ReviewRepo
 from store.sources import SourceRepo
 
 
@@ -22,6 +26,10 @@ class Store:
         self.places = PlaceRepo(db)
         self.people = PersonRepo(db)
         self.chats = ChatRepo(db)
+        self.audit = AuditRepo(db)
+        self.maintainers = MaintainerRepo(db)
+        self.reviews = ReviewRepo(db)
+        self.corrections = Corrections(db, self.audit, self.events, self.maintainers)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:

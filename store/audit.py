@@ -1,0 +1,306 @@
+"""The audit log of maintainers' changes, and undo from row snapshots.
+
+Every change a maintainer makes runs in one transaction that also writes its audit entry.
+The entry names a *scope* (sets of ids: sources, events, places, people, maintainers) and
+holds a snapshot of every row the scope covers before and after the change. Undo is then
+generic: check the scope's rows still look exactly like `after` (nobody changed them
+since), and write `before` back, with the same ids, so the previous state is restored
+exactly. Rows only in `before` are inserted, rows only in `after` deleted, rows in both
+updated in place (an update never cascades, a delete would).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import aiosqlite
+
+from store.db import Database, utc_now
+from store.errors import Conflict, NotFound
+from store.models import AuditEntry
+
+Row = dict[str, Any]
+Snapshot = dict[str, list[Row]]
+
+SCOPE_KINDS = ("sources", "events", "places", "people", "maintainers")
+
+# Tables in foreign-key order (parents first), each with its primary key and the
+# columns that tie its rows to a scope: a row is covered when any of them is in scope.
+TABLES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = {
+    "sources": (("id",), (("id", "sources"),)),
+    "events": (("id",), (("id", "events"),)),
+    "places": (("id",), (("id", "places"),)),
+    "people": (("id",), (("id", "people"),)),
+    "place_aliases": (("place_id", "alias"), (("place_id", "places"),)),
+    "person_aliases": (("person_id", "alias"), (("person_id", "people"),)),
+    "citations": (("id",), (("event_id", "events"), ("source_id", "sources"))),
+    "event_places": (("event_id", "place_id"), (("event_id", "events"), ("place_id", "places"))),
+    "event_people": (
+        ("event_id", "person_id"),
+        (("event_id", "events"), ("person_id", "people")),
+    ),
+    "maintainers": (("user_id",), (("user_id", "maintainers"),)),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The ids whose rows (and dependent rows) a change may touch."""
+
+    sources: frozenset[int] = frozenset()
+    events: frozenset[int] = frozenset()
+    places: frozenset[int] = frozenset()
+    people: frozenset[int] = frozenset()
+    maintainers: frozenset[int] = frozenset()
+
+    def __or__(self, other: Scope) -> Scope:
+        return Scope(*(getattr(self, k) | getattr(other, k) for k in SCOPE_KINDS))
+
+    def to_json(self) -> str:
+        return json.dumps({k: sorted(getattr(self, k)) for k in SCOPE_KINDS if getattr(self, k)})
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Scope:
+        data = json.loads(text) if text else {}
+        return cls(**{k: frozenset(int(i) for i in data.get(k, ())) for k in SCOPE_KINDS})
+
+    @classmethod
+    def of(cls, **ids: Any) -> Scope:
+        return cls(**{k: frozenset(v) for k, v in ids.items()})
+
+
+async def _columns(conn: aiosqlite.Connection, table: str) -> list[str]:
+    # table_xinfo marks generated columns hidden (2, 3): they are derived, never written.
+    rows = await (await conn.execute(f"PRAGMA table_xinfo({table})")).fetchall()
+    return [r[1] for r in rows if r[6] == 0]
+
+
+def _key(table: str, row: Row) -> tuple[Any, ...]:
+    return tuple(row[c] for c in TABLES[table][0])
+
+
+async def snapshot(conn: aiosqlite.Connection, scope: Scope) -> Snapshot:
+    """Every row the scope covers, table by table, ordered by primary key."""
+    result: Snapshot = {}
+    for table, (pk, links) in TABLES.items():
+        clauses, params = [], []
+        for column, kind in links:
+            ids = sorted(getattr(scope, kind))
+            if ids:
+                clauses.append(f"{column} IN ({','.join('?' * len(ids))})")
+                params.extend(ids)
+        if not clauses:
+            continue
+        columns = await _columns(conn, table)
+        cursor = await conn.execute(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE {' OR '.join(clauses)}"
+            f" ORDER BY {', '.join(pk)}",
+            params,
+        )
+        rows = [dict(zip(columns, r, strict=True)) for r in await cursor.fetchall()]
+        if rows:
+            result[table] = rows
+    return result
+
+
+def restrict(snap: Snapshot, scope: Scope) -> Snapshot:
+    """The part of a snapshot that a narrower scope covers (same rule as `snapshot`)."""
+    result: Snapshot = {}
+    for table, rows in snap.items():
+        links = TABLES[table][1]
+        kept = [r for r in rows if any(r[col] in getattr(scope, kind) for col, kind in links)]
+        if kept:
+            result[table] = kept
+    return result
+
+
+def changed_scope(before: Snapshot, after: Snapshot) -> Scope:
+    """The ids tied to every row that was added, removed or changed between snapshots."""
+    ids: dict[str, set[int]] = {k: set() for k in SCOPE_KINDS}
+    for table in TABLES:
+        old = {_key(table, r): r for r in before.get(table, [])}
+        new = {_key(table, r): r for r in after.get(table, [])}
+        for key in old.keys() | new.keys():
+            if old.get(key) != new.get(key):
+                row = new.get(key) or old[key]
+                for column, kind in TABLES[table][1]:
+                    ids[kind].add(row[column])
+    return Scope(**{k: frozenset(v) for k, v in ids.items()})
+
+
+async def write_back(conn: aiosqlite.Connection, current: Snapshot, target: Snapshot) -> None:
+    """Make the rows of `current` look like `target`: insert parents first, then update,
+    then delete children first, so foreign keys hold at every step."""
+    plans = []
+    for table in TABLES:
+        have = {_key(table, r): r for r in current.get(table, [])}
+        want = {_key(table, r): r for r in target.get(table, [])}
+        plans.append((table, have, want))
+    for table, have, want in plans:
+        for key in want.keys() - have.keys():
+            row = want[key]
+            cols = list(row)
+            await conn.execute(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({','.join('?' * len(cols))})",
+                [row[c] for c in cols],
+            )
+    for table, have, want in plans:
+        pk = TABLES[table][0]
+        for key in want.keys() & have.keys():
+            if want[key] == have[key]:
+                continue
+            cols = [c for c in want[key] if c not in pk]
+            await conn.execute(
+                f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)}"
+                f" WHERE {' AND '.join(f'{c} = ?' for c in pk)}",
+                [want[key][c] for c in cols] + list(key),
+            )
+    for table, have, want in reversed(plans):
+        pk = TABLES[table][0]
+        for key in have.keys() - want.keys():
+            await conn.execute(
+                f"DELETE FROM {table} WHERE {' AND '.join(f'{c} = ?' for c in pk)}", list(key)
+            )
+
+
+def _normalise(snap: Snapshot) -> Snapshot:
+    # Snapshots are compared after a JSON round trip, as they are stored.
+    loaded: Snapshot = json.loads(json.dumps(snap))
+    return loaded
+
+
+@dataclass
+class Change:
+    """A change in progress: its connection, and the scope (grow it with new ids)."""
+
+    conn: aiosqlite.Connection
+    scope: Scope
+    target: str
+    details: dict[str, Any] = field(default_factory=dict)
+    entry_id: int | None = None
+
+
+def _entry(row: sqlite3.Row) -> AuditEntry:
+    return AuditEntry(
+        id=row["id"],
+        at=row["at"],
+        actor=row["actor"],
+        action=row["action"],
+        target=row["target"],
+        before=row["before"],
+        after=row["after"],
+        undone=bool(row["undone"]),
+        scope=row["scope"],
+    )
+
+
+class AuditRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @asynccontextmanager
+    async def change(
+        self, actor: int, action: str, target: str, scope: Scope, *, watch: Scope | None = None
+    ) -> AsyncIterator[Change]:
+        """One audited transaction. The body may widen `change.scope` with ids it creates;
+        pass `watch` (a superset of what may change) when the body cannot say in advance
+        which existing rows it will touch: the scope then becomes exactly what changed."""
+        async with self.db.transaction() as conn:
+            before_all = await snapshot(conn, watch or scope)
+            change = Change(conn, scope, target)
+            yield change
+            if watch is not None:
+                after_all = await snapshot(conn, watch | change.scope)
+                change.scope = changed_scope(before_all, after_all) | scope
+                after = restrict(after_all, change.scope)
+            else:
+                after = await snapshot(conn, change.scope)
+            before = restrict(before_all, change.scope)
+            change.entry_id = await self._record(
+                conn, actor, action, change.target, change.scope, before, after
+            )
+
+    async def _record(
+        self,
+        conn: aiosqlite.Connection,
+        actor: int,
+        action: str,
+        target: str,
+        scope: Scope,
+        before: Snapshot,
+        after: Snapshot,
+    ) -> int:
+        cursor = await conn.execute(
+            "INSERT INTO audit_log (at, actor, action, target, before, after, scope)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                utc_now(),
+                actor,
+                action,
+                target,
+                json.dumps(before),
+                json.dumps(after),
+                scope.to_json(),
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def get(self, entry_id: int) -> AuditEntry:
+        row = await self.db.fetchone("SELECT * FROM audit_log WHERE id = ?", (entry_id,))
+        if row is None:
+            raise NotFound(f"no audit entry {entry_id}")
+        return _entry(row)
+
+    async def last_undoable(self, actor: int) -> AuditEntry | None:
+        """The actor's most recent change that has not been undone (undos themselves
+        are not changes one undoes)."""
+        row = await self.db.fetchone(
+            "SELECT * FROM audit_log WHERE actor = ? AND undone = 0 AND action != 'undo'"
+            " ORDER BY id DESC LIMIT 1",
+            (actor,),
+        )
+        return _entry(row) if row else None
+
+    async def for_event(self, event_id: int, limit: int = 50) -> list[AuditEntry]:
+        """Changes whose scope covered the event, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM (SELECT * FROM audit_log WHERE EXISTS (SELECT 1 FROM"
+            " json_each(audit_log.scope, '$.events') WHERE value = ?) ORDER BY id DESC LIMIT ?)"
+            " ORDER BY id",
+            (event_id, limit),
+        )
+        return [_entry(r) for r in rows]
+
+    async def all(self) -> list[AuditEntry]:
+        return [_entry(r) for r in await self.db.fetchall("SELECT * FROM audit_log ORDER BY id")]
+
+    async def undo(self, actor: int, entry_id: int) -> AuditEntry:
+        """Restore the state before entry `entry_id`, in one transaction that records the
+        undo too. Raises Conflict when it was undone already or its rows changed since."""
+        async with self.db.transaction() as conn:
+            row = await (
+                await conn.execute("SELECT * FROM audit_log WHERE id = ?", (entry_id,))
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"no audit entry {entry_id}")
+            entry = _entry(row)
+            if entry.undone:
+                raise Conflict("that change was already undone")
+            if entry.action == "undo":
+                raise Conflict("an undo cannot itself be undone")
+            scope = Scope.from_json(entry.scope)
+            current = _normalise(await snapshot(conn, scope))
+            recorded_after: Snapshot = json.loads(entry.after or "{}")
+            if current != recorded_after:
+                raise Conflict("what it changed has been changed again since")
+            before: Snapshot = json.loads(entry.before or "{}")
+            await write_back(conn, current, before)
+            await conn.execute("UPDATE audit_log SET undone = 1 WHERE id = ?", (entry_id,))
+            await self._record(conn, actor, "undo", entry.target, scope, recorded_after, before)
+        return replace(entry, undone=True)

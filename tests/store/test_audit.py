@@ -1,0 +1,224 @@
+"""Maintainers' corrections: each is audited, and undo restores the exact previous state."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from store import Store
+from store.audit import TABLES
+from store.errors import Conflict, NotFound
+from store.models import NewEvent, NewSource, PersonRef, PlaceRef
+
+TEXT_A = (
+    "On October 5, 2021 activists published leaked videos from a prison hospital in Saratov. "
+    "On October 6 the warden was dismissed."
+)
+TEXT_B = "Activists on October 5, 2021 released videos filmed inside the Saratov hospital."
+
+
+def _source(text: str, url: str) -> NewSource:
+    return NewSource("Outlet", "Title " + url, url, None, "2021-10-07", False, text, url)
+
+
+async def _seed(store: Store) -> dict[str, int]:
+    """Two articles; event `leak` is cited by both, `dismissal` only by the first."""
+    async with store.db.transaction() as conn:
+        a = await store.sources.add(conn, _source(TEXT_A, "https://a.example/1"))
+        b = await store.sources.add(conn, _source(TEXT_B, "https://b.example/2"))
+        leak = await store.events.add(
+            conn,
+            a,
+            TEXT_A,
+            NewEvent(
+                "2021-10-05",
+                None,
+                "Activists publish leaked videos.",
+                places=(PlaceRef("Saratov", "city"),),
+                people=(PersonRef("Activist Group", "organisation"),),
+                citations=((0, 87),),
+            ),
+        )
+        await store.events.attach(
+            conn, leak, b, TEXT_B, NewEvent("2021-10-05", None, "x", citations=((0, 40),))
+        )
+        dismissal = await store.events.add(
+            conn,
+            a,
+            TEXT_A,
+            NewEvent(
+                "2021-10-06",
+                None,
+                "The warden is dismissed.",
+                places=(PlaceRef("Saratov", "city"),),
+                citations=((88, len(TEXT_A)),),
+            ),
+        )
+    return {"a": a, "b": b, "leak": leak, "dismissal": dismissal}
+
+
+async def dump(store: Store) -> dict[str, Any]:
+    """Every row of every briefing table, and the search index, for exact comparison."""
+    result: dict[str, Any] = {}
+    for table, (pk, _) in TABLES.items():
+        rows = await store.db.fetchall(f"SELECT * FROM {table} ORDER BY {', '.join(pk)}")
+        result[table] = [tuple(r) for r in rows]
+    rows = await store.db.fetchall("SELECT rowid, summary, excerpts FROM event_search ORDER BY 1")
+    result["event_search"] = [tuple(r) for r in rows]
+    return result
+
+
+async def test_edit_summary_is_audited_and_undo_restores_exactly(store: Store) -> None:
+    ids = await _seed(store)
+    before = await dump(store)
+    entry_id = await store.corrections.edit_event(
+        1001, ids["leak"], "summary", summary="Leaked videos are published."
+    )
+    assert (await store.events.get(ids["leak"])).summary == "Leaked videos are published."
+    entry = await store.audit.get(entry_id)
+    assert (entry.actor, entry.action, entry.target) == (1001, "edit summary", "event:1")
+    assert (
+        json.loads(entry.before or "")["events"][0]["summary"]
+        == "Activists publish leaked videos."
+    )
+    assert json.loads(entry.after or "")["events"][0]["summary"] == "Leaked videos are published."
+    assert [e.id for e in await store.events.search("Leaked videos published")] == [ids["leak"]]
+
+    last = await store.audit.last_undoable(1001)
+    assert last is not None and last.id == entry_id
+    await store.audit.undo(1001, entry_id)
+    assert await dump(store) == before
+    assert await store.audit.last_undoable(1001) is None
+    actions = [(e.action, e.undone) for e in await store.audit.all()]
+    assert actions == [("edit summary", True), ("undo", False)]
+
+
+async def test_merge_moves_citations_places_people_and_undo_restores(store: Store) -> None:
+    ids = await _seed(store)
+    before = await dump(store)
+    await store.corrections.merge_events(1001, ids["dismissal"], ids["leak"])
+    merged = await store.events.get(ids["dismissal"])
+    assert {c.source_id for c in merged.citations} == {ids["a"], ids["b"]}
+    assert len(merged.citations) == 3
+    assert merged.people == ("Activist Group",)
+    with pytest.raises(NotFound):
+        await store.events.get(ids["leak"])
+    entry = await store.audit.last_undoable(1001)
+    assert entry is not None
+    await store.audit.undo(1001, entry.id)
+    assert await dump(store) == before
+
+
+async def test_split_citation_makes_a_new_event_and_undo_removes_it(store: Store) -> None:
+    ids = await _seed(store)
+    before = await dump(store)
+    leak = await store.events.get(ids["leak"])
+    moved = next(c for c in leak.citations if c.source_id == ids["b"])
+    new_id, entry_id = await store.corrections.split_citation(1001, ids["leak"], moved.id)
+    new = await store.events.get(new_id)
+    assert [c.id for c in new.citations] == [moved.id]
+    assert (new.date, new.summary, new.places, new.people) == (
+        leak.date,
+        leak.summary,
+        leak.places,
+        leak.people,
+    )
+    assert [c.source_id for c in (await store.events.get(ids["leak"])).citations] == [ids["a"]]
+    assert [e.id for e in await store.audit.for_event(new_id)] == [entry_id]
+    await store.audit.undo(1001, entry_id)
+    assert await dump(store) == before
+
+
+async def test_split_needs_a_citation_of_that_event_and_a_second_one(store: Store) -> None:
+    ids = await _seed(store)
+    before = await dump(store)
+    dismissal = await store.events.get(ids["dismissal"])
+    with pytest.raises(Conflict):
+        await store.corrections.split_citation(1001, ids["dismissal"], dismissal.citations[0].id)
+    with pytest.raises(NotFound):
+        await store.corrections.split_citation(1001, ids["leak"], dismissal.citations[0].id)
+    assert await dump(store) == before
+    assert await store.audit.all() == []
+
+
+async def test_remove_story_keeps_events_other_articles_cite(store: Store) -> None:
+    ids = await _seed(store)
+    before = await dump(store)
+    removed, entry_id = await store.corrections.remove_source(1001, ids["a"])
+    assert removed == [ids["dismissal"]]
+    leak = await store.events.get(ids["leak"])
+    assert [c.source_id for c in leak.citations] == [ids["b"]]
+    assert [s.id for s in await store.sources.list_all()] == [ids["b"]]
+    await store.audit.undo(1001, entry_id)
+    assert await dump(store) == before
+
+
+async def test_undo_refuses_when_someone_changed_the_rows_since(store: Store) -> None:
+    ids = await _seed(store)
+    first = await store.corrections.edit_event(1001, ids["leak"], "status", status="alleged")
+    await store.corrections.edit_event(1002, ids["leak"], "summary", summary="Other words.")
+    after_both = await dump(store)
+    with pytest.raises(Conflict, match="changed again"):
+        await store.audit.undo(1001, first)
+    assert await dump(store) == after_both
+    assert not (await store.audit.get(first)).undone
+
+
+async def test_undo_twice_is_refused(store: Store) -> None:
+    ids = await _seed(store)
+    entry_id = await store.corrections.edit_event(1001, ids["leak"], "hide", hidden=1)
+    await store.audit.undo(1001, entry_id)
+    with pytest.raises(Conflict, match="already undone"):
+        await store.audit.undo(1001, entry_id)
+
+
+async def test_refused_changes_write_no_audit_entry(store: Store) -> None:
+    ids = await _seed(store)
+    with pytest.raises(NotFound):
+        await store.corrections.edit_event(1001, 999, "summary", summary="x")
+    with pytest.raises(Conflict):
+        await store.corrections.edit_event(1001, ids["leak"], "status", status="reported")
+    with pytest.raises(Conflict):
+        await store.corrections.merge_events(1001, ids["leak"], ids["leak"])
+    with pytest.raises(NotFound):
+        await store.corrections.remove_source(1001, 999)
+    assert await store.audit.all() == []
+
+
+async def test_maintainer_add_remove_and_undo(store: Store) -> None:
+    await store.corrections.add_maintainer(1001, 42)
+    assert await store.maintainers.ids() == [42]
+    with pytest.raises(Conflict):
+        await store.corrections.add_maintainer(1001, 42)
+    entry_id = await store.corrections.remove_maintainer(1001, 42)
+    assert await store.maintainers.ids() == []
+    await store.audit.undo(1001, entry_id)
+    assert await store.maintainers.ids() == [42]
+
+
+async def test_history_lists_an_events_changes_in_order(store: Store) -> None:
+    ids = await _seed(store)
+    await store.corrections.edit_event(1001, ids["leak"], "status", status="alleged")
+    await store.corrections.edit_event(1002, ids["dismissal"], "status", status="alleged")
+    await store.corrections.merge_events(1002, ids["leak"], ids["dismissal"])
+    history = await store.audit.for_event(ids["leak"])
+    assert [(e.actor, e.action) for e in history] == [
+        (1001, "edit status"),
+        (1002, f"merge {ids['dismissal']} into {ids['leak']}"),
+    ]
+    assert [e.action for e in await store.audit.for_event(ids["dismissal"])] == [
+        "edit status",
+        f"merge {ids['dismissal']} into {ids['leak']}",
+    ]
+
+
+async def test_nested_transaction_is_one_atomic_change(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.db.transaction() as conn:
+            await store.sources.add(conn, _source("one", "https://a.example/x"))
+            async with store.db.transaction() as inner:
+                await store.sources.add(inner, _source("two", "https://a.example/y"))
+            raise RuntimeError("crash after the nested step")
+    assert await store.sources.list_all() == []
