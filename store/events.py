@@ -214,6 +214,20 @@ class EventRepo:
             (timestamp,),
         )
 
+    async def changed_between(self, since: str | None, until: str) -> list[Event]:
+        """Visible events whose last change falls in [since, until), by date: consecutive
+        windows sharing a bound see every change exactly once."""
+        if since is None:
+            return await self._load(
+                "SELECT * FROM events WHERE hidden = 0 AND updated_at < ? ORDER BY date, id",
+                (until,),
+            )
+        return await self._load(
+            "SELECT * FROM events WHERE hidden = 0 AND updated_at >= ? AND updated_at < ?"
+            " ORDER BY date, id",
+            (since, until),
+        )
+
     async def all(self, *, include_hidden: bool = False) -> list[Event]:
         return await self.timeline(include_hidden=include_hidden)
 

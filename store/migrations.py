@@ -195,9 +195,21 @@ CREATE TABLE story_reviews (
 );
 """
 
+# Digest delivery: each (chat, period) row keeps the exact message parts it will send and how
+# many Telegram has accepted, so a run resumed after a crash sends the rest and nothing twice.
+# `since`/`cutoff` bound the digest's window [since, cutoff) of event changes.
+DIGEST_DELIVERY = """
+ALTER TABLE deliveries ADD COLUMN since TEXT;
+ALTER TABLE deliveries ADD COLUMN cutoff TEXT;
+ALTER TABLE deliveries ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE deliveries ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX deliveries_status ON deliveries(status);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
+    ("0003_digest_delivery", DIGEST_DELIVERY),
     ("0004_maintainer_audit", MAINTAINER_AUDIT),
 ]
 

@@ -87,6 +87,52 @@ class Chat:
 
 
 @dataclass(frozen=True)
+class Subscription:
+    chat_id: int
+    active: bool
+    paused_reason: str | None  # why delivery stopped: unsubscribed, bot blocked, kicked ...
+    last_digest_at: str | None  # cutoff of the last digest delivered (UTC ISO)
+    created_at: str
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    chat_id: int
+    frequency: str  # daily | weekly
+    weekday: int | None  # 0 = Monday; weekly schedules only
+    time_of_day: str  # HH:MM, local time in `timezone`
+    timezone: str  # IANA name
+    configured_by: int | None  # Telegram user id of the admin who set it
+    last_run_at: str | None  # UTC ISO of the last slot that reached a final delivery status
+    updated_at: str  # UTC ISO; slots before this are not owed to the chat
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One digest to one chat for one period; the delivery log's row."""
+
+    chat_id: int
+    period: str  # e.g. daily:2026-03-29, weekly:2026-03-30, now:2026-03-29T07:00:00+00:00
+    status: str  # pending | sent | empty | failed | paused
+    attempts: int  # runs that tried this delivery
+    error: str | None
+    since: str | None  # the digest covers event changes in [since, cutoff)
+    cutoff: str | None
+    parts: tuple[str, ...]  # the exact messages, rendered once at claim time
+    parts_sent: int  # how many of `parts` Telegram has accepted
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class ScheduledChat:
+    """A chat owed digests: an active subscription with a schedule."""
+
+    chat: Chat
+    schedule: DigestSchedule
+    subscription: Subscription
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     id: int
     at: str

@@ -8,6 +8,7 @@ from store.audit import AuditRepo
 from store.chats import ChatRepo
 from store.corrections import Corrections
 from store.db import Database
+from store.digests import DigestRepo
 from store.events import EventRepo
 from store.maintainers import MaintainerRepo
 from store.people import PersonRepo
@@ -30,6 +31,7 @@ class Store:
         self.maintainers = MaintainerRepo(db)
         self.reviews = ReviewRepo(db)
         self.corrections = Corrections(db, self.audit, self.events, self.maintainers)
+        self.digests = DigestRepo(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:

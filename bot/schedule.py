@@ -1,0 +1,256 @@
+"""Digest schedules without Telegram: the `/digest` arguments, time zones, and when runs fall.
+
+A schedule is a local wall-clock time ("09:00") in an IANA zone, daily or on one weekday, so
+09:00 stays 09:00 local across daylight-saving changes. Two local times need a rule:
+
+- a time that does not exist (skipped by a spring-forward gap, e.g. 02:30 in Berlin on the
+  last Sunday of March) runs that day at the same distance after the gap's start, i.e. moved
+  forward by the length of the gap (02:30 -> 03:30 CEST);
+- a time that happens twice (fall-back, 02:30 on the last Sunday of October) runs once, at the
+  first occurrence (still summer time).
+A local date the zone skipped altogether (rare: Samoa, 30 Dec 2011) has no slot.
+
+Each run has a *period*: the schedule's kind and the local date of its slot (`daily:2026-03-29`,
+`weekly:2026-03-30`). The delivery log is keyed by (chat, period), which is what makes a run
+deliver once, and what makes a restart after downtime owe a chat only its latest missed slot.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from store.models import DigestSchedule
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+FREQUENCIES = ("daily", "weekly")
+MAX_ZONE_LENGTH = 64
+
+USAGE = (
+    "Usage: /digest [@channel] daily HH:MM [Zone] | weekly DAY HH:MM [Zone] | off | now"
+    " | empty on|off"
+)
+
+
+class ScheduleError(ValueError):
+    """Arguments a user typed do not make a schedule; the message says what to fix."""
+
+
+def iso(moment: datetime) -> str:
+    """A UTC ISO timestamp with seconds, the store's format (comparable as text)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_iso(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- time zones ----------------------------------------------------------------------------
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def parse_zone(text: str) -> str:
+    """The canonical IANA name for `text` (case-insensitive), or a ScheduleError."""
+    name = text.strip()
+    if not name or len(name) > MAX_ZONE_LENGTH or not re.fullmatch(r"[A-Za-z0-9_+\-/]+", name):
+        raise ScheduleError(
+            f"Unknown time zone {_shown(name)}: use an IANA name like Europe/Berlin."
+        )
+    canonical = _zones_by_lower_name().get(name.lower(), name)
+    try:
+        ZoneInfo(canonical)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(
+            f"Unknown time zone {_shown(name)}: use an IANA name like Europe/Berlin."
+        ) from None
+    return canonical
+
+
+def _shown(text: str) -> str:
+    """User text echoed back, shortened; the renderer escapes it."""
+    return repr(text[:40] + ("…" if len(text) > 40 else ""))
+
+
+# --- schedules -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedule:
+    frequency: str  # daily | weekly
+    at: time  # local wall-clock time, minutes precision
+    zone: str  # IANA name
+    weekday: int | None = None  # 0 = Monday; weekly only
+
+    def __post_init__(self) -> None:
+        if self.frequency not in FREQUENCIES:
+            raise ValueError(f"unknown frequency {self.frequency!r}")
+        if (self.frequency == "weekly") != (self.weekday is not None):
+            raise ValueError("a weekly schedule needs a weekday, a daily one must not have one")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
+
+    @property
+    def time_of_day(self) -> str:
+        return self.at.strftime("%H:%M")
+
+    def describe(self) -> str:
+        """'daily at 09:00 (Europe/Berlin)' or 'weekly on Monday at 09:00 (UTC)'."""
+        when = "daily" if self.weekday is None else f"weekly on {WEEKDAYS[self.weekday].title()}"
+        return f"{when} at {self.time_of_day} ({self.zone})"
+
+    def slot_on(self, day: date) -> datetime | None:
+        """The UTC instant of the run on local date `day`, None if there is none that day."""
+        if self.weekday is not None and day.weekday() != self.weekday:
+            return None
+        # fold=0: a skipped time reads with the offset before the gap (moves it forward by
+        # the gap), a repeated time is its first occurrence. See the module docstring.
+        local = datetime.combine(day, self.at, tzinfo=self.tz)
+        moment = local.astimezone(UTC)
+        if moment.astimezone(self.tz).date() != day:
+            return None  # the zone skipped this whole date
+        return moment
+
+    def next_run(self, after: datetime) -> datetime:
+        """The first run strictly after `after` (UTC)."""
+        day = after.astimezone(self.tz).date() - timedelta(days=1)
+        for _ in range(16):
+            slot = self.slot_on(day)
+            if slot is not None and slot > after:
+                return slot
+            day += timedelta(days=1)
+        raise AssertionError("no run within 16 days")  # unreachable: every week has one
+
+    def latest_run(self, at: datetime) -> datetime | None:
+        """The most recent run at or before `at` (UTC)."""
+        day = at.astimezone(self.tz).date() + timedelta(days=1)
+        for _ in range(16):
+            slot = self.slot_on(day)
+            if slot is not None and slot <= at:
+                return slot
+            day -= timedelta(days=1)
+        return None
+
+    def period(self, slot: datetime) -> str:
+        """The delivery-log key of the run at `slot`: kind and local date."""
+        return f"{self.frequency}:{slot.astimezone(self.tz).date().isoformat()}"
+
+    def due_slot(self, now: datetime, effective_from: datetime) -> datetime | None:
+        """The slot owed at `now`: the latest one, if the schedule existed by then. Only the
+        latest, so downtime over several slots owes one catch-up digest, not one per slot."""
+        slot = self.latest_run(now)
+        if slot is None or slot < effective_from:
+            return None
+        return slot
+
+
+def schedule_of(record: DigestSchedule) -> Schedule:
+    """The stored schedule as a Schedule."""
+    hour, minute = (int(part) for part in record.time_of_day.split(":"))
+    return Schedule(record.frequency, time(hour, minute), record.timezone, record.weekday)
+
+
+def manual_period(moment: datetime) -> str:
+    """The delivery-log key of a `/digest now`."""
+    return f"now:{iso(moment)}"
+
+
+# --- /digest arguments ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestRequest:
+    """What `/digest ...` asks for. `schedule` has zone None when the chat's zone applies."""
+
+    action: str  # show | set | off | now | empty
+    target: str | None = None  # @channel when configuring a channel from a private chat
+    frequency: str | None = None
+    weekday: int | None = None
+    at: time | None = None
+    zone: str | None = None
+    flag: bool | None = None  # for `empty on|off`
+
+    def schedule(self, default_zone: str) -> Schedule:
+        assert self.frequency is not None and self.at is not None
+        return Schedule(self.frequency, self.at, self.zone or default_zone, self.weekday)
+
+
+def parse_target(args: Sequence[str]) -> tuple[str | None, list[str]]:
+    """Split an optional leading @channel off the arguments."""
+    rest = list(args)
+    if rest and rest[0].startswith("@"):
+        name = rest.pop(0)
+        if not re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{3,31}", name):
+            raise ScheduleError(f"{_shown(name)} is not a channel username like @mychannel.")
+        return name, rest
+    return None, rest
+
+
+def parse_time(text: str) -> time:
+    match = re.fullmatch(r"(\d{1,2})[:.h](\d{2})", text.strip())
+    if not match:
+        raise ScheduleError(f"{_shown(text)} is not a time: write it as HH:MM, e.g. 09:00.")
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59:
+        raise ScheduleError(f"{_shown(text)} is not a time of day (00:00 to 23:59).")
+    return time(hour, minute)
+
+
+def parse_weekday(text: str) -> int:
+    word = text.strip().lower()
+    if len(word) >= 2:
+        matches = [i for i, name in enumerate(WEEKDAYS) if name.startswith(word)]
+        if len(matches) == 1:
+            return matches[0]
+    raise ScheduleError(f"{_shown(text)} is not a weekday: use mon, tue, wed, thu, fri, sat, sun.")
+
+
+def parse_digest_args(args: Sequence[str]) -> DigestRequest:
+    """Read `/digest` arguments; a ScheduleError explains any mistake."""
+    target, rest = parse_target(args)
+    if not rest:
+        return DigestRequest("show", target)
+    word, rest = rest[0].lower(), rest[1:]
+    if word in ("off", "now"):
+        if rest:
+            raise ScheduleError(f"/digest {word} takes nothing after it. {USAGE}")
+        return DigestRequest(word, target)
+    if word == "empty":
+        if len(rest) != 1 or rest[0].lower() not in ("on", "off"):
+            raise ScheduleError("Usage: /digest empty on|off (send a note when nothing is new).")
+        return DigestRequest("empty", target, flag=rest[0].lower() == "on")
+    if word == "daily":
+        if len(rest) not in (1, 2):
+            raise ScheduleError(
+                f"Usage: /digest daily HH:MM [Zone], e.g. /digest daily 09:00. {USAGE}"
+            )
+        zone = parse_zone(rest[1]) if len(rest) == 2 else None
+        return DigestRequest("set", target, "daily", None, parse_time(rest[0]), zone)
+    if word == "weekly":
+        if len(rest) not in (2, 3):
+            raise ScheduleError(
+                "Usage: /digest weekly DAY HH:MM [Zone], e.g. /digest weekly mon 09:00."
+            )
+        zone = parse_zone(rest[2]) if len(rest) == 3 else None
+        return DigestRequest(
+            "set", target, "weekly", parse_weekday(rest[0]), parse_time(rest[1]), zone
+        )
+    raise ScheduleError(f"Unknown /digest option {_shown(word)}. {USAGE}")
+
+
+def describe_moment(moment: datetime, zone: str) -> str:
+    """'Mon 30 Mar 2026, 09:00 CEST' in the chat's zone."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return local.strftime("%a %d %b %Y, %H:%M ") + (local.tzname() or zone)

@@ -1,0 +1,338 @@
+"""The fan-out engine with a controllable clock and a recording sender (no Telegram here;
+the same engine runs over HTTP against the fake Bot API in tests/telegram)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.delivery import (
+    ChatGone,
+    ChatMoved,
+    DeliveryEngine,
+    RetryLater,
+    RetryPolicy,
+    TransientError,
+)
+from bot.schedule import iso
+from store import Store
+from store.models import Chat
+from tests.fakes.clock import FakeClock
+
+BERLIN = "Europe/Berlin"
+NEW_YORK = "America/New_York"
+SUBSCRIBED_AT = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+
+
+class Recorder:
+    """A `send` that records what reached each chat, and fails on demand."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+        self.faults: dict[int, list[Exception]] = {}
+        self.on_send: Callable[[int, str], None] | None = None
+
+    def fail(self, chat_id: int, *errors: Exception) -> None:
+        self.faults.setdefault(chat_id, []).extend(errors)
+
+    async def __call__(self, chat_id: int, text: str) -> None:
+        queue = self.faults.get(chat_id)
+        if queue:
+            raise queue.pop(0)
+        if self.on_send is not None:
+            self.on_send(chat_id, text)
+        self.sent.append((chat_id, text))
+
+    def per_chat(self) -> Counter[int]:
+        return Counter(chat for chat, _ in self.sent)
+
+
+def parts_for(count: int) -> Callable[..., object]:
+    """A composer that sends `count` parts naming the chat and window."""
+
+    async def compose(chat: Chat, since: str | None, until: str, manual: bool) -> list[str]:
+        return [f"digest for {chat.id} [{since}, {until}) part {i + 1}" for i in range(count)]
+
+    return compose
+
+
+async def nothing_new(chat: Chat, since: str | None, until: str, manual: bool) -> list[str]:
+    return ["No new developments."] if manual or chat.send_empty_digest else []
+
+
+async def subscribe(
+    store: Store,
+    chat_id: int,
+    *,
+    zone: str = BERLIN,
+    at: str = "09:00",
+    weekday: int | None = None,
+) -> None:
+    await store.chats.ensure(
+        chat_id, "private" if chat_id > 0 else "supergroup", f"chat {chat_id}"
+    )
+    await store.digests.subscribe(chat_id, at=iso(SUBSCRIBED_AT))
+    await store.digests.set_schedule(
+        chat_id,
+        frequency="weekly" if weekday is not None else "daily",
+        weekday=weekday,
+        time_of_day=at,
+        timezone=zone,
+        configured_by=None,
+        at=iso(SUBSCRIBED_AT),
+    )
+
+
+def engine(store: Store, send: Recorder, clock: FakeClock, compose=None, **kw) -> DeliveryEngine:  # type: ignore[no-untyped-def]
+    return DeliveryEngine(store, send, compose or parts_for(1), clock=clock, **kw)
+
+
+async def test_each_chat_gets_its_digest_at_its_local_time_once(store: Store) -> None:
+    await subscribe(store, 1, zone=BERLIN)  # 09:00 CET = 08:00 UTC
+    await subscribe(store, 2, zone=NEW_YORK)  # 09:00 EST = 14:00 UTC
+    await subscribe(store, 3, zone="Asia/Tokyo")  # 09:00 JST = 00:00 UTC
+    clock = FakeClock(datetime(2026, 3, 2, 7, 59, tzinfo=UTC))
+    send = Recorder()
+    fanout = engine(store, send, clock)
+
+    await fanout.run_due()
+    # Tokyo's 09:00 today has passed; New York's 09:00 yesterday came before the subscription
+    assert send.per_chat() == {3: 1}
+    clock.set(datetime(2026, 3, 2, 8, 0, 30, tzinfo=UTC))
+    await fanout.run_due()
+    await fanout.run_due()
+    assert send.per_chat() == {3: 1, 1: 1}
+    clock.set(datetime(2026, 3, 2, 14, 1, tzinfo=UTC))
+    await fanout.run_due()
+    assert send.per_chat() == {3: 1, 1: 1, 2: 1}
+    rows = await store.digests.deliveries(1)
+    assert [(r.period, r.status, r.parts_sent) for r in rows] == [("daily:2026-03-02", "sent", 1)]
+    subscription = await store.digests.subscription(1)
+    assert subscription is not None and subscription.last_digest_at == "2026-03-02T08:00:30+00:00"
+
+
+async def test_berlin_digest_follows_local_time_over_the_spring_change(store: Store) -> None:
+    await subscribe(store, 1, zone=BERLIN)
+    clock = FakeClock(datetime(2026, 3, 28, 7, 30, tzinfo=UTC))
+    send = Recorder()
+    fanout = engine(store, send, clock)
+    await fanout.run_due()  # Friday's digest, owed since the subscription
+    assert len(send.sent) == 1
+    sent_at = []
+    for _hour in range(24 * 3):  # one tick an hour over Sat 28 .. Mon 30 March
+        before = len(send.sent)
+        await fanout.run_due()
+        if len(send.sent) > before:
+            sent_at.append(clock.now().strftime("%d %H:%M"))
+        clock.advance(hours=1)
+    # 09:00 local each day: 08:00 UTC in CET, 07:00 UTC in CEST from Sunday
+    assert sent_at == ["28 08:30", "29 07:30", "30 07:30"]
+    periods = [r.period for r in await store.digests.deliveries(1)]
+    assert periods == [
+        "daily:2026-03-27",
+        "daily:2026-03-28",
+        "daily:2026-03-29",
+        "daily:2026-03-30",
+    ]
+
+
+async def test_restart_after_downtime_sends_one_catch_up_not_one_per_missed_slot(
+    db_path: Path,
+) -> None:
+    async with await Store.open(db_path) as store:
+        await subscribe(store, 1, zone=BERLIN)
+        await subscribe(store, 2, zone=NEW_YORK, weekday=0)
+        clock = FakeClock(datetime(2026, 3, 2, 8, 5, tzinfo=UTC))  # Mon 09:05 Berlin
+        send = Recorder()
+        await engine(store, send, clock).run_due()
+        assert send.per_chat() == {1: 1}
+    # down from Monday until Thursday 12:00 UTC: three Berlin slots and one New York one missed
+    clock.set(datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
+    async with await Store.open(db_path) as store:
+        restarted = engine(store, send, clock)
+        await restarted.run_due()
+        await restarted.run_due()
+        assert send.per_chat() == {1: 2, 2: 1}
+        periods = [r.period for r in await store.digests.deliveries(1)]
+        assert periods == ["daily:2026-03-02", "daily:2026-03-05"]
+        assert [r.period for r in await store.digests.deliveries(2)] == ["weekly:2026-03-02"]
+        # the next regular run comes as usual
+        clock.set(datetime(2026, 3, 6, 8, 1, tzinfo=UTC))
+        await restarted.run_due()
+        assert send.per_chat() == {1: 3, 2: 1}
+
+
+async def test_retry_after_is_waited_out_and_the_same_message_sent_once(store: Store) -> None:
+    for chat_id in (1, 2, 3):
+        await subscribe(store, chat_id)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+    send.fail(2, RetryLater(7))
+    report = await engine(store, send, clock, concurrency=1).run_due()
+    assert send.per_chat() == {1: 1, 2: 1, 3: 1}
+    assert 7 in clock.sleeps
+    assert report.flood_waits == 1 and report.outcomes == {"sent": 3}
+
+
+async def test_transient_errors_back_off_then_deliver(store: Store) -> None:
+    await subscribe(store, 1)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+    send.fail(1, TransientError("500 Internal Server Error"), TransientError("timed out"))
+    report = await engine(store, send, clock).run_due()
+    assert send.per_chat() == {1: 1}
+    assert clock.sleeps == [1.0, 2.0]
+    assert report.transient_errors == 2
+
+
+async def test_persistent_5xx_fails_the_run_and_a_later_run_retries(store: Store) -> None:
+    await subscribe(store, 1)
+    await subscribe(store, 2)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+    send.fail(1, *[TransientError("502 Bad Gateway")] * 4)
+    fanout = engine(store, send, clock, policy=RetryPolicy(max_attempts=4, max_runs=3))
+    report = await fanout.run_due()
+    assert report.outcomes == {"failed": 1, "sent": 1}
+    assert send.per_chat() == {2: 1}
+    row = await store.digests.delivery(1, "daily:2026-03-02")
+    assert row is not None and (row.status, row.attempts, row.error) == (
+        "failed",
+        1,
+        "502 Bad Gateway",
+    )
+    clock.advance(minutes=1)
+    await fanout.run_due()
+    assert send.per_chat() == {1: 1, 2: 1}
+    row = await store.digests.delivery(1, "daily:2026-03-02")
+    assert row is not None and (row.status, row.attempts) == ("sent", 2)
+
+
+async def test_a_period_that_keeps_failing_is_left_to_the_next_one(store: Store) -> None:
+    await subscribe(store, 1)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+    send.fail(1, *[TransientError("timed out")] * 6)
+    fanout = engine(store, send, clock, policy=RetryPolicy(max_attempts=2, max_runs=3))
+    for _ in range(5):
+        await fanout.run_due()
+        clock.advance(minutes=1)
+    row = await store.digests.delivery(1, "daily:2026-03-02")
+    assert row is not None and (row.status, row.attempts) == ("failed", 3)
+    assert send.sent == []
+    # the events were not lost: the next day's digest starts where the last delivered one ended
+    clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+    await fanout.run_due()
+    assert len(send.sent) == 1 and f"[{iso(SUBSCRIBED_AT)}," in send.sent[0][1]
+
+
+async def test_forbidden_pauses_the_subscription_with_the_reason(store: Store) -> None:
+    await subscribe(store, 1)
+    await subscribe(store, 2)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+    send.fail(1, ChatGone("Forbidden: bot was blocked by the user"))
+    fanout = engine(store, send, clock)
+    report = await fanout.run_due()
+    assert report.outcomes == {"paused": 1, "sent": 1}
+    subscription = await store.digests.subscription(1)
+    assert subscription is not None and not subscription.active
+    assert subscription.paused_reason == "Forbidden: bot was blocked by the user"
+    row = await store.digests.delivery(1, "daily:2026-03-02")
+    assert row is not None and row.status == "paused"
+    clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+    await fanout.run_due()
+    assert send.per_chat() == {2: 2}
+    # resubscribing resumes delivery
+    await store.digests.subscribe(1)
+    clock.set(datetime(2026, 3, 4, 8, 0, tzinfo=UTC))
+    await fanout.run_due()
+    assert send.per_chat() == {2: 3, 1: 1}
+
+
+async def test_group_migrated_to_supergroup_keeps_its_subscription(store: Store) -> None:
+    await subscribe(store, -100, zone=NEW_YORK)
+    clock = FakeClock(datetime(2026, 3, 2, 14, 0, tzinfo=UTC))
+    send = Recorder()
+    send.fail(-100, ChatMoved(-1009999))
+    report = await engine(store, send, clock).run_due()
+    assert send.per_chat() == {-1009999: 1}
+    assert report.migrations == 1
+    assert await store.chats.get(-100) is None
+    chat = await store.chats.get(-1009999)
+    assert chat is not None and chat.type == "supergroup"
+    schedule = await store.digests.schedule(-1009999)
+    assert schedule is not None and schedule.timezone == NEW_YORK
+    subscription = await store.digests.subscription(-1009999)
+    assert subscription is not None and subscription.active
+    assert subscription.last_digest_at == "2026-03-02T14:00:00+00:00"
+
+
+async def test_parts_are_a_second_apart_and_a_crash_between_them_resumes(store: Store) -> None:
+    await subscribe(store, 1)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+
+    class Killed(BaseException):
+        """Stands in for the process dying: nothing after it runs."""
+
+    def die_at_third(chat_id: int, text: str) -> None:
+        if text.endswith("part 3"):
+            raise Killed
+
+    send.on_send = die_at_third
+    with pytest.raises(Killed):
+        await engine(store, send, clock, compose=parts_for(4)).run_due()
+    assert [t[-6:] for _, t in send.sent] == ["part 1", "part 2"]
+    assert clock.sleeps == [1.0, 1.0]
+    row = await store.digests.delivery(1, "daily:2026-03-02")
+    assert row is not None and (row.status, row.parts_sent) == ("pending", 2)
+
+    send.on_send = None
+    clock.advance(minutes=5)
+    # a new engine (the restarted bot) with a composer that would now write different text
+    await engine(store, send, clock, compose=parts_for(9)).run_due()
+    assert [t[-6:] for _, t in send.sent] == ["part 1", "part 2", "part 3", "part 4"]
+    assert len({t.split(" part")[0] for _, t in send.sent}) == 1  # the same digest throughout
+
+
+async def test_nothing_new_sends_nothing_unless_the_chat_asked(store: Store) -> None:
+    await subscribe(store, 1)
+    await subscribe(store, 2)
+    await store.digests.set_send_empty(2, True)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+    report = await engine(store, send, clock, compose=nothing_new).run_due()
+    assert send.sent == [(2, "No new developments.")]
+    assert report.outcomes == {"empty": 1, "sent": 1}
+    subscription = await store.digests.subscription(1)
+    assert subscription is not None and subscription.last_digest_at is None
+
+
+async def test_digest_now_is_delivered_at_once_and_moves_the_window(store: Store) -> None:
+    await subscribe(store, 1)
+    clock = FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    send = Recorder()
+    fanout = engine(store, send, clock)
+    assert await fanout.deliver_now(1) == "sent"
+    clock.set(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    await fanout.run_due()
+    assert [t for _, t in send.sent] == [
+        f"digest for 1 [{iso(SUBSCRIBED_AT)}, 2026-03-02T06:00:00+00:00) part 1",
+        "digest for 1 [2026-03-02T06:00:00+00:00, 2026-03-02T08:00:00+00:00) part 1",
+    ]
+
+
+async def test_one_chats_unexpected_error_does_not_stop_the_others(store: Store) -> None:
+    for chat_id in (1, 2, 3):
+        await subscribe(store, chat_id)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+    send.fail(2, ValueError("a bug"))
+    report = await engine(store, send, clock).run_due()
+    assert send.per_chat() == {1: 1, 3: 1}
+    assert report.outcomes == {"sent": 2, "failed": 1}
