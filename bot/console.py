@@ -1,27 +1,28 @@
-"""The bot's commands in a terminal: `briefbot ask` and `briefbot console`."""
+"""The bot's commands in a terminal: `briefbot ask` and `briefbot console`.
+
+Both go through the same `bot.answers.answer` as Telegram and render with the plain-text
+renderer. Long answers print every page, each ending with a "page n/N" line, so nothing
+needs a button to be read.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 
+from bot.answers import ChatContext, Services, answer
+from bot.render_text import render_text
 from config.settings import Settings
 from store import Store
 
-HELP = "/help - this list\n/timeline - the story in date order"
+# The terminal is one chat of its own (so /graphic on|off persists), run by the operator.
+CONSOLE_CHAT = ChatContext(chat_id=0, chat_type="console", is_maintainer=True)
 
 
 async def answer_plain(store: Store, settings: Settings, message: str) -> str:
     """What a reader would see in reply to `message`, as plain text."""
-    command = message.strip().split(maxsplit=1)[0].lower() if message.strip() else ""
-    if command in ("/help", "/start"):
-        return HELP
-    if command == "/timeline":
-        events = await store.events.all()
-        if not events:
-            return "The briefing is empty: no events yet."
-        return "\n".join(f"{e.date}  {e.summary}" for e in events)
-    return "Unknown command. Send /help for the list."
+    reply = await answer(Services(store, settings), CONSOLE_CHAT, message)
+    return render_text(reply)
 
 
 async def run_console(store: Store, settings: Settings) -> None:

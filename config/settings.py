@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     allow_private_urls: bool = Field(
         default=False, description="Let /addstory fetch loopback and private addresses"
     )
+    story: str | None = Field(
+        default=None, description="One line naming the story, shown by /start (else derived)"
+    )
+    content_note: str = Field(
+        default="some of the material describes torture and sexual violence.",
+        description="Content note shown by /start; empty for none",
+    )
     max_article_bytes: int = Field(
         default=2_000_000, ge=1_000, description="Largest article file or page accepted"
     )

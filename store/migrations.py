@@ -206,11 +206,23 @@ ALTER TABLE deliveries ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX deliveries_status ON deliveries(status);
 """
 
+# Commands behind inline buttons (pagination, "did you mean"), see store/callbacks.py.
+CALLBACK_COMMANDS = """
+CREATE TABLE callback_commands (
+    token TEXT PRIMARY KEY,
+    chat_id INTEGER NOT NULL,
+    command TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX callback_commands_created ON callback_commands(created_at);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
     ("0003_digest_delivery", DIGEST_DELIVERY),
     ("0004_maintainer_audit", MAINTAINER_AUDIT),
+    ("0006_callback_commands", CALLBACK_COMMANDS),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from store.audit import AuditRepo
+from store.callbacks import CallbackRepo
 from store.chats import ChatRepo
 from store.corrections import Corrections
 from store.db import Database
@@ -32,6 +33,7 @@ class Store:
         self.reviews = ReviewRepo(db)
         self.corrections = Corrections(db, self.audit, self.events, self.maintainers)
         self.digests = DigestRepo(db)
+        self.callbacks = CallbackRepo(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:

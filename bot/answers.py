@@ -1,0 +1,554 @@
+"""Chat commands turned into structured answers, independent of Telegram.
+
+`answer(services, chat, text)` parses "/cmd@botname args", runs the command and returns
+an `Answer`: title and intro lines, a list of items (events, sources, places, lines),
+optional buttons that run another command, and whether the answer can be paged.
+`bot/telegram/render_html.py` and `bot/render_text.py` turn the same `Answer` into what
+a reader sees, so every command behaves the same in Telegram, the console and
+`briefbot ask`.
+
+To add a command: a row in `bot/commands.py` and a handler in `HANDLERS` below.
+Handlers raise `UsageError` for bad arguments; any other exception is a bug and goes
+to the caller's error handling (in Telegram: the one error handler).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from bot import commands
+from bot.dates import DateArgError, describe, describe_range, describe_span, parse_range
+from bot.placematch import rank_places, resolve
+from config.settings import Settings
+from store import Store
+from store.errors import NotFound
+from store.models import Event, Place, Source
+
+# Claim statuses shown next to an event; "reported" is plain reporting and has no label.
+STATUS_LABELS = {
+    "alleged": "alleged",
+    "unverified": "unverified",
+    "confirmed": "confirmed",
+    "background": "background",
+}
+LIST_CITATIONS = 2  # excerpts shown per event in lists; /event N shows all
+LIST_EXCERPT_CHARS = 320  # longer excerpts are cut in lists (never in /event N)
+LATEST_COUNT = 10
+SEARCH_LIMIT = 50
+MAX_ARGS_CHARS = 200  # longer arguments are refused before any work is done
+
+
+# --- what the answer is made of ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Services:
+    """What answers need from the running program."""
+
+    store: Store
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class ChatContext:
+    """Who asks, and where. chat_id None means no stored chat (nothing per-chat applies)."""
+
+    chat_id: int | None
+    chat_type: str = "private"  # private | group | supergroup | channel | console
+    user_id: int | None = None
+    bot_username: str | None = None  # to tell "/cmd@us" from "/cmd@otherbot"
+    is_maintainer: bool = False
+
+    @property
+    def is_group(self) -> bool:
+        return self.chat_type in ("group", "supergroup")
+
+
+@dataclass(frozen=True)
+class CitationView:
+    excerpt: str
+    outlet: str  # the outlet's name, or the site's host when the outlet is unknown
+    url: str | None
+    source_id: int
+    published: str | None  # as shown: "5 Oct 2021"
+
+
+@dataclass(frozen=True)
+class EventItem:
+    id: int
+    when: str  # "5 Oct 2021", "Oct 2021", "5–12 Oct 2021"
+    summary: str
+    status: str | None  # a label when the claim is not plain reporting
+    attribution: str | None
+    places: tuple[str, ...]
+    citations: tuple[CitationView, ...]
+    more_citations: int  # citations left out of this view (see /event N)
+    graphic: bool
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    id: int
+    outlet: str
+    title: str | None
+    url: str | None
+    published: str | None
+    published_inferred: bool
+    events: int
+
+
+@dataclass(frozen=True)
+class PlaceItem:
+    name: str
+    kind: str
+    region: str | None
+    events: int
+
+
+@dataclass(frozen=True)
+class LineItem:
+    text: str
+
+
+Item = EventItem | SourceItem | PlaceItem | LineItem
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    command: str  # the command text pressing it runs, e.g. "/facility Saratov Oblast"
+
+
+@dataclass(frozen=True)
+class Answer:
+    title: str
+    intro: tuple[str, ...] = ()
+    items: tuple[Item, ...] = ()
+    empty: str | None = None  # shown instead of items when there are none
+    footer: tuple[str, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    command: str | None = None  # canonical command text; re-running it rebuilds the answer
+    graphic_shown: bool = False  # the chat chose to see graphic excerpts unhidden
+    link_previews: bool = False
+    compact: bool = False  # one line per item (commands, places)
+    ignored: bool = False  # not for this bot (e.g. /cmd@otherbot): send nothing
+    is_error: bool = False  # a usage hint or refusal
+
+
+IGNORED = Answer(title="", ignored=True)
+
+
+class UsageError(ValueError):
+    """The arguments are missing or malformed; the message says what is wrong."""
+
+
+# --- parsing the message ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    name: str  # lower case, without slash or @bot
+    args: str
+    addressed_to: str | None  # the @botname part, if any
+
+
+COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+(.*))?$", re.S)
+
+
+def parse_command(text: str) -> ParsedCommand | None:
+    """'/timeline@bot 2021' -> ParsedCommand('timeline', '2021', 'bot'); None if not a command."""
+    match = COMMAND_RE.match(text.strip())
+    if match is None:
+        return None
+    name, bot, args = match.groups()
+    return ParsedCommand(name.lower(), " ".join((args or "").split()), bot)
+
+
+def is_for_us(parsed: ParsedCommand, chat: ChatContext) -> bool:
+    if parsed.addressed_to is None or chat.bot_username is None:
+        return True
+    return parsed.addressed_to.casefold() == chat.bot_username.casefold()
+
+
+# --- the dispatcher ---------------------------------------------------------------
+
+Handler = Callable[[Services, ChatContext, str], Awaitable[Answer]]
+
+
+async def answer(services: Services, chat: ChatContext, text: str) -> Answer:
+    """The answer to one chat message (IGNORED when it is not for this bot)."""
+    parsed = parse_command(text)
+    if parsed is None:
+        if chat.is_group:
+            return IGNORED  # group chatter is not addressed to us
+        return usage_answer("I answer commands. Send /help for the list.")
+    if not is_for_us(parsed, chat):
+        return IGNORED
+    handler = HANDLERS.get(parsed.name)
+    if handler is None:
+        if chat.is_group and parsed.addressed_to is None:
+            return IGNORED  # probably another bot's command
+        return usage_answer(f"Unknown command /{parsed.name}. Send /help for the list.")
+    if len(parsed.args) > MAX_ARGS_CHARS:
+        return usage_answer(f"That is too long. {commands.usage_hint(parsed.name)}")
+    try:
+        return await handler(services, chat, parsed.args)
+    except UsageError as exc:
+        reason = f"{exc}. " if str(exc) else ""
+        return usage_answer(f"{reason}{commands.usage_hint(parsed.name)}")
+
+
+def usage_answer(line: str) -> Answer:
+    return Answer(title=line, is_error=True)
+
+
+async def graphic_shown(services: Services, chat: ChatContext) -> bool:
+    if chat.chat_id is None:
+        return False
+    return await services.store.chats.graphic_shown(chat.chat_id)
+
+
+# --- building items ---------------------------------------------------------------
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname
+    return host.removeprefix("www.") if host else None
+
+
+def outlet_name(source: Source) -> str:
+    return source.outlet or _host(source.url) or f"source {source.id}"
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:") + "…"
+
+
+async def _sources_by_id(services: Services) -> dict[int, Source]:
+    return {s.id: s for s in await services.store.sources.list_all()}
+
+
+def event_item(event: Event, sources: dict[int, Source], *, full: bool) -> EventItem:
+    """An event as shown: in lists a few excerpts, cut; in full every citation."""
+    shown = event.citations if full else event.citations[:LIST_CITATIONS]
+    views = []
+    for citation in shown:
+        source = sources.get(citation.source_id)
+        excerpt = citation.excerpt if full else _cut(citation.excerpt, LIST_EXCERPT_CHARS)
+        views.append(
+            CitationView(
+                excerpt=" ".join(excerpt.split()),
+                outlet=outlet_name(source) if source else f"source {citation.source_id}",
+                url=source.url if source else None,
+                source_id=citation.source_id,
+                published=describe(source.published) if source and source.published else None,
+            )
+        )
+    return EventItem(
+        id=event.id,
+        when=describe_span(event.date, event.end),
+        summary=event.summary,
+        status=STATUS_LABELS.get(event.status),
+        attribution=event.attribution,
+        places=event.places,
+        citations=tuple(views),
+        more_citations=len(event.citations) - len(shown),
+        graphic=event.graphic,
+    )
+
+
+async def _event_list(
+    services: Services, chat: ChatContext, events: list[Event], **fields: object
+) -> Answer:
+    sources = await _sources_by_id(services)
+    items = tuple(event_item(e, sources, full=False) for e in events)
+    return Answer(
+        items=items,
+        graphic_shown=await graphic_shown(services, chat),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _positive_int(args: str, what: str) -> int:
+    text = args.strip().lstrip("#")
+    if not text:
+        raise UsageError(f"Which {what}? Give its number")
+    if not re.fullmatch(r"\d{1,9}", text):
+        raise UsageError(f"{args.strip()[:40]!r} is not a {what} number")
+    return int(text)
+
+
+# --- the commands -----------------------------------------------------------------
+
+
+async def story_overview(services: Services) -> list[str]:
+    """What the briefing covers, derived from what is stored (or BRIEFBOT_STORY)."""
+    store = services.store
+    events = await store.events.all()
+    sources = await store.sources.list_all()
+    lines = []
+    story = (services.settings.story or "").strip()
+    if story:
+        lines.append(f"It covers: {story}.")
+    if not events:
+        if sources:
+            lines.append(f"It has {len(sources)} articles but no events drawn from them yet.")
+        else:
+            lines.append("The briefing is empty for now: no articles have been added yet.")
+        return lines
+    first = min(e.date for e in events)
+    last = max((e.end or e.date) for e in events)
+    outlets = {outlet_name(s) for s in sources}
+    places = [place.name for place, _n in (await store.places.event_counts())[:3]]
+    where = f", mostly in {', '.join(places)}" if places else ""
+    lines.append(
+        f"It holds {len(events)} events from {describe(first)} to {describe(last)}{where}, "
+        f"drawn from {len(sources)} articles by {len(outlets)} outlets."
+    )
+    titles = [s.title for s in sources if s.title]
+    if titles and not story:
+        lines.append(f"Most recent article: “{titles[-1]}”.")
+    return lines
+
+
+DEEP_LINKS = {"facility": "facility", "event": "event", "timeline": "timeline",
+              "source": "source", "search": "search", "latest": "latest",
+              "sources": "sources", "facilities": "facilities"}  # fmt: skip
+
+
+async def cmd_start(services: Services, chat: ChatContext, args: str) -> Answer:
+    if args:
+        # Deep links: t.me/bot?start=facility_Saratov_Oblast opens that answer directly.
+        kind, _, rest = args.partition("_")
+        target = DEEP_LINKS.get(kind.lower())
+        if target and re.fullmatch(r"[A-Za-z0-9_-]{0,64}", args):
+            return await answer(services, chat, f"/{target} {rest.replace('_', ' ')}".strip())
+    note = services.settings.content_note.strip()
+    intro = [
+        "This bot keeps a dated briefing on a developing news story. Every event it "
+        "lists cites the article excerpts it rests on, with a link to each article.",
+        *await story_overview(services),
+    ]
+    if note:
+        intro.append(f"Content note: {note}")
+    footer = ("Try /timeline, /facilities, /sources or /search WORDS; /help lists every command.",)
+    return Answer(title="Welcome", intro=tuple(intro), footer=footer, command="/start")
+
+
+async def cmd_help(services: Services, chat: ChatContext, args: str) -> Answer:
+    audiences = [commands.EVERYONE]
+    if chat.is_group or chat.chat_type == "console":
+        audiences.append(commands.CHAT_ADMINS)
+    if chat.is_maintainer:
+        audiences.append(commands.MAINTAINERS)
+    items = []
+    for command in commands.for_audience(*audiences):
+        who = "" if command.audience == commands.EVERYONE else f" ({command.audience})"
+        items.append(LineItem(f"{command.usage} — {command.description}{who}"))
+    return Answer(title="Commands", items=tuple(items), command="/help", compact=True)
+
+
+async def cmd_timeline(services: Services, chat: ChatContext, args: str) -> Answer:
+    try:
+        span = parse_range(args)
+    except DateArgError as exc:
+        raise UsageError(str(exc).capitalize()) from None
+    events = await services.store.events.timeline(span.start, span.end)
+    canonical = "/timeline " + " ".join(x for x in {span.start: 0, span.end: 0} if x)
+    return await _event_list(
+        services,
+        chat,
+        events,
+        title=f"Timeline: {describe_range(span)}" if span.start else "Timeline",
+        empty="No events in that period." if span.start else "The briefing has no events yet.",
+        command=canonical.strip(),
+    )
+
+
+async def _places_in(services: Services, matched: list[Place]) -> list[Place]:
+    """The matched places and the cities and facilities inside matched regions."""
+    everything = await services.store.places.list_all()
+    regions = {p.name.casefold() for p in matched if p.kind == "region"}
+    inside = [p for p in everything if p.region and p.region.casefold() in regions]
+    return list({p.id: p for p in [*matched, *inside]}.values())
+
+
+async def cmd_facility(services: Services, chat: ChatContext, args: str) -> Answer:
+    if not args:
+        raise UsageError("Which place?")
+    places = await services.store.places.list_all()
+    if not places:
+        return Answer(
+            title="No places are known yet: the briefing has no events tied to a place.",
+            is_error=True,
+        )
+    matched, suggestions = resolve(args, places)
+    if not matched:
+        if not suggestions:
+            suggestions = [m.place for m in rank_places(args, places, limit=3)]
+        return Answer(
+            title=f"No place called “{args}” in the briefing.",
+            intro=("Did you mean one of these? /facilities lists them all.",),
+            buttons=tuple(Button(p.name, f"/facility {p.name}") for p in suggestions),
+            is_error=True,
+        )
+    scope = await _places_in(services, matched)
+    events = await services.store.events.timeline(place_ids=[p.id for p in scope])
+    names = ", ".join(p.name for p in matched)
+    inside = len(scope) - len(matched)
+    intro = (f"Including {inside} places within it.",) if inside else ()
+    return await _event_list(
+        services,
+        chat,
+        events,
+        title=f"Events at {names}",
+        intro=intro,
+        empty="No events at this place.",
+        command=f"/facility {matched[0].name}",
+    )
+
+
+async def cmd_facilities(services: Services, chat: ChatContext, args: str) -> Answer:
+    counts = await services.store.places.event_counts()
+    items = tuple(PlaceItem(p.name, p.kind, p.region, n) for p, n in counts)
+    return Answer(
+        title="Places in the briefing",
+        items=items,
+        compact=True,
+        empty="No places are known yet.",
+        footer=("/facility NAME shows the events at one of them.",) if items else (),
+        command="/facilities",
+    )
+
+
+async def cmd_sources(services: Services, chat: ChatContext, args: str) -> Answer:
+    counts = await services.store.sources.event_counts()
+    items = tuple(
+        SourceItem(
+            id=s.id,
+            outlet=outlet_name(s),
+            title=s.title,
+            url=s.url,
+            published=describe(s.published) if s.published else None,
+            published_inferred=s.published_inferred,
+            events=counts.get(s.id, 0),
+        )
+        for s in sorted(
+            await services.store.sources.list_all(),
+            key=lambda s: (s.published is None, s.published or "", s.id),
+        )
+    )
+    return Answer(
+        title="Sources",
+        items=items,
+        empty="No articles have been added yet.",
+        footer=("/source N lists the events one article supports.",) if items else (),
+        command="/sources",
+    )
+
+
+async def cmd_source(services: Services, chat: ChatContext, args: str) -> Answer:
+    source_id = _positive_int(args, "source")
+    try:
+        source = await services.store.sources.get(source_id)
+    except NotFound:
+        return usage_answer(f"There is no source {source_id}. /sources lists them.")
+    events = await services.store.events.timeline(source_id=source_id)
+    counts = await services.store.sources.event_counts()
+    header = SourceItem(
+        id=source.id,
+        outlet=outlet_name(source),
+        title=source.title,
+        url=source.url,
+        published=describe(source.published) if source.published else None,
+        published_inferred=source.published_inferred,
+        events=counts.get(source.id, 0),
+    )
+    answer_ = await _event_list(
+        services,
+        chat,
+        events,
+        title=f"Source {source.id}",
+        empty="This article supports no events.",
+        command=f"/source {source_id}",
+    )
+    return replace(answer_, items=(header, *answer_.items))
+
+
+async def cmd_event(services: Services, chat: ChatContext, args: str) -> Answer:
+    event_id = _positive_int(args, "event")
+    try:
+        event = await services.store.events.get(event_id, include_hidden=False)
+    except NotFound:
+        return usage_answer(f"There is no event {event_id}. /timeline lists them.")
+    sources = await _sources_by_id(services)
+    return Answer(
+        title=f"Event {event.id}",
+        items=(event_item(event, sources, full=True),),
+        graphic_shown=await graphic_shown(services, chat),
+        command=f"/event {event_id}",
+    )
+
+
+async def cmd_search(services: Services, chat: ChatContext, args: str) -> Answer:
+    if not re.search(r"\w", args):
+        raise UsageError("Search for what?")
+    events = await services.store.events.search(args, limit=SEARCH_LIMIT)
+    return await _event_list(
+        services,
+        chat,
+        events,
+        title=f"Search: {args}",
+        empty="Nothing found. Try fewer or other words.",
+        command=f"/search {args}",
+    )
+
+
+async def cmd_latest(services: Services, chat: ChatContext, args: str) -> Answer:
+    events = await services.store.events.latest(LATEST_COUNT)
+    return await _event_list(
+        services,
+        chat,
+        events,
+        title="Latest additions",
+        empty="The briefing has no events yet.",
+        command="/latest",
+    )
+
+
+async def cmd_graphic(services: Services, chat: ChatContext, args: str) -> Answer:
+    choice = args.strip().lower()
+    if chat.chat_id is None:
+        return usage_answer("This setting belongs to a chat.")
+    if choice not in ("on", "off"):
+        shown = await services.store.chats.graphic_shown(chat.chat_id)
+        state = "shown" if shown else "hidden behind spoilers"
+        raise UsageError(f"Graphic excerpts are {state} in this chat")
+    await services.store.chats.ensure(chat.chat_id, chat.chat_type)
+    await services.store.chats.set_graphic(chat.chat_id, choice == "on")
+    if choice == "on":
+        return Answer(title="Graphic excerpts will be shown in full in this chat.")
+    return Answer(title="Graphic excerpts will be hidden behind spoilers in this chat.")
+
+
+HANDLERS: dict[str, Handler] = {
+    "start": cmd_start,
+    "help": cmd_help,
+    "timeline": cmd_timeline,
+    "facility": cmd_facility,
+    "facilities": cmd_facilities,
+    "sources": cmd_sources,
+    "source": cmd_source,
+    "event": cmd_event,
+    "search": cmd_search,
+    "latest": cmd_latest,
+    "graphic": cmd_graphic,
+}

@@ -1,0 +1,181 @@
+"""Dates as readers write and read them: parsing /timeline arguments, showing event dates.
+
+Event dates are ISO strings at the precision known ("2021", "2021-10", "2021-10-05").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+# Russian month names (nominative and genitive stems) so "октябрь 2021" works too.
+RU_MONTHS = ("янв", "фев", "мар", "апр", "ма", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
+ABBR = tuple(m[:3].title() for m in MONTHS)
+RANGE_WORDS = {"to", "until", "till", "-", "–", "—", "..", "по", "до"}
+
+
+class DateArgError(ValueError):
+    """The arguments are not dates this bot understands; the message says why."""
+
+
+def month_number(word: str) -> int | None:
+    """1-12 for an English or Russian month name or abbreviation, else None."""
+    word = word.casefold().rstrip(".,")
+    if len(word) >= 3:
+        for number, name in enumerate(MONTHS, start=1):
+            if name.startswith(word):
+                return number
+    if word.startswith("ма"):  # май/мая vs март/марта
+        return 3 if word.startswith("мар") else 5
+    for number, stem in enumerate(RU_MONTHS, start=1):
+        if len(word) >= 3 and word.startswith(stem):
+            return number
+    return None
+
+
+def _year(token: str) -> int | None:
+    if re.fullmatch(r"\d{4}", token):
+        year = int(token)
+        if 1000 <= year <= 2999:
+            return year
+    return None
+
+
+def _day(token: str) -> int | None:
+    token = token.rstrip(".,")
+    if re.fullmatch(r"\d{1,2}(st|nd|rd|th)?", token):
+        return int(re.match(r"\d+", token).group())  # type: ignore[union-attr]
+    return None
+
+
+def _iso(year: int, month: int | None = None, day: int | None = None) -> str:
+    if month is None:
+        return f"{year:04d}"
+    if not 1 <= month <= 12:
+        raise DateArgError(f"there is no month {month}")
+    if day is None:
+        return f"{year:04d}-{month:02d}"
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        raise DateArgError(f"there is no day {day} in {ABBR[month - 1]} {year}") from None
+
+
+def _parse_iso(token: str) -> str | None:
+    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", token)
+    if match is None:
+        return None
+    year, month, day = match.groups()
+    return _iso(int(year), int(month) if month else None, int(day) if day else None)
+
+
+def _take_date(tokens: list[str], i: int) -> tuple[str, int] | None:
+    """Parse one date starting at tokens[i]; returns (iso, tokens used)."""
+    first = tokens[i]
+    rest = tokens[i + 1 :]
+    iso = _parse_iso(first)
+    if iso is not None:
+        return iso, 1
+    # 5 Oct 2021 / 5 October 2021
+    day = _day(first)
+    if day is not None and len(rest) >= 2:
+        month, year = month_number(rest[0]), _year(rest[1])
+        if month and year:
+            return _iso(year, month, day), 3
+    month = month_number(first)
+    if month is not None and rest:
+        # Oct 5 2021 / Oct 5, 2021
+        day = _day(rest[0])
+        if day is not None and len(rest) >= 2 and _year(rest[1]):
+            return _iso(_year(rest[1]) or 0, month, day), 3
+        year = _year(rest[0])
+        if year:
+            return _iso(year, month), 2
+    return None
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: str | None
+    end: str | None
+
+
+def parse_range(text: str) -> DateRange:
+    """'' -> everything; one date -> that year/month/day; two dates -> from..to inclusive."""
+    tokens = [t for t in re.split(r"[\s,]+", text.strip()) if t]
+    # "2021-10-01..2021-10-31" and "2021-10-01–2021-10-31" become two dates.
+    split: list[str] = []
+    for token in tokens:
+        parts = re.split(r"(?<=\d)(?:\.\.|–|—|/)(?=\d)", token)
+        split.extend(parts)
+    tokens = split
+    dates: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i].casefold() in RANGE_WORDS and dates:
+            i += 1
+            continue
+        taken = _take_date(tokens, i)
+        if taken is None:
+            raise DateArgError(f"{tokens[i]!r} is not a date")
+        dates.append(taken[0])
+        i += taken[1]
+    if len(dates) > 2:
+        raise DateArgError("give at most two dates: from and to")
+    if not dates:
+        return DateRange(None, None)
+    start, end = dates[0], dates[-1]
+    # Compare at the coarser precision so "2021-10 2021" is accepted.
+    shortest = min(len(start), len(end))
+    if start[:shortest] > end[:shortest]:
+        raise DateArgError("the first date is after the second")
+    return DateRange(start, end)
+
+
+def describe(iso: str) -> str:
+    """'2021' -> '2021', '2021-10' -> 'Oct 2021', '2021-10-05' -> '5 Oct 2021'."""
+    parts = iso.split("-")
+    try:
+        if len(parts) == 1:
+            return parts[0]
+        month = ABBR[int(parts[1]) - 1]
+        if len(parts) == 2:
+            return f"{month} {parts[0]}"
+        return f"{int(parts[2])} {month} {parts[0]}"
+    except (ValueError, IndexError):
+        return iso  # stored data we cannot read is shown as it is, never dropped
+
+
+def describe_span(start: str, end: str | None) -> str:
+    """An event's date, or its span: '5–12 Oct 2021', 'Oct 2021 – Jan 2022'."""
+    if not end or end == start:
+        return describe(start)
+    s, e = start.split("-"), end.split("-")
+    if len(s) == len(e) == 3 and s[:2] == e[:2]:
+        return f"{int(s[2])}–{describe(end)}"
+    if len(s) == len(e) == 2 and s[0] == e[0]:
+        return f"{ABBR[int(s[1]) - 1]}–{describe(end)}" if s[1].isdigit() else describe(start)
+    return f"{describe(start)} – {describe(end)}"
+
+
+def describe_range(span: DateRange) -> str:
+    if span.start is None or span.end is None:
+        return "all dates"
+    if span.start == span.end:
+        return describe(span.start)
+    return f"{describe(span.start)} to {describe(span.end)}"

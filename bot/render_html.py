@@ -1,0 +1,137 @@
+"""Answers as Telegram HTML (parse_mode=HTML), split into pages under Telegram's limit.
+
+Everything that comes from articles, maintainers or readers goes through `html.escape`;
+only http(s) URLs become links; graphic excerpts sit in <tg-spoiler> unless the chat
+turned /graphic on. Telegram counts its 4096-unit limit in UTF-16 code units of the text
+left after parsing the markup, so that is what `visible` measures.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlsplit
+
+from bot.answers import Answer, EventItem, Item, LineItem, PlaceItem, SourceItem
+from bot.paging import Limits, paginate
+
+MESSAGE_LIMIT = 4096  # Telegram's limit, UTF-16 code units after entity parsing
+# A margin under the limit, and a cap on the markup itself so a page of many links
+# stays a reasonable request.
+HTML_LIMITS = Limits(visible=MESSAGE_LIMIT - 96, raw=3 * MESSAGE_LIMIT, items=8)
+
+TAG = re.compile(r"<[^>]*>")
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is a plain http(s) address, else None (never javascript: etc.)."""
+    if not url:
+        return None
+    url = url.strip()
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def link(text: str, url: str | None) -> str:
+    target = safe_url(url)
+    if target is None:
+        return esc(text)
+    return f'<a href="{html.escape(target, quote=True)}">{esc(text)}</a>'
+
+
+def _cut(text: str, cut: int | None) -> str:
+    if cut is None or len(text) <= cut:
+        return text
+    return text[:cut].rstrip() + "…"
+
+
+def visible_text(rendered: str) -> str:
+    """The text Telegram shows for our HTML: tags dropped, entities decoded."""
+    return html.unescape(TAG.sub("", rendered))
+
+
+class HtmlRenderer:
+    def header(self, answer: Answer, first_page: bool) -> str:
+        lines = [f"<b>{esc(answer.title)}</b>"] if answer.title else []
+        if first_page:
+            lines.extend(esc(line) for line in answer.intro)
+        return "\n".join(lines)
+
+    def empty(self, answer: Answer) -> str:
+        return esc(answer.empty or "")
+
+    def footer(self, answer: Answer) -> str:
+        return "\n".join(esc(line) for line in answer.footer)
+
+    def visible(self, rendered: str) -> str:
+        return visible_text(rendered)
+
+    def item(self, item: Item, answer: Answer, cut: int | None) -> str:
+        if isinstance(item, EventItem):
+            return self._event(item, answer, cut)
+        if isinstance(item, SourceItem):
+            return self._source(item, cut)
+        if isinstance(item, PlaceItem):
+            kind = item.kind + (f", {item.region}" if item.region else "")
+            return (
+                f"<b>{esc(_cut(item.name, cut))}</b> ({esc(_cut(kind, cut))})"
+                f" — {_events(item.events)}"
+            )
+        assert isinstance(item, LineItem)
+        return esc(_cut(item.text, cut))
+
+    def _event(self, item: EventItem, answer: Answer, cut: int | None) -> str:
+        head = f"<b>{esc(item.when)}</b>"
+        if item.status:
+            head += f" · <i>{esc(item.status)}</i>"
+        head += f" · /event {item.id}"
+        lines = [head, esc(_cut(item.summary, cut))]
+        if item.attribution:
+            lines.append(f"<i>according to {esc(_cut(item.attribution, cut))}</i>")
+        if item.places:
+            lines.append("📍 " + esc(_cut(", ".join(item.places), cut)))
+        for citation in item.citations:
+            quote = esc(_cut(citation.excerpt, cut))
+            if item.graphic and not answer.graphic_shown:
+                quote = f"<tg-spoiler>{quote}</tg-spoiler>"
+            where = link(_cut(citation.outlet, cut), citation.url)
+            if citation.published:
+                where += f", {esc(citation.published)}"
+            lines.append(f"<blockquote>{quote}</blockquote>— {where}")
+        if item.more_citations:
+            lines.append(f"+{item.more_citations} more: /event {item.id}")
+        if cut is not None:
+            lines.append(f"<i>Shortened; full text:</i> /event {item.id}")
+        return "\n".join(lines)
+
+    def _source(self, item: SourceItem, cut: int | None) -> str:
+        title = link(_cut(item.title or "(untitled)", cut), item.url)
+        when = item.published or "date unknown"
+        if item.published and item.published_inferred:
+            when += " (inferred)"
+        return (
+            f"<b>{item.id}.</b> {title}\n{esc(_cut(item.outlet, cut))}, {esc(when)}"
+            f" · {_events(item.events)} · /source {item.id}"
+        )
+
+
+def _events(n: int) -> str:
+    return f"{n} event" + ("" if n == 1 else "s")
+
+
+def render_pages(answer: Answer) -> list[str]:
+    """The answer as Telegram HTML pages ([] when the answer is for no one)."""
+    if answer.ignored:
+        return []
+    return paginate(HtmlRenderer(), answer, HTML_LIMITS)

@@ -1,0 +1,103 @@
+"""Answers as plain text, for the console and `briefbot ask`.
+
+The same items and pages as in Telegram; no markup, so links are written out and
+graphic excerpts the chat hides are replaced by a notice.
+"""
+
+from __future__ import annotations
+
+from bot.answers import Answer, EventItem, Item, LineItem, PlaceItem, SourceItem
+from bot.paging import Limits, paginate
+
+# Pages as in Telegram, so "page 2/3" means the same thing everywhere.
+TEXT_LIMITS = Limits(visible=4000, raw=4000, items=8)
+GRAPHIC_HIDDEN = "[graphic excerpt hidden; /graphic on shows it]"
+
+
+def _cut(text: str, cut: int | None) -> str:
+    if cut is None or len(text) <= cut:
+        return text
+    return text[:cut].rstrip() + "…"
+
+
+class TextRenderer:
+    def header(self, answer: Answer, first_page: bool) -> str:
+        lines = [answer.title] if answer.title else []
+        if first_page:
+            lines.extend(answer.intro)
+        if answer.buttons:
+            lines.extend(f"  {b.command}" for b in answer.buttons)
+        return "\n".join(lines)
+
+    def empty(self, answer: Answer) -> str:
+        return answer.empty or ""
+
+    def footer(self, answer: Answer) -> str:
+        return "\n".join(answer.footer)
+
+    def visible(self, rendered: str) -> str:
+        return rendered
+
+    def item(self, item: Item, answer: Answer, cut: int | None) -> str:
+        if isinstance(item, EventItem):
+            return self._event(item, answer, cut)
+        if isinstance(item, SourceItem):
+            return self._source(item, cut)
+        if isinstance(item, PlaceItem):
+            kind = item.kind + (f", {item.region}" if item.region else "")
+            return f"{_cut(item.name, cut)} ({kind}) — {_events(item.events)}"
+        assert isinstance(item, LineItem)
+        return _cut(item.text, cut)
+
+    def _event(self, item: EventItem, answer: Answer, cut: int | None) -> str:
+        head = item.when + (f" [{item.status}]" if item.status else "") + f" (event {item.id})"
+        lines = [head, _cut(item.summary, cut)]
+        if item.attribution:
+            lines.append(f"according to {_cut(item.attribution, cut)}")
+        if item.places:
+            lines.append("Places: " + _cut(", ".join(item.places), cut))
+        for citation in item.citations:
+            if item.graphic and not answer.graphic_shown:
+                quote = GRAPHIC_HIDDEN
+            else:
+                quote = f"“{_cut(citation.excerpt, cut)}”"
+            where = citation.outlet + (f", {citation.published}" if citation.published else "")
+            link = f" {citation.url}" if citation.url else ""
+            lines.append(f"  {quote} — {where}{link}")
+        if item.more_citations:
+            lines.append(f"  +{item.more_citations} more: /event {item.id}")
+        if cut is not None:
+            lines.append(f"  (shortened; /event {item.id} has it in full)")
+        return "\n".join(lines)
+
+    def _source(self, item: SourceItem, cut: int | None) -> str:
+        title = _cut(item.title or "(untitled)", cut)
+        when = item.published or "date unknown"
+        if item.published and item.published_inferred:
+            when += " (inferred)"
+        lines = [f"{item.id}. {title} — {item.outlet}, {when} — {_events(item.events)}"]
+        if item.url:
+            lines.append(f"   {item.url}")
+        lines.append(f"   /source {item.id}")
+        return "\n".join(lines)
+
+
+def _events(n: int) -> str:
+    return f"{n} event" + ("" if n == 1 else "s")
+
+
+def render_pages(answer: Answer) -> list[str]:
+    """The answer as plain-text pages ([] when the answer is for no one)."""
+    if answer.ignored:
+        return []
+    return paginate(TextRenderer(), answer, TEXT_LIMITS)
+
+
+def render_text(answer: Answer) -> str:
+    """Every page, one after another, with a line between pages."""
+    pages = render_pages(answer)
+    if len(pages) == 1:
+        return pages[0]
+    return "\n\n".join(
+        f"{page}\n— page {n}/{len(pages)} —" for n, page in enumerate(pages, start=1)
+    )

@@ -1,0 +1,163 @@
+"""Building and running the Telegram application.
+
+`build_application(settings)` wires everything: Bot API base URLs from settings, the rate
+limiter (which also waits out 429 retry_after), the job queue, typed context, the store's
+lifetime (opened in post_init, closed in post_shutdown), each feature's handlers and the
+one error handler. `run_bot(settings)` polls, or serves a webhook when
+BRIEFBOT_WEBHOOK_URL is set.
+
+To add a feature: a module under bot/telegram/ with `register(app)`, and one line in
+FEATURES below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    Update,
+)
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot import commands
+from bot.telegram import reading
+from bot.telegram.context import CONTEXT_TYPES, BotServices, BriefContext
+from config.settings import Settings
+from store import Store
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong. Please try again later."
+RATE_LIMIT_RETRIES = 3  # 429s waited out (retry_after) before giving up on a request
+
+# Each feature registers its handlers; order matters only within one update group.
+FEATURES: list[Callable[[Application], None]] = [  # type: ignore[type-arg]
+    reading.register,
+]
+
+
+def build_application(settings: Settings, store: Store | None = None) -> Application:  # type: ignore[type-arg]
+    """The configured application; `store` is used as is (and not closed) when given."""
+    app = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .context_types(CONTEXT_TYPES)
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(True)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    services: BotServices = app.bot_data
+    services.settings = settings
+    if store is not None:
+        services.store = store
+    for register in FEATURES:
+        register(app)
+    reading.register_fallbacks(app)
+    app.add_error_handler(on_error)
+    return app
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    services: BotServices = app.bot_data
+    if services._store is None:
+        services.store = await Store.open(services.config.db)
+        services.owns_store = True
+    await set_command_menus(app)
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    services: BotServices = app.bot_data
+    if services.owns_store and services._store is not None:
+        await services.store.close()
+        services.store = None
+        services.owns_store = False
+
+
+def _menu(*audiences: str) -> list[BotCommand]:
+    return [BotCommand(c.name, c.description) for c in commands.for_audience(*audiences)]
+
+
+async def set_command_menus(app: Application) -> None:  # type: ignore[type-arg]
+    """Everyone's commands by default, admins' in groups for admins, maintainers' only in
+    each maintainer's private chat. A menu Telegram refuses is logged, never fatal."""
+    everyone = [commands.EVERYONE]
+    admins = [*everyone, commands.CHAT_ADMINS]
+    menus: list[tuple[list[BotCommand], object]] = [
+        (_menu(*everyone), BotCommandScopeDefault()),
+        (_menu(*admins), BotCommandScopeAllChatAdministrators()),
+    ]
+    for user_id in app.bot_data.config.maintainers:
+        menus.append((_menu(*admins, commands.MAINTAINERS), BotCommandScopeChat(user_id)))
+    for menu, scope in menus:
+        try:
+            await app.bot.set_my_commands(menu, scope=scope)  # type: ignore[arg-type]
+        except TelegramError as exc:
+            # A maintainer who never opened a chat with the bot has no chat to scope to.
+            log.warning("could not set the command menu for %s: %s", scope, exc)
+
+
+async def on_error(update: object, context: BriefContext) -> None:
+    """The one error handler: log with the traceback, tell the user only that it failed."""
+    error = context.error
+    if isinstance(error, Forbidden):
+        # Blocked by the user or removed from the group: nobody to apologise to.
+        log.warning("Telegram refused to deliver: %s", error.message)
+        return
+    log.error("error while handling an update", exc_info=error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(APOLOGY)
+        elif update.effective_chat is not None:
+            message = update.effective_message
+            thread = message.message_thread_id if message and message.is_topic_message else None
+            await context.bot.send_message(
+                update.effective_chat.id, APOLOGY, message_thread_id=thread
+            )
+    except TelegramError as exc:
+        log.warning("could not send the apology: %s", exc)
+
+
+def webhook_path(settings: Settings) -> str:
+    """The URL path of the webhook: from BRIEFBOT_WEBHOOK_URL, else derived from the token
+    (a hash, so the path is unguessable without revealing the token)."""
+    path = urlsplit(settings.webhook_url or "").path.strip("/")
+    if path:
+        return path
+    return hashlib.sha256(settings.require_token().encode()).hexdigest()[:32]
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram sends back in each webhook request's header."""
+    return hashlib.sha256(b"briefbot-webhook:" + settings.require_token().encode()).hexdigest()
+
+
+def run_bot(settings: Settings) -> None:
+    """Run until interrupted: long polling, or a webhook when settings.webhook_url is set."""
+    app = build_application(settings)
+    if settings.webhook_url:
+        log.info("starting the webhook on port %s", settings.webhook_port)
+        app.run_webhook(
+            listen="0.0.0.0",
+            port=settings.webhook_port,
+            url_path=webhook_path(settings),
+            webhook_url=settings.webhook_url,
+            secret_token=webhook_secret(settings),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info("starting long polling")
+        app.run_polling(allowed_updates=Update.ALL_TYPES)

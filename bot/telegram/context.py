@@ -1,0 +1,81 @@
+"""Typed handler context: `context.services` instead of string keys in `bot_data`."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from bot.answers import ChatContext, Services
+from config.settings import Settings
+from store import Store
+from store.errors import StoreClosed
+
+
+class BotServices:
+    """The application's `bot_data`: settings and the store, owned by the application.
+
+    PTB creates it with no arguments; `build_application` fills in the settings and
+    `post_init` the store."""
+
+    def __init__(self) -> None:
+        self.settings: Settings | None = None
+        self._store: Store | None = None
+        self.owns_store = False  # opened in post_init, so closed in post_shutdown
+        self.known_chats: set[int] = set()  # chats already recorded in this process
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise StoreClosed("the store is not open")
+        return self._store
+
+    @store.setter
+    def store(self, value: Store | None) -> None:
+        self._store = value
+
+    @property
+    def config(self) -> Settings:
+        assert self.settings is not None, "build_application sets the settings"
+        return self.settings
+
+    @property
+    def answers(self) -> Services:
+        """What `bot.answers` needs."""
+        return Services(self.store, self.config)
+
+    def is_maintainer(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.config.maintainers
+
+
+class BriefContext(CallbackContext[ExtBot[None], dict, dict, BotServices]):
+    """The context every handler receives."""
+
+    @property
+    def services(self) -> BotServices:
+        return self.bot_data
+
+
+CONTEXT_TYPES = ContextTypes(context=BriefContext, bot_data=BotServices)
+
+
+def chat_context(update: Update, context: BriefContext) -> ChatContext:
+    """Who asks and where, for `bot.answers`."""
+    chat = update.effective_chat
+    user = update.effective_user
+    return ChatContext(
+        chat_id=chat.id if chat else None,
+        chat_type=chat.type if chat else "private",
+        user_id=user.id if user else None,
+        bot_username=context.bot.username,
+        is_maintainer=context.services.is_maintainer(user.id if user else None),
+    )
+
+
+async def remember_chat(update: Update, context: BriefContext) -> None:
+    """Record the chat once per process (title and type may change, so refresh then)."""
+    chat = update.effective_chat
+    services = context.services
+    if chat is None or chat.id in services.known_chats:
+        return
+    await services.store.chats.ensure(chat.id, chat.type, chat.title, chat.username)
+    services.known_chats.add(chat.id)

@@ -1,0 +1,104 @@
+"""The reading commands (/start, /timeline, /facility ...) and their buttons.
+
+Handlers stay thin: who and where, `bot.answers.answer`, reply. Pages and suggestion
+buttons re-run the stored command, so a page always shows current data.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import MaybeInaccessibleMessage, Message, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.answers import answer
+from bot.telegram.context import BriefContext, chat_context, remember_chat
+from bot.telegram.replies import GO_DATA, NOOP_DATA, PAGE_DATA, reply, show_page
+
+log = logging.getLogger(__name__)
+
+READING_COMMANDS = (
+    "start",
+    "help",
+    "timeline",
+    "facility",
+    "facilities",
+    "sources",
+    "source",
+    "event",
+    "search",
+    "latest",
+    "graphic",
+)
+
+EXPIRED = "This list has expired. Send the command again."
+INVALID = "This button does not work any more."
+
+
+async def on_command(update: Update, context: BriefContext) -> None:
+    """Any command (or private message): answer it as the console would, in HTML."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    await remember_chat(update, context)
+    result = await answer(context.services.answers, chat_context(update, context), message.text)
+    await reply(update, context, result)
+
+
+def _message(query_message: MaybeInaccessibleMessage | None) -> Message | None:
+    return query_message if isinstance(query_message, Message) else None
+
+
+async def on_button(update: Update, context: BriefContext) -> None:
+    """Page turns and suggestions; anything unexpected gets a short notice."""
+    query = update.callback_query
+    if query is None:
+        return
+    data = query.data or ""
+    message = _message(query.message)
+    page_match = PAGE_DATA.fullmatch(data)
+    go_match = GO_DATA.fullmatch(data)
+    if data == NOOP_DATA:
+        await query.answer()
+        return
+    if message is None or not (page_match or go_match):
+        await query.answer(INVALID)
+        return
+    token = (page_match or go_match).group(1)  # type: ignore[union-attr]
+    store = context.services.store
+    command = await store.callbacks.command(token, message.chat.id)
+    if command is None:
+        await query.answer(EXPIRED)
+        return
+    result = await answer(context.services.answers, chat_context(update, context), command)
+    if page_match:
+        page = int(page_match.group(2))
+        shown = await show_page(context, message, result, page, token)
+        await query.answer(None if shown else EXPIRED)
+    else:
+        await show_page(context, message, result, 1, None)
+        await query.answer()
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(
+        CommandHandler(list(READING_COMMANDS), on_command, filters=filters.UpdateType.MESSAGE)
+    )
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(pg:|go:|noop$)"))
+
+
+def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
+    """Added after every feature's handlers: unknown commands, stray text, stale buttons."""
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE
+            & (filters.COMMAND | (filters.ChatType.PRIVATE & filters.TEXT)),
+            on_command,
+        )
+    )
+    app.add_handler(CallbackQueryHandler(on_unknown_button))
+
+
+async def on_unknown_button(update: Update, context: BriefContext) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(INVALID)

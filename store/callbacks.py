@@ -1,0 +1,45 @@
+"""Commands behind inline buttons: a short random token stands for the command text.
+
+Telegram gives a button 64 bytes of callback data, too little for "/search many words",
+and whatever a client sends back must be treated as hostile. So a button carries only a
+token; the command it runs is kept here, bound to the chat it was sent to, and expires.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from store.db import Database, utc_now
+
+TOKEN_BYTES = 9  # 12 URL-safe characters
+KEEP_DAYS = 30
+
+
+class CallbackRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def save(self, chat_id: int, command: str) -> str:
+        """A new token for `command` in `chat_id`; drops expired tokens on the way."""
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        cutoff = (datetime.now(UTC) - timedelta(days=KEEP_DAYS)).isoformat(timespec="seconds")
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM callback_commands WHERE created_at < ?", (cutoff,))
+            await conn.execute(
+                "INSERT INTO callback_commands (token, chat_id, command, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (token, chat_id, command, utc_now()),
+            )
+        return token
+
+    async def command(self, token: str, chat_id: int) -> str | None:
+        """The command saved under `token` for this chat, or None (unknown, other chat,
+        or expired)."""
+        cutoff = (datetime.now(UTC) - timedelta(days=KEEP_DAYS)).isoformat(timespec="seconds")
+        value = await self.db.scalar(
+            "SELECT command FROM callback_commands WHERE token = ? AND chat_id = ?"
+            " AND created_at >= ?",
+            (token, chat_id, cutoff),
+        )
+        return None if value is None else str(value)

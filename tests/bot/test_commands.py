@@ -1,0 +1,67 @@
+"""One table drives /help, the Telegram command menu and the README's command list."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from bot import commands
+from bot.answers import HANDLERS
+from bot.console import answer_plain
+from config.settings import Settings
+from store import Store
+from tests.fakes.telegram import RunningBot
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+TABLE = {c.name for c in commands.COMMANDS}
+
+
+def readme_commands() -> set[str]:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Chat commands", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `/([a-z0-9_]+)", section, flags=re.M))
+
+
+def test_readme_lists_exactly_the_table() -> None:
+    assert readme_commands() == TABLE
+
+
+def test_table_is_valid_for_telegram() -> None:
+    for command in commands.COMMANDS:
+        assert re.fullmatch(r"[a-z0-9_]{1,32}", command.name), command
+        assert 3 <= len(command.description) <= 256, command
+        assert command.audience in commands.AUDIENCES, command
+    assert len(TABLE) == len(commands.COMMANDS), "a command is listed twice"
+
+
+def test_every_everyone_command_has_an_answer() -> None:
+    # Commands for everyone must work in the console too, so they live in bot.answers.
+    for command in commands.for_audience(commands.EVERYONE):
+        assert command.name in HANDLERS, command.name
+
+
+async def test_help_in_console_names_every_command(store: Store, settings: Settings) -> None:
+    text = await answer_plain(store, settings, "/help")
+    named = set(re.findall(r"^/([a-z0-9_]+)", text, flags=re.M))
+    assert named == TABLE  # the console is run by the operator: every audience
+
+
+async def test_help_and_menus_over_telegram_match_the_table(telegram_bot: RunningBot) -> None:
+    api = telegram_bot.api
+    api.user_sends("/help", chat=77)
+    [help_message] = await api.sent("sendMessage", 1)
+    menus = {
+        json.loads(scope)["type"] + str(json.loads(scope).get("chat_id", "")): {
+            c["command"] for c in cmds
+        }
+        for scope, cmds in api.commands.items()
+    }
+    everyone = {c.name for c in commands.for_audience(commands.EVERYONE)}
+    admins = everyone | {c.name for c in commands.for_audience(commands.CHAT_ADMINS)}
+    assert menus["default"] == everyone
+    assert menus["all_chat_administrators"] == admins
+    for maintainer in telegram_bot.settings.maintainers:
+        assert menus[f"chat{maintainer}"] == TABLE
+    named = set(re.findall(r"^/([a-z0-9_]+)", help_message.text, flags=re.M))
+    assert named == everyone  # user 77 is neither a maintainer nor in a group
