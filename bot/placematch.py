@@ -41,8 +41,9 @@ SYNONYMS = {
     "tuberkuleznaya": "tb",
     "protivotuberkuleznaya": "tb",
 }
-# Russian adjective endings: "Saratovskaya oblast" -> "saratov region".
-ADJECTIVE_ENDING = re.compile(r"(skaya|skoy|skiy|sky|skii|skogo|skoi|skaia)$")
+# Russian adjective endings after -sk: "Omskaya oblast" -> "omsk region",
+# "Saratovskaya oblast" -> "saratovsk region" (close enough to "saratov region").
+ADJECTIVE_ENDING = re.compile(r"(?<=sk)(aya|aia|oy|oi|iy|ii|y|ogo|oye|oe)$")
 
 EXACT, CLOSE = 100.0, 82.0  # scores: an alias equal after normalising; a confident slip
 SUGGEST = 55.0  # below this a name is not worth offering as a button
@@ -59,7 +60,7 @@ def match_key(text: str) -> str:
     out = []
     for word in words:
         word = SYNONYMS.get(word, word)
-        if len(word) > 6:
+        if len(word) > 5:
             word = ADJECTIVE_ENDING.sub("", word)
         out.append(word)
     return " ".join(out)

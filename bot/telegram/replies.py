@@ -7,8 +7,10 @@ suggested command; the token stands for a command stored with the chat it was se
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from typing import Any
 
 from telegram import (
     InlineKeyboardButton,
@@ -19,7 +21,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.answers import Answer
 from bot.render_html import render_pages
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 PAGE_DATA = re.compile(r"pg:([A-Za-z0-9_-]{12}):([1-9][0-9]{0,3})")
 GO_DATA = re.compile(r"go:([A-Za-z0-9_-]{12})")
 NOOP_DATA = "noop"
+SERVER_ERROR_PAUSE = 1.0  # seconds before sending again after a Bot API server error
 
 
 async def keyboard(
@@ -74,7 +77,8 @@ async def reply(update: Update, context: BriefContext, answer: Answer) -> Messag
         else None
     )
     try:
-        return await context.bot.send_message(
+        return await _send_retrying(
+            context,
             chat.id,
             pages[0],
             parse_mode=ParseMode.HTML,
@@ -87,13 +91,28 @@ async def reply(update: Update, context: BriefContext, answer: Answer) -> Messag
         # Our markup was refused, or the quoted message or thread is gone: send the
         # same page as plain text, without reply details, rather than nothing.
         log.warning("sendMessage refused (%s); retrying as plain text", exc.message)
-        return await context.bot.send_message(
+        return await _send_retrying(
+            context,
             chat.id,
             render_text_pages(answer)[0],
             link_preview_options=_previews(answer),
             reply_markup=markup,
             message_thread_id=thread,
         )
+
+
+async def _send_retrying(context: BriefContext, chat_id: int, text: str, **kwargs: Any) -> Message:
+    """send_message, tried once more after a server error (HTTP 5xx, connection reset).
+    Not after a timeout: the first message may have arrived, and a reader would get two.
+    429s are waited out by the rate limiter; 400 and 403 are not server errors."""
+    try:
+        return await context.bot.send_message(chat_id, text, **kwargs)
+    except (BadRequest, TimedOut, RetryAfter):
+        raise
+    except NetworkError as exc:
+        log.warning("sendMessage failed (%s); trying once more", exc.message)
+        await asyncio.sleep(SERVER_ERROR_PAUSE)
+        return await context.bot.send_message(chat_id, text, **kwargs)
 
 
 async def show_page(

@@ -241,13 +241,13 @@ class FakeBotAPI:
         self,
         text: str,
         *,
-        chat: int = 1001,
+        chat: int = 2001,
         user: int | None = None,
         chat_type: str = "private",
         thread_id: int | None = None,
     ) -> dict[str, Any]:
         """Queue a message from a user; returns the message as Telegram would send it."""
-        user_id = user if user is not None else (chat if chat_type == "private" else 1001)
+        user_id = user if user is not None else (chat if chat_type == "private" else 2001)
         chat_json = self.chat(chat, chat_type) if chat not in self.chats else self.chats[chat]
         message = StoredMessage(
             message_id=self._new_message_id(),
@@ -384,6 +384,15 @@ class FakeBotAPI:
                     )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), remaining)
+
+    async def until(self, predicate: Any, *, timeout: float = 10.0) -> None:
+        """Wait until `predicate()` holds (checked after every request the bot makes)."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+            except TimeoutError:
+                seen = [(r.method, r.answered) for r in self.requests]
+                raise AssertionError(f"condition not met within {timeout}s; saw {seen}") from None
 
     async def settle(self, seconds: float = 0.3) -> None:
         """Give the bot time to send anything more (for asserting nothing else was sent)."""

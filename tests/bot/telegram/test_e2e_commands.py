@@ -3,9 +3,14 @@ Application polls it, and the tests read what the bot sent."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
+from bot.answers import HANDLERS, ChatContext, Services
+from bot.cli import configure_logging
 from tests.bot.briefing import sample_briefing
+from tests.bot.telegram.helpers import ask, ask_text, press
 from tests.fakes.bot_api import visible_text
 from tests.fakes.telegram import RunningBot
 
@@ -15,29 +20,139 @@ async def ids(telegram_bot: RunningBot) -> dict[str, int]:
     return await sample_briefing(telegram_bot.store)
 
 
-async def ask(bot: RunningBot, text: str, chat: int = 501, **kwargs: object) -> str:
-    """Send `text` and return the visible text of the bot's next message."""
-    before = len(bot.api.of("sendMessage"))
-    bot.api.user_sends(text, chat=chat, **kwargs)  # type: ignore[arg-type]
-    sent = await bot.api.sent("sendMessage", before + 1)
-    return visible_text(sent[-1].text)
-
-
 async def test_start_says_what_the_bot_covers(telegram_bot: RunningBot, ids: dict) -> None:
-    text = await ask(telegram_bot, "/start")
+    text = await ask_text(telegram_bot, "/start")
     assert "5 events from 2020 to 7 Oct 2021" in text
     assert "Saratov Oblast" in text  # the most-cited place, derived from the store
     assert "Content note" in text and "sexual violence" in text
 
 
+async def test_start_deep_link(telegram_bot: RunningBot, ids: dict) -> None:
+    text = await ask_text(telegram_bot, "/start facility_OTB-1")
+    assert text.startswith("Events at Tuberculosis Hospital No. 1")
+
+
+async def test_help(telegram_bot: RunningBot) -> None:
+    text = await ask_text(telegram_bot, "/help")
+    assert "/timeline [from] [to] — the story in date order" in text
+
+
 async def test_timeline_lists_events_in_order_with_citations(
     telegram_bot: RunningBot, ids: dict
 ) -> None:
-    text = await ask(telegram_bot, "/timeline Oct 2021")
+    sent = await ask(telegram_bot, "/timeline Oct 2021")
+    text = visible_text(sent.text)
     order = [text.index(s) for s in ("Gulagu.net publishes", "criminal case", "dismissed")]
     assert order == sorted(order)
     assert "Beatings routine" not in text  # 2020 is outside October 2021
-    [sent] = telegram_bot.api.of("sendMessage")
     assert '<a href="https://meduza.io/en/feature/2021/10/05/leak">Meduza</a>' in sent.text
+    assert "<blockquote>Investigators opened a criminal case" in sent.text
     assert sent.params["link_preview_options"] == {"is_disabled": True}
     assert sent.params["parse_mode"] == "HTML"
+    assert sent.markup is None  # one page: no buttons
+
+
+async def test_timeline_bad_date_gets_one_usage_line(telegram_bot: RunningBot) -> None:
+    text = await ask_text(telegram_bot, "/timeline 2021-13")
+    assert text == (
+        "There is no month 13. Usage: /timeline [from] [to] — the story in date order, "
+        "e.g. /timeline 2021-10"
+    )
+
+
+async def test_facility_by_russian_name(telegram_bot: RunningBot, ids: dict) -> None:
+    text = await ask_text(telegram_bot, "/facility Саратов")
+    assert text.startswith("Events at Saratov Oblast")
+    assert "criminal case" in text
+
+
+async def test_unknown_facility_buttons_open_the_place(
+    telegram_bot: RunningBot, ids: dict
+) -> None:
+    sent = await ask(telegram_bot, "/facility Tuberculosis Hospital Samara")
+    assert "No place called" in visible_text(sent.text)
+    label, data = sent.buttons()[0]
+    assert label == "Tuberculosis Hospital No. 1"
+    notice = await press(telegram_bot, data, sent)
+    assert "text" not in notice  # no notice: it worked
+    [edit] = await telegram_bot.api.sent("editMessageText", 1)
+    assert visible_text(edit.text).startswith("Events at Tuberculosis Hospital No. 1")
+    assert int(edit.params["message_id"]) == telegram_bot.api.message_for(sent)["message_id"]
+
+
+async def test_facilities(telegram_bot: RunningBot, ids: dict) -> None:
+    text = await ask_text(telegram_bot, "/facilities")
+    assert "Saratov Oblast (region) — 3 events" in text
+    assert "Tuberculosis Hospital No. 1 (facility, Saratov Oblast) — 3 events" in text
+
+
+async def test_sources_and_source(telegram_bot: RunningBot, ids: dict) -> None:
+    sent = await ask(telegram_bot, "/sources")
+    assert '<a href="https://www.themoscowtimes.com/2021/10/07/chief">' in sent.text
+    assert "The Moscow Times, 7 Oct 2021 · 3 events" in visible_text(sent.text)
+    text = await ask_text(telegram_bot, f"/source {ids['a']}")
+    assert "Videos show prisoners tortured" in text and "Beatings" not in text
+
+
+async def test_event_shows_every_citation(telegram_bot: RunningBot, ids: dict) -> None:
+    sent = await ask(telegram_bot, f"/event {ids['case']}")
+    assert sent.text.count("<blockquote>") == 2
+    assert "Officials said an inquiry would follow." in visible_text(sent.text)
+
+
+async def test_search_and_latest(telegram_bot: RunningBot, ids: dict) -> None:
+    text = await ask_text(telegram_bot, "/search inquiry")
+    assert "Investigators open a criminal case" in text
+    latest = await ask_text(telegram_bot, "/latest")
+    assert latest.startswith("Latest additions")
+
+
+async def test_graphic_on_and_off_per_chat(telegram_bot: RunningBot, ids: dict) -> None:
+    event = f"/event {ids['torture']}"
+    assert "<tg-spoiler>" in (await ask(telegram_bot, event)).text
+    assert "shown in full" in await ask_text(telegram_bot, "/graphic on")
+    assert "<tg-spoiler>" not in (await ask(telegram_bot, event)).text
+    assert "<tg-spoiler>" in (await ask(telegram_bot, event, chat=502)).text  # other chat
+    await ask(telegram_bot, "/graphic off")
+    assert "<tg-spoiler>" in (await ask(telegram_bot, event)).text
+
+
+async def test_unknown_command_and_plain_text_in_private(telegram_bot: RunningBot) -> None:
+    assert await ask_text(telegram_bot, "/frobnicate") == (
+        "Unknown command /frobnicate. Send /help for the list."
+    )
+    assert "Send /help" in await ask_text(telegram_bot, "hello bot")
+
+
+async def test_a_failing_command_gets_an_apology_and_a_logged_traceback(
+    telegram_bot: RunningBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(services: Services, chat: ChatContext, args: str) -> None:
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setitem(HANDLERS, "latest", broken)
+    with caplog.at_level(logging.ERROR):
+        sent = await ask(telegram_bot, "/latest")
+    assert sent.text.startswith("Sorry, something went wrong")
+    assert "secret" not in sent.text and "Traceback" not in sent.text
+    [record] = [r for r in caplog.records if r.exc_info]
+    assert "secret internal detail" in str(record.exc_info[1])
+    # The bot keeps working.
+    assert "Commands" in await ask_text(telegram_bot, "/help")
+
+
+async def test_the_token_never_reaches_the_logs(
+    telegram_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    httpx_level = logging.getLogger("httpx").level
+    configure_logging("INFO")  # as `briefbot run` does
+    try:
+        with caplog.at_level(logging.INFO):
+            await ask(telegram_bot, "/help")
+            telegram_bot.api.fail("sendMessage", 500)
+            await ask(telegram_bot, "/help")
+    finally:
+        logging.getLogger("httpx").setLevel(httpx_level)
+    assert caplog.records  # the server error was logged ...
+    assert telegram_bot.api.token not in caplog.text  # ... without the token
+    assert telegram_bot.api.token.split(":")[1] not in caplog.text

@@ -1,0 +1,181 @@
+"""Pagination round trips over HTTP: ◀ n/N ▶ buttons edit the message in place; stale,
+expired, foreign and forged callback data get a short notice and change nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bot.briefing import add_article, add_event
+from tests.bot.telegram.helpers import ask, press
+from tests.fakes.bot_api import Request, visible_text
+from tests.fakes.telegram import RunningBot
+
+EVENTS = 20  # at 8 events a page: 3 pages
+
+
+@pytest.fixture
+async def many(telegram_bot: RunningBot) -> list[int]:
+    store = telegram_bot.store
+    text = " ".join(f"Fact number {n} was reported." for n in range(1, EVENTS + 1))
+    source = await add_article(store, text)
+    return [
+        await add_event(
+            store,
+            source,
+            f"2021-10-{n:02d}",
+            f"Fact {n:02d}",
+            (f"Fact number {n} was reported.",),
+        )
+        for n in range(1, EVENTS + 1)
+    ]
+
+
+def labels(request: Request) -> list[str]:
+    return [label for label, _data in request.buttons()]
+
+
+def data_of(request: Request, label: str) -> str:
+    return dict((lbl, data) for lbl, data in request.buttons())[label]
+
+
+async def edits(bot: RunningBot, n: int) -> Request:
+    return (await bot.api.sent("editMessageText", n))[-1]
+
+
+async def test_next_and_previous_edit_in_place(telegram_bot: RunningBot, many: list) -> None:
+    first = await ask(telegram_bot, "/timeline")
+    assert labels(first) == ["1/3", "▶"]
+    page1 = visible_text(first.text)
+    assert "Fact 01" in page1 and "Fact 08" in page1 and "Fact 09" not in page1
+    assert all(len(data.encode()) <= 64 for _l, data in first.buttons())
+
+    notice = await press(telegram_bot, data_of(first, "▶"), first)
+    assert "text" not in notice
+    second = await edits(telegram_bot, 1)
+    assert int(second.params["message_id"]) == telegram_bot.api.message_for(first)["message_id"]
+    assert labels(second) == ["◀", "2/3", "▶"]
+    assert "Fact 09" in visible_text(second.text) and "Fact 08" not in visible_text(second.text)
+
+    await press(telegram_bot, data_of(second, "▶"), first)
+    third = await edits(telegram_bot, 2)
+    assert labels(third) == ["◀", "3/3"]
+    assert "Fact 20" in visible_text(third.text)
+
+    await press(telegram_bot, data_of(third, "◀"), first)
+    back = await edits(telegram_bot, 3)
+    assert visible_text(back.text) == visible_text(second.text)
+    # Still one message: every page was an edit, never a new message.
+    assert len(telegram_bot.api.of("sendMessage")) == 1
+
+
+async def test_the_page_counter_button_only_answers(telegram_bot: RunningBot, many: list) -> None:
+    first = await ask(telegram_bot, "/timeline")
+    notice = await press(telegram_bot, data_of(first, "1/3"), first)
+    assert "text" not in notice
+    await telegram_bot.api.settle(0.2)
+    assert not telegram_bot.api.of("editMessageText")
+
+
+async def test_a_page_that_no_longer_exists(telegram_bot: RunningBot, many: list) -> None:
+    first = await ask(telegram_bot, "/timeline")
+    await press(telegram_bot, data_of(first, "▶"), first)
+    second = await edits(telegram_bot, 1)
+    store = telegram_bot.store
+    async with store.db.transaction() as conn:  # the briefing shrinks to one page
+        for event_id in many[5:]:
+            await store.events.update(conn, event_id, hidden=1)
+    notice = await press(telegram_bot, data_of(second, "▶"), first)
+    assert notice["text"] == "This list has expired. Send the command again."
+    await telegram_bot.api.settle(0.2)
+    assert len(telegram_bot.api.of("editMessageText")) == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "pg:AAAAAAAAAAAA:2",  # well formed, unknown token
+        "go:AAAAAAAAAAAA",
+    ],
+    ids=["unknown-page-token", "unknown-go-token"],
+)
+async def test_unknown_tokens_have_expired(
+    telegram_bot: RunningBot, many: list, data: str
+) -> None:
+    first = await ask(telegram_bot, "/timeline")
+    notice = await press(telegram_bot, data, first)
+    assert notice["text"] == "This list has expired. Send the command again."
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "pg:x:2",
+        "pg:AAAAAAAAAAAA:0",
+        "pg:AAAAAAAAAAAA:-1",
+        "pg:AAAAAAAAAAAA:99999",
+        "pg:AAAAAAAAAAAA:2:extra",
+        "pg:'; DROP TABLE events;--:1",
+        "pg:AAAAAAAAAAA\u00e9:2",
+        "<b>hello</b>",
+        "x" * 64,
+        "",
+    ],
+    ids=[
+        "short-token",
+        "page-zero",
+        "negative",
+        "huge-page",
+        "extra-part",
+        "sql",
+        "unicode",
+        "html",
+        "long",
+        "empty",
+    ],
+)
+async def test_forged_data_is_harmless(telegram_bot: RunningBot, many: list, data: str) -> None:
+    first = await ask(telegram_bot, "/timeline")
+    before = await telegram_bot.store.events.all()
+    notice = await press(telegram_bot, data, first)
+    assert notice["text"] == "This button does not work any more."
+    await telegram_bot.api.settle(0.2)
+    assert not telegram_bot.api.of("editMessageText")
+    assert await telegram_bot.store.events.all() == before
+
+
+async def test_a_token_from_another_chat_does_not_work(
+    telegram_bot: RunningBot, many: list
+) -> None:
+    mine = await ask(telegram_bot, "/timeline", chat=601)
+    theirs = await ask(telegram_bot, "/help", chat=602)
+    # A client replaying chat 601's button data on chat 602's message.
+    notice = await press(telegram_bot, data_of(mine, "▶"), theirs)
+    assert notice["text"] == "This list has expired. Send the command again."
+
+
+async def test_a_press_on_an_inaccessible_message(telegram_bot: RunningBot, many: list) -> None:
+    first = await ask(telegram_bot, "/timeline", chat=603)
+    query_id = telegram_bot.api.user_presses(data_of(first, "▶"), 603)  # no message attached
+    await telegram_bot.api.sent("answerCallbackQuery", 1)
+    assert telegram_bot.api.callback_answers[query_id]["text"] == (
+        "This button does not work any more."
+    )
+
+
+async def test_pages_show_current_data(telegram_bot: RunningBot, many: list) -> None:
+    first = await ask(telegram_bot, "/timeline")
+    store = telegram_bot.store
+    async with store.db.transaction() as conn:
+        await store.events.update(conn, many[8], summary="Fact 09, corrected")
+    await press(telegram_bot, data_of(first, "▶"), first)
+    assert "Fact 09, corrected" in visible_text((await edits(telegram_bot, 1)).text)
+
+
+async def test_the_same_command_in_the_console_shows_every_page(
+    telegram_bot: RunningBot, many: list
+) -> None:
+    from bot.console import answer_plain
+
+    text = await answer_plain(telegram_bot.store, telegram_bot.settings, "/timeline")
+    assert "— page 1/3 —" in text and "— page 3/3 —" in text
+    assert all(f"Fact {n:02d}" in text for n in range(1, EVENTS + 1))

@@ -1,0 +1,331 @@
+"""Answers against a real store, filled through the store API (not through extraction)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answers import (
+    IGNORED,
+    Answer,
+    ChatContext,
+    EventItem,
+    PlaceItem,
+    Services,
+    SourceItem,
+    answer,
+    parse_command,
+)
+from bot.render_text import render_text
+from config.settings import Settings
+from store import Store
+from store.models import PlaceRef
+from tests.bot.briefing import add_article, add_event, sample_briefing
+
+PRIVATE = ChatContext(chat_id=42, chat_type="private", user_id=42, bot_username="brief_bot")
+GROUP = ChatContext(chat_id=-100, chat_type="supergroup", user_id=7, bot_username="brief_bot")
+
+
+@pytest.fixture
+def services(store: Store, settings: Settings) -> Services:
+    return Services(store, settings)
+
+
+@pytest.fixture
+async def ids(store: Store) -> dict[str, int]:
+    return await sample_briefing(store)
+
+
+async def ask(services: Services, text: str, chat: ChatContext = PRIVATE) -> Answer:
+    return await answer(services, chat, text)
+
+
+def events_of(reply: Answer) -> list[EventItem]:
+    return [i for i in reply.items if isinstance(i, EventItem)]
+
+
+# --- parsing -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "args", "to"),
+    [
+        ("/timeline", "timeline", "", None),
+        ("/Timeline@Brief_Bot  2021   10", "timeline", "2021 10", "Brief_Bot"),
+        ("/facility@other_bot Saratov", "facility", "Saratov", "other_bot"),
+        ("  /event 12\n", "event", "12", None),
+    ],
+    ids=["bare", "case-and-bot", "other-bot", "whitespace"],
+)
+def test_parse_command(text: str, name: str, args: str, to: str | None) -> None:
+    parsed = parse_command(text)
+    assert parsed is not None
+    assert (parsed.name, parsed.args, parsed.addressed_to) == (name, args, to)
+
+
+@pytest.mark.parametrize("text", ["hello", "", "/", "/ timeline", "//x", "/timeline@"])
+def test_not_commands(text: str) -> None:
+    assert parse_command(text) is None
+
+
+async def test_commands_for_another_bot_are_ignored(services: Services) -> None:
+    assert await ask(services, "/timeline@other_bot", GROUP) is IGNORED
+    assert await ask(services, "/timeline@BRIEF_BOT", GROUP) is not IGNORED
+
+
+async def test_unknown_commands(services: Services) -> None:
+    reply = await ask(services, "/frobnicate")
+    assert reply.is_error and "Unknown command /frobnicate" in reply.title
+    # In groups an unaddressed unknown command is probably for another bot.
+    assert await ask(services, "/frobnicate", GROUP) is IGNORED
+    assert (await ask(services, "/frobnicate@brief_bot", GROUP)).is_error
+    assert await ask(services, "just chatting", GROUP) is IGNORED
+    assert "/help" in (await ask(services, "just chatting")).title
+
+
+# --- /start and /help -----------------------------------------------------------------
+
+
+async def test_start_on_an_empty_briefing(services: Services) -> None:
+    text = render_text(await ask(services, "/start"))
+    assert "empty" in text and "Content note" in text
+
+
+async def test_start_describes_the_stored_story(services: Services, ids: dict) -> None:
+    text = render_text(await ask(services, "/start"))
+    assert "5 events from 2020 to 7 Oct 2021" in text
+    assert "mostly in Saratov Oblast, Tuberculosis Hospital No. 1" in text
+    assert "2 articles by 2 outlets" in text
+
+
+async def test_start_uses_the_story_setting(store: Store, settings: Settings, ids: dict) -> None:
+    configured = settings.model_copy(update={"story": "abuse in a prison hospital"})
+    text = render_text(await answer(Services(store, configured), PRIVATE, "/start"))
+    assert "It covers: abuse in a prison hospital." in text
+
+
+@pytest.mark.parametrize(
+    ("payload", "title"),
+    [
+        ("facility_Saratov", "Events at Saratov Oblast"),
+        ("facility_Tuberculosis_Hospital_No_1", "Events at Tuberculosis Hospital No. 1"),
+        ("timeline_2021-10", "Timeline: Oct 2021"),
+        ("sources", "Sources"),
+    ],
+    ids=["facility", "facility-words", "timeline", "sources"],
+)
+async def test_start_deep_links_open_the_answer(
+    services: Services, ids: dict, payload: str, title: str
+) -> None:
+    assert (await ask(services, f"/start {payload}")).title == title
+
+
+async def test_start_deep_link_to_an_event(services: Services, ids: dict) -> None:
+    reply = await ask(services, f"/start event_{ids['case']}")
+    assert [e.id for e in events_of(reply)] == [ids["case"]]
+
+
+async def test_start_with_a_strange_payload_is_the_welcome(services: Services) -> None:
+    assert (await ask(services, "/start <script>")).title == "Welcome"
+    assert (await ask(services, "/start unknown_thing")).title == "Welcome"
+
+
+async def test_help_depends_on_who_asks(services: Services) -> None:
+    private = render_text(await ask(services, "/help"))
+    assert "/timeline [from] [to]" in private and "/graphic on|off" in private
+
+
+# --- /timeline ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("", ["beatings", "leak", "torture", "case", "dismissal"]),
+        ("2021", ["leak", "torture", "case", "dismissal"]),
+        ("2020", ["beatings"]),
+        ("2021-10", ["leak", "torture", "case", "dismissal"]),
+        ("Oct 2021", ["leak", "torture", "case", "dismissal"]),
+        ("October 2021", ["leak", "torture", "case", "dismissal"]),
+        ("2021-10-06 2021-10-31", ["case", "dismissal"]),
+        ("2021-10-01 2021-10-05", ["leak", "torture"]),
+        ("5 Oct 2021", ["leak", "torture"]),
+        ("2021-11", []),
+    ],
+    ids=lambda v: str(v) or "all",
+)
+async def test_timeline_ranges(services: Services, ids: dict, args: str, expected: list) -> None:
+    reply = await ask(services, f"/timeline {args}")
+    assert not reply.is_error
+    assert [e.id for e in events_of(reply)] == [ids[name] for name in expected]
+
+
+@pytest.mark.parametrize(
+    "args", ["2021-13", "yesterday", "2021-02-30", "2022 2021", "1 2 3", "2021 2022 2023"]
+)
+async def test_timeline_bad_dates_get_the_usage_line(services: Services, args: str) -> None:
+    reply = await ask(services, f"/timeline {args}")
+    assert reply.is_error
+    assert "Usage: /timeline [from] [to]" in reply.title
+    assert len(render_text(reply).splitlines()) == 1
+
+
+async def test_timeline_items_carry_what_the_reader_needs(services: Services, ids: dict) -> None:
+    reply = await ask(services, "/timeline")
+    by_id = {e.id: e for e in events_of(reply)}
+    beatings, case, torture = by_id[ids["beatings"]], by_id[ids["case"]], by_id[ids["torture"]]
+    assert (beatings.when, beatings.status) == ("2020", "alleged")
+    assert case.status is None  # plain reporting has no label
+    assert case.when == "6 Oct 2021"
+    assert [c.outlet for c in case.citations] == ["Meduza", "The Moscow Times"]
+    assert case.citations[0].url == "https://meduza.io/en/feature/2021/10/05/leak"
+    assert torture.graphic and not reply.graphic_shown
+
+
+async def test_spans_and_long_excerpts(services: Services, store: Store) -> None:
+    text = "Protests went on from 3 to 9 October. " + "A very long excerpt. " * 40
+    source = await add_article(store, text, outlet=None, url="https://www.example.org/a")
+    event = await add_event(
+        store, source, "2021-10-03", "Protests", (text.strip(),), end="2021-10-09"
+    )
+    [item] = events_of(await ask(services, "/timeline"))
+    assert item.when == "3–9 Oct 2021"
+    assert item.citations[0].outlet == "example.org"  # no outlet: the site's name
+    assert item.citations[0].excerpt.endswith("…") and len(item.citations[0].excerpt) < 400
+    [full] = events_of(await ask(services, f"/event {event}"))
+    assert full.citations[0].excerpt == text.strip()
+
+
+# --- /facility and /facilities -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("Saratov", "Events at Saratov Oblast"),
+        ("saratov oblast", "Events at Saratov Oblast"),
+        ("SARATOV REGION", "Events at Saratov Oblast"),
+        ("Саратов", "Events at Saratov Oblast"),
+        ("Саратовская область", "Events at Saratov Oblast"),
+        ("Saratof", "Events at Saratov Oblast"),
+        ("OTB-1", "Events at Tuberculosis Hospital No. 1"),
+        ("ОТБ-1", "Events at Tuberculosis Hospital No. 1"),
+        ("Tuberculosis Hospital No. 1", "Events at Tuberculosis Hospital No. 1"),
+        ("tuberculosis hospital #1", "Events at Tuberculosis Hospital No. 1"),
+    ],
+)
+async def test_facility_names(services: Services, ids: dict, name: str, title: str) -> None:
+    reply = await ask(services, f"/facility {name}")
+    assert reply.title == title
+
+
+async def test_a_region_includes_its_facilities(services: Services, ids: dict) -> None:
+    reply = await ask(services, "/facility Saratov")
+    assert {e.id for e in events_of(reply)} == {
+        ids[n] for n in ("leak", "torture", "case", "dismissal", "beatings")
+    }
+    facility = await ask(services, "/facility OTB-1")
+    assert {e.id for e in events_of(facility)} == {ids[n] for n in ("leak", "torture", "beatings")}
+
+
+async def test_unknown_place_offers_the_closest_as_buttons(services: Services, ids: dict) -> None:
+    reply = await ask(services, "/facility Tuberculosis Hospital Samara")
+    assert reply.is_error and "No place called" in reply.title
+    assert reply.buttons
+    assert reply.buttons[0].command == "/facility Tuberculosis Hospital No. 1"
+
+
+async def test_facility_without_places_or_name(services: Services) -> None:
+    assert "No places are known yet" in (await ask(services, "/facility Saratov")).title
+    assert "Usage: /facility NAME" in (await ask(services, "/facility")).title
+
+
+async def test_facilities_count_events(services: Services, ids: dict) -> None:
+    reply = await ask(services, "/facilities")
+    counts = {i.name: i.events for i in reply.items if isinstance(i, PlaceItem)}
+    assert counts == {"Saratov Oblast": 3, "Tuberculosis Hospital No. 1": 3}
+
+
+# --- sources, events, search, latest, graphic --------------------------------------------
+
+
+async def test_sources_and_one_source(services: Services, ids: dict) -> None:
+    reply = await ask(services, "/sources")
+    items = [i for i in reply.items if isinstance(i, SourceItem)]
+    assert [(i.outlet, i.published, i.events) for i in items] == [
+        ("Meduza", "5 Oct 2021", 3),
+        ("The Moscow Times", "7 Oct 2021", 3),
+    ]
+    one = await ask(services, f"/source {ids['b']}")
+    assert {e.id for e in events_of(one)} == {ids["case"], ids["dismissal"], ids["beatings"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/source", "Usage: /source N"),
+        ("/source abc", "'abc' is not a source number"),
+        ("/source 999", "There is no source 999"),
+        ("/event", "Usage: /event N"),
+        ("/event -1", "is not a event number"),
+        ("/event 99999999999999", "is not a event number"),
+        ("/event 404", "There is no event 404"),
+        ("/search", "Usage: /search WORDS"),
+        ("/search ***", "Usage: /search WORDS"),
+        ("/graphic maybe", "Usage: /graphic on|off"),
+        ("/timeline " + "2021 " * 100, "That is too long"),
+    ],
+)
+async def test_malformed_arguments(services: Services, text: str, expected: str) -> None:
+    reply = await ask(services, text)
+    assert reply.is_error and expected in reply.title
+
+
+async def test_event_in_full(services: Services, ids: dict) -> None:
+    [item] = events_of(await ask(services, f"/event {ids['case']}"))
+    assert len(item.citations) == 2 and item.more_citations == 0
+
+
+async def test_search_best_first(services: Services, ids: dict) -> None:
+    reply = await ask(services, "/search criminal case")
+    assert [e.id for e in events_of(reply)][0] == ids["case"]
+    assert not events_of(await ask(services, "/search zebra"))
+    # FTS syntax from users is text, not operators.
+    assert not (await ask(services, '/search "NEAR(a b)" OR *')).is_error
+
+
+async def test_latest_newest_first(services: Services, ids: dict) -> None:
+    reply = await ask(services, "/latest")
+    assert [e.id for e in events_of(reply)][0] == ids["beatings"]
+
+
+async def test_graphic_is_per_chat(services: Services, store: Store, ids: dict) -> None:
+    other = ChatContext(chat_id=43, chat_type="private")
+    assert "shown in full" in (await ask(services, "/graphic on")).title
+    assert (await ask(services, f"/event {ids['torture']}")).graphic_shown
+    assert not (await ask(services, f"/event {ids['torture']}", other)).graphic_shown
+    assert "hidden" in (await ask(services, "/graphic off")).title
+    assert not (await ask(services, f"/event {ids['torture']}")).graphic_shown
+    assert "are hidden behind spoilers" in (await ask(services, "/graphic")).title
+
+
+async def test_hidden_events_stay_hidden(services: Services, store: Store, ids: dict) -> None:
+    async with store.db.transaction() as conn:
+        await store.events.update(conn, ids["case"], hidden=1)
+    assert ids["case"] not in [e.id for e in events_of(await ask(services, "/timeline"))]
+    assert (await ask(services, f"/event {ids['case']}")).is_error
+
+
+async def test_bad_input_changes_nothing(services: Services, store: Store, ids: dict) -> None:
+    before = (await store.events.all(), await store.sources.list_all())
+    for text in ["/event '; DROP TABLE events; --", "/facility <b>", "/search \x00\x01", "/"]:
+        await ask(services, text)
+    assert (await store.events.all(), await store.sources.list_all()) == before
+
+
+async def test_places_alias_from_extraction_shape(services: Services, store: Store) -> None:
+    # The extraction gives regions aliases like these; any of them finds the region.
+    source = await add_article(store, "Something happened in Omsk in 2022.")
+    omsk = PlaceRef("Omsk Oblast", "region", None, ("Omsk", "Omsk region", "Omsk Oblast"))
+    await add_event(store, source, "2022", "Something", ("Something happened",), places=(omsk,))
+    for name in ("omsk", "Омск", "Omsk region", "Омская область"):
+        assert (await ask(services, f"/facility {name}")).title == "Events at Omsk Oblast", name
