@@ -236,3 +236,17 @@ async def fetch_article(
     """Fetch a page and turn it into an Article, or raise ArticleRejected with the reason."""
     page = await fetch_page(client, url, options, resolver)
     return await asyncio.to_thread(page_to_article, page)
+
+
+async def download_limited(client: httpx.AsyncClient, url: str, max_bytes: int) -> bytes:
+    """A file from a trusted address (the Bot API's file server), streamed and cut off
+    past `max_bytes`. Errors never repeat the URL: Bot API file URLs hold the token."""
+    try:
+        async with client.stream("GET", url, timeout=httpx.Timeout(30.0)) as response:
+            if response.status_code != 200:
+                raise ArticleRejected(
+                    f"the file could not be downloaded (HTTP {response.status_code})"
+                )
+            return await _read_limited(response, max_bytes)
+    except httpx.HTTPError as exc:
+        raise ArticleRejected(f"the file could not be downloaded ({type(exc).__name__})") from None

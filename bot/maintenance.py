@@ -1,0 +1,520 @@
+"""Maintainers' commands as structured answers, independent of Telegram.
+
+Who may: the user ids in settings (the first is the owner) and those the owner added with
+`/maintainer add ID`. Everyone else is told it is not allowed and nothing changes.
+Each change goes through `store.corrections` (one audited transaction); `/undo` writes
+back the maintainer's own last change exactly (`store.audit`).
+
+The Telegram layer (bot/telegram/maintainers.py) downloads documents and shows progress;
+everything it hands over here is plain text or bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bot.answers import Answer, LineItem, Services, outlet_name, usage_answer
+from bot.dates import describe, describe_span
+from bot.placematch import resolve
+from ingest.article import Article
+from ingest.fetch import FetchOptions, Resolver, fetch_article, system_resolver
+from ingest.pipeline import ingest_article
+from ingest.submission import Link, classify, parse_document, parse_text, require_dates
+from store.audit import Scope
+from store.errors import Conflict, NotFound
+from store.models import STATUSES
+from store.reviews import StoryReview
+
+NOT_ALLOWED = "Sorry, that command is only for the briefing's maintainers."
+OWNER_ONLY = "Only the owner (the first id in BRIEFBOT_MAINTAINERS) may add or remove maintainers."
+PREVIEW_EVENTS = 8  # events listed per group in a preview (one page); the rest are counted
+HISTORY_ENTRIES = 15  # the latest changes /history shows (one page)
+SUMMARY_LIMIT = 300
+DATE = re.compile(r"\d{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?")
+
+USAGE = {
+    "addstory": "/addstory URL, or the article's text (first lines may be outlet:, title:, "
+    "url:, published:), or reply /addstory to an article or a .txt/.md/.html file",
+    "editevent": "/editevent N summary|date|place|status VALUE",
+    "hideevent": "/hideevent N (or /hideevent N off to show it again)",
+    "mergeevents": "/mergeevents N M (event M becomes part of event N)",
+    "splitcitation": "/splitcitation EVENT [CITATION] (without a citation number: list them)",
+    "removestory": "/removestory N (N as in /sources)",
+    "history": "/history N (an event's changes)",
+    "undo": "/undo (reverts your last change)",
+    "maintainer": "/maintainer add|remove ID, or /maintainer list",
+}
+
+
+class Refused(ValueError):
+    """The command cannot be done as given; the message says why, in one line."""
+
+
+@dataclass
+class Intake:
+    """How /addstory reaches outside: the client for web pages and its DNS resolver
+    (tests hand in an httpx.MockTransport and a fake resolver), and the client that
+    downloads attached documents from the Bot API."""
+
+    web: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient())
+    resolver: Resolver = system_resolver
+    files: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient())
+
+    async def aclose(self) -> None:
+        await self.web.aclose()
+        await self.files.aclose()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An answer, and what the Telegram layer must do besides showing it."""
+
+    answer: Answer
+    menu_user: int | None = None  # a maintainer added or removed: refresh their menu
+    review: StoryReview | None = None  # a story preview awaiting Keep or Undo
+
+
+def refusal(line: str) -> Outcome:
+    return Outcome(usage_answer(line))
+
+
+def done(title: str, *lines: str) -> Outcome:
+    items = tuple(LineItem(line) for line in lines)
+    return Outcome(Answer(title=title, items=items, compact=True))
+
+
+# --- who may -----------------------------------------------------------------------
+
+
+async def maintainer_ids(services: Services) -> list[int]:
+    """Everyone who may maintain: settings first (the owner leads), then those added."""
+    ids = list(dict.fromkeys(services.settings.maintainers))
+    ids.extend(i for i in await services.store.maintainers.ids() if i not in ids)
+    return ids
+
+
+async def is_maintainer(services: Services, user_id: int | None) -> bool:
+    if user_id is None:
+        return False
+    return user_id in services.settings.maintainers or await services.store.maintainers.contains(
+        user_id
+    )
+
+
+# --- argument parsing ----------------------------------------------------------------
+
+
+def _number(text: str, what: str) -> int:
+    token = text.strip().lstrip("#")
+    if not re.fullmatch(r"\d{1,9}", token):
+        raise Refused(f"{text.strip()[:30]!r} is not {what} number" if token else f"no {what}")
+    return int(token)
+
+
+def _date_value(value: str) -> tuple[str, str | None]:
+    """'2021-10-05', '2021-10', '2021' or a span 'START..END' (also 'START/END')."""
+    parts = re.split(r"\.\.|/|\s+to\s+", value.strip(), maxsplit=1)
+    if not all(DATE.fullmatch(p.strip()) for p in parts):
+        raise Refused("a date is written 2021-10-05, 2021-10 or 2021 (a span: START..END)")
+    start = parts[0].strip()
+    end = parts[1].strip() if len(parts) == 2 else None
+    _check_day(start)
+    if end is not None:
+        _check_day(end)
+        if end < start:
+            raise Refused("the span ends before it starts")
+    return start, end
+
+
+def _check_day(iso: str) -> None:
+    from datetime import date
+
+    if len(iso) == 10:
+        try:
+            date.fromisoformat(iso)
+        except ValueError:
+            raise Refused(f"{iso} is not a day of the calendar") from None
+
+
+# --- the correction commands ---------------------------------------------------------
+
+Command = Callable[[Services, int, str], Awaitable[Outcome]]
+
+
+async def cmd_editevent(services: Services, user_id: int, args: str) -> Outcome:
+    parts = args.split(maxsplit=2)
+    if len(parts) < 3:
+        raise Refused("give the event number, what to change and the new value")
+    event_id = _number(parts[0], "an event")
+    what, value = parts[1].lower(), parts[2].strip()
+    corrections = services.store.corrections
+    if what == "summary":
+        value = " ".join(value.split())
+        if len(value) > SUMMARY_LIMIT:
+            raise Refused(f"a summary is at most {SUMMARY_LIMIT} characters")
+        await corrections.edit_event(user_id, event_id, "summary", summary=value)
+        shown = value
+    elif what == "date":
+        start, end = _date_value(value)
+        await corrections.edit_event(user_id, event_id, "date", date=start, end_date=end)
+        shown = describe_span(start, end)
+    elif what == "status":
+        if value.lower() not in STATUSES:
+            raise Refused(f"status is one of: {', '.join(STATUSES)}")
+        await corrections.edit_event(user_id, event_id, "status", status=value.lower())
+        shown = value.lower()
+    elif what in ("place", "places"):
+        place_ids, names = await _places(services, value)
+        await corrections.set_places(user_id, event_id, place_ids)
+        shown = ", ".join(names) or "no place"
+    else:
+        raise Refused("you can edit an event's summary, date, place or status")
+    return done(f"Event {event_id}: {what} is now {shown}.", "Send /undo to revert it.")
+
+
+async def _places(services: Services, value: str) -> tuple[list[int], list[str]]:
+    if value.strip().lower() in ("none", "-"):
+        return [], []
+    known = await services.store.places.list_all()
+    ids, names = [], []
+    for name in (n.strip() for n in value.split(",")):
+        if not name:
+            continue
+        matched, close = resolve(name, known)
+        if len(matched) != 1:
+            hint = f"; did you mean {', '.join(p.name for p in close[:3])}?" if close else ""
+            raise Refused(f"no single known place called {name!r}{hint}")
+        ids.append(matched[0].id)
+        names.append(matched[0].name)
+    return ids, names
+
+
+async def cmd_hideevent(services: Services, user_id: int, args: str) -> Outcome:
+    parts = args.split()
+    if not parts or len(parts) > 2 or (len(parts) == 2 and parts[1].lower() != "off"):
+        raise Refused("give the event number")
+    event_id = _number(parts[0], "an event")
+    if len(parts) == 2:
+        await services.store.corrections.edit_event(user_id, event_id, "shown", hidden=0)
+        return done(f"Event {event_id} is shown again.", "Send /undo to hide it again.")
+    await services.store.corrections.edit_event(user_id, event_id, "hide", hidden=1)
+    return done(f"Event {event_id} is hidden from readers.", "Send /undo to show it again.")
+
+
+async def cmd_mergeevents(services: Services, user_id: int, args: str) -> Outcome:
+    parts = args.split()
+    if len(parts) != 2:
+        raise Refused("give two event numbers: the one to keep, then the one merged into it")
+    keep_id, gone_id = _number(parts[0], "an event"), _number(parts[1], "an event")
+    await services.store.corrections.merge_events(user_id, keep_id, gone_id)
+    event = await services.store.events.get(keep_id)
+    return done(
+        f"Event {gone_id} is merged into event {keep_id}.",
+        f"Event {keep_id} now has {len(event.citations)} citations.",
+        "Send /undo to separate them again.",
+    )
+
+
+async def cmd_splitcitation(services: Services, user_id: int, args: str) -> Outcome:
+    parts = args.split()
+    if not 1 <= len(parts) <= 2:
+        raise Refused("give the event number and the citation's number in it")
+    event_id = _number(parts[0], "an event")
+    event = await services.store.events.get(event_id)
+    if len(parts) == 1:
+        sources = {s.id: s for s in await services.store.sources.list_all()}
+        lines = [
+            f"{n}. {outlet_name(sources[c.source_id])}: “{_cut(c.excerpt, 120)}”"
+            for n, c in enumerate(event.citations, start=1)
+            if c.source_id in sources
+        ]
+        return done(
+            f"Event {event_id} cites:",
+            *lines,
+            f"Send /splitcitation {event_id} K to move citation K into its own event.",
+        )
+    position = _number(parts[1], "a citation")
+    if not 1 <= position <= len(event.citations):
+        raise Refused(f"event {event_id} has citations 1 to {len(event.citations)}")
+    citation = event.citations[position - 1]
+    new_id, _entry = await services.store.corrections.split_citation(
+        user_id, event_id, citation.id
+    )
+    return done(
+        f"Citation {position} of event {event_id} is now event {new_id}.",
+        f"Edit it with /editevent {new_id} summary|date|place|status VALUE; /undo reverts.",
+    )
+
+
+async def cmd_removestory(services: Services, user_id: int, args: str) -> Outcome:
+    source_id = _number(args, "a story")
+    source = await services.store.sources.get(source_id)
+    removed, _entry = await services.store.corrections.remove_source(user_id, source_id)
+    return done(
+        f"Removed story {source_id}: {source.title or outlet_name(source)}.",
+        f"{len(removed)} events only it supported were removed"
+        + (f" ({', '.join(map(str, removed))})." if removed else "."),
+        "Send /undo to restore it.",
+    )
+
+
+async def cmd_history(services: Services, user_id: int, args: str) -> Outcome:
+    event_id = _number(args, "an event")
+    entries = await services.store.audit.for_event(event_id, limit=HISTORY_ENTRIES)
+    if not entries:
+        return done(f"Event {event_id} has no recorded changes.")
+    lines = []
+    for entry in entries:
+        mark = " (undone)" if entry.undone else ""
+        when = entry.at.replace("T", " ")[:16]
+        what = _cut(_describe(entry, event_id), 200)
+        lines.append(f"#{entry.id} {when} UTC · {entry.actor} · {what}{mark}")
+    return done(f"Changes to event {event_id}:", *lines)
+
+
+FIELDS_SHOWN = ("summary", "date", "end_date", "status", "hidden")
+
+
+def _describe(entry: Any, event_id: int) -> str:
+    """What an audit entry did to one event, from its before and after rows."""
+    before = _event_row(entry.before, event_id)
+    after = _event_row(entry.after, event_id)
+    if entry.action == "undo":
+        return "undid a change"
+    if before is None and after is not None:
+        return f"{entry.action}: event created"
+    if before is not None and after is None:
+        return f"{entry.action}: event removed"
+    if before is None or after is None:
+        return entry.action
+    changes = [
+        f"{name} “{_cut(str(before[name]), 60)}” → “{_cut(str(after[name]), 60)}”"
+        for name in FIELDS_SHOWN
+        if before.get(name) != after.get(name)
+    ]
+    return f"{entry.action}" + (f": {'; '.join(changes)}" if changes else "")
+
+
+def _event_row(snapshot: str | None, event_id: int) -> dict[str, Any] | None:
+    rows = json.loads(snapshot or "{}").get("events", [])
+    return next((r for r in rows if r.get("id") == event_id), None)
+
+
+def _cut(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+async def cmd_undo(services: Services, user_id: int, args: str) -> Outcome:
+    if args.strip():
+        raise Refused("/undo takes no arguments: it reverts your own last change")
+    entry = await services.store.audit.last_undoable(user_id)
+    if entry is None:
+        return done("You have no change left to undo.")
+    await _undo_entry(services, user_id, entry.id, entry.action)
+    return done(f"Undone: {entry.action} ({entry.target.replace(':', ' ')}).")
+
+
+async def _undo_entry(services: Services, user_id: int, entry_id: int, action: str) -> None:
+    store = services.store
+    async with store.db.transaction() as conn:
+        await store.audit.undo(user_id, entry_id)
+        if action == "add story":
+            await store.reviews.decide(conn, entry_id, "undone")
+
+
+async def cmd_maintainer(services: Services, user_id: int, args: str) -> Outcome:
+    parts = args.split()
+    if parts in ([], ["list"]):
+        ids = await maintainer_ids(services)
+        owner = services.settings.owner
+        return done("Maintainers:", *(f"{i}" + (" (owner)" if i == owner else "") for i in ids))
+    if len(parts) != 2 or parts[0].lower() not in ("add", "remove"):
+        raise Refused("say add or remove, and the Telegram user id")
+    if user_id != services.settings.owner:
+        return refusal(OWNER_ONLY)
+    target = _number(parts[1], "a Telegram user id")
+    in_settings = target in services.settings.maintainers
+    corrections = services.store.corrections
+    if parts[0].lower() == "add":
+        if in_settings:
+            raise Refused(f"{target} is already a maintainer (in BRIEFBOT_MAINTAINERS)")
+        await corrections.add_maintainer(user_id, target)
+        return Outcome(done(f"{target} is now a maintainer.").answer, menu_user=target)
+    if in_settings:
+        raise Refused(f"{target} is set in BRIEFBOT_MAINTAINERS; remove it there")
+    await corrections.remove_maintainer(user_id, target)
+    return Outcome(done(f"{target} is no longer a maintainer.").answer, menu_user=target)
+
+
+COMMANDS: dict[str, Command] = {
+    "editevent": cmd_editevent,
+    "hideevent": cmd_hideevent,
+    "mergeevents": cmd_mergeevents,
+    "splitcitation": cmd_splitcitation,
+    "removestory": cmd_removestory,
+    "history": cmd_history,
+    "undo": cmd_undo,
+    "maintainer": cmd_maintainer,
+}
+
+
+async def run(services: Services, user_id: int | None, name: str, args: str) -> Outcome:
+    """One maintainer command: refused for anyone else, usage on bad arguments."""
+    if not await is_maintainer(services, user_id):
+        return refusal(NOT_ALLOWED)
+    assert user_id is not None
+    command = COMMANDS.get(name)
+    if command is None:
+        return refusal(f"Unknown maintainer command /{name}.")
+    try:
+        return await command(services, user_id, args)
+    except Refused as exc:
+        return refusal(f"{str(exc)[:1].upper()}{str(exc)[1:]}. Usage: {USAGE[name]}")
+    except (NotFound, Conflict) as exc:
+        return refusal(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+
+
+# --- adding stories ----------------------------------------------------------------
+
+
+async def article_from_text(services: Services, intake: Intake, text: str) -> Article:
+    """Pasted text or a single link; the link is fetched within the settings' limits."""
+    settings = services.settings
+    what = classify(text)
+    if isinstance(what, Link):
+        options = FetchOptions(
+            max_bytes=settings.max_article_bytes, allow_private=settings.allow_private_urls
+        )
+        return await fetch_article(intake.web, what.url, options, intake.resolver)
+    return parse_text(what, max_bytes=settings.max_article_bytes)
+
+
+def article_from_document(services: Services, data: bytes, file_name: str | None) -> Article:
+    return parse_document(data, file_name, max_bytes=services.settings.max_article_bytes)
+
+
+class _AlreadyPresent(Exception):
+    def __init__(self, source_id: int) -> None:
+        self.source_id = source_id
+
+
+async def add_story(services: Services, user_id: int, article: Article) -> Outcome:
+    """Ingest the article as one audited change and answer with its preview; an article
+    already present (same URL or text) is reported and nothing changes."""
+    require_dates(article)
+    store = services.store
+    duplicate = await store.sources.find_duplicate(article.url, article.content_hash)
+    if duplicate is not None:
+        return _already_present(duplicate.id, duplicate.title)
+    nonce = secrets.token_hex(4)
+    try:
+        async with store.db.transaction() as conn:
+            async with store.audit.change(
+                user_id, "add story", "source:?", Scope(), watch=await _briefing(services)
+            ) as change:
+                outcome = await ingest_article(store, article)
+                if outcome.status != "added":
+                    raise _AlreadyPresent(outcome.source_id)
+                change.scope = Scope.of(
+                    sources=[outcome.source_id],
+                    events=[*outcome.new_events, *outcome.supported_events],
+                )
+                change.target = f"source:{outcome.source_id}"
+            assert change.entry_id is not None
+            await store.reviews.create(conn, change.entry_id, outcome.source_id, user_id, nonce)
+    except _AlreadyPresent as present:
+        source = await store.sources.get(present.source_id)
+        return _already_present(source.id, source.title)
+    review = await store.reviews.get(change.entry_id)
+    return Outcome(await _preview(services, outcome.source_id, outcome), review=review)
+
+
+async def _briefing(services: Services) -> Scope:
+    """Every event, place and person: an added story may touch any of them."""
+    store = services.store
+    events = [e.id for e in await store.events.all(include_hidden=True)]
+    places = [p.id for p in await store.places.list_all()]
+    people = [p.id for p in await store.people.list_all()]
+    return Scope.of(events=events, places=places, people=people)
+
+
+def _already_present(source_id: int, title: str | None) -> Outcome:
+    name = f"“{title}”" if title else "That article"
+    return refusal(f"{name} is already in the briefing as story {source_id}; nothing changed.")
+
+
+async def _preview(services: Services, source_id: int, outcome: Any) -> Answer:
+    store = services.store
+    source = await store.sources.get(source_id)
+    published = "unknown"
+    if source.published:
+        published = describe(source.published) + (
+            " (inferred)" if source.published_inferred else ""
+        )
+    intro = (
+        f"Outlet: {outlet_name(source)}",
+        f"Published: {published}",
+        f"{len(outcome.new_events)} new events; {len(outcome.supported_events)} existing "
+        "events it also supports.",
+    )
+    items: list[LineItem] = []
+    for heading, ids in (
+        ("New:", outcome.new_events),
+        ("Also supported:", outcome.supported_events),
+    ):
+        if not ids:
+            continue
+        items.append(LineItem(heading))
+        for event_id in ids[:PREVIEW_EVENTS]:
+            event = await store.events.get(event_id)
+            when = describe_span(event.date, event.end)
+            items.append(LineItem(f"#{event.id} {when} — {_cut(event.summary, 150)}"))
+        if len(ids) > PREVIEW_EVENTS:
+            items.append(LineItem(f"…and {len(ids) - PREVIEW_EVENTS} more"))
+    return Answer(
+        title=f"Added story {source_id}: {source.title or outlet_name(source)}",
+        intro=intro,
+        items=tuple(items),
+        empty="No dated events were found in it.",
+        compact=True,
+        footer=("Keep it, or Undo to remove it and everything it added.",),
+    )
+
+
+async def decide_story(
+    services: Services, user_id: int | None, audit_id: int, nonce: str, keep: bool
+) -> tuple[str, Answer | None]:
+    """A Keep or Undo press: (short notice for the presser, new text for the preview or
+    None to leave it as it is). Only the maintainer who added the story may decide, once."""
+    store = services.store
+    try:
+        review = await store.reviews.get(audit_id)
+    except NotFound:
+        return "This button does not work any more.", None
+    if not secrets.compare_digest(review.nonce, nonce):
+        return "This button does not work any more.", None
+    if user_id != review.actor:
+        return "Only the maintainer who added this story can keep or undo it.", None
+    if review.state != "pending":
+        return f"Already decided: the story was {review.state}.", None
+    if keep:
+        async with store.db.transaction() as conn:
+            if not await store.reviews.decide(conn, audit_id, "kept"):
+                return "Already decided.", None
+        return "Kept.", Answer(title=f"Story {review.source_id} is kept in the briefing.")
+    entry = await store.audit.get(audit_id)
+    try:
+        await _undo_entry(services, user_id, audit_id, entry.action)
+    except Conflict as exc:
+        return f"Cannot undo: {exc}.", None
+    return "Undone.", Answer(
+        title=f"Story {review.source_id} was undone: the briefing is as before."
+    )
