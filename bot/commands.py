@@ -40,6 +40,17 @@ COMMANDS: tuple[Command, ...] = (
     Command("search", "WORDS", "search summaries and excerpts"),
     Command("latest", "", "events added most recently"),
     Command("graphic", "on|off", "show or hide graphic excerpts in this chat"),
+    Command("addstory", "URL|TEXT", "add an article: a link, pasted text or a file", MAINTAINERS),
+    Command("editevent", "N FIELD VALUE", "correct summary|date|place|status", MAINTAINERS),
+    Command("hideevent", "N", "hide an event from readers", MAINTAINERS),
+    Command("mergeevents", "N M", "merge event M into event N", MAINTAINERS),
+    Command(
+        "splitcitation", "N [K]", "move citation K of event N into its own event", MAINTAINERS
+    ),
+    Command("removestory", "N", "remove an article and the events only it supports", MAINTAINERS),
+    Command("history", "N", "the changes made to an event", MAINTAINERS),
+    Command("undo", "", "revert your last change", MAINTAINERS),
+    Command("maintainer", "add|remove ID", "add or remove a maintainer (owner only)", MAINTAINERS),
 )
 
 _BY_NAME = {c.name: c for c in COMMANDS}

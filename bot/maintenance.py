@@ -506,9 +506,13 @@ async def decide_story(
     if review.state != "pending":
         return f"Already decided: the story was {review.state}.", None
     if keep:
-        async with store.db.transaction() as conn:
-            if not await store.reviews.decide(conn, audit_id, "kept"):
-                return "Already decided.", None
+        target = f"source:{review.source_id}"
+        try:
+            async with store.audit.change(user_id, "keep story", target, Scope()) as change:
+                if not await store.reviews.decide(change.conn, audit_id, "kept"):
+                    raise Conflict("already decided")
+        except Conflict:
+            return "Already decided.", None  # a second press raced the first
         return "Kept.", Answer(title=f"Story {review.source_id} is kept in the briefing.")
     entry = await store.audit.get(audit_id)
     try:

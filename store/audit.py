@@ -27,6 +27,9 @@ from store.models import AuditEntry
 Row = dict[str, Any]
 Snapshot = dict[str, list[Row]]
 
+# Entries that record a decision rather than change the briefing.
+NOT_UNDOABLE = ("undo", "keep story")
+
 SCOPE_KINDS = ("sources", "events", "places", "people", "maintainers")
 
 # Tables in foreign-key order (parents first), each with its primary key and the
@@ -258,10 +261,11 @@ class AuditRepo:
         return _entry(row)
 
     async def last_undoable(self, actor: int) -> AuditEntry | None:
-        """The actor's most recent change that has not been undone (undos themselves
-        are not changes one undoes)."""
+        """The actor's most recent change that has not been undone (undos and decisions
+        to keep a story are records, not changes one undoes)."""
         row = await self.db.fetchone(
-            "SELECT * FROM audit_log WHERE actor = ? AND undone = 0 AND action != 'undo'"
+            "SELECT * FROM audit_log WHERE actor = ? AND undone = 0"
+            f" AND action NOT IN ({', '.join(repr(a) for a in NOT_UNDOABLE)})"
             " ORDER BY id DESC LIMIT 1",
             (actor,),
         )
@@ -292,8 +296,8 @@ class AuditRepo:
             entry = _entry(row)
             if entry.undone:
                 raise Conflict("that change was already undone")
-            if entry.action == "undo":
-                raise Conflict("an undo cannot itself be undone")
+            if entry.action in NOT_UNDOABLE:
+                raise Conflict(f"a record of {entry.action!r} cannot be undone")
             scope = Scope.from_json(entry.scope)
             current = _normalise(await snapshot(conn, scope))
             recorded_after: Snapshot = json.loads(entry.after or "{}")

@@ -28,7 +28,8 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot import commands
-from bot.telegram import reading
+from bot.maintenance import maintainer_ids
+from bot.telegram import maintainers, reading
 from bot.telegram.context import CONTEXT_TYPES, BotServices, BriefContext
 from config.settings import Settings
 from store import Store
@@ -41,6 +42,7 @@ RATE_LIMIT_RETRIES = 3  # 429s waited out (retry_after) before giving up on a re
 # Each feature registers its handlers; order matters only within one update group.
 FEATURES: list[Callable[[Application], None]] = [  # type: ignore[type-arg]
     reading.register,
+    maintainers.register,
 ]
 
 
@@ -83,6 +85,9 @@ async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         await services.store.close()
         services.store = None
         services.owns_store = False
+    if services.intake is not None:
+        await services.intake.aclose()
+        services.intake = None
 
 
 def _menu(*audiences: str) -> list[BotCommand]:
@@ -98,7 +103,7 @@ async def set_command_menus(app: Application) -> None:  # type: ignore[type-arg]
         (_menu(*everyone), BotCommandScopeDefault()),
         (_menu(*admins), BotCommandScopeAllChatAdministrators()),
     ]
-    for user_id in app.bot_data.config.maintainers:
+    for user_id in await maintainer_ids(app.bot_data.answers):
         menus.append((_menu(*admins, commands.MAINTAINERS), BotCommandScopeChat(user_id)))
     for menu, scope in menus:
         try:

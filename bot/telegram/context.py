@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.answers import ChatContext, Services
+from bot.maintenance import Intake
 from config.settings import Settings
 from store import Store
 from store.errors import StoreClosed
@@ -22,6 +23,7 @@ class BotServices:
         self._store: Store | None = None
         self.owns_store = False  # opened in post_init, so closed in post_shutdown
         self.known_chats: set[int] = set()  # chats already recorded in this process
+        self.intake: Intake | None = None  # /addstory's HTTP clients (tests set their own)
 
     @property
     def store(self) -> Store:

@@ -232,9 +232,7 @@ async def on_story_button(update: Update, context: BriefContext) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(
-        CommandHandler(
-            "addstory", on_addstory, filters=filters.UpdateType.MESSAGE, block=False
-        )
+        CommandHandler("addstory", on_addstory, filters=filters.UpdateType.MESSAGE, block=False)
     )
     # A document whose caption is the command: CommandHandler only reads message text.
     app.add_handler(

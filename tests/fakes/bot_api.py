@@ -9,6 +9,8 @@ injects faults on demand.
 Playing users:  fake.user_sends("/timeline", chat=..., chat_type="group", thread_id=7)
                 fake.user_presses("pg:...:2", message)
 Waiting:        await fake.sent("sendMessage", 2)   # the first 2 sendMessage requests
+Documents:      fake.user_sends_document(b"...", "story.txt", caption="/addstory")
+                (served by getFile and the file route under base_file_url)
 Faults:         fake.fail("sendMessage", 429, retry_after=1)
                 fake.fail("sendMessage", 403, "Forbidden: bot was blocked by the user",
                           chat_id=42)
@@ -115,6 +117,8 @@ class StoredMessage:
             "text": self.text,
             **self.extra,
         }
+        if "document" in self.extra:
+            del data["text"]  # a document message carries a caption, not text
         if self.thread_id is not None:
             data["message_thread_id"] = self.thread_id
             data["is_topic_message"] = True
@@ -191,6 +195,8 @@ class FakeBotAPI:
         self.chats: dict[int, dict[str, Any]] = {}
         self.messages: dict[tuple[int, int], StoredMessage] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
+        self.downloads: list[str] = []  # file ids downloaded, in order
         self._updates: list[dict[str, Any]] = []
         self._next_update = 1
         self._next_message = 1
@@ -245,6 +251,7 @@ class FakeBotAPI:
         user: int | None = None,
         chat_type: str = "private",
         thread_id: int | None = None,
+        reply_to: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Queue a message from a user; returns the message as Telegram would send it."""
         user_id = user if user is not None else (chat if chat_type == "private" else 2001)
@@ -261,9 +268,50 @@ class FakeBotAPI:
             message.extra["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": utf16_len(text[:length])}
             ]
+        if reply_to is not None:
+            message.extra["reply_to_message"] = reply_to
         self.messages[(chat, message.message_id)] = message
         data = message.as_json()
         self._queue({"message": data})
+        return data
+
+    def user_sends_document(
+        self,
+        content: bytes,
+        file_name: str,
+        *,
+        caption: str | None = None,
+        chat: int = 1001,
+        user: int | None = None,
+        file_size: int | None = None,
+        mime_type: str = "text/plain",
+        queue: bool = True,
+    ) -> dict[str, Any]:
+        """A user sends a file (with an optional caption); `file_size` is what Telegram
+        reports, which the bot should trust to refuse big files before downloading."""
+        user_id = user if user is not None else chat
+        chat_json = self.chat(chat) if chat not in self.chats else self.chats[chat]
+        file_id = f"doc{len(self.files) + 1}"
+        self.files[file_id] = content
+        message = StoredMessage(self._new_message_id(), chat_json, "", self.user(user_id))
+        message.extra["document"] = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(content) if file_size is None else file_size,
+        }
+        if caption is not None:
+            message.extra["caption"] = caption
+            if caption.startswith("/"):
+                length = utf16_len(caption.split()[0])
+                message.extra["caption_entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": length}
+                ]
+        self.messages[(chat, message.message_id)] = message
+        data = message.as_json()
+        if queue:
+            self._queue({"message": data})
         return data
 
     def user_presses(
@@ -410,10 +458,14 @@ class FakeBotAPI:
                 if request is None:
                     break
                 path, headers, body = request
-                status, payload = await self._dispatch(path, headers, body)
-                data = json.dumps(payload).encode()
+                kind = "application/json"
+                if path.startswith(f"/file/bot{self.token}/"):
+                    status, data, kind = self._download(path)
+                else:
+                    status, payload = await self._dispatch(path, headers, body)
+                    data = json.dumps(payload).encode()
                 writer.write(
-                    f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+                    f"HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\n"
                     f"Content-Length: {len(data)}\r\nConnection: keep-alive\r\n\r\n".encode()
                     + data
                 )
@@ -676,6 +728,25 @@ class FakeBotAPI:
                 "premium_subscription": False,
             },
         }
+
+    async def m_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(self.files[file_id]),
+            "file_path": f"documents/{file_id}",
+        }
+
+    def _download(self, path: str) -> tuple[int, bytes, str]:
+        """The file route: /file/bot<token>/documents/<file_id>, raw bytes."""
+        file_id = path.rsplit("/", 1)[-1]
+        if file_id not in self.files:
+            return 404, b"not found", "text/plain"
+        self.downloads.append(file_id)
+        return 200, self.files[file_id], "application/octet-stream"
 
     async def m_deleteWebhook(self, params: dict[str, Any]) -> bool:
         return True

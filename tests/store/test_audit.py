@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
 from store import Store
-from store.audit import TABLES
 from store.errors import Conflict, NotFound
 from store.models import NewEvent, NewSource, PersonRef, PlaceRef
+from tests.store.rows import dump
 
 TEXT_A = (
     "On October 5, 2021 activists published leaked videos from a prison hospital in Saratov. "
@@ -57,17 +56,6 @@ async def _seed(store: Store) -> dict[str, int]:
             ),
         )
     return {"a": a, "b": b, "leak": leak, "dismissal": dismissal}
-
-
-async def dump(store: Store) -> dict[str, Any]:
-    """Every row of every briefing table, and the search index, for exact comparison."""
-    result: dict[str, Any] = {}
-    for table, (pk, _) in TABLES.items():
-        rows = await store.db.fetchall(f"SELECT * FROM {table} ORDER BY {', '.join(pk)}")
-        result[table] = [tuple(r) for r in rows]
-    rows = await store.db.fetchall("SELECT rowid, summary, excerpts FROM event_search ORDER BY 1")
-    result["event_search"] = [tuple(r) for r in rows]
-    return result
 
 
 async def test_edit_summary_is_audited_and_undo_restores_exactly(store: Store) -> None:
