@@ -282,7 +282,7 @@ def _positive_int(args: str, what: str) -> int:
     if not text:
         raise UsageError(f"Which {what}? Give its number")
     if not re.fullmatch(r"\d{1,9}", text):
-        raise UsageError(f"{args.strip()[:40]!r} is not a {what} number")
+        raise UsageError(f"{args.strip()[:40]!r} is not a number")
     return int(text)
 
 

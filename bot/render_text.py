@@ -50,7 +50,7 @@ class TextRenderer:
         return _cut(item.text, cut)
 
     def _event(self, item: EventItem, answer: Answer, cut: int | None) -> str:
-        head = item.when + (f" [{item.status}]" if item.status else "") + f" (event {item.id})"
+        head = item.when + (f" [{item.status}]" if item.status else "") + f" · /event {item.id}"
         lines = [head, _cut(item.summary, cut)]
         if item.attribution:
             lines.append(f"according to {_cut(item.attribution, cut)}")

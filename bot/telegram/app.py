@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -150,19 +151,24 @@ def webhook_secret(settings: Settings) -> str:
     return hashlib.sha256(b"briefbot-webhook:" + settings.require_token().encode()).hexdigest()
 
 
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Where and how the webhook listens (the arguments of `run_webhook`)."""
+    return {
+        "listen": "0.0.0.0",
+        "port": settings.webhook_port,
+        "url_path": webhook_path(settings),
+        "webhook_url": settings.webhook_url,
+        "secret_token": webhook_secret(settings),
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run_bot(settings: Settings) -> None:
     """Run until interrupted: long polling, or a webhook when settings.webhook_url is set."""
     app = build_application(settings)
     if settings.webhook_url:
         log.info("starting the webhook on port %s", settings.webhook_port)
-        app.run_webhook(
-            listen="0.0.0.0",
-            port=settings.webhook_port,
-            url_path=webhook_path(settings),
-            webhook_url=settings.webhook_url,
-            secret_token=webhook_secret(settings),
-            allowed_updates=Update.ALL_TYPES,
-        )
+        app.run_webhook(**webhook_options(settings))
     else:
         log.info("starting long polling")
         app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -65,3 +65,27 @@ async def test_help_and_menus_over_telegram_match_the_table(telegram_bot: Runnin
         assert menus[f"chat{maintainer}"] == TABLE
     named = set(re.findall(r"^/([a-z0-9_]+)", help_message.text, flags=re.M))
     assert named == everyone  # user 77 is neither a maintainer nor in a group
+
+
+async def test_maintainers_added_at_run_time_get_their_menu(telegram_bot: RunningBot) -> None:
+    from bot.telegram.app import set_command_menus
+
+    store = telegram_bot.store
+    async with store.db.transaction() as conn:
+        await store.maintainers.add(conn, 3003, added_by=1001)
+    await set_command_menus(telegram_bot.app)
+    scope = json.dumps({"chat_id": 3003, "type": "chat"}, sort_keys=True)
+    assert {c["command"] for c in telegram_bot.api.commands[scope]} == TABLE
+
+
+async def test_a_refused_menu_is_logged_not_fatal(telegram_bot: RunningBot) -> None:
+    from bot.telegram.app import set_command_menus
+
+    api = telegram_bot.api
+    api.fail("setMyCommands", 400, "Bad Request: chat not found", times=-1)
+    before = len(api.of("setMyCommands"))
+    await set_command_menus(telegram_bot.app)  # no exception
+    refused = api.of("setMyCommands")[before:]
+    assert len(refused) == 4 and all(r.answered.startswith("Bad Request") for r in refused)
+    api.user_sends("/help", chat=78)
+    assert "/timeline" in (await api.sent("sendMessage", 1))[0].text

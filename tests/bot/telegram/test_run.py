@@ -1,0 +1,104 @@
+"""The production entry points: `briefbot run` polling in its own process, and the webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import httpx
+
+from bot.telegram.app import build_application, webhook_options
+from config.settings import Settings
+from store import Store
+from tests.bot.briefing import sample_briefing
+from tests.fakes.bot_api import FakeBotAPI, visible_text
+from tests.fakes.telegram import settings_for, stop_polling
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_briefbot_run_polls_answers_and_stops_cleanly(
+    bot_api: FakeBotAPI, db_path: Path, store: Store
+) -> None:
+    await sample_briefing(store)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "BRIEFBOT_TOKEN": bot_api.token,
+        "BRIEFBOT_BASE_URL": bot_api.url + "/bot",
+        "BRIEFBOT_DB": str(db_path),
+        "BRIEFBOT_LOG_LEVEL": "INFO",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await bot_api.until(lambda: bot_api.of("deleteWebhook"), timeout=30)
+        bot_api.user_sends("/timeline 2021-10", chat=901)
+        [sent] = await bot_api.sent("sendMessage", 1, timeout=30)
+        assert "criminal case" in visible_text(sent.text)
+        assert bot_api.of("setMyCommands")  # the menu was set in post_init
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+        _out, err = await asyncio.wait_for(process.communicate(), 30)
+    log = err.decode()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
+    assert bot_api.token not in log and bot_api.token.split(":")[1] not in log
+
+
+async def test_webhook_answers_updates_with_the_secret_only(
+    bot_api: FakeBotAPI, settings: Settings, store: Store
+) -> None:
+    await sample_briefing(store)
+    port = free_port()
+    configured = settings_for(bot_api, settings).model_copy(
+        update={"webhook_url": "https://bot.example.org/tg/hook", "webhook_port": port}
+    )
+    app = build_application(configured, store=store)
+    options = webhook_options(configured) | {"listen": "127.0.0.1"}
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_webhook(**options)
+    try:
+        [set_hook] = bot_api.of("setWebhook")
+        assert set_hook.params["url"] == "https://bot.example.org/tg/hook"
+        secret = set_hook.params["secret_token"]
+        assert bot_api.token not in secret
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 5,
+                "date": 0,
+                "chat": bot_api.chat(902),
+                "from": bot_api.user(902),
+                "text": "/help",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            },
+        }
+        url = f"http://127.0.0.1:{port}/tg/hook"
+        async with httpx.AsyncClient() as client:
+            refused = await client.post(url, json=update)
+            assert refused.status_code == 403
+            accepted = await client.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+            )
+            assert accepted.status_code == 200
+        [sent] = await bot_api.sent("sendMessage", 1)
+        assert "/timeline" in visible_text(sent.text)
+        await bot_api.settle(0.2)
+        assert len(bot_api.of("sendMessage")) == 1  # the refused update was not handled
+    finally:
+        await stop_polling(app)

@@ -1,0 +1,56 @@
+"""`briefbot console` and `briefbot ask` answer like the Telegram bot, in plain text."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.console import answer_plain
+from config.settings import Settings
+from store import Store
+from tests.bot.briefing import sample_briefing
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def briefbot(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=60,
+    )
+
+
+async def test_console_session(store: Store) -> None:
+    await sample_briefing(store)
+    result = briefbot("console", stdin="/timeline 2020\n/facility Саратов\n/graphic on\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Beatings routine at OTB-1" in out and "[alleged]" in out
+    assert "Events at Saratov Oblast" in out
+    assert "Graphic excerpts will be shown in full" in out
+    assert "Traceback" not in out + result.stderr
+
+
+async def test_ask_matches_the_console(store: Store, settings: Settings) -> None:
+    await sample_briefing(store)
+    result = briefbot("ask", "/event 2")
+    assert result.returncode == 0
+    assert result.stdout.strip() == (await answer_plain(store, settings, "/event 2")).strip()
+    assert "[graphic excerpt hidden; /graphic on shows it]" in result.stdout
+
+
+async def test_ask_with_bad_input_answers_with_a_hint(store: Store) -> None:
+    for message, expected in [
+        ("/event x", "'x' is not a number"),
+        ("/nope", "Unknown command /nope"),
+        ("/timeline 2021-99", "Usage: /timeline"),
+    ]:
+        result = briefbot("ask", message)
+        assert result.returncode == 0 and expected in result.stdout, message
+        assert "Traceback" not in result.stderr
