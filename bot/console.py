@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 
 from bot.answers import ChatContext, Services, answer
+from bot.maintenance import operator_answer
 from bot.render_text import render_text
 from config.settings import Settings
 from store import Store
@@ -21,7 +22,10 @@ CONSOLE_CHAT = ChatContext(chat_id=0, chat_type="console", is_maintainer=True)
 
 async def answer_plain(store: Store, settings: Settings, message: str) -> str:
     """What a reader would see in reply to `message`, as plain text."""
-    reply = await answer(Services(store, settings), CONSOLE_CHAT, message)
+    services = Services(store, settings)
+    reply = await operator_answer(services, message) or await answer(
+        services, CONSOLE_CHAT, message
+    )
     return render_text(reply)
 
 

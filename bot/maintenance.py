@@ -15,15 +15,16 @@ import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 
-from bot.answers import Answer, LineItem, Services, outlet_name, usage_answer
+from bot.answers import Answer, LineItem, Services, outlet_name, parse_command, usage_answer
 from bot.dates import describe, describe_span
 from bot.placematch import resolve
 from ingest.article import Article
+from ingest.errors import ArticleRejected
 from ingest.fetch import FetchOptions, Resolver, fetch_article, system_resolver
 from ingest.pipeline import ingest_article
 from ingest.submission import Link, classify, parse_document, parse_text, require_dates
@@ -37,6 +38,7 @@ OWNER_ONLY = "Only the owner (the first id in BRIEFBOT_MAINTAINERS) may add or r
 PREVIEW_EVENTS = 8  # events listed per group in a preview (one page); the rest are counted
 HISTORY_ENTRIES = 15  # the latest changes /history shows (one page)
 SUMMARY_LIMIT = 300
+ADDSTORY_PREFIX = re.compile(r"^/addstory(?:@[A-Za-z0-9_]{1,64})?(?=\s|$)", re.IGNORECASE)
 DATE = re.compile(r"\d{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?")
 
 USAGE = {
@@ -371,6 +373,10 @@ async def run(services: Services, user_id: int | None, name: str, args: str) -> 
     if not await is_maintainer(services, user_id):
         return refusal(NOT_ALLOWED)
     assert user_id is not None
+    return await _execute(services, user_id, name, args)
+
+
+async def _execute(services: Services, user_id: int, name: str, args: str) -> Outcome:
     command = COMMANDS.get(name)
     if command is None:
         return refusal(f"Unknown maintainer command /{name}.")
@@ -522,3 +528,39 @@ async def decide_story(
     return "Undone.", Answer(
         title=f"Story {review.source_id} was undone: the briefing is as before."
     )
+
+
+# --- the terminal ------------------------------------------------------------------
+
+CONSOLE_ACTOR = 0  # who the audit log names for the terminal when no owner is configured
+
+
+async def operator_answer(
+    services: Services, text: str, intake: Intake | None = None
+) -> Answer | None:
+    """A maintainer command typed in `briefbot console` or `briefbot ask`, done as the
+    owner (the operator runs the terminal); None when `text` is no maintainer command."""
+    parsed = parse_command(text)
+    if parsed is None or (parsed.name not in COMMANDS and parsed.name != "addstory"):
+        return None
+    owner = services.settings.owner
+    actor = owner if owner is not None else CONSOLE_ACTOR
+    if parsed.name != "addstory":
+        return (await _execute(services, actor, parsed.name, parsed.args)).answer
+    pasted = ADDSTORY_PREFIX.sub("", text.strip(), count=1).lstrip(" \t").removeprefix("\n")
+    if not pasted.strip():
+        return usage_answer(f"Usage: {USAGE['addstory']}")
+    own = intake is None
+    clients = intake or Intake()
+    try:
+        outcome = await add_story(
+            services, actor, await article_from_text(services, clients, pasted)
+        )
+    except ArticleRejected as exc:
+        return usage_answer(f"Not added: {exc}.")
+    finally:
+        if own:
+            await clients.aclose()
+    if outcome.review is None:
+        return outcome.answer
+    return replace(outcome.answer, footer=("Send /undo to remove it and what it added.",))

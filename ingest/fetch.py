@@ -116,17 +116,17 @@ def _media_type(response: httpx.Response) -> tuple[str, str | None]:
     raise ArticleRejected(f"that link is not a web page ({media})")
 
 
-async def _read_limited(response: httpx.Response, max_bytes: int) -> bytes:
+async def _read_limited(response: httpx.Response, max_bytes: int, what: str = "page") -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise ArticleRejected(
-            f"the page is too large ({int(declared):,} bytes; limit {max_bytes:,})"
+            f"the {what} is too large ({int(declared):,} bytes; limit {max_bytes:,})"
         )
     chunks, size = [], 0
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > max_bytes:
-            raise ArticleRejected(f"the page is too large (over {max_bytes:,} bytes)")
+            raise ArticleRejected(f"the {what} is too large (over {max_bytes:,} bytes)")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -247,6 +247,6 @@ async def download_limited(client: httpx.AsyncClient, url: str, max_bytes: int) 
                 raise ArticleRejected(
                     f"the file could not be downloaded (HTTP {response.status_code})"
                 )
-            return await _read_limited(response, max_bytes)
+            return await _read_limited(response, max_bytes, "file")
     except httpx.HTTPError as exc:
         raise ArticleRejected(f"the file could not be downloaded ({type(exc).__name__})") from None

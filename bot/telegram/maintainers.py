@@ -28,6 +28,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import commands
 from bot.answers import Answer, usage_answer
 from bot.maintenance import (
+    ADDSTORY_PREFIX,
     NOT_ALLOWED,
     USAGE,
     Intake,
@@ -50,7 +51,6 @@ log = logging.getLogger(__name__)
 
 CORRECTIONS = tuple(name for name in USAGE if name != "addstory")
 STORY_DATA = re.compile(r"story:(keep|undo):([1-9][0-9]{0,11}):([0-9a-f]{8})")
-ADDSTORY = re.compile(r"^/addstory(?:@[A-Za-z0-9_]{1,64})?(?=\s|$)", re.IGNORECASE)
 WORKING = "Working… reading the article."
 
 
@@ -103,7 +103,7 @@ async def refresh_menu(context: BriefContext, user_id: int) -> None:
 def _pasted(message: Message) -> str:
     """The text after '/addstory' with its line breaks (metadata lines depend on them)."""
     text = message.text or message.caption or ""
-    return ADDSTORY.sub("", text, count=1).lstrip(" \t").removeprefix("\n")
+    return ADDSTORY_PREFIX.sub("", text, count=1).lstrip(" \t").removeprefix("\n")
 
 
 async def on_addstory(update: Update, context: BriefContext) -> None:
@@ -237,7 +237,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     # A document whose caption is the command: CommandHandler only reads message text.
     app.add_handler(
         MessageHandler(
-            filters.UpdateType.MESSAGE & filters.Document.ALL & filters.CaptionRegex(ADDSTORY),
+            filters.UpdateType.MESSAGE
+            & filters.Document.ALL
+            & filters.CaptionRegex(ADDSTORY_PREFIX),
             on_addstory,
             block=False,
         )

@@ -1,0 +1,116 @@
+"""The maintainers' service without Telegram: previews, decisions, the terminal, downloads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bot.answers import Services
+from bot.console import answer_plain
+from bot.maintenance import PREVIEW_EVENTS, add_story, decide_story
+from config.settings import Settings
+from ingest.errors import ArticleRejected
+from ingest.fetch import download_limited
+from ingest.submission import parse_text
+from store import Store
+from store.models import NewEvent
+from tests.store.rows import dump
+
+OWNER = 1001
+
+
+def _extract(text: str, published: str | None) -> list[NewEvent]:
+    """One event per 'On YYYY-MM-DD, ...' sentence, whatever extraction's quality."""
+    return [
+        NewEvent(m.group(1), None, m.group(2), citations=((m.start(), m.end()),))
+        for m in re.finditer(r"On (\d{4}-\d\d-\d\d), ([^.]+\.)", text)
+    ]
+
+
+@pytest.fixture(autouse=True)
+def extraction(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr("ingest.pipeline.extract_events", _extract)
+    yield
+
+
+def _story(n: int, year: int = 2021) -> str:
+    return " ".join(f"On {year}-10-{day:02d}, thing {day} happened." for day in range(1, n + 1))
+
+
+async def test_preview_marks_an_inferred_date_and_counts_what_it_leaves_out(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ingest.pipeline.publication_date", lambda article: ("2021-10-20", True))
+    services = Services(store, settings)
+    outcome = await add_story(services, OWNER, parse_text(_story(PREVIEW_EVENTS + 3)))
+    answer = outcome.answer
+    assert "Published: 20 Oct 2021 (inferred)" in answer.intro
+    lines = [item.text for item in answer.items]  # type: ignore[union-attr]
+    assert lines[0] == "New:"
+    assert len(lines) == 1 + PREVIEW_EVENTS + 1
+    assert lines[-1] == "…and 3 more"
+    assert outcome.review is not None and outcome.review.state == "pending"
+
+
+async def test_undo_button_refuses_when_the_story_was_corrected_since(
+    store: Store, settings: Settings
+) -> None:
+    services = Services(store, settings)
+    outcome = await add_story(services, OWNER, parse_text(_story(2)))
+    assert outcome.review is not None
+    [first, _second] = await store.events.all()
+    await store.corrections.edit_event(1002, first.id, "summary", summary="Corrected.")
+    after = await dump(store)
+    notice, new_text = await decide_story(
+        services, OWNER, outcome.review.audit_id, outcome.review.nonce, keep=False
+    )
+    assert notice == "Cannot undo: what it changed has been changed again since."
+    assert new_text is None
+    assert await dump(store) == after
+    assert (await store.reviews.get(outcome.review.audit_id)).state == "pending"
+
+
+async def test_the_terminal_acts_as_the_owner(store: Store, settings: Settings) -> None:
+    before = await dump(store)
+    text = await answer_plain(store, settings, "/addstory " + _story(2))
+    assert "Added story 1" in text and "Send /undo to remove it" in text
+    [entry] = await store.audit.all()
+    assert (entry.actor, entry.action) == (OWNER, "add story")
+    assert (await answer_plain(store, settings, "/undo")).startswith("Undone: add story")
+    assert await dump(store) == before
+    refused = await answer_plain(store, settings, "/addstory No dates here at all.")
+    assert refused.startswith("Not added: no dates in that text")
+
+
+def _streaming_transport(body: bytes, status: int = 200) -> httpx.MockTransport:
+    async def chunks() -> object:
+        for start in range(0, len(body), 1000):
+            yield body[start : start + 1000]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=chunks())  # type: ignore[arg-type]
+
+    return httpx.MockTransport(handler)
+
+
+SECRET_URL = "https://files.example/file/bot123:SECRET/documents/doc1"
+
+
+async def test_download_is_cut_off_while_streaming_and_never_repeats_the_url() -> None:
+    async with httpx.AsyncClient(transport=_streaming_transport(b"x" * 50_000)) as client:
+        with pytest.raises(ArticleRejected) as caught:
+            await download_limited(client, SECRET_URL, 20_000)
+    assert str(caught.value) == "the file is too large (over 20,000 bytes)"
+    async with httpx.AsyncClient(transport=_streaming_transport(b"", 404)) as client:
+        with pytest.raises(ArticleRejected) as caught:
+            await download_limited(client, SECRET_URL, 20_000)
+    assert str(caught.value) == "the file could not be downloaded (HTTP 404)"
+    assert "SECRET" not in str(caught.value)
+
+
+async def test_download_within_the_limit_is_returned_whole() -> None:
+    async with httpx.AsyncClient(transport=_streaming_transport(b"y" * 5_500)) as client:
+        assert await download_limited(client, SECRET_URL, 20_000) == b"y" * 5_500
