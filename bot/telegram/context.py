@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.answers import ChatContext, Services
-from bot.maintenance import Intake
+from bot.maintenance import Intake, is_maintainer
 from config.settings import Settings
 from store import Store
 from store.errors import StoreClosed
@@ -45,9 +45,6 @@ class BotServices:
         """What `bot.answers` needs."""
         return Services(self.store, self.config)
 
-    def is_maintainer(self, user_id: int | None) -> bool:
-        return user_id is not None and user_id in self.config.maintainers
-
 
 class BriefContext(CallbackContext[ExtBot[None], dict, dict, BotServices]):
     """The context every handler receives."""
@@ -60,8 +57,8 @@ class BriefContext(CallbackContext[ExtBot[None], dict, dict, BotServices]):
 CONTEXT_TYPES = ContextTypes(context=BriefContext, bot_data=BotServices)
 
 
-def chat_context(update: Update, context: BriefContext) -> ChatContext:
-    """Who asks and where, for `bot.answers`."""
+async def chat_context(update: Update, context: BriefContext) -> ChatContext:
+    """Who asks and where, for `bot.answers` (maintainers from settings and the store)."""
     chat = update.effective_chat
     user = update.effective_user
     return ChatContext(
@@ -69,7 +66,7 @@ def chat_context(update: Update, context: BriefContext) -> ChatContext:
         chat_type=chat.type if chat else "private",
         user_id=user.id if user else None,
         bot_username=context.bot.username,
-        is_maintainer=context.services.is_maintainer(user.id if user else None),
+        is_maintainer=await is_maintainer(context.services.answers, user.id if user else None),
     )
 
 

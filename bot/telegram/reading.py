@@ -41,7 +41,8 @@ async def on_command(update: Update, context: BriefContext) -> None:
     if message is None or not message.text:
         return
     await remember_chat(update, context)
-    result = await answer(context.services.answers, chat_context(update, context), message.text)
+    chat = await chat_context(update, context)
+    result = await answer(context.services.answers, chat, message.text)
     await reply(update, context, result)
 
 
@@ -70,7 +71,7 @@ async def on_button(update: Update, context: BriefContext) -> None:
     if command is None:
         await query.answer(EXPIRED)
         return
-    result = await answer(context.services.answers, chat_context(update, context), command)
+    result = await answer(context.services.answers, await chat_context(update, context), command)
     if page_match:
         page = int(page_match.group(2))
         shown = await show_page(context, message, result, page, token)

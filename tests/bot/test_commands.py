@@ -89,3 +89,23 @@ async def test_a_refused_menu_is_logged_not_fatal(telegram_bot: RunningBot) -> N
     assert len(refused) == 4 and all(r.answered.startswith("Bad Request") for r in refused)
     api.user_sends("/help", chat=78)
     assert "/timeline" in (await api.sent("sendMessage", 1))[0].text
+
+
+async def test_help_shows_maintainer_commands_to_maintainers_only(
+    telegram_bot: RunningBot,
+) -> None:
+    store = telegram_bot.store
+    async with store.db.transaction() as conn:
+        await store.maintainers.add(conn, 3004, added_by=1001)
+    api = telegram_bot.api
+    api.user_sends("/help", chat=3004)  # added at run time
+    api.user_sends("/help", chat=1002)  # from settings
+    api.user_sends("/help", chat=3005)  # a reader
+    await api.sent("sendMessage", 3)
+    named = {
+        r.chat_id: set(re.findall(r"^/([a-z0-9_]+)", r.text, flags=re.M))
+        for r in api.of("sendMessage")
+    }
+    maintainer_only = {c.name for c in commands.for_audience(commands.MAINTAINERS)}
+    assert maintainer_only <= named[3004] and maintainer_only <= named[1002]
+    assert not maintainer_only & named[3005]
