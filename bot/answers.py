@@ -539,6 +539,14 @@ async def cmd_graphic(services: Services, chat: ChatContext, args: str) -> Answe
     return Answer(title="Graphic excerpts will be hidden behind spoilers in this chat.")
 
 
+async def cmd_digests_elsewhere(services: Services, chat: ChatContext, args: str) -> Answer:
+    """Digest commands configure a Telegram chat; see bot/telegram/digests.py."""
+    return usage_answer(
+        "Digests are delivered to Telegram chats and channels: send this command to the bot "
+        "in Telegram."
+    )
+
+
 HANDLERS: dict[str, Handler] = {
     "start": cmd_start,
     "help": cmd_help,
@@ -551,4 +559,8 @@ HANDLERS: dict[str, Handler] = {
     "search": cmd_search,
     "latest": cmd_latest,
     "graphic": cmd_graphic,
+    "subscribe": cmd_digests_elsewhere,
+    "unsubscribe": cmd_digests_elsewhere,
+    "digest": cmd_digests_elsewhere,
+    "timezone": cmd_digests_elsewhere,
 }

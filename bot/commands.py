@@ -51,6 +51,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("history", "N", "the changes made to an event", MAINTAINERS),
     Command("undo", "", "revert your last change", MAINTAINERS),
     Command("maintainer", "add|remove ID", "add or remove a maintainer (owner only)", MAINTAINERS),
+    Command("subscribe", "[@channel]", "get digests of what is new here (admins in groups)"),
+    Command("unsubscribe", "[@channel]", "stop digests here (admins in groups)"),
+    Command(
+        "digest",
+        "[@channel] [daily HH:MM|weekly DAY HH:MM [ZONE]|off|now|empty on|off]",
+        "show or change this chat's digest schedule (changes: admins in groups)",
+    ),
+    Command("timezone", "[@channel] ZONE", "the time zone of digests here, e.g. Europe/Berlin"),
 )
 
 _BY_NAME = {c.name: c for c in COMMANDS}

@@ -30,7 +30,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot import commands
 from bot.maintenance import maintainer_ids
-from bot.telegram import maintainers, reading
+from bot.telegram import digests, maintainers, reading
 from bot.telegram.context import CONTEXT_TYPES, BotServices, BriefContext
 from config.settings import Settings
 from store import Store
@@ -44,6 +44,7 @@ RATE_LIMIT_RETRIES = 3  # 429s waited out (retry_after) before giving up on a re
 FEATURES: list[Callable[[Application], None]] = [  # type: ignore[type-arg]
     reading.register,
     maintainers.register,
+    digests.register,
 ]
 
 

@@ -37,6 +37,7 @@ from urllib.parse import parse_qsl
 TOKEN = "123456789:TEST-token-for-the-fake-api"
 BOT_ID = 123456789
 BOT_USERNAME = "briefbot_test_bot"
+ANONYMOUS_ADMIN_BOT_ID = 1087968824  # Telegram's "GroupAnonymousBot"
 MESSAGE_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 # Telegram's HTML: tags it accepts (anything else is "Unsupported start tag").
@@ -70,7 +71,9 @@ class Request:
     @property
     def chat_id(self) -> int | None:
         value = self.params.get("chat_id")
-        return int(value) if value is not None else None
+        if value is None or not str(value).lstrip("-").isdigit():
+            return None  # an @username
+        return int(value)
 
     @property
     def text(self) -> str:
@@ -95,6 +98,7 @@ class Fault:
     times: int  # how many matching requests fail; -1 for every one
     retry_after: int | None = None
     delay: float = 0.0
+    migrate_to_chat_id: int | None = None
 
 
 @dataclass
@@ -192,6 +196,8 @@ class FakeBotAPI:
         self.faults: list[Fault] = []
         self.commands: dict[str, list[dict[str, str]]] = {}  # scope JSON -> commands
         self.member_status: dict[tuple[int, int], str] = {}
+        # Extra fields of a getChatMember answer, e.g. {"can_post_messages": True}.
+        self.member_rights: dict[tuple[int, int], dict[str, Any]] = {}
         self.chats: dict[int, dict[str, Any]] = {}
         self.messages: dict[tuple[int, int], StoredMessage] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
@@ -228,9 +234,15 @@ class FakeBotAPI:
     # --- playing users ----------------------------------------------------------
 
     def chat(
-        self, chat_id: int, chat_type: str = "private", title: str | None = None
+        self,
+        chat_id: int,
+        chat_type: str = "private",
+        title: str | None = None,
+        username: str | None = None,
     ) -> dict[str, Any]:
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if username:
+            chat["username"] = username
         if chat_type == "private":
             chat["first_name"] = f"User{chat_id}"
         else:
@@ -252,8 +264,12 @@ class FakeBotAPI:
         chat_type: str = "private",
         thread_id: int | None = None,
         reply_to: dict[str, Any] | None = None,
+        anonymous_admin: bool = False,
+        extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Queue a message from a user; returns the message as Telegram would send it."""
+        """Queue a message from a user; returns the message as Telegram would send it.
+        `anonymous_admin`: sent by a group's anonymous administrator (as the group itself);
+        `extra`: more message fields, e.g. a service message's migrate_to_chat_id."""
         user_id = user if user is not None else (chat if chat_type == "private" else 2001)
         chat_json = self.chat(chat, chat_type) if chat not in self.chats else self.chats[chat]
         message = StoredMessage(
@@ -263,6 +279,13 @@ class FakeBotAPI:
             sender=self.user(user_id),
             thread_id=thread_id,
         )
+        if anonymous_admin:
+            message.sender = {
+                "id": ANONYMOUS_ADMIN_BOT_ID, "is_bot": True, "first_name": "Group",
+                "username": "GroupAnonymousBot",
+            }  # fmt: skip
+            message.extra["sender_chat"] = chat_json
+        message.extra.update(extra or {})
         if text.startswith("/"):
             length = len(text.split()[0])
             message.extra["entities"] = [
@@ -373,8 +396,10 @@ class FakeBotAPI:
         times: int = 1,
         retry_after: int | None = None,
         delay: float = 0.0,
+        migrate_to_chat_id: int | None = None,
     ) -> None:
-        """Answer the next `times` matching requests with an error (-1: all of them)."""
+        """Answer the next `times` matching requests with an error (-1: all of them);
+        `migrate_to_chat_id` answers 400 "group chat was upgraded to a supergroup chat"."""
         default = {
             400: "Bad Request: chat not found",
             403: "Forbidden: bot was blocked by the user",
@@ -384,12 +409,18 @@ class FakeBotAPI:
         if status == 429 and retry_after is None:
             retry_after = 1
         self.faults.append(
-            Fault(method, status, description or default, chat_id, times, retry_after, delay)
-        )
+            Fault(
+                method, status, description or default, chat_id, times, retry_after, delay,
+                migrate_to_chat_id,
+            )
+        )  # fmt: skip
 
-    def slow(self, method: str, seconds: float, *, times: int = 1) -> None:
-        """Answer the next `times` requests of `method` correctly, but only after `seconds`."""
-        self.faults.append(Fault(method, 200, "", None, times, delay=seconds))
+    def slow(
+        self, method: str, seconds: float, *, times: int = 1, chat_id: int | None = None
+    ) -> None:
+        """Answer the next `times` requests of `method` (to `chat_id` if given) correctly,
+        but only after `seconds`."""
+        self.faults.append(Fault(method, 200, "", chat_id, times, delay=seconds))
 
     def _fault_for(self, method: str, params: dict[str, Any]) -> Fault | None:
         chat_id = params.get("chat_id")
@@ -552,11 +583,12 @@ class FakeBotAPI:
             if fault is not None and fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault is not None and fault.status != 200:
-                raise ApiError(
-                    fault.status,
-                    fault.description,
-                    {"retry_after": fault.retry_after} if fault.retry_after else None,
-                )
+                parameters: dict[str, int] = {}
+                if fault.retry_after:
+                    parameters["retry_after"] = fault.retry_after
+                if fault.migrate_to_chat_id:
+                    parameters["migrate_to_chat_id"] = fault.migrate_to_chat_id
+                raise ApiError(fault.status, fault.description, parameters or None)
             result = await handler(params)
         except ApiError as exc:
             record.answered = exc.description
@@ -598,7 +630,13 @@ class FakeBotAPI:
         return visible
 
     def _chat_of(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = int(params["chat_id"])
+        raw = str(params["chat_id"])
+        if raw.startswith("@"):  # public chats can be named by username
+            for chat in self.chats.values():
+                if str(chat.get("username", "")).lower() == raw[1:].lower():
+                    return chat
+            raise ApiError(400, "Bad Request: chat not found")
+        chat_id = int(raw)
         if chat_id not in self.chats:
             raise ApiError(400, "Bad Request: chat not found")
         return self.chats[chat_id]
@@ -713,6 +751,7 @@ class FakeBotAPI:
             )
         elif status == "restricted":
             raise ApiError(400, "Bad Request: restricted members are not faked yet")
+        member.update(self.member_rights.get((chat["id"], user_id), {}))
         return member
 
     async def m_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -726,6 +765,7 @@ class FakeBotAPI:
                 "limited_gifts": False,
                 "unique_gifts": False,
                 "premium_subscription": False,
+                "gifts_from_channels": False,
             },
         }
 

@@ -1,0 +1,71 @@
+"""A chat's digest: the events added or changed in its window, grouped by date, as an Answer.
+
+The digest is built from the same pieces as /timeline (`bot.answers.event_item`, the same
+cited excerpts, the same graphic-excerpt rule) and rendered by the same renderer, split
+into messages under Telegram's limit. The window is [since, until): consecutive digests
+share their bound, so every change is in exactly one digest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.answers import Answer, EventItem, Item, LineItem, event_item
+from bot.paging import paginate
+from bot.render_html import HTML_LIMITS, HtmlRenderer
+from bot.schedule import describe_moment, from_iso
+from store import Store
+from store.models import Chat, Event
+
+TITLE = "Digest"
+# A digest is pushed, not paged with buttons: fuller messages (date headings count as items),
+# still within Telegram's size limit.
+DIGEST_LIMITS = replace(HTML_LIMITS, items=HTML_LIMITS.items * 2)
+FOOTER = ("/timeline for the whole story · /digest for this chat's schedule",)
+
+
+def _since_phrase(since: str | None, zone: str) -> str:
+    return describe_moment(from_iso(since), zone) if since else "the start"
+
+
+def group_by_date(events: list[Event], items: list[EventItem]) -> list[Item]:
+    """Date headings, each followed by that date's events (events come sorted by date)."""
+    grouped: list[Item] = []
+    current: str | None = None
+    for event, item in zip(events, items, strict=True):
+        if event.date != current:
+            current = event.date
+            grouped.append(LineItem(f"— {item.when} —"))
+        grouped.append(item)
+    return grouped
+
+
+async def digest_answer(
+    store: Store, chat: Chat, since: str | None, until: str, *, zone: str, manual: bool = False
+) -> Answer | None:
+    """The digest for `chat`, or None when there is nothing to send: nothing new, and
+    neither the chat's option nor an explicit request (`manual`) asks for a note."""
+    events = await store.events.changed_between(since, until)
+    when = _since_phrase(since, zone)
+    if not events:
+        if not (manual or chat.send_empty_digest):
+            return None
+        return Answer(title=f"No new developments since {when}.")
+    sources = {source.id: source for source in await store.sources.list_all()}
+    items = [event_item(event, sources, full=False) for event in events]
+    count = f"{len(events)} event" + ("" if len(events) == 1 else "s")
+    return Answer(
+        title=f"{TITLE}: new since {when}",
+        intro=(f"{count} added or changed, by date.",),
+        items=tuple(group_by_date(events, items)),
+        footer=FOOTER,
+        graphic_shown=chat.graphic,
+    )
+
+
+async def digest_messages(
+    store: Store, chat: Chat, since: str | None, until: str, *, zone: str, manual: bool = False
+) -> list[str]:
+    """The digest as Telegram HTML messages, each within the limit; [] when nothing to send."""
+    answer = await digest_answer(store, chat, since, until, zone=zone, manual=manual)
+    return [] if answer is None else paginate(HtmlRenderer(), answer, DIGEST_LIMITS)

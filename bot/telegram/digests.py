@@ -1,0 +1,392 @@
+"""Digests on Telegram: /subscribe, /unsubscribe, /digest, /timezone, the scheduler tick,
+the Bot API sender for the fan-out engine, and group-to-supergroup migrations.
+
+Who may change what: anyone in a private chat (it is theirs); in groups only the chat's
+administrators, including anonymous ones (their messages come with `sender_chat` set to
+the group itself); a channel is configured from a private chat with `/digest @channel ...`
+after `getChatMember` shows that the user administers the channel and the bot is an
+administrator allowed to post there.
+
+Scheduling: one repeating JobQueue job ("digests", every TICK_SECONDS) asks the engine for
+what is owed and delivers it, rather than one job per chat. SQLite stays the only record of
+schedules: a change takes effect at the next tick without re-registering jobs, the first
+tick after startup *is* the re-registration (it reads every schedule from SQLite), and the
+catch-up after downtime is the same code path as a normal run (the latest missed slot of
+each chat, once). Its cost is one scan of the schedules per tick, cheap at 10,000 chats.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from datetime import timedelta
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot import digest_settings
+from bot.answers import Answer
+from bot.delivery import (
+    ChatGone,
+    ChatMoved,
+    Clock,
+    DeliveryEngine,
+    MessageRejected,
+    Outcome,
+    RetryLater,
+    RetryPolicy,
+    Send,
+    TransientError,
+)
+from bot.digest import digest_messages
+from bot.digest_settings import refusal
+from bot.schedule import ScheduleError, parse_digest_args, parse_target
+from bot.telegram.context import BriefContext, remember_chat
+from bot.telegram.replies import reply
+from config.settings import Settings
+from store import Store
+from store.models import Chat
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 30
+FIRST_TICK_SECONDS = 1.0
+JOB_NAME = "digests"
+ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+# 400 answers that mean the bot may not write to the chat any more: pause, like a 403.
+LOST_RIGHTS = (
+    "not enough rights",
+    "have no rights",
+    "need administrator rights",
+    "chat_write_forbidden",
+    "chat not found",
+    "bot is not a member",
+)
+
+# --- sending through the Bot API ------------------------------------------------------------
+
+
+def _retry_seconds(error: RetryAfter) -> float:
+    value = error.retry_after  # a timedelta with PTB_TIMEDELTA (bot/telegram/__init__.py)
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def telegram_sender(bot: object, *, timeout: float | None = None) -> Send:
+    """`send(chat_id, html)` over the Bot API, with PTB's errors turned into the engine's."""
+
+    async def send(chat_id: int, text: str) -> None:
+        try:
+            await bot.send_message(  # type: ignore[attr-defined]
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                read_timeout=timeout,
+                write_timeout=timeout,
+                connect_timeout=timeout,
+            )
+        except RetryAfter as exc:
+            raise RetryLater(_retry_seconds(exc)) from exc
+        except ChatMigrated as exc:
+            raise ChatMoved(exc.new_chat_id) from exc
+        except Forbidden as exc:
+            raise ChatGone(exc.message) from exc
+        except BadRequest as exc:  # before NetworkError: BadRequest is a subclass
+            if any(phrase in exc.message.lower() for phrase in LOST_RIGHTS):
+                raise ChatGone(exc.message) from exc
+            raise MessageRejected(exc.message) from exc
+        except (TimedOut, NetworkError) as exc:  # timeouts, connection errors, 5xx
+            raise TransientError(exc.message) from exc
+        except TelegramError as exc:
+            raise MessageRejected(exc.message) from exc
+
+    return send
+
+
+# --- the engine of a running application ------------------------------------------------------
+
+_engines: weakref.WeakKeyDictionary[Application, DeliveryEngine] = (  # type: ignore[type-arg]
+    weakref.WeakKeyDictionary()
+)
+
+
+def build_engine(
+    bot: object,
+    store: Store,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    policy: RetryPolicy | None = None,
+    timeout: float | None = None,
+    concurrency: int = 8,
+    on_chat_done: object = None,
+) -> DeliveryEngine:
+    """The fan-out engine sending through `bot`, composing with the digest renderer."""
+
+    async def compose(chat: Chat, since: str | None, until: str, manual: bool) -> list[str]:
+        schedule = await store.digests.schedule(chat.id)
+        zone = chat.timezone or (schedule.timezone if schedule else None) or settings.timezone
+        return await digest_messages(store, chat, since, until, zone=zone, manual=manual)
+
+    return DeliveryEngine(
+        store,
+        telegram_sender(bot, timeout=timeout),
+        compose,
+        clock=clock,
+        policy=policy,
+        concurrency=concurrency,
+        on_chat_done=on_chat_done,  # type: ignore[arg-type]
+    )
+
+
+def install_engine(app: Application, **options: object) -> DeliveryEngine:  # type: ignore[type-arg]
+    """Create the application's engine (tests pass a clock, a policy, timeouts)."""
+    services = app.bot_data
+    engine = build_engine(app.bot, services.store, services.config, **options)  # type: ignore[arg-type]
+    _engines[app] = engine
+    return engine
+
+
+def engine_for(app: Application) -> DeliveryEngine:  # type: ignore[type-arg]
+    return _engines.get(app) or install_engine(app)
+
+
+async def digest_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The scheduler's tick: deliver every digest owed now (and resume interrupted ones)."""
+    report = await engine_for(context.application).run_due()
+    if report.outcomes:
+        log.info(
+            "digests: %s; %d messages, %d flood waits, %d transient errors",
+            dict(report.outcomes),
+            report.messages,
+            report.flood_waits,
+            report.transient_errors,
+        )
+
+
+# --- who may change a chat's digests -----------------------------------------------------------
+
+
+async def _group_admin(update: Update, context: BriefContext) -> bool:
+    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
+    assert chat is not None
+    if message is not None and message.sender_chat is not None:
+        # An anonymous admin speaks as the group itself; any other sender chat (a linked
+        # channel's forwarded post) is not an admin of this group.
+        return message.sender_chat.id == chat.id
+    if user is None:
+        return False
+    try:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+    except TelegramError as exc:
+        log.warning("could not check admin rights in %s: %s", chat.id, exc)
+        return False
+    return member.status in ADMIN_STATUSES
+
+
+async def _channel_target(
+    update: Update, context: BriefContext, username: str
+) -> tuple[int, str] | Answer:
+    """The channel's id and name when the user administers it and the bot may post there;
+    otherwise an answer saying exactly what is missing."""
+    user = update.effective_user
+    bot = context.bot
+    try:
+        channel = await bot.get_chat(username)
+    except (BadRequest, Forbidden):
+        return refusal(
+            f"I can't find {username}. Check the username, and add me to the channel as an "
+            "administrator allowed to post messages."
+        )
+    if channel.type != ChatType.CHANNEL:
+        return refusal(
+            f"{username} is not a channel. For a group, send the command in the group itself."
+        )
+    missing: list[str] = []
+    try:
+        mine = await bot.get_chat_member(channel.id, bot.id)
+        if mine.status != ChatMemberStatus.ADMINISTRATOR:
+            missing.append(f"I am not an administrator of {username}: add me as one")
+        elif not getattr(mine, "can_post_messages", False):
+            missing.append(
+                f"I am an administrator of {username} but may not post: turn on "
+                "\u201cPost messages\u201d for me"
+            )
+    except TelegramError:
+        missing.append(f"I am not an administrator of {username}: add me as one")
+    if user is None:
+        missing.append("I can't tell who you are")
+    else:
+        try:
+            member = await bot.get_chat_member(channel.id, user.id)
+            if member.status not in ADMIN_STATUSES:
+                missing.append(f"you are not an administrator of {username}")
+        except TelegramError:
+            if not missing:
+                missing.append(f"I can't check that you administer {username}")
+    if missing:
+        return refusal("Not changed: " + "; ".join(missing) + ".")
+    await context.services.store.chats.ensure(
+        channel.id, channel.type, channel.title, channel.username
+    )
+    return channel.id, username
+
+
+async def _target(
+    update: Update, context: BriefContext, target: str | None, *, changing: bool
+) -> tuple[int, str] | Answer:
+    """The chat a digest command acts on, or the refusal to send back."""
+    chat = update.effective_chat
+    assert chat is not None
+    if target is not None:
+        if chat.type != ChatType.PRIVATE:
+            return refusal("Configure a channel from a private chat with me.")
+        return await _channel_target(update, context, target)
+    in_group = chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    if changing and in_group and not await _group_admin(update, context):
+        return refusal("Only this group's administrators can change its digests.")
+    return chat.id, "this chat"
+
+
+# --- handlers -----------------------------------------------------------------------------------
+
+
+def _args(context: BriefContext) -> list[str]:
+    return list(context.args or [])
+
+
+def _now(context: BriefContext):  # type: ignore[no-untyped-def]
+    return engine_for(context.application).clock.now()
+
+
+async def on_subscribe(update: Update, context: BriefContext, *, stop: bool = False) -> None:
+    await remember_chat(update, context)
+    services = context.services
+    try:
+        target, rest = parse_target(_args(context))
+    except ScheduleError as exc:
+        await reply(update, context, refusal(str(exc)))
+        return
+    if rest:
+        name = "unsubscribe" if stop else "subscribe"
+        await reply(update, context, refusal(f"Usage: /{name} [@channel]"))
+        return
+    where = await _target(update, context, target, changing=True)
+    if isinstance(where, Answer):
+        await reply(update, context, where)
+        return
+    chat_id, label = where
+    user = update.effective_user
+    if stop:
+        answer = await digest_settings.unsubscribe(services.store, chat_id, label)
+    else:
+        answer = await digest_settings.subscribe(
+            services.store, services.config, chat_id, user.id if user else None,
+            _now(context), label,
+        )  # fmt: skip
+    await reply(update, context, answer)
+
+
+async def on_unsubscribe(update: Update, context: BriefContext) -> None:
+    await on_subscribe(update, context, stop=True)
+
+
+async def on_digest(update: Update, context: BriefContext) -> None:
+    await remember_chat(update, context)
+    services = context.services
+    try:
+        request = parse_digest_args(_args(context))
+    except ScheduleError as exc:
+        await reply(update, context, refusal(str(exc)))
+        return
+    where = await _target(update, context, request.target, changing=request.action != "show")
+    if isinstance(where, Answer):
+        await reply(update, context, where)
+        return
+    chat_id, label = where
+    user = update.effective_user
+    answer: Answer | None
+    if request.action == "show":
+        answer = await digest_settings.show(
+            services.store, services.config, chat_id, _now(context), label
+        )
+    elif request.action == "now":
+        answer = await _send_now(context, chat_id, label)
+    else:
+        answer = await digest_settings.change(
+            services.store, services.config, chat_id, request,
+            user.id if user else None, _now(context), label,
+        )  # fmt: skip
+    if answer is not None:
+        await reply(update, context, answer)
+
+
+async def _send_now(context: BriefContext, chat_id: int, label: str) -> Answer | None:
+    """Deliver a digest at once; None when the digest itself is the reply."""
+    outcome = await engine_for(context.application).deliver_now(chat_id)
+    if outcome == Outcome.SENT:
+        return None if label == "this chat" else Answer(title=f"Sent the digest to {label}.")
+    if outcome == Outcome.SKIPPED:
+        return Answer(title="A digest is being sent right now; try again in a minute.")
+    if outcome == Outcome.PAUSED:
+        return refusal(f"I can't post to {label} any more, so its digests are paused.")
+    return refusal(f"The digest could not be sent to {label}; try again later.")
+
+
+async def on_timezone(update: Update, context: BriefContext) -> None:
+    await remember_chat(update, context)
+    services = context.services
+    try:
+        target, rest = parse_target(_args(context))
+    except ScheduleError as exc:
+        await reply(update, context, refusal(str(exc)))
+        return
+    if len(rest) > 1:
+        await reply(
+            update, context, refusal("Usage: /timezone [@channel] ZONE, e.g. Europe/Berlin")
+        )
+        return
+    where = await _target(update, context, target, changing=bool(rest))
+    if isinstance(where, Answer):
+        await reply(update, context, where)
+        return
+    chat_id, label = where
+    answer = await digest_settings.set_timezone(
+        services.store, services.config, chat_id, " ".join(rest), _now(context), label
+    )
+    await reply(update, context, answer)
+
+
+async def on_migrate(update: Update, context: BriefContext) -> None:
+    """A group became a supergroup: its digests move to the new chat id."""
+    message = update.effective_message
+    if message is None:
+        return
+    store = context.services.store
+    if message.migrate_to_chat_id:
+        await store.digests.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+    elif message.migrate_from_chat_id:
+        await store.digests.migrate_chat(message.migrate_from_chat_id, message.chat.id)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    only_messages = filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler("subscribe", on_subscribe, filters=only_messages))
+    app.add_handler(CommandHandler("unsubscribe", on_unsubscribe, filters=only_messages))
+    app.add_handler(CommandHandler("digest", on_digest, filters=only_messages))
+    app.add_handler(CommandHandler("timezone", on_timezone, filters=only_messages))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            digest_tick, interval=TICK_SECONDS, first=FIRST_TICK_SECONDS, name=JOB_NAME
+        )
