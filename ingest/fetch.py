@@ -72,8 +72,9 @@ def _parse(url: str) -> httpx.URL:
     return parsed
 
 
-async def check_address(url: httpx.URL, resolver: Resolver, allow_private: bool) -> None:
-    """Refuse hosts that are, or resolve to, addresses inside private networks."""
+async def check_address(url: httpx.URL, resolver: Resolver, allow_private: bool) -> str:
+    """The address to connect to; refuses hosts that are, or resolve to, addresses
+    inside private networks."""
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
         addresses = [str(ipaddress.ip_address(url.host))]
@@ -89,6 +90,28 @@ async def check_address(url: httpx.URL, resolver: Resolver, allow_private: bool)
         raise ArticleRejected(
             f"{url.host} is a local or private network address; only public sites are fetched"
         )
+    return addresses[0]
+
+
+def pinned_request(
+    client: httpx.AsyncClient, url: httpx.URL, address: str, timeout: float
+) -> httpx.Request:
+    """A GET of `url` sent to the address that was checked, not to whatever the name
+    resolves to a moment later (DNS rebinding); the Host header and, for https, the TLS
+    server name (certificate check included) stay the site's."""
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "text/html, text/plain;q=0.9",
+        "Host": url.netloc.decode("ascii"),
+    }
+    extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
+    return client.build_request(
+        "GET",
+        url.copy_with(host=address),
+        headers=headers,
+        timeout=httpx.Timeout(timeout),
+        extensions=extensions,
+    )
 
 
 def _refuse_status(status: int) -> None:
@@ -136,13 +159,8 @@ async def _fetch(
 ) -> Page:
     current = _parse(url)
     for _hop in range(options.max_redirects + 1):
-        await check_address(current, resolver, options.allow_private)
-        request = client.build_request(
-            "GET",
-            current,
-            headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain;q=0.9"},
-            timeout=httpx.Timeout(options.timeout),
-        )
+        address = await check_address(current, resolver, options.allow_private)
+        request = pinned_request(client, current, address, options.timeout)
         response = await client.send(request, stream=True, follow_redirects=False)
         try:
             if response.status_code in REDIRECTS:

@@ -83,14 +83,20 @@ class FakeWeb:
 
     def _host(self, url: str) -> None:
         host = httpx.URL(url).host
-        self.hosts.setdefault(host, ["93.184.215.14"])
+        if not host.replace(".", "").isdigit() and ":" not in host:  # names, not addresses
+            self.hosts.setdefault(host, ["93.184.215.14"])
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        handler = self.routes.get(str(request.url))
+        # The fetcher connects to the address it checked and names the site in Host.
+        url = httpx.URL(
+            f"{request.url.scheme}://{request.headers['host']}{request.url.raw_path.decode()}"
+        )
+        assert request.url.host in self.hosts.get(url.host, [url.host]), "not the checked address"
+        self.requests.append(httpx.Request(request.method, url, headers=request.headers))
+        handler = self.routes.get(str(url))
         if handler is None:
             return httpx.Response(404, text="not found", headers={"content-type": "text/html"})
-        return handler(request)
+        return handler(self.requests[-1])
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.MockTransport(self.handle))

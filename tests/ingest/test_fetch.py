@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 
 from ingest.article import Article
@@ -151,3 +154,53 @@ async def test_a_slow_drip_hits_the_deadline(web: FakeWeb) -> None:
 )
 async def test_bad_urls(web: FakeWeb, url: str, expected: str) -> None:
     assert await _rejected(web, url) == expected
+
+
+async def test_a_real_connection_goes_to_the_checked_address_with_the_sites_host() -> None:
+    """Over a real socket: the name resolves (by our resolver) to 127.0.0.1, the request
+    is sent there, and the server still sees the site's name in Host."""
+    seen: list[bytes] = []
+    page = article_page("Local", "Local News", "2021-10-06", PARAGRAPHS).encode()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        seen.append(head)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+            + f"Content-Length: {len(page)}\r\nConnection: close\r\n\r\n".encode()
+            + page
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+
+    async def resolve(host: str, _port: int) -> list[str]:
+        assert host == "story.test"
+        return ["127.0.0.1"]
+
+    try:
+        async with httpx.AsyncClient() as client:
+            article = await fetch_article(
+                client, f"http://story.test:{port}/a", FetchOptions(allow_private=True), resolve
+            )
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert article.title == "Local"
+    assert f"host: story.test:{port}".encode() in seen[0].lower()
+
+
+async def test_a_name_that_turns_private_between_hops_is_refused(web: FakeWeb) -> None:
+    answers = iter([["93.184.215.14"], ["127.0.0.1"]])
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        return next(answers)
+
+    web.redirect(URL, URL + "?again")
+    async with web.client() as client:
+        with pytest.raises(ArticleRejected, match="local or private network address"):
+            await fetch_article(client, URL, FetchOptions(), rebinding)
+    assert [str(r.url) for r in web.requests] == [URL]
+    assert web.requests[0].headers["host"] == "news.example.org"
