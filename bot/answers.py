@@ -344,14 +344,16 @@ async def cmd_start(services: Services, chat: ChatContext, args: str) -> Answer:
 
 
 async def cmd_help(services: Services, chat: ChatContext, args: str) -> Answer:
-    audiences = [commands.EVERYONE]
-    if chat.is_group or chat.chat_type == "console":
-        audiences.append(commands.CHAT_ADMINS)
+    # Chat admins' commands are listed everywhere: in a private chat its user is the admin.
+    audiences = [commands.EVERYONE, commands.CHAT_ADMINS]
     if chat.is_maintainer:
         audiences.append(commands.MAINTAINERS)
     items = []
     for command in commands.for_audience(*audiences):
-        who = "" if command.audience == commands.EVERYONE else f" ({command.audience})"
+        labelled = command.audience == commands.MAINTAINERS or (
+            command.audience == commands.CHAT_ADMINS and chat.is_group
+        )
+        who = f" ({command.audience})" if labelled else ""
         items.append(LineItem(f"{command.usage} — {command.description}{who}"))
     return Answer(title="Commands", items=tuple(items), command="/help", compact=True)
 

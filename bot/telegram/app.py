@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from telegram import (
     BotCommand,
     BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     BotCommandScopeDefault,
     Update,
@@ -97,12 +98,14 @@ def _menu(*audiences: str) -> list[BotCommand]:
 
 
 async def set_command_menus(app: Application) -> None:  # type: ignore[type-arg]
-    """Everyone's commands by default, admins' in groups for admins, maintainers' only in
-    each maintainer's private chat. A menu Telegram refuses is logged, never fatal."""
+    """Everyone's commands by default; chat admins' commands too in private chats (whose
+    user is their admin) and for group admins; maintainers' only in each maintainer's
+    private chat. A menu Telegram refuses is logged, never fatal."""
     everyone = [commands.EVERYONE]
     admins = [*everyone, commands.CHAT_ADMINS]
     menus: list[tuple[list[BotCommand], object]] = [
         (_menu(*everyone), BotCommandScopeDefault()),
+        (_menu(*admins), BotCommandScopeAllPrivateChats()),
         (_menu(*admins), BotCommandScopeAllChatAdministrators()),
     ]
     for user_id in await maintainer_ids(app.bot_data.answers):

@@ -61,10 +61,11 @@ async def test_help_and_menus_over_telegram_match_the_table(telegram_bot: Runnin
     admins = everyone | {c.name for c in commands.for_audience(commands.CHAT_ADMINS)}
     assert menus["default"] == everyone
     assert menus["all_chat_administrators"] == admins
+    assert menus["all_private_chats"] == admins  # a private chat's user is its admin
     for maintainer in telegram_bot.settings.maintainers:
         assert menus[f"chat{maintainer}"] == TABLE
     named = set(re.findall(r"^/([a-z0-9_]+)", help_message.text, flags=re.M))
-    assert named == everyone  # user 77 is neither a maintainer nor in a group
+    assert named == admins  # user 77 is not a maintainer
 
 
 async def test_maintainers_added_at_run_time_get_their_menu(telegram_bot: RunningBot) -> None:
@@ -86,7 +87,7 @@ async def test_a_refused_menu_is_logged_not_fatal(telegram_bot: RunningBot) -> N
     before = len(api.of("setMyCommands"))
     await set_command_menus(telegram_bot.app)  # no exception
     refused = api.of("setMyCommands")[before:]
-    assert len(refused) == 4 and all(r.answered.startswith("Bad Request") for r in refused)
+    assert len(refused) == 5 and all(r.answered.startswith("Bad Request") for r in refused)
     api.user_sends("/help", chat=78)
     assert "/timeline" in (await api.sent("sendMessage", 1))[0].text
 
