@@ -11,6 +11,7 @@ everything it hands over here is plain text or bytes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -400,11 +401,14 @@ async def article_from_text(services: Services, intake: Intake, text: str) -> Ar
             max_bytes=settings.max_article_bytes, allow_private=settings.allow_private_urls
         )
         return await fetch_article(intake.web, what.url, options, intake.resolver)
-    return parse_text(what, max_bytes=settings.max_article_bytes)
+    # Extraction from a large HTML paste is CPU work: off the event loop, so other
+    # users' commands are answered meanwhile.
+    return await asyncio.to_thread(parse_text, what, max_bytes=settings.max_article_bytes)
 
 
-def article_from_document(services: Services, data: bytes, file_name: str | None) -> Article:
-    return parse_document(data, file_name, max_bytes=services.settings.max_article_bytes)
+async def article_from_document(services: Services, data: bytes, file_name: str | None) -> Article:
+    limit = services.settings.max_article_bytes
+    return await asyncio.to_thread(parse_document, data, file_name, max_bytes=limit)
 
 
 class _AlreadyPresent(Exception):

@@ -169,7 +169,7 @@ async def _read_document(context: BriefContext, document: Document, limit: int) 
     if not file.file_path:
         raise ArticleRejected("Telegram did not hand over the file")
     data = await download_limited(intake(context).files, file.file_path, limit)
-    return article_from_document(context.services.answers, data, document.file_name)
+    return await article_from_document(context.services.answers, data, document.file_name)
 
 
 async def _show(context: BriefContext, working: Message | None, outcome: Outcome) -> None:

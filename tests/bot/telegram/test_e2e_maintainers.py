@@ -329,6 +329,11 @@ DOCUMENT_CASES = {
         "send the article as a .txt, .md or .html file (not .pdf)",
     ),
     "empty file": (b"   ", "story.txt", "empty file"),
+    "html of scripts": (
+        ("<html><head><script>x()</script></head><body>" + "<script>y()</script>" * 300).encode(),
+        "story.html",
+        "no article text",
+    ),
 }
 
 
@@ -566,3 +571,16 @@ async def test_fetched_article_keeps_the_url_and_infers_nothing_it_was_given(
     assert source.url == URL
     assert source.published == "2021-10-08"  # from the URL's date
     assert "Published: 8 Oct 2021" in _text(edit)
+
+
+async def test_in_a_group_commands_work_for_maintainers_only(bot: RunningBot) -> None:
+    ids = await sample_briefing(bot.store)
+    group = -100500
+    command = f"/hideevent@{bot.api.username} {ids['beatings']}"
+    bot.api.user_sends(command, chat=group, user=READER, chat_type="group")
+    [refused] = await bot.api.sent("sendMessage", 1, chat_id=group)
+    assert _text(refused) == NOT_ALLOWED
+    bot.api.user_sends(command, chat=group, user=OTHER_MAINTAINER, chat_type="group")
+    [_refused, done] = await bot.api.sent("sendMessage", 2, chat_id=group)
+    assert _text(done).startswith(f"Event {ids['beatings']} is hidden from readers.")
+    assert (await bot.store.events.get(ids["beatings"])).hidden
