@@ -319,17 +319,17 @@ async def story_overview(services: Services) -> list[str]:
     return lines
 
 
-DEEP_LINKS = {"facility": "facility", "event": "event", "timeline": "timeline",
-              "source": "source", "search": "search", "latest": "latest",
-              "sources": "sources", "facilities": "facilities"}  # fmt: skip
+# Commands a t.me/<bot>?start=<command>_<args> link may open.
+DEEP_LINKS = {"facility", "event", "timeline", "source", "search", "latest", "sources",
+              "facilities"}  # fmt: skip
 
 
 async def cmd_start(services: Services, chat: ChatContext, args: str) -> Answer:
     if args:
         # Deep links: t.me/bot?start=facility_Saratov_Oblast opens that answer directly.
         kind, _, rest = args.partition("_")
-        target = DEEP_LINKS.get(kind.lower())
-        if target and re.fullmatch(r"[A-Za-z0-9_-]{0,64}", args):
+        target = kind.lower()
+        if target in DEEP_LINKS and re.fullmatch(r"[A-Za-z0-9_-]{0,64}", args):
             return await answer(services, chat, f"/{target} {rest.replace('_', ' ')}".strip())
     note = services.settings.content_note.strip()
     intro = [
@@ -364,14 +364,13 @@ async def cmd_timeline(services: Services, chat: ChatContext, args: str) -> Answ
     except DateArgError as exc:
         raise UsageError(str(exc).capitalize()) from None
     events = await services.store.events.timeline(span.start, span.end)
-    canonical = "/timeline " + " ".join(x for x in {span.start: 0, span.end: 0} if x)
     return await _event_list(
         services,
         chat,
         events,
-        title=f"Timeline: {describe_range(span)}" if span.start else "Timeline",
-        empty="No events in that period." if span.start else "The briefing has no events yet.",
-        command=canonical.strip(),
+        title="Timeline" if span.is_open else f"Timeline: {describe_range(span)}",
+        empty="The briefing has no events yet." if span.is_open else "No events in that period.",
+        command=f"/timeline {span.as_args()}".strip(),
     )
 
 

@@ -27,6 +27,9 @@ MONTHS = (
 RU_MONTHS = ("янв", "фев", "мар", "апр", "ма", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
 ABBR = tuple(m[:3].title() for m in MONTHS)
 RANGE_WORDS = {"to", "until", "till", "-", "–", "—", "..", "по", "до"}
+# A leading word that leaves the range open: "from Oct 2021", "until 2021".
+OPEN_END_WORDS = {"from", "since", "с"}
+OPEN_START_WORDS = {"to", "until", "till", "до", "по"}
 
 
 class DateArgError(ValueError):
@@ -114,10 +117,35 @@ class DateRange:
     start: str | None
     end: str | None
 
+    @property
+    def is_open(self) -> bool:
+        return self.start is None and self.end is None
+
+    def as_args(self) -> str:
+        """The range as /timeline arguments that parse back to it."""
+        if self.start and self.end:
+            return self.start if self.start == self.end else f"{self.start} {self.end}"
+        if self.start:
+            return f"from {self.start}"
+        return f"until {self.end}" if self.end else ""
+
 
 def parse_range(text: str) -> DateRange:
-    """'' -> everything; one date -> that year/month/day; two dates -> from..to inclusive."""
+    """'' -> everything; one date -> that year/month/day; two dates -> from..to inclusive;
+    'from DATE' or 'until DATE' -> open on one side."""
     tokens = [t for t in re.split(r"[\s,]+", text.strip()) if t]
+    lead = tokens[0].casefold() if tokens else ""
+    if lead in OPEN_END_WORDS | OPEN_START_WORDS:
+        rest = parse_range(" ".join(tokens[1:]))
+        if rest.start is None:
+            raise DateArgError(f"{tokens[0]} when? Give a date after it")
+        if rest.start != rest.end:
+            if lead in OPEN_END_WORDS:
+                return rest  # "from X to Y"
+            raise DateArgError(f"give one date after {tokens[0]!r}")
+        if lead in OPEN_END_WORDS:
+            return DateRange(rest.start, None)
+        return DateRange(None, rest.end)
     # "2021-10-01..2021-10-31" and "2021-10-01–2021-10-31" become two dates.
     split: list[str] = []
     for token in tokens:
@@ -174,8 +202,12 @@ def describe_span(start: str, end: str | None) -> str:
 
 
 def describe_range(span: DateRange) -> str:
-    if span.start is None or span.end is None:
+    if span.start is None and span.end is None:
         return "all dates"
+    if span.end is None:
+        return f"from {describe(span.start or '')}"
+    if span.start is None:
+        return f"until {describe(span.end)}"
     if span.start == span.end:
         return describe(span.start)
     return f"{describe(span.start)} to {describe(span.end)}"

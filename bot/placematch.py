@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from store.models import Place
 
@@ -104,9 +104,3 @@ def resolve(query: str, places: list[Place]) -> tuple[list[Place], list[Place]]:
         matched = [m.place for m in ranked if m.score == top]
         return matched, []
     return [], [m.place for m in ranked if m.score >= SUGGEST][:5]
-
-
-def nearest_names(query: str, names: list[str], limit: int = 5) -> list[str]:
-    """The closest of `names` to `query`, for hints such as an unknown command."""
-    found = process.extract(query, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=SUGGEST)
-    return [name for name, _score, _index in found]

@@ -88,9 +88,12 @@ async def reply(update: Update, context: BriefContext, answer: Answer) -> Messag
             reply_parameters=quote,
         )
     except BadRequest as exc:
-        # Our markup was refused, or the quoted message or thread is gone: send the
-        # same page as plain text, without reply details, rather than nothing.
+        # Our markup was refused, or the quoted message or the thread is gone: send the
+        # same page as plain text, without the quote (and without the thread when that is
+        # what was refused), rather than nothing.
         log.warning("sendMessage refused (%s); retrying as plain text", exc.message)
+        if "thread" in exc.message.lower():
+            thread = None
         return await _send_retrying(
             context,
             chat.id,

@@ -150,6 +150,10 @@ async def test_help_depends_on_who_asks(services: Services) -> None:
         ("2021-10-01 2021-10-05", ["leak", "torture"]),
         ("5 Oct 2021", ["leak", "torture"]),
         ("2021-11", []),
+        ("from 2021-10-06", ["case", "dismissal"]),
+        ("since Oct 2021", ["leak", "torture", "case", "dismissal"]),
+        ("until 2021-10-05", ["beatings", "leak", "torture"]),
+        ("from 2020 to 5 Oct 2021", ["beatings", "leak", "torture"]),
     ],
     ids=lambda v: str(v) or "all",
 )
@@ -160,13 +164,34 @@ async def test_timeline_ranges(services: Services, ids: dict, args: str, expecte
 
 
 @pytest.mark.parametrize(
-    "args", ["2021-13", "yesterday", "2021-02-30", "2022 2021", "1 2 3", "2021 2022 2023"]
+    "args",
+    [
+        "2021-13",
+        "yesterday",
+        "2021-02-30",
+        "2022 2021",
+        "1 2 3",
+        "2021 2022 2023",
+        "from",
+        "until 2020 2021",
+        "<b>2021</b>",
+    ],
 )
 async def test_timeline_bad_dates_get_the_usage_line(services: Services, args: str) -> None:
     reply = await ask(services, f"/timeline {args}")
     assert reply.is_error
     assert "Usage: /timeline [from] [to]" in reply.title
     assert len(render_text(reply).splitlines()) == 1
+
+
+async def test_paged_timeline_command_parses_back_to_the_same_range(
+    services: Services, ids: dict
+) -> None:
+    for args in ("from Oct 2021", "until 2021-10-05", "Oct 2021 to Nov 2021", "2020"):
+        first = await ask(services, f"/timeline {args}")
+        assert first.command is not None
+        again = await ask(services, first.command)
+        assert (again.title, again.items) == (first.title, first.items), args
 
 
 async def test_timeline_items_carry_what_the_reader_needs(services: Services, ids: dict) -> None:

@@ -53,3 +53,11 @@ async def test_group_chats_are_recorded(telegram_bot: RunningBot) -> None:
     await ask(telegram_bot, "/help", chat=GROUP, chat_type="group")
     chat = await telegram_bot.store.chats.get(GROUP)
     assert chat is not None and chat.type == "group" and chat.title == f"Group {GROUP}"
+
+
+async def test_a_thread_that_is_gone_gets_the_answer_in_the_chat(telegram_bot: RunningBot) -> None:
+    api = telegram_bot.api
+    api.fail("sendMessage", 400, "Bad Request: message thread not found")
+    sent = await ask(telegram_bot, "/help", chat=-100778, chat_type="supergroup", thread_id=9)
+    assert "message_thread_id" not in sent.params
+    assert sent.text.startswith("Commands\n")
