@@ -31,8 +31,8 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -86,6 +86,27 @@ class SystemClock:
         await asyncio.sleep(seconds)
 
 
+class Pacer:
+    """At most `rate` sends a second, evenly spaced: Telegram counts messages per second,
+    so a burst at the start of a fan-out would be refused even if the average is fine."""
+
+    def __init__(self, rate: float | None, clock: Clock) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self.clock = clock
+        self._next: datetime | None = None
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        async with self._lock:  # waiters queue up, each taking the next free slot
+            now = self.clock.now()
+            if self._next is not None and now < self._next:
+                await self.clock.sleep((self._next - now).total_seconds())
+                now = self._next
+            self._next = now + timedelta(seconds=self.interval)
+
+
 Send = Callable[[int, str], Awaitable[None]]
 # compose(chat, since, until, manual) -> message parts; [] means nothing to send.
 Compose = Callable[[Chat, str | None, str, bool], Awaitable[list[str]]]
@@ -108,6 +129,9 @@ class RetryPolicy:
     max_flood_waits: int = 5  # 429s waited out for one message before the run gives up
     part_interval: float = 1.0  # between the parts of one digest: Telegram's 1 msg/s per chat
     max_runs: int = 3  # runs that try a failed period before it is left to the next period
+    # Evenly spaced sends, no bursts (None: unpaced). The Telegram layer sets 25/s, leaving
+    # headroom under Telegram's ~30/s for replies to commands during a fan-out.
+    messages_per_second: float | None = None
 
 
 @dataclass
@@ -128,6 +152,7 @@ class Job:
     period: str
     slot: str | None  # UTC ISO of the scheduled slot; None for manual or resumed runs
     manual: bool = False
+    cutoff: str | None = None  # the run's snapshot; None: the moment the job is composed
 
 
 class DeliveryEngine:
@@ -152,6 +177,7 @@ class DeliveryEngine:
         self.concurrency = max(1, concurrency)
         self.on_chat_done = on_chat_done
         self._run_lock = asyncio.Lock()
+        self._pacer = Pacer(self.policy.messages_per_second, self.clock)
         self._busy: set[int] = set()
         self._flood_until: datetime | None = None
 
@@ -182,7 +208,14 @@ class DeliveryEngine:
         if self._run_lock.locked():
             return report
         async with self._run_lock:
-            queue = deque((await self.due_jobs(self.clock.now())).items())
+            now = self.clock.now()
+            # One snapshot per run: every chat's digest ends at the same instant, so chats
+            # whose previous digests ended together get the same (composed-once) digest.
+            snapshot = iso(now)
+            queue = deque(
+                (chat_id, [replace(job, cutoff=snapshot) for job in jobs])
+                for chat_id, jobs in (await self.due_jobs(now)).items()
+            )
             if queue:
                 log.info("digest fan-out to %d chats", len(queue))
 
@@ -237,12 +270,13 @@ class DeliveryEngine:
             since = None
             if subscription is not None:
                 since = subscription.last_digest_at or subscription.created_at
-            cutoff = iso(self.clock.now())
+            cutoff = job.cutoff or iso(self.clock.now())
             parts = await self.compose(chat, since, cutoff, job.manual)
             row = await digests.claim(
-                chat_id, job.period, since=since, cutoff=cutoff, parts=parts, at=cutoff
+                chat_id, job.period, since=since, cutoff=cutoff, parts=parts, at=self._now()
             )
-        await digests.start_attempt(chat_id, job.period, at=self._now())
+        else:
+            await digests.start_attempt(chat_id, job.period, at=self._now())
         if not row.parts:
             await digests.finish(chat_id, job.period, "empty", slot=job.slot, at=self._now())
             return Outcome.EMPTY
@@ -285,6 +319,7 @@ class DeliveryEngine:
         failures = flood_waits = migrations = 0
         while True:
             await self._wait_flood_gate()
+            await self._pacer.wait()
             try:
                 await self.send(chat_id, text)
                 return chat_id

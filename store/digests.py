@@ -224,13 +224,14 @@ class DigestRepo:
         parts: list[str],
         at: str | None = None,
     ) -> Delivery:
-        """Record the digest for (chat, period) as pending with its exact parts, unless a row
-        exists already: then that row wins and is returned, so a period is composed once."""
+        """Record the digest for (chat, period) as pending with its exact parts, as the first
+        attempt, unless a row exists already: then that row wins and is returned, so a period
+        is composed once."""
         async with self.db.transaction() as conn:
             await conn.execute(
                 "INSERT OR IGNORE INTO deliveries (chat_id, period, status, attempts, since,"
                 " cutoff, parts, parts_sent, updated_at)"
-                " VALUES (?, ?, 'pending', 0, ?, ?, ?, 0, ?)",
+                " VALUES (?, ?, 'pending', 1, ?, ?, ?, 0, ?)",
                 (chat_id, period, since, cutoff, json.dumps(parts), at or utc_now()),
             )
         claimed = await self.delivery(chat_id, period)

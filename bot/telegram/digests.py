@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import weakref
+from collections import OrderedDict
 from datetime import timedelta
 
 from telegram import LinkPreviewOptions, Update
@@ -60,6 +61,10 @@ from store.models import Chat
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
+# Digest sends are spread evenly at 25/s, under Telegram's ~30/s so that answers to commands
+# keep room during a fan-out; AIORateLimiter (bot/telegram/app.py) guards the total.
+DIGEST_POLICY = RetryPolicy(messages_per_second=25.0)
+COMPOSED_CACHE = 64
 FIRST_TICK_SECONDS = 1.0
 JOB_NAME = "digests"
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
@@ -132,18 +137,28 @@ def build_engine(
     on_chat_done: object = None,
 ) -> DeliveryEngine:
     """The fan-out engine sending through `bot`, composing with the digest renderer."""
+    composed: OrderedDict[tuple[object, ...], list[str]] = OrderedDict()
 
     async def compose(chat: Chat, since: str | None, until: str, manual: bool) -> list[str]:
         schedule = await store.digests.schedule(chat.id)
         zone = chat.timezone or (schedule.timezone if schedule else None) or settings.timezone
-        return await digest_messages(store, chat, since, until, zone=zone, manual=manual)
+        # A digest depends on its window and the chat's options, not on the chat itself:
+        # in a fan-out most chats share all of them, so each distinct digest is built once.
+        key = (since, until, manual, zone, chat.graphic, chat.send_empty_digest)
+        if key not in composed:
+            composed[key] = await digest_messages(
+                store, chat, since, until, zone=zone, manual=manual
+            )
+            if len(composed) > COMPOSED_CACHE:
+                composed.popitem(last=False)
+        return composed[key]
 
     return DeliveryEngine(
         store,
         telegram_sender(bot, timeout=timeout),
         compose,
         clock=clock,
-        policy=policy,
+        policy=policy or DIGEST_POLICY,
         concurrency=concurrency,
         on_chat_done=on_chat_done,  # type: ignore[arg-type]
     )

@@ -336,3 +336,27 @@ async def test_one_chats_unexpected_error_does_not_stop_the_others(store: Store)
     report = await engine(store, send, clock).run_due()
     assert send.per_chat() == {1: 1, 3: 1}
     assert report.outcomes == {"sent": 2, "failed": 1}
+
+
+async def test_sends_are_paced_evenly_across_chats(store: Store) -> None:
+    for chat_id in range(1, 6):
+        await subscribe(store, chat_id)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+    sent_at: list[datetime] = []
+    send.on_send = lambda chat_id, text: sent_at.append(clock.now())
+    policy = RetryPolicy(messages_per_second=4.0)
+    await engine(store, send, clock, policy=policy, concurrency=3).run_due()
+    gaps = [(b - a).total_seconds() for a, b in zip(sent_at, sent_at[1:], strict=False)]
+    assert len(sent_at) == 5
+    assert all(gap >= 0.25 for gap in gaps), gaps  # never a burst, even with 3 workers
+
+
+async def test_chats_sharing_a_window_share_one_snapshot(store: Store) -> None:
+    for chat_id in (1, 2, 3):
+        await subscribe(store, chat_id)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+    await engine(store, send, clock, policy=RetryPolicy(messages_per_second=1.0)).run_due()
+    cutoffs = {row.cutoff for c in (1, 2, 3) for row in await store.digests.deliveries(c)}
+    assert cutoffs == {"2026-03-02T08:00:00+00:00"}  # though the sends took seconds

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.delivery import DeliveryEngine
+from bot.delivery import DeliveryEngine, RetryPolicy
 from bot.schedule import iso
 from bot.telegram.app import build_application
 from bot.telegram.digests import JOB_NAME, install_engine
@@ -28,7 +28,12 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.telegram import settings_for, start_polling, stop_polling
 
 REPO = Path(__file__).resolve().parents[3]
-REAL_NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def wall() -> datetime:
+    """The wall clock, which stamps events the tests add (read when needed: the suite may
+    run long after this module is imported)."""
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @dataclass
@@ -44,14 +49,15 @@ class DigestBot:
 def clock() -> FakeClock:
     # A day behind the wall clock: what users set up now comes before the events the
     # tests add (stamped with the real time), and digests are sent a day or more later.
-    return FakeClock(REAL_NOW - timedelta(days=1))
+    return FakeClock(wall() - timedelta(days=1))
 
 
 async def _running(
     api: FakeBotAPI, settings: Settings, store: Store, clock: FakeClock, *, tick: bool
 ) -> tuple[Application, DeliveryEngine]:  # type: ignore[type-arg]
     app = build_application(settings_for(api, settings), store=store)
-    engine = install_engine(app, clock=clock, timeout=0.5)
+    # Unpaced (the 25/s pacing has its own test), with short timeouts for the timeout test.
+    engine = install_engine(app, clock=clock, timeout=0.5, policy=RetryPolicy())
     if not tick:
         # Tests drive the fan-out themselves; the tick job is covered by its own test.
         assert app.job_queue is not None
@@ -242,7 +248,7 @@ async def test_channel_is_configured_from_a_private_chat_after_rights_checks(
 
     # the channel then gets its digest
     await sample_briefing(bot.store)
-    bot.clock.set(REAL_NOW + timedelta(days=1))
+    bot.clock.set(wall() + timedelta(days=1))
     await bot.engine.run_due()
     [post] = delivered(bot.api, channel)
     assert visible_text(post.text).startswith("Digest: new since")
@@ -257,7 +263,7 @@ async def test_digest_groups_new_events_by_date_with_timeline_citations(
     bot = digest_bot
     await ask(bot, "/subscribe")
     ids = await sample_briefing(bot.store)
-    bot.clock.set(REAL_NOW + timedelta(days=1))
+    bot.clock.set(wall() + timedelta(days=1))
     await bot.engine.run_due()
     await bot.engine.run_due()  # the same period again: nothing more
     _subscribed, message = delivered(bot.api, 42)
@@ -311,11 +317,11 @@ async def test_digest_now_sends_at_once_in_the_chat(digest_bot: DigestBot) -> No
     text = await ask(bot, "/digest now")
     assert text.startswith("No new developments since ")
     await sample_briefing(bot.store)
-    bot.clock.set(REAL_NOW + timedelta(minutes=1))
+    bot.clock.set(wall() + timedelta(minutes=1))
     text = await ask(bot, "/digest now")
     assert text.startswith("Digest: new since") and "5 events added or changed" in text
     # the scheduled digest that follows does not repeat them
-    bot.clock.set(REAL_NOW + timedelta(days=1))
+    bot.clock.set(wall() + timedelta(days=1))
     await bot.engine.run_due()
     assert len(delivered(bot.api, 42)) == 3  # subscribe reply, note, digest; nothing more
 
@@ -335,7 +341,7 @@ async def test_long_digest_is_split_into_messages_within_the_limit(
         await add_event(
             bot.store, source, f"2021-10-{1 + i % 28:02d}", f"Event {i} 🚨", (sentence,)
         )
-    bot.clock.set(REAL_NOW + timedelta(days=1))
+    bot.clock.set(wall() + timedelta(days=1))
     bot.clock.sleeps.clear()
     await bot.engine.run_due()
     messages = delivered(bot.api, 42)[1:]  # after the /subscribe reply
@@ -369,7 +375,7 @@ async def test_fanout_rides_out_429_500_timeouts_403_and_a_migration(
         "sendMessage", 400, "Bad Request: group chat was upgraded to a supergroup chat",
         chat_id=-207, migrate_to_chat_id=-100207,
     )  # fmt: skip
-    bot.clock.set(REAL_NOW + timedelta(days=1))
+    bot.clock.set(wall() + timedelta(days=1))
     report = await bot.engine.run_due()
 
     received = {c: len(delivered(api, c)) for c in (201, 202, 203, 204, 205, -207, -100207)}
@@ -420,10 +426,10 @@ async def test_group_upgraded_to_supergroup_keeps_its_subscription(digest_bot: D
 async def test_startup_tick_sends_one_catch_up_for_several_missed_runs(
     bot_api: FakeBotAPI, settings: Settings, store: Store
 ) -> None:
-    down_since = REAL_NOW - timedelta(days=5)
+    down_since = wall() - timedelta(days=5)
     await subscribe_directly(store, bot_api, 42, down_since)
     await sample_briefing(store)
-    clock = FakeClock(REAL_NOW + timedelta(days=1))  # four 09:00 runs missed, at least
+    clock = FakeClock(wall() + timedelta(days=1))  # four 09:00 runs missed, at least
     app, _engine = await _running(bot_api, settings, store, clock, tick=True)
     try:
         await bot_api.sent("sendMessage", 1, chat_id=42)
@@ -452,9 +458,9 @@ async def test_kill_between_chats_then_restart_gives_every_chat_exactly_one_dige
 ) -> None:
     chats = list(range(5001, 5031))
     for chat_id in chats:
-        await subscribe_directly(store, bot_api, chat_id, REAL_NOW - timedelta(days=2))
+        await subscribe_directly(store, bot_api, chat_id, wall() - timedelta(days=2))
     await sample_briefing(store)
-    now = REAL_NOW + timedelta(days=1)
+    now = wall() + timedelta(days=1)
 
     assert await _fanout_child(db_path, bot_api, now, "--die-after", "12") == -9
     counts = {c: len(delivered(bot_api, c)) for c in chats}
@@ -476,9 +482,9 @@ async def test_kill_inside_one_send_repeats_only_that_message(
     before SQLite recorded it, so that one chat sees it twice; nobody misses it."""
     chats = list(range(6001, 6011))
     for chat_id in chats:
-        await subscribe_directly(store, bot_api, chat_id, REAL_NOW - timedelta(days=2))
+        await subscribe_directly(store, bot_api, chat_id, wall() - timedelta(days=2))
     await sample_briefing(store)
-    now = REAL_NOW + timedelta(days=1)
+    now = wall() + timedelta(days=1)
     bot_api.slow("sendMessage", 1.0, chat_id=6005)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = await asyncio.create_subprocess_exec(

@@ -1,0 +1,1 @@
+"""Speed measurements, run with `make bench` (`python -m benchmarks`); not part of the tests."""
