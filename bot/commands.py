@@ -51,14 +51,18 @@ COMMANDS: tuple[Command, ...] = (
     Command("history", "N", "the changes made to an event", MAINTAINERS),
     Command("undo", "", "revert your last change", MAINTAINERS),
     Command("maintainer", "add|remove ID", "add or remove a maintainer (owner only)", MAINTAINERS),
-    Command("subscribe", "[@channel]", "get digests of what is new here (admins in groups)"),
-    Command("unsubscribe", "[@channel]", "stop digests here (admins in groups)"),
+    # Changing a chat's digests is for its admins (in a private chat, its user); anyone may
+    # look at the schedule with /digest. bot/telegram/digests.py enforces it.
+    Command("subscribe", "[@channel]", "get digests of what is new here", CHAT_ADMINS),
+    Command("unsubscribe", "[@channel]", "stop digests here", CHAT_ADMINS),
     Command(
         "digest",
         "[@channel] [daily HH:MM|weekly DAY HH:MM [ZONE]|off|now|empty on|off]",
-        "show or change this chat's digest schedule (changes: admins in groups)",
+        "show this chat's digest schedule; admins change it",
     ),
-    Command("timezone", "[@channel] ZONE", "the time zone of digests here, e.g. Europe/Berlin"),
+    Command(
+        "timezone", "[@channel] ZONE", "time zone of digests, e.g. Europe/Berlin", CHAT_ADMINS
+    ),
 )
 
 _BY_NAME = {c.name: c for c in COMMANDS}
