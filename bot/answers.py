@@ -61,6 +61,7 @@ class ChatContext:
     user_id: int | None = None
     bot_username: str | None = None  # to tell "/cmd@us" from "/cmd@otherbot"
     is_maintainer: bool = False
+    is_chat_admin: bool | None = None  # in groups, when checked; None: not known
 
     @property
     def is_group(self) -> bool:
@@ -295,7 +296,7 @@ async def story_overview(services: Services) -> list[str]:
     events = await store.events.all()
     sources = await store.sources.list_all()
     lines = []
-    story = (services.settings.story or "").strip()
+    story = (services.settings.story or "").strip().rstrip(".")
     if story:
         lines.append(f"It covers: {story}.")
     if not events:
@@ -315,7 +316,7 @@ async def story_overview(services: Services) -> list[str]:
     )
     titles = [s.title for s in sources if s.title]
     if titles and not story:
-        lines.append(f"Most recent article: “{titles[-1]}”.")
+        lines.append(f"Latest article added: “{titles[-1]}”.")
     return lines
 
 
@@ -533,6 +534,9 @@ async def cmd_graphic(services: Services, chat: ChatContext, args: str) -> Answe
         shown = await services.store.chats.graphic_shown(chat.chat_id)
         state = "shown" if shown else "hidden behind spoilers"
         raise UsageError(f"Graphic excerpts are {state} in this chat")
+    if chat.is_group and not chat.is_chat_admin:
+        # The setting applies to everyone in the group, so only its admins choose.
+        return usage_answer("Only the group's admins can change this for the group.")
     await services.store.chats.ensure(chat.chat_id, chat.chat_type)
     await services.store.chats.set_graphic(chat.chat_id, choice == "on")
     if choice == "on":

@@ -39,7 +39,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("event", "N", "one event in full, with every citation"),
     Command("search", "WORDS", "search summaries and excerpts"),
     Command("latest", "", "events added most recently"),
-    Command("graphic", "on|off", "show or hide graphic excerpts in this chat"),
+    Command("graphic", "on|off", "show or hide graphic excerpts in this chat (groups: admins)"),
     Command("addstory", "URL|TEXT", "add an article: a link, pasted text or a file", MAINTAINERS),
     Command("editevent", "N FIELD VALUE", "correct summary|date|place|status", MAINTAINERS),
     Command("hideevent", "N", "hide an event from readers", MAINTAINERS),

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.answers import ChatContext, Services
@@ -54,11 +58,37 @@ class BriefContext(CallbackContext[ExtBot[None], dict, dict, BotServices]):
         return self.bot_data
 
 
+log = logging.getLogger(__name__)
+
 CONTEXT_TYPES = ContextTypes(context=BriefContext, bot_data=BotServices)
 
 
-async def chat_context(update: Update, context: BriefContext) -> ChatContext:
-    """Who asks and where, for `bot.answers` (maintainers from settings and the store)."""
+ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+async def is_chat_admin(update: Update, context: BriefContext) -> bool:
+    """Whether the sender administers this group (an anonymous admin speaks as the group;
+    a failed check counts as no, and is logged)."""
+    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
+    if chat is None:
+        return False
+    if message is not None and message.sender_chat is not None:
+        return message.sender_chat.id == chat.id
+    if user is None:
+        return False
+    try:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+    except TelegramError as exc:
+        log.warning("could not check admin rights in %s: %s", chat.id, exc)
+        return False
+    return member.status in ADMIN_STATUSES
+
+
+async def chat_context(
+    update: Update, context: BriefContext, *, check_admin: bool = False
+) -> ChatContext:
+    """Who asks and where, for `bot.answers` (maintainers from settings and the store).
+    `check_admin` asks Telegram whether a group sender is an admin (one more request)."""
     chat = update.effective_chat
     user = update.effective_user
     return ChatContext(
@@ -67,6 +97,11 @@ async def chat_context(update: Update, context: BriefContext) -> ChatContext:
         user_id=user.id if user else None,
         bot_username=context.bot.username,
         is_maintainer=await is_maintainer(context.services.answers, user.id if user else None),
+        is_chat_admin=(
+            await is_chat_admin(update, context)
+            if check_admin and chat is not None and chat.type in ("group", "supergroup")
+            else None
+        ),
     )
 
 

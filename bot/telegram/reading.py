@@ -11,7 +11,7 @@ import logging
 from telegram import MaybeInaccessibleMessage, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.answers import answer
+from bot.answers import answer, parse_command
 from bot.telegram.context import BriefContext, chat_context, remember_chat
 from bot.telegram.replies import GO_DATA, NOOP_DATA, PAGE_DATA, reply, show_page
 
@@ -31,6 +31,7 @@ READING_COMMANDS = (
     "graphic",
 )
 
+ADMIN_CHECKED = {"graphic"}  # commands that change a group for everyone in it
 EXPIRED = "This list has expired. Send the command again."
 INVALID = "This button does not work any more."
 
@@ -41,7 +42,10 @@ async def on_command(update: Update, context: BriefContext) -> None:
     if message is None or not message.text:
         return
     await remember_chat(update, context)
-    chat = await chat_context(update, context)
+    parsed = parse_command(message.text)
+    # Only chat-wide settings need to know whether a group sender is an admin.
+    check_admin = parsed is not None and parsed.name in ADMIN_CHECKED and bool(parsed.args)
+    chat = await chat_context(update, context, check_admin=check_admin)
     result = await answer(context.services.answers, chat, message.text)
     await reply(update, context, result)
 

@@ -354,3 +354,18 @@ async def test_places_alias_from_extraction_shape(services: Services, store: Sto
     await add_event(store, source, "2022", "Something", ("Something happened",), places=(omsk,))
     for name in ("omsk", "Омск", "Omsk region", "Омская область"):
         assert (await ask(services, f"/facility {name}")).title == "Events at Omsk Oblast", name
+
+
+async def test_only_group_admins_change_graphic_for_the_group(
+    services: Services, store: Store, ids: dict
+) -> None:
+    member = GROUP
+    admin = ChatContext(
+        chat_id=GROUP.chat_id, chat_type="supergroup", user_id=8, is_chat_admin=True
+    )
+    refused = await ask(services, "/graphic on", member)
+    assert refused.is_error and "admins" in refused.title
+    assert not await store.chats.graphic_shown(-100)
+    assert "are hidden" in (await ask(services, "/graphic", member)).title  # reading is fine
+    assert "shown in full" in (await ask(services, "/graphic on", admin)).title
+    assert await store.chats.graphic_shown(-100)

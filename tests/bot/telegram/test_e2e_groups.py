@@ -61,3 +61,20 @@ async def test_a_thread_that_is_gone_gets_the_answer_in_the_chat(telegram_bot: R
     sent = await ask(telegram_bot, "/help", chat=-100778, chat_type="supergroup", thread_id=9)
     assert "message_thread_id" not in sent.params
     assert sent.text.startswith("Commands\n")
+
+
+async def test_only_group_admins_change_graphic(telegram_bot: RunningBot) -> None:
+    api = telegram_bot.api
+    group = -100999
+    refused = await ask_text(telegram_bot, "/graphic on", chat=group, chat_type="group", user=11)
+    assert refused == "Only the group's admins can change this for the group."
+    [check] = api.of("getChatMember")
+    assert (int(check.params["chat_id"]), int(check.params["user_id"])) == (group, 11)
+    assert not await telegram_bot.store.chats.graphic_shown(group)
+    api.member_status[(group, 12)] = "administrator"
+    done = await ask_text(telegram_bot, "/graphic on", chat=group, chat_type="group", user=12)
+    assert done == "Graphic excerpts will be shown in full in this chat."
+    assert await telegram_bot.store.chats.graphic_shown(group)
+    # Reading commands never ask Telegram about rights.
+    await ask(telegram_bot, "/help", chat=group, chat_type="group", user=11)
+    assert len(api.of("getChatMember")) == 2
