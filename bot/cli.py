@@ -1,4 +1,4 @@
-"""The `briefbot` command line: ingest, export, ask, console, run."""
+"""The `briefbot` command line: ingest, export, ask, console, run, eval, eval-t17."""
 
 from __future__ import annotations
 
@@ -55,6 +55,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Answer one chat message exactly as the bot would, as plain text.",
     )
     ask.add_argument("message")
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="score event extraction on a corpus against a gold file",
+        description="Ingest every article of CORPUS_DIR into a temporary store and print "
+        "event recall, precision, date-F1, citation validity and noise hits against GOLD "
+        "(see ingest/evaluate.py for how events are matched).",
+    )
+    evaluate.add_argument("gold", type=Path, metavar="GOLD")
+    evaluate.add_argument("corpus", type=Path, metavar="CORPUS_DIR")
+    evaluate.add_argument("--events", action="store_true", help="also list the events")
+
+    t17 = commands.add_parser(
+        "eval-t17",
+        help="Date-F1 on Timeline17 topics (folders with articles.jsonl and timeline.json)",
+        description="Extract events from each Timeline17 topic under DIR and print the "
+        "Date-F1 of the produced timeline against the reference (exact days).",
+    )
+    t17.add_argument("directory", type=Path, metavar="DIR")
+    t17.add_argument(
+        "--limit", type=int, default=None, help="read at most this many articles per topic"
+    )
 
     commands.add_parser(
         "console",
@@ -145,6 +167,42 @@ async def cmd_console(settings: Settings) -> int:
     return EXIT_OK
 
 
+async def cmd_eval(gold: Path, corpus: Path, list_events: bool) -> int:
+    from ingest.evaluate import evaluate
+
+    if not gold.is_file() or not corpus.is_dir():
+        print("briefbot eval: GOLD must be a file and CORPUS_DIR a folder", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        report = await evaluate(gold, corpus)
+    except (ValueError, KeyError, TypeError) as exc:
+        print(f"briefbot eval: malformed gold file: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for line in report.lines():
+        print(line)
+    if list_events:
+        for produced in report.events:
+            event = produced.event
+            span = f"{event.date}..{event.end}" if event.end else event.date
+            print(f"  #{event.id} [{span}] {event.summary} {sorted(produced.regions)}")
+    return EXIT_OK
+
+
+def cmd_eval_t17(directory: Path, limit: int | None) -> int:
+    from ingest.timeline17 import evaluate_topics
+
+    if not directory.is_dir():
+        print("briefbot eval-t17: DIR must be a folder", file=sys.stderr)
+        return EXIT_USAGE
+    results = evaluate_topics(directory, limit=limit)
+    if not results:
+        print("briefbot eval-t17: no topic folders with articles.jsonl found", file=sys.stderr)
+        return EXIT_USAGE
+    for result in results:
+        print(result.line())
+    return EXIT_OK
+
+
 def cmd_run(settings: Settings) -> int:
     from bot.telegram.app import run_bot
 
@@ -154,6 +212,13 @@ def cmd_run(settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Evaluation runs in its own temporary store and needs no settings.
+    if args.command == "eval":
+        logging.basicConfig(level=logging.WARNING)
+        return asyncio.run(cmd_eval(args.gold, args.corpus, args.events))
+    if args.command == "eval-t17":
+        logging.basicConfig(level=logging.WARNING)
+        return cmd_eval_t17(args.directory, args.limit)
     try:
         settings = load_settings()
         if args.command == "run":

@@ -1,10 +1,898 @@
-"""Events found in one article's text."""
+"""Events found in one article: sentences and clauses -> dated, placed, attributed drafts.
+
+How a sentence becomes (part of) an event:
+- A sentence or clause with a time expression that dates a happening is an event draft:
+  its date (with precision and span end) comes from the expression, its excerpt is the
+  sentence (or the clause, when one sentence dates several happenings).
+- Inside a paragraph, the sentences after a dated one continue its story. A continuation
+  with a new named actor doing something ("... and the Prosecutor's Office launched its own
+  inquiry") is a new event on the same date; one that elaborates (quotes, pronoun subjects,
+  the same people, "two days later") adds its excerpt to the dated event instead.
+- "After/Following <something already told>, ..." is dated by the event it refers back to.
+- Other sentences are kept as support only: they may add a citation to an event the
+  briefing already holds (another outlet's report of it), never create one.
+Dates that only name an earlier happening inside a noun phrase ("the videos leaked in
+October") are references, not new events; plans (future dates) are not events.
+
+Summaries are built from the sentence itself, trimmed: the leading date phrase goes, a name
+the page dropped or a leading pronoun is filled in from the article, and long sentences are
+cut at a clause boundary. Excerpts are always verbatim slices of the text.
+"""
 
 from __future__ import annotations
 
-from store.models import NewEvent
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from ingest.attribution import attribute, disclaims
+from ingest.clean import clean
+from ingest.dates import TimeContext, TimeExpr, advance, find_times, in_future
+from ingest.people import PeopleIndex, Person
+from ingest.places import PlaceMention, find_places, region_ref
+from ingest.sentences import PAST_VERB, Span, split_clauses, split_sentences
+from store.models import NewEvent, PersonRef, PlaceRef
+
+SUMMARY_LIMIT = 200
+BACKGROUND_YEARS = 5  # older than this before publication: context, not news
+
+STOPWORDS = set(
+    """
+    a an the and or but of in on at to from for with by as is are was were be been being
+    has have had it its this that these those he she they them his her their we our you
+    i not no also after before than then there here which who whom whose what when where
+    while will would could should may might can must do does did said says told say
+    about into over under more most very just only so such other some any all each both
+    one two three own according reported reports report since until during per via out
+    up down off again further once new
+    """.split()  # noqa: SIM905
+)
+SPEECH = re.compile(
+    r"^(?:said|says|told|tells|added|adds|noted|notes|stressed|emphasi[sz]ed|underscored|"
+    r"wrote|writes|claimed|claims|maintained|maintains|insisted|argued|explained|stated|"
+    r"reported|reports)$"
+)
+STATIVE = re.compile(
+    r"^(?:is|are|was|were|be|been|has|have|had|seems|seemed|appears|appeared|remains|remained|"
+    r"shows|showed|knows|knew|wants|wanted|hopes|hoped|lives|lived|resides|ranks|ranked|"
+    r"contains|includes|belongs|looks|looked|feels|felt|means|meant|did|does|do|believes|"
+    r"believed|thinks|thought)$"
+)
+MODAL = re.compile(
+    r"\b(?:will|would|may|might|could|should|must|shall|plans?\s+to|planning\s+to|going\s+to|"
+    r"intends?\s+to|promised\s+to|vowed\s+to|hopes?\s+to|expects?\s+to)\b"
+)
+PAST = re.compile(rf"^{PAST_VERB}$")
+QUOTE_START = re.compile(r"^\s*(?:[“\"‘«]|[–—-]\s)")
+DEMONSTRATIVE_QUOTE = re.compile(r"^\s*[“\"‘«]\s*(?:This|These|That|Those|It|Such)\b")
+ANAPHORIC_SUBJECT = re.compile(
+    r"^(?:the|this|these|that|those|its|their|it|they|such)\b(?:\s+(?:[a-z][\w’'-]*))?", re.I
+)
+# An institution acting is news even when written in lower case ("the regional prison
+# service responded ...").
+INSTITUTION = re.compile(
+    r"\b(?:service|office|ministry|court|police|committee|government|prosecutors?|"
+    r"investigators|authorities|agency|department|administration|council|parliament|"
+    r"commission|army|military|kremlin)\b",
+    re.I,
+)
+PERSON_NOUN = re.compile(r"^(?:\w+(?:er|or|ist|man|woman|men|women|person|people)s?)$")
+REFERENCE_AFTER = re.compile(r"^\s*(?:After|Following|Since|In the wake of|In response to)\s+")
+ORG_REFERENT = re.compile(
+    r"\b(?:[Tt]he|[Aa]n?)\s+((?:[\w’'-]+\s+){0,3}(?:group|organi[sz]ation|project|NGO|"
+    r"movement|foundation|initiative|network|charity))\b"
+)
+GRAPHIC_TERMS = {
+    r"\brap(?:e|ed|es|ing|ist)\b": 2,
+    r"\bsexual(?:ly)?\s+(?:violence|abus\w*|assault\w*)": 2,
+    r"\bsodomi\w*": 2,
+    r"\bnaked\b": 2,
+    r"\bgenital\w*": 2,
+    r"\bmutilat\w*": 2,
+    r"\bdecapitat\w*|\bdismember\w*|\bbehead\w*": 2,
+    r"\btied\s+to\s+a\s+bed\b|\bbound\s+and\b": 2,
+    r"\bbroomstick|\blarge\s+object\b|\bbottle\b": 1,
+    r"\bhowl\w*|\bscream\w*|\bin\s+pain\b|\bbleed\w*|\bblood\w*": 1,
+    r"\bbeat(?:en|ing|s)?\b|\btortur\w*|\bstab\w*|\bstrangl\w*|\bcorpses?\b": 1,
+}
+GRAPHIC_THRESHOLD = 5
 
 
-def extract_events(text: str, published: str | None) -> list[NewEvent]:
-    """Dated events with citations into `text`. Extraction lands with the extraction issue."""
-    return []
+@dataclass
+class Draft:
+    """An event as one article tells it. `date` None means support only: it may add a
+    citation to an event the briefing already holds, never create one."""
+
+    date: str | None
+    end: str | None
+    summary: str
+    text: str  # the clause the draft rests on, for comparing with other reports
+    paragraph: int
+    status: str = "reported"
+    attribution: str | None = None
+    places: list[PlaceRef] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    citations: list[tuple[int, int]] = field(default_factory=list)
+    graphic: bool = False
+
+    @property
+    def support_only(self) -> bool:
+        return self.date is None
+
+    def to_new_event(self, published: str | None = None) -> NewEvent:
+        people = _unique_refs([p.ref for p in self.people])
+        return NewEvent(
+            date=self.date or published or "",
+            end=self.end,
+            summary=self.summary,
+            status=self.status,
+            attribution=self.attribution,
+            graphic=self.graphic,
+            places=tuple(_unique_places(self.places)),
+            people=tuple(people),
+            citations=tuple(dict.fromkeys(self.citations)),
+        )
+
+
+def _unique_places(places: list[PlaceRef]) -> list[PlaceRef]:
+    seen: dict[str, PlaceRef] = {}
+    for place in places:
+        seen.setdefault(place.name, place)
+    return list(seen.values())
+
+
+def _unique_refs(refs: list[PersonRef]) -> list[PersonRef]:
+    seen: dict[str, PersonRef] = {}
+    for ref in refs:
+        seen.setdefault(ref.name, ref)
+    return list(seen.values())
+
+
+# --- words and similarity ---------------------------------------------------------------
+
+
+def stem(word: str) -> str:
+    """A crude English stem: enough to meet "launched"/"launching", "videos"/"video"."""
+    w = word.casefold().strip("’'")
+    for suffix in ("ings", "ing", "edly", "ed", "es", "s"):
+        if len(w) > len(suffix) + 3 and w.endswith(suffix):
+            return w[: -len(suffix)]
+    return w
+
+
+# Common news synonyms folded together, so that two outlets' wording of one happening meet.
+SYNONYMS = {
+    "dismiss": "fir",
+    "sack": "fir",
+    "oust": "fir",
+    "leadership": "head",
+    "chief": "head",
+    "director": "head",
+    "commander": "head",
+    "employe": "staff",
+    "employee": "staff",
+    "worker": "staff",
+    "personnel": "staff",
+    "probe": "investigation",
+    "inquiry": "investigation",
+    "investigat": "investigation",
+    "footage": "video",
+    "recording": "video",
+    "clip": "video",
+    "tape": "video",
+    "release": "publish",
+    "post": "publish",
+    "killed": "die",
+    "dead": "die",
+    "died": "die",
+    "death": "die",
+    "arrest": "detain",
+    "detention": "detain",
+}
+
+
+def content_words(text: str) -> set[str]:
+    words = re.findall(r"[A-Za-z][\w’'-]*|\d+(?:\.\d+)?", text)
+    stems = {stem(w) for w in words if w.casefold() not in STOPWORDS and len(w) > 2}
+    return {SYNONYMS.get(w, w) for w in stems}
+
+
+def overlap(a: str, b: str) -> int:
+    return len(content_words(a) & content_words(b))
+
+
+def is_graphic(text: str) -> bool:
+    """Whether an excerpt describes violence in detail (shown behind a spoiler)."""
+    score = sum(weight for term, weight in GRAPHIC_TERMS.items() if re.search(term, text, re.I))
+    return score >= GRAPHIC_THRESHOLD
+
+
+# --- reading one sentence ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Predicate:
+    subject: str  # words before the main verb (leading adverbial phrase removed)
+    verb: str | None
+    kind: str  # event | speech | stative | modal | none
+
+
+ADVERBIAL_OPENER = re.compile(
+    r"^(?:To|According|After|Following|In|On|At|For|During|Since|Despite|As|With|Among|Under|"
+    r"Once|When|While|Later|Earlier|Also|However|Meanwhile|Then|Citing|Before|By|From|Until|"
+    r"Last|This|Next|Early|Late|Of|Over|Still|Yet|Now|Thus|Therefore|Instead|Besides|Moreover|"
+    r"Update|Today|Yesterday|One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Several|A)\b"
+)
+
+
+def _strip_adverbial(text: str) -> str:
+    """Drop a leading adverbial phrase ending in a comma ("To back up its claims, ...")."""
+    if not ADVERBIAL_OPENER.match(text):
+        return text
+    match = re.match(r"^(?:[^,“\"]{0,60}),\s+(?=[a-zA-Z])", text)
+    if match and not re.search(rf"\b{PAST_VERB}\b", match.group()):
+        return text[match.end() :]
+    return text
+
+
+def predicate(text: str) -> Predicate:
+    """The main verb of a clause and what comes before it, by word shape (no tagger)."""
+    body = _strip_adverbial(text.strip())
+    body = re.sub(r"“[^”]*”|\"[^\"]*\"|\([^)]*\)", lambda m: " " * len(m.group()), body)
+    tokens = list(re.finditer(r"[A-Za-z][\w’'-]*", body))
+    for i, token in enumerate(tokens):
+        word = token.group()
+        lower = word.casefold()
+        if i and word[0].isupper():
+            continue
+        subject = body[: token.start()].strip()
+        if re.search(r"\b(?:that|which|who|if|when|whether|because|while)\b", subject):
+            return Predicate(subject, None, "none")
+        if MODAL.match(body[token.start() :]):
+            return Predicate(subject, word, "modal")
+        if SPEECH.match(lower):
+            return Predicate(subject, word, "speech")
+        if lower in ("was", "were", "has", "have", "had", "is", "are", "been"):
+            nxt = tokens[i + 1].group().casefold() if i + 1 < len(tokens) else ""
+            if nxt in ("not", "yet", "never", "no"):
+                return Predicate(subject, word, "stative")
+            if nxt == "been" and i + 2 < len(tokens):
+                nxt = tokens[i + 2].group().casefold()
+            if PAST.match(nxt) and nxt not in ("was", "were", "had", "did"):
+                return Predicate(subject, f"{word} {nxt}", "event")
+            if lower in ("was", "were") and nxt.endswith("ing"):
+                return Predicate(subject, f"{word} {nxt}", "event")
+            return Predicate(subject, word, "stative")
+        if STATIVE.match(lower):
+            return Predicate(subject, word, "stative")
+        if PAST.match(lower) and i <= 12:
+            if i and tokens[i - 1].group().casefold() in ("to", "be", "being", "not"):
+                continue
+            return Predicate(subject, word, "event")
+    return Predicate(body, None, "none")
+
+
+def _is_reference(text: str, expr: TimeExpr) -> bool:
+    """A date inside a noun phrase that names an earlier happening: "the video clips
+    released on Tuesday", "reminiscent of the videos leaked ... in October 2021"."""
+    before = text[: expr.start]
+    clause = re.split(r"[,;:]|\b(?:and|but)\b", before)[-1]
+    match = re.search(
+        r"\b(?:of|in|to|from|with|about|on|than|like)\s+(?:the|these|those)\s+"
+        r"(?:(?!(?:was|were|is|are|been|be|being|has|have|had)\b)[\w’'-]+\s+){0,3}?"
+        r"(?P<verb>[a-z]+(?:ed|en)|shot|made|seen|sent|taken)\b(?P<rest>[^;]*)$",
+        clause,
+    )
+    if not match:
+        return False
+    between = match.group("rest")
+    return (
+        not re.search(r"\b(?:was|were|is|are|been|had|has|have)\b", between)
+        and len(between.split()) <= 14
+    )
+
+
+@dataclass
+class ArticleState:
+    ctx: TimeContext
+    people: PeopleIndex
+    protagonist: Person | None = None
+    region: str | None = None  # the last region the text named
+    region_paragraph: int = -10  # where it was named
+    person: Person | None = None  # the last person the text named
+    referent: str | None = None  # the last "the ... group" the text named
+
+
+def _referent_phrase(state: ArticleState) -> str:
+    """What to call the organisation whose linked name the page dropped."""
+    if state.referent:
+        return f"the {state.referent}"
+    if state.protagonist is not None and state.protagonist.kind == "organisation":
+        return state.protagonist.name
+    return "the group"
+
+
+# --- summaries --------------------------------------------------------------------------
+
+LEADING_FILLER = re.compile(
+    r"^(?:(?:also|later|earlier|then|meanwhile|update\.?|and|but|in|on|at|from|since|by|"
+    r"during|the|day|that|late|early|of|until)\s*,?\s*)*$",
+    re.I,
+)
+DANGLING_END = re.compile(
+    r"(?:\s+(?:by|of|to|from|with|at|in|on|for|and|or|but|the|a|an|that|which|who|as|about|"
+    r"published|released|obtained|its|their|his|her))+\s*$",
+    re.I,
+)
+CUT_BEFORE = re.compile(
+    r",\s+(?=(?:which|who|describing|citing|declining|emphasi[sz]ing|adding|saying|according|"
+    r"while|when|as|following|along|after|although|but|because|in order)\b)|\s+–\s+|;\s+"
+    r"|\s+(?=in response to\b)|\s+(?=(?:by|of|about|from)\s+[“\"])"
+)
+DROPPED_NAME_GAP = re.compile(
+    r"\b(by|about|of|from|with|to|founder of)(?=\s*(?:’s|'s)\b|\s+(?:that|which|lives|has|is|"
+    r"was|says|said|tells|told|plans)\b|\s*[.,“\"])"
+)
+
+
+def _strip_leading_time(text: str, ctx: TimeContext) -> str:
+    """Drop an opening date phrase ("On Tuesday, October 5, ...", "Later, in November, ...");
+    the event's date says it."""
+    for _ in range(3):
+        leading = [
+            e
+            for e in find_times(text[:80], ctx)
+            if e.start <= 40 and LEADING_FILLER.match(text[: e.start])
+        ]
+        if not leading:
+            break
+        rest = re.sub(r"^\s*,?\s*", "", text[leading[0].end :])
+        if len(rest.split()) < 3:
+            break
+        text = rest
+    return text
+
+
+def _fill_dropped_name(text: str, state: ArticleState) -> str:
+    referent = _referent_phrase(state)
+    if re.match(r"^(?:’s|'s)\b", text):
+        return referent[0].upper() + referent[1:] + text
+    first = re.match(r"^([a-z][\w’'-]*)", text)
+    if first and first.group(1) not in ("the", "a", "an", "this", "these", "its", "his", "her"):
+        text = f"{referent} {text}"
+    return DROPPED_NAME_GAP.sub(lambda m: f"{m.group(1)} {referent}", text)
+
+
+def _resolve_pronoun(text: str, state: ArticleState) -> str:
+    person = state.person.name if state.person else None
+    match = re.match(r"^(He|She|His|Her)\b", text)
+    if match and person:
+        word = match.group(1)
+        replacement = person if word in ("He", "She") else f"{person}’s"
+        return replacement + text[len(word) :]
+    match = re.match(
+        rf"^(Its|Their|It|They)\s+(?=[a-z]+\s|(?:said|reported|announced|{PAST_VERB})\b)", text
+    )
+    if (
+        match
+        and match.group(1) in ("It", "They")
+        and not re.match(
+            rf"^\w+\s+(?:said|reported|announced|published|released|{PAST_VERB})\b", text
+        )
+    ):
+        match = None
+    if match and re.match(r"^\w+\s+(?:was|were|is|are|had|has)\b", text):
+        match = None
+    if match and state.referent is not None:
+        referent = _referent_phrase(state)
+        word = match.group(1)
+        replacement = referent if word in ("It", "They") else f"{referent}’s"
+        return replacement[0].upper() + replacement[1:] + text[len(word) :]
+    return text
+
+
+def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
+    """At most `limit` characters, cut at a clause boundary when one is near."""
+    text = re.sub(r"\s*\((?:[^()]{0,60})\)", "", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    cuts = [m.start() for m in CUT_BEFORE.finditer(text) if 40 <= m.start() <= limit - 1]
+    if cuts:
+        return DANGLING_END.sub("", text[: cuts[-1]]).rstrip(" ,;:") + "."
+    commas = [
+        m.start()
+        for m in re.finditer(r",\s(?![A-Z][\w-]*(?:,|\s+(?:and|or)\s))", text)
+        if 60 <= m.start() <= limit - 1
+    ]
+    if commas:
+        return DANGLING_END.sub("", text[: commas[-1]]).rstrip(" ,;:") + "."
+    cut = text.rfind(" ", 0, limit - 1)
+    return DANGLING_END.sub("", text[:cut]).rstrip(" ,;:") + "…"
+
+
+def summarize(text: str, state: ArticleState) -> str:
+    """A one-line summary built from the sentence (or clause) itself."""
+    s = re.sub(r"^\s*(?:Update|UPDATE)\.\s*", "", text.strip())
+    s = re.sub(r"^(?:and|but|while)\s+", "", s)
+    s = re.sub(r"^[–—-]\s+", "", s)
+    s = _strip_leading_time(s, state.ctx)
+    if re.match(r"^(?:he|she|it|they|his|her|its|their)\b", s):
+        s = s[0].upper() + s[1:]
+    s = _fill_dropped_name(s, state)
+    s = _resolve_pronoun(s, state)
+    s = (
+        re.sub(r"\s+(?:by|of|about|from)\s+[“\"].*$", "", s)
+        if re.search(r"\b(?:by|of|about|from)\s+[“\"][A-Z]", s)
+        else s
+    )
+    s = shorten(s)
+    s = s[:1].upper() + s[1:]
+    if s and s[-1] not in '.!?…”"':
+        s = DANGLING_END.sub("", s).rstrip(" ,;:") + "."
+    return s
+
+
+# --- the article walk -------------------------------------------------------------------
+
+
+def _inherits_region(clause: str, state: ArticleState, paragraph: int) -> PlaceRef | None:
+    """The recently named region, for a clause whose subject points back at something
+    ("The incidents were recorded ...", "The video, taken in 2020, ...")."""
+    if QUOTE_START.match(clause) or state.region is None:
+        return None
+    if paragraph - state.region_paragraph > 2:
+        return None
+    subject = predicate(clause).subject.strip()
+    match = ANAPHORIC_SUBJECT.match(subject)
+    if not subject or not match or len(match.group().split()) < 2:
+        return None  # dropped names, "It is said ...": no thing to point back at
+    if PERSON_NOUN.match(match.group().split()[1]):
+        return None
+    return region_ref(state.region)
+
+
+def _anaphoric_subject(subject: str) -> bool:
+    match = ANAPHORIC_SUBJECT.match(subject.strip())
+    if not match:
+        return not subject.strip()
+    words = match.group().split()
+    return not (len(words) > 1 and PERSON_NOUN.match(words[1]))
+
+
+def _named_in(subject: str, mentions: list, sentence_start_word: bool = True) -> bool:
+    words = re.findall(r"[A-Za-z][\w’'.-]*", subject)
+    capitalised = [w for i, w in enumerate(words) if w[0].isupper() and i > 0]
+    return bool(capitalised) or bool(mentions)
+
+
+def _place_refs(mentions: list[PlaceMention]) -> list[PlaceRef]:
+    refs: list[PlaceRef] = []
+    for mention in mentions:
+        refs.append(mention.ref)
+        if mention.ref.kind == "facility" and mention.region:
+            region = region_ref(mention.region)
+            if region is not None:
+                refs.append(region)
+    return refs
+
+
+def _nearest_places(text: str, mentions: list[PlaceMention], expr: TimeExpr | None):
+    """The places of the happening a date belongs to: those in its clause, and of those the
+    ones nearest the date when the clause names far-apart places."""
+    if expr is None or len(mentions) <= 1:
+        return mentions
+    distance = {id(m): min(abs(m.start - expr.end), abs(expr.start - m.end)) for m in mentions}
+    best = min(distance.values())
+    return [m for m in mentions if distance[id(m)] <= best + 60]
+
+
+def _choose_times(exprs: list[TimeExpr], published: date | None) -> list[TimeExpr]:
+    usable = [e for e in exprs if not in_future(e, published)]
+    if any(e.explicit_year for e in usable):
+        usable = [e for e in usable if e.explicit_year or e.kind not in ("offset", "anaphoric")]
+    distinct: dict[tuple[str, str | None], TimeExpr] = {}
+    for expr in usable:
+        distinct.setdefault((expr.value, expr.end_value), expr)
+    return list(distinct.values())
+
+
+def _status(draft_text: str, date_value: str, published: date | None, latest_year: int) -> str:
+    reference_year = published.year if published else latest_year
+    if reference_year and int(date_value[:4]) <= reference_year - BACKGROUND_YEARS:
+        return "background"
+    return attribute(draft_text).status
+
+
+def _protagonist(people: PeopleIndex, paragraphs: list[str]) -> Person | None:
+    counts: Counter[int] = Counter()
+    for text in paragraphs:
+        for mention in people.scan(text):
+            counts[id(mention.person)] += 1
+    if not counts:
+        return None
+    top_id, _ = counts.most_common(1)[0]
+    return next(p for p in people.people if id(p) == top_id)
+
+
+def extract(text: str, published: str | None, title: str | None = None) -> list[Draft]:
+    """Every draft (dated events and support-only citations) in one article."""
+    cleaned = clean(text, title)
+    pub = date.fromisoformat(published) if published else None
+    people = PeopleIndex()
+    paragraphs = cleaned.paragraphs
+    state = ArticleState(TimeContext(published=pub), people)
+    state.protagonist = _protagonist(people, [b.text for b in paragraphs])
+    latest_year = max(
+        (int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", " ".join(b.text for b in paragraphs))),
+        default=0,
+    )
+    drafts: list[Draft] = []
+    for index, block in enumerate(paragraphs):
+        anchor: Draft | None = None
+        previous: Span | None = None
+        for sentence in split_sentences(text, block.start, block.end):
+            produced = _sentence_drafts(
+                text, sentence, previous, index, anchor, drafts, state, pub, latest_year
+            )
+            dated = [d for d in produced if d.date is not None and d not in drafts]
+            if dated:
+                anchor = dated[0] if not _continues(anchor, dated[0]) else anchor
+            for draft in produced:
+                if draft not in drafts:
+                    drafts.append(draft)
+            if disclaims(sentence.text):
+                target = anchor or (drafts[-1] if drafts else None)
+                if target is not None and target.date is not None:
+                    target.status = "unverified"
+            _remember(state, sentence.text, index)
+            previous = sentence
+    for draft in drafts:
+        draft.graphic = any(is_graphic(text[s:e]) for s, e in draft.citations)
+    return drafts
+
+
+def _continues(anchor: Draft | None, draft: Draft) -> bool:
+    return anchor is not None and draft.paragraph == anchor.paragraph and draft.date == anchor.date
+
+
+def _remember(state: ArticleState, sentence: str, paragraph: int) -> None:
+    regions = [m for m in find_places(sentence) if m.region]
+    if regions:
+        state.region = regions[-1].region
+        state.region_paragraph = paragraph
+    mentions = [m for m in state.people.scan(sentence) if m.person.kind == "person"]
+    if mentions:
+        state.person = mentions[-1].person
+    # The fullest description of the organisation seen so far ("the prisoners' rights group"
+    # rather than a later "the group") names it best when the page drops its name.
+    for referent in ORG_REFERENT.findall(sentence):
+        referent = referent.strip()
+        if state.referent is None or len(referent) > len(state.referent):
+            state.referent = referent
+    for expr in find_times(sentence, state.ctx):
+        if not in_future(expr, state.ctx.published):
+            state.ctx = advance(state.ctx, expr)
+
+
+def _sentence_drafts(
+    text: str,
+    sentence: Span,
+    previous: Span | None,
+    paragraph: int,
+    anchor: Draft | None,
+    drafts: list[Draft],
+    state: ArticleState,
+    pub: date | None,
+    latest_year: int,
+) -> list[Draft]:
+    s = sentence.text
+    exprs = _choose_times(find_times(s, state.ctx), pub)
+    exprs = [e for e in exprs if not _is_reference(s, e)]
+    mentions = state.people.scan(s)
+    cite = (sentence.start, sentence.end)
+
+    if (
+        exprs
+        and anchor is not None
+        and all(e.kind in ("offset", "anaphoric") and e.relative for e in exprs)
+    ):
+        anchor.citations.append(cite)  # "two days later": the same story, told on
+        return []
+    if exprs and DEMONSTRATIVE_QUOTE.match(s):
+        same_day = [d for d in drafts if d.date == exprs[0].value]
+        if anchor is not None and anchor.date == exprs[0].value:
+            target: Draft | None = anchor
+        else:
+            target = same_day[0] if same_day else anchor
+        if target is not None:
+            target.citations.append(cite)
+            return []
+
+    if exprs:
+        return _dated_drafts(
+            text, sentence, previous, paragraph, exprs, mentions, state, pub, latest_year
+        )
+
+    reference = REFERENCE_AFTER.match(s)
+    if reference:
+        head = s[reference.end() :].split(",")[0]
+
+        def told(d: Draft) -> str:
+            return " ".join(text[a:b] for a, b in d.citations)
+
+        dated = [d for d in drafts if d.date is not None]
+        referred = max(reversed(dated), key=lambda d: overlap(head, told(d)), default=None)
+        if referred is not None and overlap(head, told(referred)) >= 1:
+            places = _place_refs(find_places(s, state.region))
+            return [
+                _draft(
+                    text,
+                    s,
+                    cite,
+                    paragraph,
+                    referred.date,
+                    referred.end,
+                    [],
+                    state,
+                    pub,
+                    latest_year,
+                    places,
+                    [m.person for m in mentions],
+                )
+            ]
+
+    if anchor is not None:
+        return _continuation(text, sentence, paragraph, anchor, mentions, state, pub, latest_year)
+
+    places = _place_refs(find_places(s, state.region))
+    return [
+        Draft(
+            None,
+            None,
+            s,
+            s,
+            paragraph,
+            places=places,
+            people=[m.person for m in mentions],
+            citations=[cite],
+        )
+    ]
+
+
+def _draft(
+    text: str,
+    clause: str,
+    cite: tuple[int, int],
+    paragraph: int,
+    value: str | None,
+    end: str | None,
+    exprs: list[TimeExpr],
+    state: ArticleState,
+    pub: date | None,
+    latest_year: int,
+    places: list[PlaceRef],
+    people: list[Person],
+    summary_source: str | None = None,
+) -> Draft:
+    source = summary_source or clause
+    who = attribute(clause).who
+    return Draft(
+        date=value,
+        end=end,
+        summary=summarize(source, state),
+        text=clause,
+        paragraph=paragraph,
+        status=_status(clause, value, pub, latest_year) if value else "reported",
+        attribution=who,
+        places=places,
+        people=people,
+        citations=[cite],
+    )
+
+
+def _dated_drafts(
+    text: str,
+    sentence: Span,
+    previous: Span | None,
+    paragraph: int,
+    exprs: list[TimeExpr],
+    mentions: list,
+    state: ArticleState,
+    pub: date | None,
+    latest_year: int,
+) -> list[Draft]:
+    clauses = split_clauses(text, sentence) if len(exprs) > 1 else [sentence]
+    result = []
+    for expr in exprs:
+        absolute = (sentence.start + expr.start, sentence.start + expr.end)
+        clause = next((c for c in clauses if c.start <= absolute[0] < c.end), sentence)
+        clause_exprs = [e for e in exprs if clause.start <= sentence.start + e.start < clause.end]
+        cite = (clause.start, clause.end) if len(exprs) > 1 else (sentence.start, sentence.end)
+        relative_start = expr.start - (clause.start - sentence.start)
+        shifted = TimeExpr(
+            relative_start,
+            relative_start + len(expr.text),
+            expr.text,
+            expr.value,
+            expr.end_value,
+            expr.precision,
+            expr.kind,
+            expr.explicit_year,
+            expr.relative,
+        )
+        chosen = _nearest_places(clause.text, find_places(clause.text, state.region), shifted)
+        places = _place_refs(chosen)
+        summary_source = clause.text
+        clause_text = clause.text
+        relative_clause = re.match(r"^(?:who|which)\s+", clause.text)
+        if relative_clause and clause is not clauses[0]:
+            antecedent = _antecedent(text[sentence.start : clause.start])
+            if antecedent:
+                summary_source = antecedent + " " + clause.text[relative_clause.end() :]
+                places = places or _place_refs(find_places(antecedent, state.region))
+        content = content_words(re.sub(re.escape(expr.text), " ", clause.text))
+        inherited = _inherits_region(clause.text, state, paragraph)
+        thin = (
+            len(content) <= 3
+            and inherited is not None
+            or (len(content) <= 3 and _anaphoric_subject(predicate(clause.text).subject))
+        )
+        if thin and previous is not None and len(exprs) == 1:
+            # "The recording is dated July 27, 2020." dates the sentence before it.
+            cite = (previous.start, sentence.end)
+            summary_source = previous.text
+            clause_text = previous.text + " " + clause.text
+            places = places or _place_refs(find_places(previous.text, state.region))
+        if not places and inherited is not None and int(expr.value[:4]) >= latest_year - 5:
+            places = [inherited]
+        draft = _draft(
+            text,
+            clause_text,
+            cite,
+            paragraph,
+            expr.value,
+            expr.end_value,
+            clause_exprs,
+            state,
+            pub,
+            latest_year,
+            places,
+            [m.person for m in mentions if clause.start <= sentence.start + m.start < clause.end]
+            or [m.person for m in mentions],
+            summary_source,
+        )
+        result.append(draft)
+    return result
+
+
+def _antecedent(before: str) -> str | None:
+    """The noun phrase a relative clause hangs on: "... from a former inmate at the prison"."""
+    match = re.search(
+        r"\b(?:from|by|to|with|of|for|about|on)\s+((?:a|an|the)\s+[^,;]+?)\s*,?\s*$", before
+    )
+    return match.group(1) if match else None
+
+
+def _actor_named(text: str) -> bool:
+    """Whether a clause's subject names someone (capitalised words past the first)."""
+    subject = predicate(text).subject
+    return _named_in(subject, []) or bool(re.match(r"^(?:[A-Z][\w’'-]*\s+){2,}", subject))
+
+
+def _continuation(
+    text: str,
+    sentence: Span,
+    paragraph: int,
+    anchor: Draft,
+    mentions: list,
+    state: ArticleState,
+    pub: date | None,
+    latest_year: int,
+) -> list[Draft]:
+    """A sentence after a dated one in the same paragraph: new events for new actors doing
+    new things; otherwise more of the anchor's story."""
+    if QUOTE_START.match(sentence.text):
+        anchor.citations.append((sentence.start, sentence.end))
+        return []
+    result: list[Draft] = []
+    attached = False
+    anchor_names = {p.name for p in anchor.people}
+    for clause in split_clauses(text, sentence):
+        pred = predicate(clause.text)
+        clause_mentions = [
+            m for m in mentions if clause.start <= sentence.start + m.start < clause.end
+        ]
+        subject_mentions = [
+            m
+            for m in clause_mentions
+            if sentence.start + m.start
+            < clause.start + len(clause.text) - len(clause.text.lstrip()) + len(pred.subject) + 1
+        ]
+        new_actor = (
+            any(m.person.name not in anchor_names for m in subject_mentions)
+            or (
+                _named_in(pred.subject, [])
+                and not anchor_names & {m.person.name for m in clause_mentions}
+            )
+            or bool(INSTITUTION.search(pred.subject))
+        )
+        protagonist = state.protagonist is not None and any(
+            m.person is state.protagonist for m in subject_mentions
+        )
+        dropped_name = re.fullmatch(
+            r"(?:also|then|later|again|further|now)?", pred.subject.strip()
+        ) and re.match(r"^[a-z]", clause.text)
+        if pred.kind == "event" and dropped_name and _actor_named(anchor.text):
+            # Someone else (whose name the page dropped) did something after the anchor's
+            # actor: not the anchor's story, and too uncertain to be an event on its own.
+            result.append(
+                Draft(
+                    None,
+                    None,
+                    clause.text,
+                    clause.text,
+                    paragraph,
+                    people=[m.person for m in clause_mentions],
+                    citations=[(clause.start, clause.end)],
+                )
+            )
+            continue
+        if pred.kind in ("event", "speech") and new_actor and not protagonist and pred.subject:
+            places = _place_refs(find_places(clause.text, state.region))
+            if not places and not _actor_named(clause.text):
+                # Unnamed local actors ("investigators") act where the story is; named
+                # ones (a ministry, the Kremlin) are not placed by the story's place.
+                places = list(anchor.places)
+            result.append(
+                _draft(
+                    text,
+                    clause.text,
+                    (clause.start, clause.end),
+                    paragraph,
+                    anchor.date,
+                    anchor.end,
+                    [],
+                    state,
+                    pub,
+                    latest_year,
+                    places,
+                    [m.person for m in clause_mentions],
+                )
+            )
+            continue
+        shares = overlap(clause.text, anchor.text) >= 1 or bool(
+            anchor_names & {m.person.name for m in clause_mentions}
+        )
+        if pred.kind == "event" and not _anaphoric_subject(pred.subject) and not shares:
+            places = _place_refs(find_places(clause.text, state.region)) or list(anchor.places)
+            result.append(
+                _draft(
+                    text,
+                    clause.text,
+                    (clause.start, clause.end),
+                    paragraph,
+                    anchor.date,
+                    anchor.end,
+                    [],
+                    state,
+                    pub,
+                    latest_year,
+                    places,
+                    [m.person for m in clause_mentions],
+                )
+            )
+            continue
+        if shares or _anaphoric_subject(pred.subject) or pred.kind == "speech":
+            attached = True
+    if attached and not result:
+        anchor.citations.append((sentence.start, sentence.end))
+        if not anchor.places:
+            anchor.places.extend(_place_refs(find_places(sentence.text, state.region)))
+    return result
+
+
+def extract_events(text: str, published: str | None, title: str | None = None) -> list[NewEvent]:
+    """Dated events with citations into `text` (support-only drafts left out)."""
+    return [d.to_new_event() for d in extract(text, published, title) if d.date is not None]

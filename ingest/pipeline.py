@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ingest.article import DEFAULT_MAX_BYTES, Article, read_article
 from ingest.errors import ArticleRejected
-from ingest.events import extract_events
+from ingest.events import extract
 from ingest.merge import merge_event
 from ingest.published import publication_date
 from store import Store
@@ -42,7 +42,9 @@ async def ingest_article(store: Store, article: Article) -> IngestOutcome:
     if existing is not None:
         return IngestOutcome("present", existing.id, existing.title or _label(article))
     published, inferred = publication_date(article)
-    drafts = extract_events(article.text, published)
+    drafts = extract(article.text, published, article.title)
+    # Dated drafts first, so that support-only ones can also attach to this article's events.
+    drafts.sort(key=lambda d: d.support_only)
     new_events: list[int] = []
     supported: list[int] = []
     async with store.db.transaction() as conn:
@@ -60,10 +62,21 @@ async def ingest_article(store: Store, article: Article) -> IngestOutcome:
             ),
         )
         for draft in drafts:
-            event_id, is_new = await merge_event(store, conn, source_id, article.text, draft)
-            (new_events if is_new else supported).append(event_id)
+            merged = await merge_event(
+                store,
+                conn,
+                source_id,
+                article.text,
+                draft.to_new_event(published),
+                support_only=draft.support_only,
+            )
+            if merged is not None:
+                event_id, is_new = merged
+                (new_events if is_new else supported).append(event_id)
     log.debug("added %s with %d new events", _label(article), len(new_events))
-    return IngestOutcome("added", source_id, _label(article), new_events, sorted(set(supported)))
+    return IngestOutcome(
+        "added", source_id, _label(article), new_events, sorted(set(supported) - set(new_events))
+    )
 
 
 def article_files(paths: list[Path]) -> list[Path]:

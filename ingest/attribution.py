@@ -1,0 +1,96 @@
+"""Who says so, and how sure it is.
+
+Status of a claim, strongest evidence first:
+- unverified: the outlet says it could not check ("was unable to independently verify",
+  "has yet to be confirmed", "unconfirmed");
+- confirmed: an authority states or does it ("the Federal Prison Service announced",
+  "the court confirmed");
+- alleged: hedged or one side's claim ("allegedly", "claims", "reportedly",
+  "according to an informed source");
+- reported: plain reporting, the default.
+`background` (remote history given as context) is decided from the date by the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+UNVERIFIED = re.compile(
+    r"\b(?:(?:was|were|is|are|been)\s+unable\s+to\s+(?:independently\s+)?(?:verify|confirm)|"
+    r"could\s+not\s+(?:independently\s+)?(?:verify|confirm)|cannot\s+(?:independently\s+)?"
+    r"(?:verify|confirm)|not\s+(?:been\s+)?(?:independently\s+)?verified|not\s+in\s+a\s+position"
+    r"\s+to\s+verify|(?:has|have)\s+yet\s+to\s+(?:be\s+)?confirm\w*|unconfirmed|"
+    r"not\s+(?:been\s+)?confirmed)\b",
+    re.I,
+)
+ALLEGED = re.compile(
+    r"\b(?:alleged(?:ly)?|allegations?|claim(?:s|ed)?|reported(?:ly|edly)|purported(?:ly)?|"
+    r"(?:is|are|was|were)\s+said\s+to|according\s+to\s+(?:an?\s+)?(?:informed|anonymous|unnamed)"
+    r"\s+source|suspected(?:ly)?|rumou?rs?)\b",
+    re.I,
+)
+AUTHORITY = (
+    r"(?:[A-Z][\w’'-]*\s+)*(?:Service|Ministry|Office|Kremlin|Government|Court|Police|"
+    r"Prosecutor(?:'s|’s)?(?:\s+Office)?|Committee|Duma|Parliament|President|Governor|FSIN|FSB|"
+    r"MVD)|(?:the\s+)?(?:government|authorities|police|prosecutors?|court|officials?|"
+    r"(?:press\s+)?service|spokes(?:man|woman|person|people))"
+)
+CONFIRMING = re.compile(
+    rf"\b(?:{AUTHORITY})\b(?:\s+\([A-Z]+\))?\s+(?:has\s+|have\s+|had\s+)?(?:officially\s+)?"
+    r"(?:announced|confirmed|said|stated|launched|opened|fired|dismissed|sentenced|detained|"
+    r"arrested|ordered|charged|approved|signed)\b"
+)
+SPEAKER = r"(?P<who>(?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.’'-]*)"
+ATTRIBUTIONS = [
+    re.compile(rf"\b[Aa]ccording to (?:the\s+)?(?:founder\s+)?{SPEAKER}"),
+    re.compile(r"\b[Aa]ccording to (?P<who>an? (?:informed|anonymous|unnamed|official) source)"),
+    re.compile(
+        rf"{SPEAKER}\s+(?:said|says|told|reported|reports|added|claimed|claims|stated|announced|"
+        r"wrote|noted|emphasi[sz]ed|underscored|confirmed|alleged|maintains)\b"
+    ),
+    re.compile(
+        r"\b(?:said|says|told|added|wrote)\s+(?:[a-z]+\s+){0,3}"
+        r"(?P<who>(?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.’'-]*)"
+    ),
+    re.compile(rf"\bciting\s+(?:the\s+)?{SPEAKER}"),
+]
+NOT_SPEAKERS = {"The", "He", "She", "It", "They", "We", "I", "This", "That", "On", "In", "Update"}
+
+
+@dataclass(frozen=True)
+class Attribution:
+    who: str | None
+    status: str
+
+
+def speaker(text: str) -> str | None:
+    """The source a sentence names for its claim, if any."""
+    for pattern in ATTRIBUTIONS:
+        for match in pattern.finditer(text):
+            who = match.group("who").strip()
+            if who.split()[0] in NOT_SPEAKERS and len(who.split()) == 1:
+                continue
+            return who
+    return None
+
+
+def status_of(text: str) -> str:
+    """How sure the sentence is about what it reports."""
+    if UNVERIFIED.search(text):
+        return "unverified"
+    if CONFIRMING.search(text):
+        return "confirmed"
+    if ALLEGED.search(text):
+        return "alleged"
+    return "reported"
+
+
+def attribute(text: str) -> Attribution:
+    """Who says so and how sure, from one sentence."""
+    return Attribution(speaker(text), status_of(text))
+
+
+def disclaims(text: str) -> bool:
+    """Whether a sentence says the outlet could not verify what precedes it."""
+    return bool(UNVERIFIED.search(text))

@@ -1,0 +1,198 @@
+"""Separating an article from the page around it.
+
+Scraped pages keep navigation, share buttons, donation appeals, newsletter and comment
+prompts, "See also" teasers, captions of embedded videos about other stories and author bios.
+Each line (a paragraph) is judged by general rules: its shape (short, no sentence ending,
+credit-like), the prompts and appeals it contains, teaser and caption markers, repetition of
+the title, its position (furniture gathers at the head and the tail) and topic drift (a
+paragraph sharing almost no vocabulary with the rest of the article). Nothing is rewritten:
+kept paragraphs are offsets into the text, so citations stay verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+WORD = re.compile(r"[A-Za-zÀ-ÿА-Яа-яЁё][\w’'-]*")
+SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*\s*$|[\"”]\s*$")
+
+NAVIGATION = re.compile(
+    r"^\W*(?:skip to(?: main)? content|main menu|menu|search|home|log ?in|sign ?in|sign up|"
+    r"subscribe|share(?: this| to| on)?\b.*|read more|show more|see more|load more|"
+    r"read (?:the )?full (?:story|article)|next|previous|advertisement|sponsored|"
+    r"related(?: articles| stories| news)?|most read|trending|listen to (?:this )?article|"
+    r"print|comments?|\d+ comments?|back to top|cookie.*|accept(?: all)?)\W*$",
+    re.I,
+)
+SOCIAL = re.compile(
+    r"\b(?:share|tweet|facebook|twitter|whatsapp|telegram|vkontakte|email|e-mail|copy link|"
+    r"print)\b",
+    re.I,
+)
+TEASER = re.compile(
+    r"^\W*(?:see also|read also|read more|also read|related|recommended|more on this|"
+    r"more from|watch|listen)\b\s*:?",
+    re.I,
+)
+# A caption of an embedded video or photo ends in its credit: "... Video: Agency".
+CAPTION_CREDIT = re.compile(
+    r"\b(?:Video|Photo|Photos|Reporter|Footage|Image|Credit|Source|Camera|Graphics?)\s*:\s*"
+    r"[A-Z][^.!?]{0,80}(?:\.\s*)?$"
+)
+LABEL_CREDIT = re.compile(r"^\W*(?:Source|Photo|Image|Credit|Illustration|Cover)\s*:", re.I)
+APPEAL = re.compile(
+    r"\b(?:donat\w*|recurring|subscri\w+|newsletter|sign(?:ing)? up|leave a (?:reply|comment)|"
+    r"your email|required fields|remind me later|favou?r to ask|thanks to (?:its|our|their) "
+    r"readers|your (?:support|help|contribution)|support (?:us|our|independent)|please support|"
+    r"become a (?:member|patron|supporter)|pa[iy]ment methods?|paywall|not ready to support|"
+    r"all rights reserved|cookies?|privacy policy|terms of (?:use|service))\b",
+    re.I,
+)
+CREDIT_LINE = re.compile(r"^[\w .’'-]{2,60}\s/\s[\w .’'-]{2,60}$")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of the text: offsets, and why it was dropped (None when kept)."""
+
+    start: int
+    end: int
+    text: str
+    reason: str | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.reason is None
+
+    @property
+    def words(self) -> int:
+        return len(WORD.findall(self.text))
+
+
+@dataclass(frozen=True)
+class CleanText:
+    text: str
+    blocks: tuple[Block, ...]
+
+    @property
+    def paragraphs(self) -> list[Block]:
+        return [b for b in self.blocks if b.kept]
+
+    @property
+    def dropped(self) -> list[Block]:
+        return [b for b in self.blocks if not b.kept]
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Non-blank lines with their offsets, surrounding spaces excluded."""
+    blocks = []
+    for match in re.finditer(r"[^\n]+", text):
+        line = match.group()
+        stripped = line.strip().strip("\u00a0").strip()
+        if not stripped:
+            continue
+        start = match.start() + line.index(stripped)
+        blocks.append(Block(start, start + len(stripped), stripped))
+    return blocks
+
+
+def _norm(text: str) -> str:
+    return " ".join(WORD.findall(text.casefold()))
+
+
+def _line_reason(block: Block, title: str | None, seen: set[str]) -> str | None:
+    text, words = block.text, block.words
+    norm = _norm(text)
+    if not norm:
+        return "no words"
+    if title and norm == _norm(title):
+        return "title"
+    if norm in seen and words < 30:
+        return "repeated line"
+    if NAVIGATION.match(text):
+        return "navigation"
+    if TEASER.match(text) and (words < 25 or not SENTENCE_END.search(text)):
+        return "teaser"
+    if CAPTION_CREDIT.search(text):
+        return "caption"
+    if LABEL_CREDIT.match(text) and words < 12:
+        return "credit"
+    if CREDIT_LINE.match(text) and words <= 8:
+        return "credit"
+    if words <= 6 and SOCIAL.search(text):
+        return "share prompt"
+    if APPEAL.search(text):
+        return "appeal"
+    if words <= 8 and not SENTENCE_END.search(text):
+        return "heading"
+    if re.fullmatch(r"[\"“][^\"“”]+[\"”]", text) and words <= 20:
+        return "tagline"
+    return None
+
+
+def _followed_by_more_prompt(blocks: list[Block], i: int) -> bool:
+    nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+    return bool(nxt and re.fullmatch(r"\W*(?:show|read|see) more\W*", nxt.text, re.I))
+
+
+def _weak(block: Block) -> bool:
+    """Short lines that can only be furniture when they sit among furniture."""
+    return block.words <= 8 or bool(re.fullmatch(r"[\"“][^\"“”]+[\"”]", block.text))
+
+
+def _drifted(blocks: list[Block]) -> set[int]:
+    """Indexes of paragraphs whose vocabulary the rest of the article barely shares."""
+    vocab = [
+        {w for w in WORD.findall(b.text.casefold()) if len(w) > 3} if b.kept else set()
+        for b in blocks
+    ]
+    if sum(1 for words in vocab if words) < 5:
+        return set()  # too little article to tell its topic from a digression
+    counts: Counter[str] = Counter(w for words in vocab for w in words)
+    drifted = set()
+    for i, words in enumerate(vocab):
+        if len(words) < 6:
+            continue
+        shared = sum(1 for w in words if counts[w] > 1)
+        if shared / len(words) < 0.12:
+            drifted.add(i)
+    return drifted
+
+
+def clean(text: str, title: str | None = None) -> CleanText:
+    """Judge every paragraph of `text`; kept ones are the article."""
+    blocks = split_blocks(text)
+    seen: set[str] = set()
+    reasons: list[str | None] = []
+    for i, block in enumerate(blocks):
+        reason = _line_reason(block, title, seen)
+        if reason is None and _followed_by_more_prompt(blocks, i):
+            reason = "caption"
+        reasons.append(reason)
+        seen.add(_norm(block.text))
+    # Furniture gathers at the head and the tail: short lines there go with it.
+    for order in (range(len(blocks)), range(len(blocks) - 1, -1, -1)):
+        for i in order:
+            if reasons[i] is None and not _weak(blocks[i]):
+                break
+            reasons[i] = reasons[i] or ("head" if order.step == 1 else "tail")
+    # An appeal in the last part of the page starts the page's footer.
+    content = [i for i, r in enumerate(reasons) if r is None]
+    if content:
+        cut = next(
+            (
+                i
+                for i, r in enumerate(reasons)
+                if r == "appeal" and i > len(blocks) * 0.6 and i > content[0]
+            ),
+            None,
+        )
+        if cut is not None:
+            for i in range(cut, len(blocks)):
+                reasons[i] = reasons[i] or "after appeal"
+    marked = [Block(b.start, b.end, b.text, r) for b, r in zip(blocks, reasons, strict=True)]
+    for i in _drifted(marked):
+        marked[i] = Block(marked[i].start, marked[i].end, marked[i].text, "off topic")
+    return CleanText(text, tuple(marked))

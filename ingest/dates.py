@@ -1,0 +1,594 @@
+"""Time expressions in English news text, resolved to ISO dates at the precision the text gives.
+
+Precision is part of the value: `2021` (year), `2021-10` (month), `2021-10-05` (day); spans
+and seasons carry an end. Resolution needs context (`TimeContext`): the publication day for
+`on Tuesday`, `last month`, `October 5`; the last date the text established for `two days
+later`. A year the text leaves out is chosen so that a weekday the text gives agrees with it
+and the date is not after publication (`Tuesday, October 5` in a January 2022 article is
+2021-10-05).
+
+Regular expressions do the finding because the grammar is small and they are fast; the
+months, weekdays and number words are tables here, not calls to a parser in a loop.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+WEEKDAYS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("monday", "mon"),
+            ("tuesday", "tue", "tues"),
+            ("wednesday", "wed"),
+            ("thursday", "thu", "thur", "thurs"),
+            ("friday", "fri"),
+            ("saturday", "sat"),
+            ("sunday", "sun"),
+        ]
+    )
+    for name in names
+}
+NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a couple of": 2,
+    "several": 3,
+    "a few": 3,
+}
+SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11)}
+
+MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+)
+WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+YEAR = r"(?:1[5-9]\d\d|20\d\d)"
+DASH = r"\s*(?:-|–|—|to|until|through|and)\s*"
+NUM = (
+    r"(?:\d+|a couple of|a few|several|an?|one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|eleven|twelve)"
+)
+PART = r"(?:(?P<part>early|mid|late|the (?:beginning|start|middle|end) of)[\s-]+)?"
+# Words that make a bare four-digit number a year ("in 2011", "since 2015"), so that
+# "18 employees", "over 30 years" or "survived 2024" never become dates.
+YEAR_CUE = (
+    r"(?:in|since|of|from|by|until|till|through|during|before|after|around|circa|early|late|mid"
+    r"|the end of|the start of|the beginning of|spring|summer|autumn|fall|winter|year)"
+)
+
+PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # 2021-10-05
+    ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d\d)-(?P<d>\d\d)\b")),
+    # 05.10.2021, 05/10/2021
+    ("numeric", re.compile(r"\b(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})\b")),
+    # November 1–14, 2021 / November 1 - December 3, 2021
+    (
+        "md_span",
+        re.compile(
+            rf"\b(?:from\s+)?(?P<m>{MONTH})\s+(?P<d>{DAY})\s*(?:-|–|—|to|until|through)\s*"
+            rf"(?:(?P<m2>{MONTH})\s+)?(?P<d2>{DAY})(?:,?\s+(?P<y>{YEAR}))?\b(?!\s*(?:%|percent))"
+        ),
+    ),
+    # 1–14 November 2021
+    (
+        "dm_span",
+        re.compile(
+            rf"\b(?:from\s+)?(?P<d>{DAY})\s*(?:-|–|—|to|until)\s*(?P<d2>{DAY})\s+(?P<m>{MONTH})"
+            rf"(?:,?\s+(?P<y>{YEAR}))?\b"
+        ),
+    ),
+    # from July 2015 to September 2020
+    (
+        "my_span",
+        re.compile(
+            rf"\b(?:from|between)\s+(?P<m>{MONTH})\s+(?P<y>{YEAR}){DASH}(?P<m2>{MONTH})\s+"
+            rf"(?P<y2>{YEAR})\b"
+        ),
+    ),
+    # Tuesday, October 5, 2021 / October 5 / Oct. 5th
+    (
+        "md",
+        re.compile(
+            rf"\b(?:(?P<wd>{WEEKDAY}),?\s+)?(?P<m>{MONTH})\s+(?P<d>{DAY})\b(?!\s*(?:%|percent|-|–))"
+            rf"(?:,?\s+(?P<y>{YEAR})\b)?"
+        ),
+    ),
+    # Tuesday, 5 October 2021 / 5th of October
+    (
+        "dm",
+        re.compile(
+            rf"\b(?:(?P<wd>{WEEKDAY}),?\s+)?(?:the\s+)?(?P<d>{DAY})\s+(?:of\s+)?(?P<m>{MONTH})\b"
+            rf"(?:,?\s+(?P<y>{YEAR})\b)?"
+        ),
+    ),
+    # between 2018-2020, from 1945 to 1950, 1921 and 1953 after between
+    (
+        "year_span",
+        re.compile(rf"\b(?:between|from)\s+(?P<y>{YEAR}){DASH}(?P<y2>{YEAR})\b"),
+    ),
+    ("year_span", re.compile(rf"\b(?P<y>{YEAR})\s*(?:-|–|—)\s*(?P<y2>{YEAR}|\d\d)\b")),
+    # (early) October 2021, October of 2021, October of this year
+    (
+        "my",
+        re.compile(
+            rf"\b{PART}(?P<m>{MONTH}),?\s+(?:of\s+)?(?:(?P<y>{YEAR})\b|(?P<rel>this|last|next)\s+year\b)"
+        ),
+    ),
+    # the summer of 2021, in the summer, last winter
+    (
+        "season",
+        re.compile(
+            rf"\b(?:(?P<cue>in|during|over|this|last|next|since|by|through)\s+)?(?:the\s+)?"
+            rf"{PART}(?P<s>spring|summer|autumn|fall|winter)(?:\s+of\s+(?P<y>{YEAR}))?\b",
+            re.I,
+        ),
+    ),
+    # in (early) October, last March, since May
+    (
+        "month",
+        re.compile(
+            rf"\b(?P<cue>in|since|by|until|during|last|this|next|through|early|mid|late|of)\s+"
+            rf"{PART}(?P<m>{MONTH})\b(?!\s+(?:\d|{YEAR}))",
+            re.I,
+        ),
+    ),
+    ("decade", re.compile(r"\b(?:in\s+)?the\s+(?P<y>1[5-9]\d0|20\d0)s\b")),
+    # in 2011, since 2015, mid-2020
+    (
+        "year",
+        re.compile(
+            rf"\b(?P<cue>{YEAR_CUE})[\s-]+(?:the\s+(?:year\s+)?)?(?P<y>{YEAR})\b(?!\s*%)", re.I
+        ),
+    ),
+    ("year_list", re.compile(rf"(?<=\d{{4}})(?:,|,? and|,? or)\s+(?P<y>{YEAR})\b")),
+    # N days/weeks/months/years ago | later | earlier
+    (
+        "offset",
+        re.compile(
+            rf"\b(?P<n>{NUM})\s+(?P<unit>day|week|month|year)s?\s+(?P<dir>ago|later|earlier|after|before|afterwards|previously)\b",
+            re.I,
+        ),
+    ),
+    (
+        "anaphoric",
+        re.compile(
+            r"\b(?:the\s+)?(?P<which>next|following|previous|preceding|same|prior)\s+"
+            r"(?P<unit>day|week|month|year)\b|\b(?:the\s+)?(?P<which2>day)\s+(?:before|after)\b"
+            r"|\blater\s+that\s+(?P<unit2>day|week|month|year)\b",
+            re.I,
+        ),
+    ),
+    (
+        "relative",
+        re.compile(
+            r"\b(?P<mod>earlier|later|late|early)?\s*(?P<rel>this|last|next|past)\s+"
+            r"(?P<unit>week|month|year|weekend)\b",
+            re.I,
+        ),
+    ),
+    ("deictic", re.compile(r"\b(?P<word>today|yesterday|tomorrow|tonight)\b", re.I)),
+    # on Tuesday, late on Friday, last Monday, Tuesday night
+    (
+        "weekday",
+        re.compile(
+            rf"\b(?:(?P<rel>last|next|this|on|late|early|late on|early on|by|until|since)\s+)?"
+            rf"(?P<wd>{WEEKDAY})\b(?:\s+(?:night|morning|evening|afternoon))?",
+        ),
+    ),
+]
+
+
+@dataclass(frozen=True)
+class TimeContext:
+    """What a time expression is resolved against."""
+
+    published: date | None = None
+    anchor: date | None = None  # the last day-precise date the text established
+    anchor_iso: str | None = None  # the last date established, at its precision
+    year: int | None = None  # the last year the text named explicitly
+
+
+@dataclass(frozen=True)
+class TimeExpr:
+    start: int
+    end: int
+    text: str
+    value: str  # ISO at precision
+    end_value: str | None  # end of a span or season
+    precision: str  # day | month | year | season | span
+    kind: str  # which pattern found it
+    explicit_year: bool  # the year is written in the text
+    relative: bool  # resolved against context rather than read off the text
+
+    @property
+    def is_span(self) -> bool:
+        return self.end_value is not None
+
+
+# A match whose parts disagree ("Monday, October 5, 2021" when that was a Tuesday): it
+# claims its text, so no shorter reading of it becomes a date either.
+CONTRADICTION = TimeExpr(0, 0, "", "", None, "day", "contradiction", False, False)
+
+
+def _month(name: str) -> int:
+    return MONTHS[name.lower().rstrip(".")]
+
+
+def _day(text: str) -> int:
+    return int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
+
+
+def _iso_day(d: date) -> str:
+    return d.isoformat()
+
+
+def _iso_month(y: int, m: int) -> str:
+    return f"{y:04d}-{m:02d}"
+
+
+def _shift_month(y: int, m: int, delta: int) -> tuple[int, int]:
+    index = y * 12 + (m - 1) + delta
+    return index // 12, index % 12 + 1
+
+
+def infer_year(month: int, day: int | None, weekday: int | None, ctx: TimeContext) -> int | None:
+    """The year of a date written without one: not after publication (a week's grace for
+    announced plans), agreeing with the weekday when one is given, nearest first."""
+    reference = ctx.published or ctx.anchor
+    if reference is None:
+        return ctx.year
+    base = ctx.year if ctx.published is None and ctx.year else reference.year
+    candidates = []
+    for year in (base, base - 1, base + 1, base - 2, base - 3, base - 4, base - 5, base - 6):
+        try:
+            when = date(year, month, day or 1)
+        except ValueError:
+            continue
+        if weekday is not None and day is not None and when.weekday() != weekday:
+            continue
+        candidates.append(when)
+    if not candidates:
+        return None
+    limit = reference + timedelta(days=7 if day else 31)
+    past = [c for c in candidates if c <= limit]
+    pool = past or candidates
+    return min(pool, key=lambda c: abs((reference - c).days)).year
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _resolve(kind: str, m: re.Match[str], ctx: TimeContext) -> TimeExpr | None:
+    g = m.groupdict()
+    pub = ctx.published
+    if kind == "iso":
+        d = _safe_date(int(g["y"]), int(g["m"]), int(g["d"]))
+        return d and _expr(m, _iso_day(d), None, "day", kind, True)
+    if kind == "numeric":
+        a, b, y = int(g["a"]), int(g["b"]), int(g["y"])
+        # Dots are day-first (European); slashes month-first unless that cannot be.
+        day_, month_ = (a, b) if g["sep"] == "." or a > 12 else (b, a)
+        d = _safe_date(y, month_, day_)
+        return d and _expr(m, _iso_day(d), None, "day", kind, True)
+    if kind in ("md_span", "dm_span"):
+        m1 = _month(g["m"])
+        m2 = _month(g["m2"]) if g.get("m2") else m1
+        d1, d2 = _day(g["d"]), _day(g["d2"])
+        y = int(g["y"]) if g.get("y") else infer_year(m1, d1, None, ctx)
+        if y is None:
+            return None
+        first, last = _safe_date(y, m1, d1), _safe_date(y, m2, d2)
+        if not first or not last or last < first:
+            return None
+        return _expr(m, _iso_day(first), _iso_day(last), "span", kind, bool(g.get("y")))
+    if kind == "my_span":
+        return _expr(
+            m,
+            _iso_month(int(g["y"]), _month(g["m"])),
+            _iso_month(int(g["y2"]), _month(g["m2"])),
+            "span",
+            kind,
+            True,
+        )
+    if kind in ("md", "dm"):
+        month_, day_ = _month(g["m"]), _day(g["d"])
+        weekday = WEEKDAYS[g["wd"].lower()] if g.get("wd") else None
+        if g.get("y"):
+            d = _safe_date(int(g["y"]), month_, day_)
+            if d is None or (weekday is not None and d.weekday() != weekday):
+                return CONTRADICTION  # a weekday that contradicts the date: not trusted
+            return _expr(m, _iso_day(d), None, "day", kind, True)
+        y = infer_year(month_, day_, weekday, ctx)
+        d = _safe_date(y, month_, day_) if y else None
+        if d is None:
+            return CONTRADICTION if weekday is not None else None
+        return _expr(m, _iso_day(d), None, "day", kind, False, relative=True)
+    if kind == "year_span":
+        y1, y2s = int(g["y"]), g["y2"]
+        y2 = int(y2s) if len(y2s) == 4 else (y1 // 100) * 100 + int(y2s)
+        if not y1 < y2 <= y1 + 200:
+            return None
+        return _expr(m, f"{y1:04d}", f"{y2:04d}", "span", kind, True)
+    if kind == "my":
+        month_ = _month(g["m"])
+        if g.get("y"):
+            return _expr(m, _iso_month(int(g["y"]), month_), None, "month", kind, True)
+        if pub is None:
+            return None
+        y = pub.year + {"this": 0, "last": -1, "next": 1}[g["rel"].lower()]
+        return _expr(m, _iso_month(y, month_), None, "month", kind, False, relative=True)
+    if kind == "season":
+        return _season(m, g, ctx)
+    if kind == "month":
+        cue = g["cue"].lower()
+        if g["m"] == "May" and cue in ("of",):
+            return None
+        if g["m"].lower().startswith("may") and not g["m"][0].isupper():
+            return None
+        if not g["m"][0].isupper():
+            return None
+        month_ = _month(g["m"])
+        if cue == "last" and pub:
+            y = pub.year if month_ < pub.month else pub.year - 1
+        elif cue == "next" and pub:
+            y = pub.year if month_ > pub.month else pub.year + 1
+        elif cue == "this" and pub:
+            y = pub.year
+        else:
+            y = infer_year(month_, None, None, ctx)  # type: ignore[assignment]
+        if y is None:
+            return None
+        return _expr(m, _iso_month(y, month_), None, "month", kind, False, relative=True)
+    if kind == "decade":
+        y = int(g["y"])
+        return _expr(m, f"{y:04d}", f"{y + 9:04d}", "span", kind, True)
+    if kind in ("year", "year_list"):
+        return _expr(m, f"{int(g['y']):04d}", None, "year", kind, True)
+    if kind == "offset":
+        return _offset(m, g, ctx)
+    if kind == "anaphoric":
+        return _anaphoric(m, g, ctx)
+    if kind == "relative":
+        return _relative(m, g, ctx)
+    if kind == "deictic":
+        if pub is None:
+            return None
+        word = g["word"].lower()
+        delta = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}[word]
+        return _expr(m, _iso_day(pub + timedelta(days=delta)), None, "day", kind, False, True)
+    if kind == "weekday":
+        return _weekday(m, g, ctx)
+    return None
+
+
+def _expr(
+    m: re.Match[str],
+    value: str,
+    end_value: str | None,
+    precision: str,
+    kind: str,
+    explicit_year: bool,
+    relative: bool = False,
+) -> TimeExpr:
+    return TimeExpr(
+        m.start(), m.end(), m.group(), value, end_value, precision, kind, explicit_year, relative
+    )
+
+
+def _season(m: re.Match[str], g: dict, ctx: TimeContext) -> TimeExpr | None:
+    season = g["s"].lower()
+    cue = (g.get("cue") or "").lower()
+    if not g.get("y") and not cue and not m.group().lower().startswith("the"):
+        return None  # "fall" as a verb, "spring" as a noun
+    if season == "fall" and not (g.get("y") or cue or "the" in m.group().lower()):
+        return None
+    pub = ctx.published
+    if g.get("y"):
+        y = int(g["y"])
+    elif pub is not None:
+        y = pub.year + {"last": -1, "next": 1}.get(cue, 0)
+        start_month = SEASONS.get(season, (12, 2))[0]
+        if cue not in ("last", "next", "this") and date(y, start_month, 1) > pub:
+            y -= 1
+    elif ctx.year:
+        y = ctx.year
+    else:
+        return None
+    if season == "winter":
+        first, last = _iso_month(y - 1, 12), _iso_month(y, 2)
+    else:
+        a, b = SEASONS[season]
+        first, last = _iso_month(y, a), _iso_month(y, b)
+    part = (g.get("part") or "").lower()
+    if part in ("early", "the beginning of", "the start of"):
+        last = first
+    elif part in ("late", "the end of"):
+        first = last
+    if first == last:
+        return _expr(m, first, None, "month", "season", bool(g.get("y")), not g.get("y"))
+    return _expr(m, first, last, "season", "season", bool(g.get("y")), not g.get("y"))
+
+
+def _offset(m: re.Match[str], g: dict, ctx: TimeContext) -> TimeExpr | None:
+    n = NUMBER_WORDS.get(g["n"].lower()) if not g["n"].isdigit() else int(g["n"])
+    if n is None:
+        return None
+    unit, direction = g["unit"].lower(), g["dir"].lower()
+    sign = 1 if direction in ("later", "after", "afterwards") else -1
+    if direction == "ago":
+        base, base_iso = ctx.published, ctx.published.isoformat() if ctx.published else None
+    else:
+        base, base_iso = ctx.anchor, ctx.anchor_iso
+    if base is None or base_iso is None:
+        return None
+    return _move(m, base, base_iso, unit, sign * n, "offset")
+
+
+def _move(
+    m: re.Match[str], base: date, base_iso: str, unit: str, n: int, kind: str
+) -> TimeExpr | None:
+    precision = {4: "year", 7: "month"}.get(len(base_iso), "day")
+    if unit in ("day", "week") and precision == "day":
+        moved = base + timedelta(days=n * (7 if unit == "week" else 1))
+        if unit == "week":
+            return _expr(m, _iso_month(moved.year, moved.month), None, "month", kind, False, True)
+        return _expr(m, _iso_day(moved), None, "day", kind, False, True)
+    if unit == "month" or (unit in ("day", "week") and precision == "month"):
+        steps = n if unit == "month" else 0
+        y, mo = _shift_month(base.year, base.month, steps)
+        return _expr(m, _iso_month(y, mo), None, "month", kind, False, True)
+    if unit == "year":
+        return _expr(m, f"{base.year + n:04d}", None, "year", kind, False, True)
+    return None
+
+
+def _anaphoric(m: re.Match[str], g: dict, ctx: TimeContext) -> TimeExpr | None:
+    if ctx.anchor is None or ctx.anchor_iso is None:
+        return None
+    which = (g.get("which") or "").lower()
+    unit = (g.get("unit") or g.get("unit2") or "day").lower()
+    if g.get("which2"):
+        which = "previous" if "before" in m.group().lower() else "next"
+    if g.get("unit2"):
+        which = "same"
+    n = {"next": 1, "following": 1, "previous": -1, "preceding": -1, "prior": -1}.get(which, 0)
+    return _move(m, ctx.anchor, ctx.anchor_iso, unit, n, "anaphoric")
+
+
+def _relative(m: re.Match[str], g: dict, ctx: TimeContext) -> TimeExpr | None:
+    pub = ctx.published
+    if pub is None:
+        return None
+    rel, unit = g["rel"].lower(), g["unit"].lower()
+    if unit == "weekend":
+        return None
+    n = {"this": 0, "last": -1, "past": -1, "next": 1}[rel]
+    if rel == "past":
+        return None  # "the past year" is a duration
+    if unit == "week":
+        moved = pub + timedelta(days=7 * n)
+        return _expr(
+            m, _iso_month(moved.year, moved.month), None, "month", "relative", False, True
+        )
+    if unit == "month":
+        y, mo = _shift_month(pub.year, pub.month, n)
+        return _expr(m, _iso_month(y, mo), None, "month", "relative", False, True)
+    return _expr(m, f"{pub.year + n:04d}", None, "year", "relative", False, True)
+
+
+def _weekday(m: re.Match[str], g: dict, ctx: TimeContext) -> TimeExpr | None:
+    pub = ctx.published
+    if pub is None:
+        return None
+    target = WEEKDAYS[g["wd"].lower()]
+    rel = (g.get("rel") or "").lower()
+    back = (pub.weekday() - target) % 7
+    if rel == "next":
+        when = pub + timedelta(days=(target - pub.weekday()) % 7 or 7)
+    elif rel == "last" and back == 0:
+        when = pub - timedelta(days=7)
+    else:
+        when = pub - timedelta(days=back)  # news reports the past week: the latest such day
+    return _expr(m, _iso_day(when), None, "day", "weekday", False, True)
+
+
+# When two patterns overlap, the longer match wins; among equals, the earlier pattern.
+def find_times(text: str, ctx: TimeContext) -> list[TimeExpr]:
+    """Every time expression in `text`, resolved against `ctx`, in text order."""
+    candidates: list[tuple[int, int, int, str, re.Match[str]]] = []
+    for order, (kind, pattern) in enumerate(PATTERNS):
+        for match in pattern.finditer(text):
+            if match.group().strip():
+                candidates.append((match.start(), match.end(), order, kind, match))
+    candidates.sort(key=lambda c: (-(c[1] - c[0]), c[2]))
+    chosen: list[TimeExpr] = []
+    taken: list[tuple[int, int]] = []
+    for start, end, _order, kind, match in candidates:
+        if any(s < end and start < e for s, e in taken):
+            continue
+        if _not_a_date(text, start, end, kind):
+            continue
+        expr = _resolve(kind, match, ctx)
+        if expr is None:
+            continue
+        taken.append((start, end))
+        if expr is not CONTRADICTION:
+            chosen.append(expr)
+    return sorted(chosen, key=lambda e: e.start)
+
+
+def _not_a_date(text: str, start: int, end: int, kind: str) -> bool:
+    """Numbers that only look like dates: money, measures, scores."""
+    before, after = text[max(0, start - 2) : start], text[end : end + 12]
+    if re.search(r"[$€£#№]\s*$", before):
+        return True
+    return kind in ("year", "year_span", "year_list") and bool(
+        re.match(
+            r"\s*(?:-|–)?\s*(?:gigabytes?|megabytes?|GB|MB|km|kilomet|people|prisoners|inmates|"
+            r"employees|percent|%|dollars|rubles|roubles|euros)",
+            after,
+        )
+    )
+
+
+def advance(ctx: TimeContext, expr: TimeExpr) -> TimeContext:
+    """The context after the text established `expr`: later relative dates count from it."""
+    value = expr.value
+    year = int(value[:4]) if expr.explicit_year else ctx.year
+    parts = [int(p) for p in value.split("-")]
+    anchor = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    return replace(ctx, anchor=anchor, anchor_iso=value, year=year)
+
+
+def in_future(expr: TimeExpr, published: date | None) -> bool:
+    """Whether the expression lies after the publication day (plans, not events)."""
+    if published is None:
+        return False
+    return expr.value > published.isoformat()[: len(expr.value)]
+
+
+def month_days(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]

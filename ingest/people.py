@@ -1,0 +1,241 @@
+"""People and organisations named in an article, with the spellings of one person merged.
+
+The same person is written many ways (typos, machine translation, transliteration:
+"Lokshina", "Lukshina", "Luxgina"). Two spellings are one person when they sound alike
+(a phonetic key that ignores vowels and the usual s/sh/ch/x confusions, compared with
+rapidfuzz) and look alike enough, or share a first name. A lone surname joins the full name
+it resembles. No list of names is involved.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jellyfish
+from rapidfuzz import fuzz
+
+from ingest.places import gazetteer
+from store.models import PersonRef
+
+NAME_TOKEN = r"[A-Z][a-z]+(?:-[A-Z]?[a-z]+|[’'][A-Z][a-z]+)?"
+FULL_NAME = re.compile(rf"(?<![\w.])({NAME_TOKEN})((?:\s+{NAME_TOKEN}){{1,2}})(?![\w])")
+SINGLE = re.compile(rf"(?<![\w.])({NAME_TOKEN})(?!\w|\.\w)")
+# Capitalised words that are not parts of personal names: function words, titles, months,
+# institutions. General English, no names of any story.
+NOT_NAME = {
+    *"""
+    The A An And Or But Of In On At To From For With By As After Before During Since
+    Until Then When While If This That These Those It Its His Her Their Our We They He
+    She You I There Here Also Later Earlier Update According Following Among Other Some
+    Many Most All Both Each Every No Not Yes Now So Such Still However Meanwhile Despite
+    Although Because Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
+    February March April May June July August September October November December
+    President Prime Minister Deputy Director Head Chief General Governor Mayor Judge
+    Justice Senator Spokesman Spokeswoman Spokesperson Minister Interior Foreign Defence
+    Defense Justice Federal State National Regional Central Service Office Ministry
+    Committee Council Court Agency Department Police Prison Prisons Penitentiary
+    Security Human Rights Watch Kremlin Duma Parliament Government Republic Region
+    Oblast Krai Union Soviet European Europe United Nations Church University Hospital
+    Tuberculosis Colony News Times Post Daily Gazette Gazeta Radio Television Channel
+    Telegram Youtube YouTube Facebook Twitter Instagram Video Photo Reporter Source Mr
+    Mrs Ms Dr Russian Russia Belarusian Ukrainian American British Western Eastern
+    Northern Southern Kremlin Nobel Prize Store Director Associate Asia Director Main
+    Operational Directorate Investigative Investigators Attorney Prosecutor Prosecutors
+    Supreme Constitutional Special Forces Army Navy Air Force Guard Guards Officer
+    Officers Staff Unit River Lake Sea Mountains Street Square Treatment Monitoring
+    Punishment Prevention Torture Inhuman Degrading Committee Group Project Network
+    Foundation Institute Centre Center Party Movement
+    """.split()  # noqa: SIM905
+}
+TITLES = re.compile(
+    r"\b(?:President|Prime Minister|Minister|Director|spokesman|spokeswoman|spokesperson|"
+    r"founder|head|chief|Governor|Mayor|Judge|lawyer|deputy|official|activist|researcher)\s+$"
+)
+ACRONYM_DEF = re.compile(
+    r"((?:[A-Z][\w’'-]*\s+){1,5}?(?:Service|Office|Committee|Council|Ministry|Agency|Court|"
+    r"Directorate|Commission|Foundation|Bureau|Watch|Party|Guard|Army|Force|Union|Fund|"
+    r"Centre|Center|Institute|Organi[sz]ation|Group))\s+\(([A-Z]{2,6})\)"
+)
+DOMAIN_ORG = re.compile(r"\b([A-Z][\w-]+\.(?:net|org|com|ru|info|media))(?:\s+\(([^)]{3,40})\))?")
+
+
+@lru_cache(maxsize=4096)
+def sound_key(name: str) -> str:
+    """A phonetic key tolerant of transliteration: metaphone without a leading vowel, with
+    the hissing sounds (s, sh, ch, ts, x) folded together."""
+    # w/v and j/y alternate between German-, Polish- and English-style transliterations.
+    plain = name.replace("’", "").replace("'", "").lower().replace("w", "v").replace("j", "y")
+    key = jellyfish.metaphone(plain)
+    key = key.replace("X", "S").replace("TS", "S").replace("0", "T")
+    return key[1:] if key[:1] in "AEIOU" and len(key) > 2 else key
+
+
+def similar_surnames(a: str, b: str, *, same_first: bool = False) -> bool:
+    """Whether two surnames are spellings of one name."""
+    if a.casefold() == b.casefold():
+        return True
+    written = fuzz.ratio(a.casefold(), b.casefold())
+    sounded = fuzz.ratio(sound_key(a), sound_key(b))
+    if written >= 88:
+        return True
+    return sounded >= 85 and (written >= 60 or same_first)
+
+
+def similar_names(a: str, b: str) -> bool:
+    """Whether two names (full or surname only) denote the same person."""
+    pa, pb = a.split(), b.split()
+    if len(pa) > 1 and len(pb) > 1:
+        same_first = fuzz.ratio(pa[0].casefold(), pb[0].casefold()) >= 75
+        return same_first and similar_surnames(pa[-1], pb[-1], same_first=True)
+    return similar_surnames(pa[-1], pb[-1])
+
+
+@dataclass
+class Person:
+    name: str  # the first full spelling seen
+    kind: str = "person"
+    spellings: set[str] = field(default_factory=set)
+
+    @property
+    def ref(self) -> PersonRef:
+        return PersonRef(self.name, self.kind, tuple(sorted(self.spellings - {self.name})))
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    person: Person
+
+
+def _is_place(token: str) -> bool:
+    """A place name that is not also a first name ("Vladimir" stays a name candidate)."""
+    subject = gazetteer().by_form.get(token)
+    return subject is not None and not subject.ambiguous
+
+
+class PeopleIndex:
+    """The people and organisations one article names, spellings merged as it goes."""
+
+    def __init__(self) -> None:
+        self.people: list[Person] = []
+
+    def _find(self, name: str, kind: str) -> Person | None:
+        for person in self.people:
+            if person.kind != kind:
+                continue
+            spellings = person.spellings | {person.name}
+            if kind == "organisation":
+                if any(fuzz.ratio(name.casefold(), s.casefold()) >= 90 for s in spellings):
+                    return person
+            elif any(similar_names(name, s) for s in spellings):
+                return person
+        return None
+
+    def add(self, name: str, kind: str = "person") -> Person:
+        person = self._find(name, kind)
+        if person is None:
+            person = Person(name, kind, {name})
+            self.people.append(person)
+        person.spellings.add(name)
+        return person
+
+    def scan(self, text: str) -> list[Mention]:
+        """Find names in `text` (a sentence), adding new people; returns the mentions."""
+        mentions: list[Mention] = []
+        taken: list[tuple[int, int]] = []
+        for match in ACRONYM_DEF.finditer(text):
+            name = re.sub(r"^(?:The\s+|[A-Z][\w-]*[’']s\s+)", "", match.group(1).strip())
+            org = self._by_acronym(match.group(2)) or self.add(name, "organisation")
+            org.spellings.add(match.group(2))
+            mentions.append(Mention(match.start(1), match.end(2) + 1, org))
+            taken.append((match.start(), match.end()))
+        for match in DOMAIN_ORG.finditer(text):
+            org = self.add(match.group(1), "organisation")
+            if match.group(2) and match.group(2)[0].isupper():
+                org.spellings.add(match.group(2))
+            mentions.append(Mention(match.start(), match.end(1), org))
+            taken.append((match.start(), match.end()))
+        for match in FULL_NAME.finditer(text):
+            tokens = match.group().split()
+            if any(t in NOT_NAME or _is_place(t) for t in tokens):
+                tokens = self._trim(tokens)
+                if len(tokens) < 2:
+                    continue
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            name = " ".join(tokens)
+            start = match.start() + match.group().index(tokens[0])
+            mentions.append(Mention(start, start + len(name), self.add(name)))
+            taken.append((match.start(), match.end()))
+        for match in SINGLE.finditer(text):
+            token = match.group(1)
+            if token in NOT_NAME or _is_place(token):
+                continue
+            if any(s <= match.start() < e for s, e in taken):
+                continue
+            person = self._surname_of(token)
+            if person is not None:
+                person.spellings.add(token)
+                mentions.append(Mention(match.start(), match.end(), person))
+        for abbreviation in re.finditer(r"\b[A-Z]{2,6}\b", text):
+            for person in self.people:
+                if (
+                    person.kind == "organisation"
+                    and abbreviation.group() in person.spellings
+                    and not any(s <= abbreviation.start() < e for s, e in taken)
+                ):
+                    mentions.append(Mention(abbreviation.start(), abbreviation.end(), person))
+        return sorted(mentions, key=lambda m: m.start)
+
+    def _by_acronym(self, acronym: str) -> Person | None:
+        for person in self.people:
+            if person.kind == "organisation" and acronym in person.spellings:
+                return person
+        return None
+
+    @staticmethod
+    def _trim(tokens: list[str]) -> list[str]:
+        """The longest run of name-like tokens ("President Vladimir Putin" -> two tokens)."""
+        best: list[str] = []
+        run: list[str] = []
+        for token in tokens:
+            if token in NOT_NAME or _is_place(token):
+                run = []
+            else:
+                run.append(token)
+                if len(run) > len(best):
+                    best = list(run)
+        return best
+
+    def _surname_of(self, token: str) -> Person | None:
+        for person in self.people:
+            if person.kind != "person" or len(person.name.split()) < 2:
+                continue
+            surnames = {s.split()[-1] for s in person.spellings | {person.name}}
+            if any(similar_surnames(token, s) for s in surnames):
+                return person
+        return None
+
+
+def canonical(refs: list[PersonRef], known: list[tuple[str, tuple[str, ...]]]) -> list[PersonRef]:
+    """Rename refs to people already known (name, aliases) when they are spellings of them,
+    so that an article's "Usishkin" joins the stored "Osechkin"."""
+    result = []
+    for ref in refs:
+        spellings = {ref.name, *ref.aliases}
+        match = None
+        for name, aliases in known:
+            pool = {name, *aliases}
+            if any(
+                similar_names(a, b) for a in spellings for b in pool if len(a.split()) > 1
+            ) or any(a.casefold() == b.casefold() for a in spellings for b in pool):
+                match = name
+                break
+        if match is not None and match != ref.name:
+            result.append(PersonRef(match, ref.kind, tuple(sorted(spellings))))
+        else:
+            result.append(ref)
+    return result

@@ -1,0 +1,210 @@
+"""Places in text: Russia's federal subjects (any common English form) and prison facilities.
+
+The gazetteer (ingest/data/gazetteer.yaml) is general data: every federal subject with its
+Oblast/Krai/Republic/region forms, Russian adjectival forms, transliterations and capitals,
+and the facility types of the prison system. A city that is a region's capital stands for
+the region, because that is how news writes ("a prison in Saratov").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from store.models import PlaceRef
+
+DESIGNATORS = {
+    "oblast": ("Oblast", "oblast", "Region", "region", "Province", "province"),
+    "krai": ("Krai", "krai", "Kray", "kray", "Territory", "territory", "Region", "region"),
+    "republic": ("Republic", "republic"),
+    "autonomous": ("Autonomous Okrug", "Autonomous District", "Okrug", "okrug", "region"),
+    "city": (),
+}
+# Words after a bare name that make it part of an organisation's or outlet's name.
+PLACE_WORDS = (
+    r"(?:Oblast|Krai|Kray|Region|Province|Territory|Republic|Okrug|City|Regional|Tuberculosis"
+    r"|Prison|Penal|Hospital|Colony|Detention|Pre-trial|Pretrial|Jail|Airport|District)"
+)
+DESIGNATED = re.compile(
+    r"\b(?:Oblast|Krai|Kray|Region|Province|Territory|Republic|Okrug|District)\b", re.I
+)
+PLURAL_DESIGNATOR = re.compile(
+    r"^(?:(?:,|,? and|,? or) (?:the )?[A-Z][\w-]+)* "
+    r"(?:regions|oblasts|krais|territories|republics)\b"
+)
+PLACE_PREPOSITION = re.compile(
+    r"(?:\b(?:in|to|from|near|at|outside|across|around|city of|town of)|,|\band)\s+(?:the\s+)?$"
+)
+DIRECTIONAL = re.compile(
+    r"(?:(?:north|south|east|west)(?:east|west)?(?:ern)?\s+of|(?:kilometers|kilometres|km|miles)"
+    r"\s+(?:from|of))\s+$",
+    re.I,
+)
+REGION_ANAPHOR = re.compile(r"\b(?:the|this|that) (?:same )?(?:region|oblast|krai|republic)\b")
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str
+    short: str
+    forms: tuple[str, ...]  # every spelling that names it, longest first
+    ambiguous: bool
+
+    @property
+    def ref(self) -> PlaceRef:
+        aliases = tuple(f for f in self.forms if f != self.name)
+        return PlaceRef(self.name, "region", None, aliases)
+
+
+@dataclass(frozen=True)
+class FacilityType:
+    label: str
+    pattern: re.Pattern[str]
+    code: str
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    start: int
+    end: int
+    ref: PlaceRef
+    region: str | None  # canonical region name (itself for a region)
+
+
+def _forms(entry: dict) -> list[str]:
+    short, kind = entry["short"], entry["type"]
+    forms = {entry["name"], short, *entry.get("aliases", []), *entry.get("capitals", [])}
+    for designator in DESIGNATORS[kind]:
+        if kind == "republic":
+            forms.update({f"Republic of {short}", f"{short} Republic"})
+        else:
+            forms.add(f"{short} {designator}")
+    for adj in entry.get("adj", []):
+        forms.add(adj)
+        forms.update(f"{adj} {d}" for d in DESIGNATORS[kind][:4])
+    return sorted(forms, key=lambda f: (-len(f), f))
+
+
+class Gazetteer:
+    def __init__(self, data: dict) -> None:
+        self.subjects = [
+            Subject(e["name"], e["short"], tuple(_forms(e)), bool(e.get("ambiguous")))
+            for e in data["subjects"]
+        ]
+        self.by_form: dict[str, Subject] = {}
+        self.by_casefold: dict[str, Subject] = {}
+        for subject in self.subjects:
+            for form in subject.forms:
+                self.by_form.setdefault(form, subject)
+                self.by_casefold.setdefault(form.casefold(), subject)
+        alternatives = "|".join(re.escape(f) for f in sorted(self.by_form, key=len, reverse=True))
+        self.pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+        self.facilities = [
+            FacilityType(f["label"], re.compile(f["pattern"]), f["code"])
+            for f in data["facilities"]
+        ]
+
+    def subject(self, name: str) -> Subject | None:
+        """The federal subject a name refers to: exact form, then case-insensitive, then fuzzy
+        (typos, transliterations); None when nothing is close."""
+        if name in self.by_form:
+            return self.by_form[name]
+        key = " ".join(name.casefold().split())
+        if key in self.by_casefold:
+            return self.by_casefold[key]
+        best = process.extractOne(key, list(self.by_casefold), scorer=fuzz.ratio, score_cutoff=85)
+        return self.by_casefold[best[0]] if best else None
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    raw = resources.files("ingest.data").joinpath("gazetteer.yaml").read_text("utf-8")
+    return Gazetteer(yaml.safe_load(raw))
+
+
+def _accept(text: str, start: int, end: int, form: str, subject: Subject) -> bool:
+    """Whether a gazetteer match names a place here, not a person, an outlet or a landmark."""
+    before, after = text[max(0, start - 40) : start], text[end : end + 80]
+    if DIRECTIONAL.search(before):
+        return False  # "730 kilometers southeast of Moscow" locates, it is not where
+    bare = not DESIGNATED.search(form)
+    next_word = re.match(r"\s+([A-Z][\w-]*)", after)
+    if (
+        bare
+        and next_word
+        and not re.fullmatch(PLACE_WORDS, next_word.group(1))
+        and not PLURAL_DESIGNATOR.match(after)
+    ):
+        return False  # "Moscow Times", "Vladimir Putin": part of another name
+    if subject.ambiguous and bare:
+        if re.search(r"[A-Z][\w.]*\s+$", before) and not re.search(r"(?:,|and)\s+$", before):
+            return False  # "President Vladimir ..."
+        return bool(PLURAL_DESIGNATOR.match(after) or PLACE_PREPOSITION.search(before))
+    return True
+
+
+def find_regions(text: str) -> list[PlaceMention]:
+    """Federal subjects named in `text`, in order, with their offsets."""
+    gaz = gazetteer()
+    found = []
+    for match in gaz.pattern.finditer(text):
+        subject = gaz.by_form[match.group()]
+        if _accept(text, match.start(), match.end(), match.group(), subject):
+            found.append(PlaceMention(match.start(), match.end(), subject.ref, subject.name))
+    return found
+
+
+def find_facilities(text: str, region: str | None) -> list[PlaceMention]:
+    """Numbered prison facilities in `text`, placed in `region` when it is known."""
+    found: list[PlaceMention] = []
+    taken: list[tuple[int, int]] = []
+    for facility in gazetteer().facilities:
+        for match in facility.pattern.finditer(text):
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            taken.append((match.start(), match.end()))
+            label = facility.label.format(n=match.group("n"))
+            code = facility.code.format(n=match.group("n"))
+            name = f"{label}, {region}" if region else label
+            aliases = tuple(dict.fromkeys((label, code, match.group())))
+            ref = PlaceRef(name, "facility", region, aliases)
+            found.append(PlaceMention(match.start(), match.end(), ref, region))
+    return sorted(found, key=lambda m: m.start)
+
+
+def find_places(text: str, context_region: str | None = None) -> list[PlaceMention]:
+    """Regions and facilities in `text`. A facility takes the region named nearest to it in
+    the text, else `context_region`; "the region" refers back to `context_region`."""
+    regions = find_regions(text)
+    facilities = []
+    for facility in find_facilities(text, None):
+        nearest = min(regions, key=lambda r: abs(r.start - facility.start), default=None)
+        region = nearest.region if nearest else context_region
+        facilities.extend(find_facilities(text[facility.start : facility.end], region))
+        facilities[-1] = PlaceMention(
+            facility.start, facility.end, facilities[-1].ref, facilities[-1].region
+        )
+    mentions = regions + facilities
+    if not regions and context_region:
+        for match in REGION_ANAPHOR.finditer(text):
+            ref = region_ref(context_region)
+            if ref is not None:
+                mentions.append(PlaceMention(match.start(), match.end(), ref, context_region))
+    return sorted(mentions, key=lambda m: m.start)
+
+
+def region_ref(name: str) -> PlaceRef | None:
+    """The PlaceRef of a region given any of its names."""
+    subject = gazetteer().subject(name)
+    return subject.ref if subject else None
+
+
+def canonical_region(name: str) -> str | None:
+    """The canonical name of the region a name refers to ("Primorye" -> "Primorsky Krai")."""
+    subject = gazetteer().subject(name)
+    return subject.name if subject else None

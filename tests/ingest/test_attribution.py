@@ -1,0 +1,41 @@
+"""Attribution: who says so and how sure it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.attribution import attribute
+
+
+@pytest.mark.parametrize(
+    ("sentence", "status"),
+    [
+        ("The newspaper was unable to independently verify the footage.", "unverified"),
+        ("His resignation has yet to be confirmed officially.", "unverified"),
+        ("The Interior Ministry announced that it had dismissed the warden.", "confirmed"),
+        ("The regional court confirmed the sentence on Friday.", "confirmed"),
+        ("The video allegedly shows guards beating a prisoner.", "alleged"),
+        ("Activists claim the camp holds 300 people.", "alleged"),
+        ("According to an informed source, the governor is resigning.", "alleged"),
+        ("Firefighters put out the blaze on Sunday.", "reported"),
+    ],
+)
+def test_status(sentence: str, status: str) -> None:
+    assert attribute(sentence).status == status
+
+
+@pytest.mark.parametrize(
+    ("sentence", "who"),
+    [
+        ("According to Anna Petrova, the raid began at dawn.", "Anna Petrova"),
+        ("Interfax reported that the court had adjourned.", "Interfax"),
+        ("“We will appeal,” said lawyer Ivan Orlov.", "Ivan Orlov"),
+        ("The Kremlin said it was aware of the reports.", "Kremlin"),
+        ("Firefighters put out the blaze on Sunday.", None),
+    ],
+)
+def test_who_says_so(sentence: str, who: str | None) -> None:
+    found = attribute(sentence).who
+    assert (found is None and who is None) or (
+        who is not None and found is not None and who in found
+    )

@@ -1,0 +1,86 @@
+"""Cleaning: page furniture goes, the article stays, offsets stay verbatim."""
+
+# ruff: noqa: E501  (sample articles are prose, one paragraph a line)
+from __future__ import annotations
+
+from ingest.clean import clean
+
+PAGE = """Skip to main content
+  • Share on Facebook
+City council approves new budget after long debate
+City council approves new budget after long debate
+Photo: Jane Roe / Agency
+
+The city council approved the new budget on Monday after a six-hour debate, the mayor's office said.
+Councillors from the opposition voted against the plan, saying the budget cuts spending on schools.
+Watch: Firefighters rescue a cat from a tree in a nearby town. Video: Channel Five
+Show more
+See also  Celebrity chef opens restaurant downtown
+Budget hearings
+The mayor said the budget would be published in full next week and that schools would not lose funding.
+Our newsroom survived 2024 thanks to our readers!
+Let's keep going in 2025.
+Please support independent journalism with a recurring donation.
+Remind me later.
+Leave a Reply
+Your email address will not be published. Required fields are marked *
+"""
+
+
+def test_furniture_is_dropped_and_the_article_kept() -> None:
+    result = clean(PAGE, "City council approves new budget after long debate")
+    kept = [b.text for b in result.paragraphs]
+    assert kept == [
+        "The city council approved the new budget on Monday after a six-hour debate, the "
+        "mayor's office said.",
+        "Councillors from the opposition voted against the plan, saying the budget cuts "
+        "spending on schools.",
+        "The mayor said the budget would be published in full next week and that schools would "
+        "not lose funding.",
+    ]
+    dropped = " ".join(b.text for b in result.dropped)
+    for furniture in (
+        "Skip to main content",
+        "Share on",
+        "Firefighters",
+        "Celebrity chef",
+        "survived 2024",
+        "2025",
+        "Remind me later",
+        "Leave a Reply",
+    ):
+        assert furniture in dropped
+
+
+def test_every_block_is_a_verbatim_slice() -> None:
+    result = clean(PAGE)
+    for block in result.blocks:
+        assert PAGE[block.start : block.end] == block.text
+        assert block.text == block.text.strip()
+
+
+def test_rejections_carry_a_reason() -> None:
+    reasons = {
+        b.text: b.reason
+        for b in clean(PAGE, "City council approves new budget after long debate").dropped
+    }
+    assert reasons["Skip to main content"] == "navigation"
+    assert reasons["Show more"] == "navigation"
+    assert reasons["City council approves new budget after long debate"] == "title"
+    assert reasons["Photo: Jane Roe / Agency"] in ("caption", "credit")
+
+
+def test_a_paragraph_off_the_article_topic_is_dropped() -> None:
+    body = "\n".join(
+        [
+            "Regional prosecutors opened an investigation into the prison governor on Monday.",
+            "The prison governor denied the accusations and said prosecutors had no evidence.",
+            "Prosecutors said the investigation into the governor would take several months.",
+            "Tropical smoothies with mango, banana and pineapple became fashionable at "
+            "beachside cafés across sunny resorts this season.",
+            "The governor remains in office while prosecutors continue the investigation.",
+        ]
+    )
+    kept = [b.text for b in clean(body).paragraphs]
+    assert not any("smoothies" in k for k in kept)
+    assert len(kept) == 4

@@ -1,0 +1,117 @@
+"""Time expressions: every form the briefing relies on, resolved against a publication day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ingest.dates import TimeContext, advance, find_times, infer_year
+
+PUB_2021 = TimeContext(published=date(2021, 10, 6))  # a Wednesday
+
+
+def one(text: str, ctx: TimeContext = PUB_2021) -> tuple[str, str | None, str]:
+    found = find_times(text, ctx)
+    assert len(found) == 1, found
+    return found[0].value, found[0].end_value, found[0].precision
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It happened on July 27, 2020.", ("2020-07-27", None, "day")),
+        ("It happened on 27 July 2020.", ("2020-07-27", None, "day")),
+        ("It happened on 27.07.2020.", ("2020-07-27", None, "day")),
+        ("It happened on 2020-07-27.", ("2020-07-27", None, "day")),
+        ("Filed on Sept. 3rd, 2019 in court.", ("2019-09-03", None, "day")),
+        ("The raids ran from November 1–14, 2021.", ("2021-11-01", "2021-11-14", "span")),
+        ("The raids ran 1-14 November 2021.", ("2021-11-01", "2021-11-14", "span")),
+        ("Films shot between 2018-2020 leaked.", ("2018", "2020", "span")),
+        ("He served from July 2015 to September 2020.", ("2015-07", "2020-09", "span")),
+        ("It was founded in 2011.", ("2011", None, "year")),
+        ("He has lived abroad since 2015.", ("2015", None, "year")),
+        ("They left in the summer of 2021.", ("2021-06", "2021-08", "season")),
+        ("It began in early October 2021.", ("2021-10", None, "month")),
+        ("It began in December 2020.", ("2020-12", None, "month")),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_absolute_forms(text: str, expected: tuple) -> None:
+    assert one(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The group said on Tuesday that", "2021-10-05"),
+        ("Police came late on Friday.", "2021-10-01"),
+        ("On Wednesday, the court ruled", "2021-10-06"),
+        ("the ministry told reporters Tuesday.", "2021-10-05"),
+        ("Yesterday the mayor resigned.", "2021-10-05"),
+        ("It was published on October 5.", "2021-10-05"),
+        ("They were freed in February of this year.", "2021-02"),
+        ("Footage arrived in March from a source.", "2021-03"),
+        ("Last month, activists published photos.", "2021-09"),
+        ("Earlier this month, the site was hacked.", "2021-10"),
+        ("The law passed earlier this year.", "2021"),
+        ("The guard was fired last year.", "2020"),
+        ("It started in early October.", "2021-10"),
+    ],
+)
+def test_relative_forms_resolve_against_publication(text: str, expected: str) -> None:
+    assert one(text)[0] == expected
+
+
+def test_month_after_publication_month_belongs_to_the_previous_year() -> None:
+    ctx = TimeContext(published=date(2022, 1, 18))
+    assert one("Later, in November, the director was fired.", ctx)[0] == "2021-11"
+
+
+def test_weekday_decides_the_missing_year() -> None:
+    # October 5 was a Tuesday in 2021, not in 2022 (a Wednesday).
+    ctx = TimeContext(published=date(2022, 1, 18))
+    assert one("On Tuesday, October 5, the group reported", ctx)[0] == "2021-10-05"
+    assert infer_year(10, 5, 1, TimeContext(published=date(2022, 11, 1))) == 2021
+
+
+def test_a_weekday_contradicting_a_full_date_is_not_trusted() -> None:
+    assert find_times("on Monday, October 5, 2021", PUB_2021) == []
+    assert one("on Tuesday, October 5, 2021")[0] == "2021-10-05"
+
+
+def test_in_the_summer_without_a_year_is_the_last_summer() -> None:
+    assert one("activists left in the summer.") == ("2021-06", "2021-08", "season")
+
+
+def test_offsets_count_from_the_last_date_told() -> None:
+    ctx = advance(PUB_2021, find_times("The recording is dated July 27, 2020.", PUB_2021)[0])
+    assert one("The inmate died two days later.", ctx)[0] == "2020-07-29"
+    assert one("The next day, he was moved.", ctx)[0] == "2020-07-28"
+    assert one("It had begun the previous month.", ctx)[0] == "2020-06"
+    assert one("He was detained three years ago.")[0] == "2018"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The outlet survived 2024 thanks to its readers.",
+        "an independent news source for over 30 years",
+        "along with 18 employees of the department",
+        "punishable by up to 12 years in prison",
+        "more than 40 gigabytes of files",
+        "between 1.5 and 1.7 million people",
+        "You may have heard about it.",
+        "they will march on the capital",
+        "a 2020-gigabyte archive",
+        "it costs $2021 a month",
+        "for a period of two weeks",
+    ],
+)
+def test_numbers_and_words_that_are_not_dates(text: str) -> None:
+    assert find_times(text, PUB_2021) == []
+
+
+def test_without_a_publication_date_relative_forms_stay_unresolved() -> None:
+    assert find_times("It happened on Tuesday, last month.", TimeContext()) == []
+    assert one("It happened in 2011.", TimeContext()) == ("2011", None, "year")

@@ -1,0 +1,126 @@
+"""Event drafts from one article: dates, places, summaries, verbatim excerpts."""
+
+# ruff: noqa: E501  (sample articles are prose, one paragraph a line)
+from __future__ import annotations
+
+import re
+
+from ingest.events import extract, is_graphic, shorten
+
+ARTICLE = """Skip to main content
+Prisoners' group exposes beatings in Tver colony
+The prisoners' rights group (Free Cells) said on Monday that it had obtained 20 videos of guards beating inmates at penal colony No. 4 in the Tver region. The regional prison service responded by opening an inquiry, and the Prosecutor General's Office launched its own review.
+“This is only the beginning,” the group said on Monday.
+published the footage on Telegram on Tuesday, March 14, describing it as “a system of fear.”
+According to founder Maria Kovalenko, the footage arrived in January from a former guard at the colony who was dismissed in December of last year.
+The incidents were recorded between 2019-2021.
+Kovalenko founded the group in 2012. She left Russia in 2016 and now lives in Lithuania.
+’s website was blocked in February at the request of the prison service.
+The guard, according to Kovalenko, was beaten on May 2, 2021. He died two days later.
+Please support us with a recurring donation.
+"""
+PUBLISHED = "2023-03-15"  # a Wednesday
+
+
+def drafts():
+    return [d for d in extract(ARTICLE, PUBLISHED) if d.date is not None]
+
+
+def by_date(value: str):
+    found = [d for d in drafts() if d.date == value]
+    assert found, f"no draft dated {value}: {[(d.date, d.summary) for d in drafts()]}"
+    return found
+
+
+def test_every_excerpt_is_verbatim_and_furniture_is_never_cited() -> None:
+    for draft in extract(ARTICLE, PUBLISHED):
+        for start, end in draft.citations:
+            excerpt = ARTICLE[start:end]
+            assert excerpt.strip() == excerpt and excerpt
+            assert "donation" not in excerpt and "Skip to" not in excerpt
+
+
+def test_dates_with_their_precision() -> None:
+    values = {(d.date, d.end) for d in drafts()}
+    assert ("2023-03-13", None) in values  # on Monday
+    assert ("2023-03-14", None) in values  # on Tuesday, March 14
+    assert ("2023-01", None) in values  # in January
+    assert ("2022-12", None) in values  # in December of last year
+    assert ("2019", "2021") in values  # between 2019-2021
+    assert ("2012", None) in values and ("2016", None) in values
+    assert ("2023-02", None) in values  # in February
+    assert ("2021-05-02", None) in values
+
+
+def test_a_new_actor_in_a_continuation_is_a_separate_event_on_the_same_day() -> None:
+    monday = by_date("2023-03-13")
+    summaries = " | ".join(d.summary for d in monday)
+    assert len(monday) == 3, summaries
+    assert any("Prosecutor General" in d.summary for d in monday)
+    assert any("prison service" in d.summary for d in monday)
+
+
+def test_a_demonstrative_quote_on_the_same_day_joins_the_event() -> None:
+    lead = next(d for d in by_date("2023-03-13") if "20 videos" in d.summary)
+    cited = [ARTICLE[s:e] for s, e in lead.citations]
+    assert any("only the beginning" in c for c in cited)
+
+
+def test_places_are_where_it_happened_with_the_facility_region() -> None:
+    lead = next(d for d in by_date("2023-03-13") if "20 videos" in d.summary)
+    names = {p.name for p in lead.places}
+    assert "Tver Oblast" in names
+    assert any(p.kind == "facility" and p.region == "Tver Oblast" for p in lead.places)
+    assert not by_date("2012")[0].places  # founding: no place named
+
+
+def test_summaries_read_well() -> None:
+    for draft in drafts():
+        s = draft.summary
+        assert len(s) <= 200, s
+        assert s[0].isupper(), s
+        assert not re.match(r"^(?:He|She|It|They|His|Her|Its|Their)\b", s), s
+        assert not s.startswith(("’s", "'s")), s
+        assert not re.match(r"^(?:On|In|Earlier|Later) (?:Monday|Tuesday|March|January)", s), s
+    tuesday = by_date("2023-03-14")[0].summary
+    assert tuesday.startswith("The prisoners' rights group published the footage"), tuesday
+    blocked = by_date("2023-02")[0].summary
+    assert blocked.startswith("The prisoners' rights group’s website was blocked"), blocked
+    left = by_date("2016")[0].summary
+    assert left.startswith("Maria Kovalenko left Russia"), left
+
+
+def test_a_relative_clause_dates_its_own_happening() -> None:
+    dismissed = by_date("2022-12")[0]
+    assert dismissed.summary.startswith("A former guard at the colony was dismissed"), (
+        dismissed.summary
+    )
+
+
+def test_two_days_later_continues_the_same_story() -> None:
+    beaten = by_date("2021-05-02")[0]
+    assert any("died two days later" in ARTICLE[s:e] for s, e in beaten.citations)
+    assert not [d for d in drafts() if d.date == "2021-05-04"]
+
+
+def test_remote_history_is_background() -> None:
+    assert by_date("2012")[0].status == "background"
+    assert by_date("2023-03-14")[0].status != "background"
+
+
+def test_graphic_detail_is_flagged_and_mere_mention_is_not() -> None:
+    assert is_graphic(
+        "The video shows a naked man tied to a bed, screaming in pain while guards rape him."
+    )
+    assert not is_graphic("The group published videos evidencing torture in prisons.")
+
+
+def test_shorten_cuts_at_a_clause_boundary() -> None:
+    long = (
+        "The regional court sentenced the former warden of the colony to nine years in prison "
+        "for abuse of office and ordered compensation for the victims, who had waited for the "
+        "verdict for more than four years, according to the defence lawyers in the case."
+    )
+    short = shorten(long)
+    assert len(short) <= 200 and short.endswith(".")
+    assert short.startswith("The regional court sentenced the former warden")

@@ -1,0 +1,46 @@
+"""People: spellings of one person merge, different people stay apart."""
+
+from __future__ import annotations
+
+from ingest.people import PeopleIndex, canonical, similar_names
+from store.models import PersonRef
+
+
+def test_spellings_of_one_person_merge_within_an_article() -> None:
+    index = PeopleIndex()
+    for sentence in [
+        "Human rights lawyer Natalia Ostrovskaya said the case was fabricated.",
+        "Ostrowskaya added that the court ignored the evidence.",
+        "According to Ostrovskaja, the appeal is due in March.",
+        "Prosecutor Igor Belov disagreed.",
+    ]:
+        index.scan(sentence)
+    people = {p.name: p.spellings for p in index.people if p.kind == "person"}
+    assert set(people) == {"Natalia Ostrovskaya", "Igor Belov"}
+    assert {"Ostrowskaya", "Ostrovskaja"} <= people["Natalia Ostrovskaya"]
+
+
+def test_transliterations_with_the_same_first_name_merge() -> None:
+    assert similar_names("Tatyana Lokhina", "Tatiana Lukhgina")
+    assert similar_names("Sergei Ivanov", "Sergey Ivanov")
+    assert not similar_names("Sergei Ivanov", "Sergei Petrov")
+    assert not similar_names("Anna Smirnova", "Olga Smirnova")
+
+
+def test_organisations_keep_their_acronyms_and_titles_are_not_names() -> None:
+    index = PeopleIndex()
+    mentions = index.scan(
+        "The Federal Customs Service (FCS) said on Monday that President Ivan Orlov agreed."
+    )
+    names = {m.person.name for m in mentions}
+    assert "Federal Customs Service" in names and "Ivan Orlov" in names
+    assert "FCS" in next(p for p in index.people if p.name == "Federal Customs Service").spellings
+
+
+def test_known_people_in_the_store_absorb_new_spellings() -> None:
+    known = [("Natalia Ostrovskaya", ("ostrovskaya", "natalia ostrovskaya"))]
+    [ref] = canonical([PersonRef("Natalia Ostrowskaja", "person", ())], known)
+    assert ref.name == "Natalia Ostrovskaya"
+    assert "Natalia Ostrowskaja" in ref.aliases
+    [other] = canonical([PersonRef("Boris Kuznetsov", "person", ())], known)
+    assert other.name == "Boris Kuznetsov"
