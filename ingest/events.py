@@ -893,6 +893,16 @@ def _continuation(
     return result
 
 
+@dataclass(frozen=True)
+class SupportingCitation(NewEvent):
+    """A passage with no date of its own: it may add a citation to an event the briefing
+    already holds, never create one (its `date` is only a placeholder)."""
+
+
 def extract_events(text: str, published: str | None, title: str | None = None) -> list[NewEvent]:
-    """Dated events with citations into `text` (support-only drafts left out)."""
-    return [d.to_new_event() for d in extract(text, published, title) if d.date is not None]
+    """The pipeline's seam: dated events with citations into `text`, followed by
+    SupportingCitation drafts for passages that can only support existing events."""
+    drafts = extract(text, published, title)
+    dated = [d.to_new_event() for d in drafts if not d.support_only]
+    support = [d.to_new_event(published) for d in drafts if d.support_only]
+    return dated + [SupportingCitation(**vars(event)) for event in support]

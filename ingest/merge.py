@@ -20,7 +20,7 @@ import re
 
 import aiosqlite
 
-from ingest.events import content_words
+from ingest.events import SupportingCitation, content_words
 from ingest.people import canonical
 from store import Store
 from store.models import Event, NewEvent, PersonRef
@@ -183,7 +183,8 @@ async def merge_event(
     support_only: bool = False,
 ) -> tuple[int, bool] | None:
     """Store the draft as a new event or attach it to a matching one: (event id, is new).
-    A support-only draft that matches nothing is dropped (None)."""
+    A support-only draft (SupportingCitation) that matches nothing is dropped (None)."""
+    support_only = support_only or isinstance(draft, SupportingCitation)
     draft = await _canonical_people(store, draft)
     match = await find_match(store, source_id, text, draft, support_only=support_only)
     if match is None:

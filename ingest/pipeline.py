@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ingest.article import DEFAULT_MAX_BYTES, Article, read_article
 from ingest.errors import ArticleRejected
-from ingest.events import extract
+from ingest.events import SupportingCitation, extract_events
 from ingest.merge import merge_event
 from ingest.published import publication_date
 from store import Store
@@ -42,9 +42,9 @@ async def ingest_article(store: Store, article: Article) -> IngestOutcome:
     if existing is not None:
         return IngestOutcome("present", existing.id, existing.title or _label(article))
     published, inferred = publication_date(article)
-    drafts = extract(article.text, published, article.title)
-    # Dated drafts first, so that support-only ones can also attach to this article's events.
-    drafts.sort(key=lambda d: d.support_only)
+    drafts = extract_events(article.text, published)
+    # Dated drafts first, so that supporting passages can also attach to this article's events.
+    drafts.sort(key=lambda d: isinstance(d, SupportingCitation))
     new_events: list[int] = []
     supported: list[int] = []
     async with store.db.transaction() as conn:
@@ -62,14 +62,7 @@ async def ingest_article(store: Store, article: Article) -> IngestOutcome:
             ),
         )
         for draft in drafts:
-            merged = await merge_event(
-                store,
-                conn,
-                source_id,
-                article.text,
-                draft.to_new_event(published),
-                support_only=draft.support_only,
-            )
+            merged = await merge_event(store, conn, source_id, article.text, draft)
             if merged is not None:
                 event_id, is_new = merged
                 (new_events if is_new else supported).append(event_id)

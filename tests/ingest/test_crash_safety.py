@@ -19,16 +19,15 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     import ingest.pipeline as pipeline
     from store import Store
-    from ingest.events import Draft
+    from store.models import NewEvent
 
-    def events(text, published, title=None):
-        return [Draft("2021-10-05", None, "Something happened.", "Something", 0,
-                      citations=[(0, 10)])]
+    def events(text, published):
+        return [NewEvent("2021-10-05", None, "Something happened.", citations=((0, 10),))]
 
     async def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
 
-    pipeline.extract = events
+    pipeline.extract_events = events
     pipeline.merge_event = die
 
     async def main():
