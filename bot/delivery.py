@@ -201,9 +201,11 @@ class DeliveryEngine:
                 chat_jobs.append(Job(owed.chat.id, period, iso(slot)))
         return jobs
 
-    async def run_due(self) -> FanoutReport:
+    async def run_due(self, keep_going: Callable[[], bool] | None = None) -> FanoutReport:
         """One scheduler tick: deliver everything owed now. A tick that finds the previous
-        one still running does nothing (the running one already covers those chats)."""
+        one still running does nothing (the running one already covers those chats).
+        When `keep_going()` turns false (the bot is stopping) workers stop between chats;
+        the rest is owed, and found, on the next run."""
         report = FanoutReport()
         if self._run_lock.locked():
             return report
@@ -220,7 +222,7 @@ class DeliveryEngine:
                 log.info("digest fan-out to %d chats", len(queue))
 
             async def worker() -> None:
-                while queue:
+                while queue and (keep_going is None or keep_going()):
                     chat_id, chat_jobs = queue.popleft()
                     for job in chat_jobs:
                         outcome = await self.deliver(job, report)

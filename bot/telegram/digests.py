@@ -178,7 +178,9 @@ def engine_for(app: Application) -> DeliveryEngine:  # type: ignore[type-arg]
 
 async def digest_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The scheduler's tick: deliver every digest owed now (and resume interrupted ones)."""
-    report = await engine_for(context.application).run_due()
+    app = context.application
+    # Stopping the bot waits for running jobs: end a long fan-out between chats instead.
+    report = await engine_for(app).run_due(keep_going=lambda: app.running)
     if report.outcomes:
         log.info(
             "digests: %s; %d messages, %d flood waits, %d transient errors",

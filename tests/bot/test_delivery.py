@@ -360,3 +360,15 @@ async def test_chats_sharing_a_window_share_one_snapshot(store: Store) -> None:
     await engine(store, send, clock, policy=RetryPolicy(messages_per_second=1.0)).run_due()
     cutoffs = {row.cutoff for c in (1, 2, 3) for row in await store.digests.deliveries(c)}
     assert cutoffs == {"2026-03-02T08:00:00+00:00"}  # though the sends took seconds
+
+
+async def test_a_stopping_bot_ends_the_fanout_between_chats_and_resumes(store: Store) -> None:
+    for chat_id in range(1, 7):
+        await subscribe(store, chat_id)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+    fanout = engine(store, send, clock, concurrency=1)
+    report = await fanout.run_due(keep_going=lambda: len(send.sent) < 2)
+    assert report.outcomes == {"sent": 2}
+    await fanout.run_due()
+    assert send.per_chat() == {chat_id: 1 for chat_id in range(1, 7)}

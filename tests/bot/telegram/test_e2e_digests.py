@@ -365,10 +365,13 @@ async def test_fanout_rides_out_429_500_timeouts_403_and_a_migration(
     for chat_id in (201, 202, 203, 204, 205):
         await subscribe_directly(store, api, chat_id, bot.clock.now())
     await subscribe_directly(store, api, -207, bot.clock.now(), "group")
+    await subscribe_directly(store, api, -206, bot.clock.now(), "group")
     api.chat(-100207, "supergroup", "Upgraded")
     await sample_briefing(store)
     api.fail("sendMessage", 429, chat_id=201, retry_after=1)
     api.fail("sendMessage", 403, chat_id=202)
+    muted = "Bad Request: not enough rights to send text messages to the chat"
+    api.fail("sendMessage", 400, muted, chat_id=-206)
     api.fail("sendMessage", 500, chat_id=203)
     api.fail("sendMessage", 500, chat_id=204, delay=2.0)  # longer than the 0.5 s timeout
     api.fail(
@@ -383,12 +386,15 @@ async def test_fanout_rides_out_429_500_timeouts_403_and_a_migration(
     assert [r.answered for r in api.of("sendMessage", 201)][-1] == "ok"
     assert len(api.of("sendMessage", 201)) == 2  # refused once, then the same message again
     assert api.of("sendMessage", 201)[0].text == api.of("sendMessage", 201)[1].text
-    assert report.outcomes == {"sent": 5, "paused": 1}
+    assert report.outcomes == {"sent": 5, "paused": 2}
     assert report.transient_errors == 2
 
     blocked = await store.digests.subscription(202)
     assert blocked is not None and not blocked.active
     assert blocked.paused_reason == "Forbidden: bot was blocked by the user"
+    muted_group = await store.digests.subscription(-206)
+    assert muted_group is not None and not muted_group.active
+    assert muted_group.paused_reason == "Not enough rights to send text messages to the chat"
     migrated = await store.digests.subscription(-100207)
     assert migrated is not None and migrated.active and migrated.last_digest_at is not None
     assert await store.chats.get(-207) is None
