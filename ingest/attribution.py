@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 UNVERIFIED = re.compile(
     r"\b(?:(?:was|were|is|are|been)\s+unable\s+to\s+(?:independently\s+)?(?:verify|confirm)|"
-    r"could\s+not\s+(?:independently\s+)?(?:verify|confirm)|cannot\s+(?:independently\s+)?"
-    r"(?:verify|confirm)|not\s+(?:been\s+)?(?:independently\s+)?verified|not\s+in\s+a\s+position"
+    r"(?:could|can|cannot|can't|couldn't)(?:\s+not)?\s+(?:be\s+)?(?:independently\s+)?"
+    r"(?:verif|confirm)\w*|not\s+(?:been\s+)?(?:independently\s+)?verified|not\s+in\s+a\s+position"
     r"\s+to\s+verify|(?:has|have)\s+yet\s+to\s+(?:be\s+)?confirm\w*|unconfirmed|"
     r"not\s+(?:been\s+)?confirmed)\b",
     re.I,

@@ -306,20 +306,21 @@ def _resolve(kind: str, m: re.Match[str], ctx: TimeContext) -> TimeExpr | None:
     pub = ctx.published
     if kind == "iso":
         d = _safe_date(int(g["y"]), int(g["m"]), int(g["d"]))
-        return d and _expr(m, _iso_day(d), None, "day", kind, True)
+        return _expr(m, _iso_day(d), None, "day", kind, True) if d else None
     if kind == "numeric":
         a, b, y = int(g["a"]), int(g["b"]), int(g["y"])
         # Dots are day-first (European); slashes month-first unless that cannot be.
         day_, month_ = (a, b) if g["sep"] == "." or a > 12 else (b, a)
         d = _safe_date(y, month_, day_)
-        return d and _expr(m, _iso_day(d), None, "day", kind, True)
+        return _expr(m, _iso_day(d), None, "day", kind, True) if d else None
     if kind in ("md_span", "dm_span"):
         m1 = _month(g["m"])
         m2 = _month(g["m2"]) if g.get("m2") else m1
         d1, d2 = _day(g["d"]), _day(g["d2"])
-        y = int(g["y"]) if g.get("y") else infer_year(m1, d1, None, ctx)
-        if y is None:
+        year = int(g["y"]) if g.get("y") else infer_year(m1, d1, None, ctx)
+        if year is None:
             return None
+        y = year
         first, last = _safe_date(y, m1, d1), _safe_date(y, m2, d2)
         if not first or not last or last < first:
             return None
@@ -341,8 +342,8 @@ def _resolve(kind: str, m: re.Match[str], ctx: TimeContext) -> TimeExpr | None:
             if d is None or (weekday is not None and d.weekday() != weekday):
                 return CONTRADICTION  # a weekday that contradicts the date: not trusted
             return _expr(m, _iso_day(d), None, "day", kind, True)
-        y = infer_year(month_, day_, weekday, ctx)
-        d = _safe_date(y, month_, day_) if y else None
+        inferred = infer_year(month_, day_, weekday, ctx)
+        d = _safe_date(inferred, month_, day_) if inferred else None
         if d is None:
             return CONTRADICTION if weekday is not None else None
         return _expr(m, _iso_day(d), None, "day", kind, False, relative=True)
@@ -421,10 +422,8 @@ def _expr(
 def _season(m: re.Match[str], g: dict, ctx: TimeContext) -> TimeExpr | None:
     season = g["s"].lower()
     cue = (g.get("cue") or "").lower()
-    if not g.get("y") and not cue and not m.group().lower().startswith("the"):
-        return None  # "fall" as a verb, "spring" as a noun
-    if season == "fall" and not (g.get("y") or cue or "the" in m.group().lower()):
-        return None
+    if not g.get("y") and not cue:
+        return None  # "fall" as a verb, "spring" as a noun, "the middle of summer" as a scene
     pub = ctx.published
     if g.get("y"):
         y = int(g["y"])

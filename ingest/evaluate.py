@@ -208,15 +208,12 @@ def assign(weights: list[list[float | None]]) -> list[int | None]:
         return []
     top = max((w for row in weights for w in row if w is not None), default=0.0)
     forbidden = top * n + 1.0
-    cost = [
-        [
-            (top - weights[r][c])
-            if r < rows and c < cols and weights[r][c] is not None
-            else forbidden
-            for c in range(n)
-        ]
-        for r in range(n)
-    ]
+
+    def cost_of(r: int, c: int) -> float:
+        weight = weights[r][c] if r < rows and c < cols else None
+        return forbidden if weight is None else top - weight
+
+    cost = [[cost_of(r, c) for c in range(n)] for r in range(n)]
     u, v = [0.0] * (n + 1), [0.0] * (n + 1)
     owner, way = [0] * (n + 1), [0] * (n + 1)
     for r in range(1, n + 1):
@@ -298,7 +295,7 @@ async def _place_filters(
 ) -> dict[str, dict[str, list[Any]]]:
     by_id = {g.id: g for g in gold.events}
     index = {p.event.id: i for i, p in enumerate(produced)}
-    result = {}
+    result: dict[str, dict[str, list[Any]]] = {}
     for region, name in gold.place_names.items():
         found_places = await store.places.find_by_alias(name)
         place_ids = [p.id for p in found_places]
@@ -309,7 +306,7 @@ async def _place_filters(
             gid: pid for pid, gid in ((produced[i].event.id, g) for i, g in taken.items())
         }
         missing = [g.id for g in expected if matched_ids.get(g.id) not in found_ids]
-        leaked = []
+        leaked: list[int] = []
         for event_id in sorted(found_ids):
             i = index.get(event_id)
             gold_id = None if i is None else taken.get(i) or neutral_taken.get(i)

@@ -315,6 +315,11 @@ def _referent_phrase(state: ArticleState) -> str:
 
 # --- summaries --------------------------------------------------------------------------
 
+# "MOSCOW, Oct 5 (Reuters) - ": where and when the wire filed, not part of the news.
+DATELINE = re.compile(
+    r"^[A-Z][A-Z .’'-]{1,40},?\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+(?:\d{4}\s+)?)?"
+    r"(?:\([^)]{1,40}\)\s*)?[-–—]+\s+"
+)
 LEADING_FILLER = re.compile(
     r"^(?:(?:also|later|earlier|then|meanwhile|update\.?|and|but|in|on|at|from|since|by|"
     r"during|the|day|that|late|early|of|until)\s*,?\s*)*$",
@@ -415,6 +420,7 @@ def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
 def summarize(text: str, state: ArticleState) -> str:
     """A one-line summary built from the sentence (or clause) itself."""
     s = re.sub(r"^\s*(?:Update|UPDATE)\.\s*", "", text.strip())
+    s = DATELINE.sub("", s)
     s = re.sub(r"^(?:and|but|while)\s+", "", s)
     s = re.sub(r"^[–—-]\s+", "", s)
     s = _strip_leading_time(s, state.ctx)
@@ -488,8 +494,20 @@ def _nearest_places(text: str, mentions: list[PlaceMention], expr: TimeExpr | No
     return [m for m in mentions if distance[id(m)] <= best + 60]
 
 
-def _choose_times(exprs: list[TimeExpr], published: date | None) -> list[TimeExpr]:
+FUTURE = re.compile(
+    r"\b(?:will|shall|is|are)\s+(?:due|set|scheduled|expected|slated|going)\s+to\b|\bwill\b"
+    r"|\bplans?\s+to\b|\bintends?\s+to\b",
+    re.I,
+)
+
+
+def _choose_times(
+    exprs: list[TimeExpr], published: date | None, sentence: str = ""
+) -> list[TimeExpr]:
     usable = [e for e in exprs if not in_future(e, published)]
+    if FUTURE.search(sentence):
+        # "is due to begin on 8 September": a plan; without a year its date is not the past.
+        usable = [e for e in usable if e.explicit_year]
     if any(e.explicit_year for e in usable):
         usable = [e for e in usable if e.explicit_year or e.kind not in ("offset", "anaphoric")]
     distinct: dict[tuple[str, str | None], TimeExpr] = {}
@@ -588,7 +606,7 @@ def _sentence_drafts(
     latest_year: int,
 ) -> list[Draft]:
     s = sentence.text
-    exprs = _choose_times(find_times(s, state.ctx), pub)
+    exprs = _choose_times(find_times(s, state.ctx), pub, s)
     exprs = [e for e in exprs if not _is_reference(s, e)]
     mentions = state.people.scan(s)
     cite = (sentence.start, sentence.end)

@@ -46,7 +46,7 @@ NOT_NAME = {
     Supreme Constitutional Special Forces Army Navy Air Force Guard Guards Officer
     Officers Staff Unit River Lake Sea Mountains Street Square Treatment Monitoring
     Punishment Prevention Torture Inhuman Degrading Committee Group Project Network
-    Foundation Institute Centre Center Party Movement
+    Foundation Institute Centre Center Party Movement St Saint Mount Lake Cathedral Church
     """.split()  # noqa: SIM905
 }
 TITLES = re.compile(

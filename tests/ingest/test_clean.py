@@ -76,6 +76,7 @@ def test_a_paragraph_off_the_article_topic_is_dropped() -> None:
             "Regional prosecutors opened an investigation into the prison governor on Monday.",
             "The prison governor denied the accusations and said prosecutors had no evidence.",
             "Prosecutors said the investigation into the governor would take several months.",
+            "Related",
             "Tropical smoothies with mango, banana and pineapple became fashionable at "
             "beachside cafés across sunny resorts this season.",
             "The governor remains in office while prosecutors continue the investigation.",
@@ -84,3 +85,16 @@ def test_a_paragraph_off_the_article_topic_is_dropped() -> None:
     kept = [b.text for b in clean(body).paragraphs]
     assert not any("smoothies" in k for k in kept)
     assert len(kept) == 4
+
+
+def test_a_new_turn_of_the_story_is_not_a_digression() -> None:
+    body = "\n".join(
+        [
+            "Police detained 40 protesters in the city park on Saturday, a monitoring group said.",
+            "The protests began on Monday, when residents gathered after workers fenced the park.",
+            "The governor said on Wednesday that construction in the park would be suspended.",
+            "President Ivan Orlov said on Thursday that a referendum should settle the dispute.",
+            "A court fined two protesters on Friday for taking part in the park protests.",
+        ]
+    )
+    assert len(clean(body).paragraphs) == 5
