@@ -411,6 +411,17 @@ async def article_from_document(services: Services, data: bytes, file_name: str 
     return await asyncio.to_thread(parse_document, data, file_name, max_bytes=limit)
 
 
+async def story_from_text(services: Services, intake: Intake, user_id: int, text: str) -> Outcome:
+    """/addstory with a link or pasted text. A link already in the briefing is reported
+    without fetching it again."""
+    what = classify(text)
+    if isinstance(what, Link):
+        known = await services.store.sources.find_duplicate(what.url, content_hash="")
+        if known is not None:
+            return _already_present(known.id, known.title)
+    return await add_story(services, user_id, await article_from_text(services, intake, text))
+
+
 class _AlreadyPresent(Exception):
     def __init__(self, source_id: int) -> None:
         self.source_id = source_id
@@ -557,9 +568,7 @@ async def operator_answer(
     own = intake is None
     clients = intake or Intake()
     try:
-        outcome = await add_story(
-            services, actor, await article_from_text(services, clients, pasted)
-        )
+        outcome = await story_from_text(services, clients, actor, pasted)
     except ArticleRejected as exc:
         return usage_answer(f"Not added: {exc}.")
     finally:

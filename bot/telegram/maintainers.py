@@ -35,10 +35,10 @@ from bot.maintenance import (
     Outcome,
     add_story,
     article_from_document,
-    article_from_text,
     decide_story,
     is_maintainer,
     run,
+    story_from_text,
 )
 from bot.render_html import render_pages
 from bot.telegram.context import BriefContext, remember_chat
@@ -136,9 +136,9 @@ async def on_addstory(update: Update, context: BriefContext) -> None:
     try:
         if document is not None:
             article = await _read_document(context, document, limit)
+            outcome = await add_story(services, user_id, article)
         else:
-            article = await article_from_text(services, intake(context), text)
-        outcome = await add_story(services, user_id, article)
+            outcome = await story_from_text(services, intake(context), user_id, text)
     except ArticleRejected as exc:
         outcome = Outcome(usage_answer(f"Not added: {exc}."))
     await _show(context, working, outcome)

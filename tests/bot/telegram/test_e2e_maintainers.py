@@ -584,3 +584,18 @@ async def test_in_a_group_commands_work_for_maintainers_only(bot: RunningBot) ->
     [_refused, done] = await bot.api.sent("sendMessage", 2, chat_id=group)
     assert _text(done).startswith(f"Event {ids['beatings']} is hidden from readers.")
     assert (await bot.store.events.get(ids["beatings"])).hidden
+
+
+async def test_a_link_already_in_the_briefing_is_not_fetched_again(
+    bot: RunningBot, web: FakeWeb
+) -> None:
+    web.page(URL, article_page("Inquiry opened", "Example News", "2021-10-08", [STORY]))
+    await add(bot, lambda: bot.api.user_sends(f"/addstory {URL}", chat=OWNER))
+    before = await dump(bot.store)
+    edit = await add(bot, lambda: bot.api.user_sends(f"/addstory {URL}", chat=OWNER))
+    [source] = await bot.store.sources.list_all()
+    assert _text(edit) == (
+        f"“Inquiry opened” is already in the briefing as story {source.id}; nothing changed."
+    )
+    assert len(web.requests) == 1
+    assert await dump(bot.store) == before
