@@ -220,9 +220,8 @@ class AuditRepo:
             if watch is not None:
                 after_all = await snapshot(conn, watch | change.scope)
                 change.scope = changed_scope(before_all, after_all) | scope
-                after = restrict(after_all, change.scope)
-            else:
-                after = await snapshot(conn, change.scope)
+            # Taken afresh: places or people the body created were not watched.
+            after = await snapshot(conn, change.scope)
             before = restrict(before_all, change.scope)
             change.entry_id = await self._record(
                 conn, actor, action, change.target, change.scope, before, after

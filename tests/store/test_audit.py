@@ -7,6 +7,7 @@ import json
 import pytest
 
 from store import Store
+from store.audit import Scope
 from store.errors import Conflict, NotFound
 from store.models import NewEvent, NewSource, PersonRef, PlaceRef
 from tests.store.rows import dump
@@ -210,3 +211,47 @@ async def test_nested_transaction_is_one_atomic_change(store: Store) -> None:
                 await store.sources.add(inner, _source("two", "https://a.example/y"))
             raise RuntimeError("crash after the nested step")
     assert await store.sources.list_all() == []
+
+
+async def test_watched_change_records_new_places_people_and_aliases(store: Store) -> None:
+    """A change that cannot say in advance what it touches (adding a story) records what
+    changed, including places and people it created, and undo removes exactly that."""
+    ids = await _seed(store)
+    before = await dump(store)
+    watch = Scope.of(
+        events=[e.id for e in await store.events.all(include_hidden=True)],
+        places=[p.id for p in await store.places.list_all()],
+        people=[p.id for p in await store.people.list_all()],
+    )
+    async with store.audit.change(1001, "add story", "source:?", Scope(), watch=watch) as ch:
+        source = await store.sources.add(ch.conn, _source(TEXT_B + " More.", "https://c.example/"))
+        new = await store.events.add(
+            ch.conn,
+            source,
+            TEXT_B,
+            NewEvent(
+                "2021-10-08",
+                None,
+                "A new event at a new place.",
+                places=(
+                    PlaceRef("Omsk", "city"),
+                    PlaceRef("Saratov", "city", aliases=("Saratof",)),
+                ),
+                people=(PersonRef("New Person"), PersonRef("Activist Group", aliases=("AG",))),
+                citations=((0, 20),),
+            ),
+        )
+        await store.events.attach(
+            ch.conn,
+            ids["dismissal"],
+            source,
+            TEXT_B,
+            NewEvent("x", None, "x", citations=((0, 9),)),
+        )
+        ch.scope = Scope.of(sources=[source], events=[new, ids["dismissal"]])
+    assert ch.entry_id is not None
+    entry = await store.audit.get(ch.entry_id)
+    scope = Scope.from_json(entry.scope)
+    assert ids["leak"] not in scope.events  # untouched events stay out of the record
+    await store.audit.undo(1001, ch.entry_id)
+    assert await dump(store) == before
