@@ -8,18 +8,17 @@ share their bound, so every change is in exactly one digest.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 
-from bot.answers import Answer, EventItem, Item, LineItem, event_item
+from bot.answers import Answer, EventItem, Item, event_item
 from bot.paging import paginate
-from bot.render_html import HTML_LIMITS, HtmlRenderer
+from bot.render_html import HTML_LIMITS, DigestRenderer
 from bot.schedule import describe_moment, from_iso
 from store import Store
 from store.models import Chat, Event
 
 TITLE = "Digest"
-# A digest is pushed, not paged with buttons: fuller messages (date headings count as items),
-# still within Telegram's size limit.
+# A digest is pushed, not paged with buttons: fuller messages, still within Telegram's limit.
 DIGEST_LIMITS = replace(HTML_LIMITS, items=HTML_LIMITS.items * 2)
 FOOTER = ("/timeline for the whole story · /digest for this chat's schedule",)
 
@@ -28,15 +27,25 @@ def _since_phrase(since: str | None, zone: str) -> str:
     return describe_moment(from_iso(since), zone) if since else "the start"
 
 
+@dataclass(frozen=True)
+class DatedEventItem(EventItem):
+    """The first event of a date, carrying the date's heading (rendered above it, so a
+    heading never ends a message without its events)."""
+
+    heading: str | None = None
+
+
 def group_by_date(events: list[Event], items: list[EventItem]) -> list[Item]:
-    """Date headings, each followed by that date's events (events come sorted by date)."""
+    """Events by date (they come sorted); the first of each date carries its heading."""
     grouped: list[Item] = []
     current: str | None = None
     for event, item in zip(events, items, strict=True):
         if event.date != current:
             current = event.date
-            grouped.append(LineItem(f"— {item.when} —"))
-        grouped.append(item)
+            values = {field.name: getattr(item, field.name) for field in fields(item)}
+            grouped.append(DatedEventItem(**values, heading=f"— {item.when} —"))
+        else:
+            grouped.append(item)
     return grouped
 
 
@@ -68,4 +77,4 @@ async def digest_messages(
 ) -> list[str]:
     """The digest as Telegram HTML messages, each within the limit; [] when nothing to send."""
     answer = await digest_answer(store, chat, since, until, zone=zone, manual=manual)
-    return [] if answer is None else paginate(HtmlRenderer(), answer, DIGEST_LIMITS)
+    return [] if answer is None else paginate(DigestRenderer(), answer, DIGEST_LIMITS)

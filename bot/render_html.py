@@ -126,6 +126,16 @@ class HtmlRenderer:
         )
 
 
+class DigestRenderer(HtmlRenderer):
+    """Digests: an event that opens a new date carries that date as a heading (bot/digest.py),
+    so a heading always sits on the same page as its first event."""
+
+    def item(self, item: Item, answer: Answer, cut: int | None) -> str:
+        text = super().item(item, answer, cut)
+        heading = getattr(item, "heading", None)
+        return f"<b>{esc(heading)}</b>\n{text}" if heading else text
+
+
 def _events(n: int) -> str:
     return f"{n} event" + ("" if n == 1 else "s")
 

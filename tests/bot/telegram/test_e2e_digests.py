@@ -351,6 +351,10 @@ async def test_long_digest_is_split_into_messages_within_the_limit(
         text = visible_text(message.text)
         assert len(text.encode("utf-16-le")) // 2 <= 4096
         seen += [int(n) for n in re.findall(r"^Event (\d+) 🚨$", text, flags=re.M)]
+        lines = text.splitlines()
+        for i, line in enumerate(lines):  # a date heading sits right above its first event
+            if line.startswith("— "):
+                assert lines[i + 1].startswith(line.strip("— ") + " · /event"), lines[i : i + 2]
     assert sorted(seen) == list(range(24))  # every event once, none split away or repeated
     assert bot.clock.sleeps == [1.0] * (len(messages) - 1)  # a second between the parts
 
