@@ -246,12 +246,14 @@ async def test_channel_is_configured_from_a_private_chat_after_rights_checks(
         "Configure a channel from a private chat with me."
     )
 
-    # the channel then gets its digest
+    # the channel then gets its digest, on schedule or on request
     await sample_briefing(bot.store)
     bot.clock.set(wall() + timedelta(days=1))
     await bot.engine.run_due()
     [post] = delivered(bot.api, channel)
     assert visible_text(post.text).startswith("Digest: new since")
+    assert await ask(bot, "/digest @newsroom now") == "Sent the digest to @newsroom."
+    assert visible_text(delivered(bot.api, channel)[-1].text).startswith("No new developments")
 
 
 # --- what a digest contains ------------------------------------------------------------------
