@@ -322,7 +322,10 @@ async def cmd_undo(services: Services, user_id: int, args: str) -> Outcome:
     if entry is None:
         return done("You have no change left to undo.")
     await _undo_entry(services, user_id, entry.id, entry.action)
-    return done(f"Undone: {entry.action} ({entry.target.replace(':', ' ')}).")
+    answer = done(f"Undone: {entry.action} ({entry.target.replace(':', ' ')}).").answer
+    kind, _, target = entry.target.partition(":")
+    # Undoing a maintainer's addition or removal changes whose menu has our commands.
+    return Outcome(answer, menu_user=int(target) if kind == "user" else None)
 
 
 async def _undo_entry(services: Services, user_id: int, entry_id: int, action: str) -> None:
@@ -522,7 +525,7 @@ async def decide_story(
         return "This button does not work any more.", None
     if not secrets.compare_digest(review.nonce, nonce):
         return "This button does not work any more.", None
-    if user_id != review.actor:
+    if user_id != review.actor or not await is_maintainer(services, user_id):
         return "Only the maintainer who added this story can keep or undo it.", None
     if review.state != "pending":
         return f"Already decided: the story was {review.state}.", None

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 CORRECTIONS = tuple(name for name in USAGE if name != "addstory")
 STORY_DATA = re.compile(r"story:(keep|undo):([1-9][0-9]{0,11}):([0-9a-f]{8})")
 WORKING = "Working… reading the article."
+FAILED = "Sorry, adding that article failed."
 
 
 def intake(context: BriefContext) -> Intake:
@@ -141,6 +142,10 @@ async def on_addstory(update: Update, context: BriefContext) -> None:
             outcome = await story_from_text(services, intake(context), user_id, text)
     except ArticleRejected as exc:
         outcome = Outcome(usage_answer(f"Not added: {exc}."))
+    except Exception:
+        # Never leave "Working…" standing; the error handler logs it and apologises.
+        await _show(context, working, Outcome(usage_answer(FAILED)))
+        raise
     await _show(context, working, outcome)
 
 

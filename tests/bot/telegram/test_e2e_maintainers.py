@@ -547,8 +547,11 @@ async def test_owner_adds_and_removes_a_maintainer_and_their_menu(bot: RunningBo
     await bot.api.sent("deleteMyCommands", 1)
     assert '{"chat_id": 55, "type": "chat"}' not in bot.api.commands
     assert await ask(bot, "/history 1", user=55) == NOT_ALLOWED
+    assert await ask(bot, "/undo") == "Undone: remove maintainer (user 55)."
+    await bot.api.until(lambda: '{"chat_id": 55, "type": "chat"}' in bot.api.commands)
+    assert (await ask(bot, "/history 1", user=55)).startswith("Event 1 has no recorded changes")
     actions = [e.action for e in await bot.store.audit.all()]
-    assert actions == ["add maintainer", "remove maintainer"]
+    assert actions == ["add maintainer", "remove maintainer", "undo"]
 
 
 async def test_maintainer_commands_are_only_in_maintainers_menus(bot: RunningBot) -> None:
@@ -599,3 +602,31 @@ async def test_a_link_already_in_the_briefing_is_not_fetched_again(
     )
     assert len(web.requests) == 1
     assert await dump(bot.store) == before
+
+
+async def test_a_removed_maintainer_can_no_longer_keep_their_story(bot: RunningBot) -> None:
+    assert await ask(bot, "/maintainer add 55") == "55 is now a maintainer."
+    edit = await add(bot, lambda: bot.api.user_sends("/addstory " + STORY, chat=55), user=55)
+    assert await ask(bot, "/maintainer remove 55") == "55 is no longer a maintainer."
+    keep = edit.buttons()[0][1]
+    query = bot.api.user_presses(keep, 55, user=55)
+    await bot.api.sent("answerCallbackQuery", 1)
+    notice = bot.api.callback_answers[query]["text"]
+    assert notice == "Only the maintainer who added this story can keep or undo it."
+    [review_entry] = [e for e in await bot.store.audit.all() if e.action == "add story"]
+    assert (await bot.store.reviews.get(review_entry.id)).state == "pending"
+
+
+async def test_an_unexpected_failure_replaces_the_working_message(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(text: str, published: str | None) -> list[NewEvent]:
+        raise RuntimeError("extraction bug")
+
+    monkeypatch.setattr("ingest.pipeline.extract_events", broken)
+    edit = await add(bot, lambda: bot.api.user_sends("/addstory " + STORY, chat=OWNER))
+    assert _text(edit) == "Sorry, adding that article failed."
+    [_working, apology] = await bot.api.sent("sendMessage", 2)
+    assert _text(apology) == "Sorry, something went wrong. Please try again later."
+    assert await bot.store.sources.list_all() == []
+    assert await bot.store.audit.all() == []
