@@ -96,14 +96,17 @@ class HtmlRenderer:
         if item.status:
             head += f" · <i>{esc(item.status)}</i>"
         head += f" · /event {item.id}"
-        lines = [head, esc(_cut(item.summary, cut))]
+        hide = item.graphic and not answer.graphic_shown
+        summary = esc(_cut(item.summary, cut))
+        # A graphic event's summary retells the excerpt, so it is hidden the same way.
+        lines = [head, f"<tg-spoiler>{summary}</tg-spoiler>" if hide else summary]
         if item.attribution:
             lines.append(f"<i>according to {esc(_cut(item.attribution, cut))}</i>")
         if item.places:
             lines.append("📍 " + esc(_cut(", ".join(item.places), cut)))
         for citation in item.citations:
             quote = esc(_cut(citation.excerpt, cut))
-            if item.graphic and not answer.graphic_shown:
+            if hide:
                 quote = f"<tg-spoiler>{quote}</tg-spoiler>"
             where = link(_cut(citation.outlet, cut), citation.url)
             if citation.published:

@@ -12,6 +12,7 @@ from bot.paging import Limits, paginate
 # Pages as in Telegram, so "page 2/3" means the same thing everywhere.
 TEXT_LIMITS = Limits(visible=4000, raw=4000, items=8)
 GRAPHIC_HIDDEN = "[graphic excerpt hidden; /graphic on shows it]"
+GRAPHIC_SUMMARY_HIDDEN = "[graphic description hidden; /graphic on shows it]"
 
 
 def _cut(text: str, cut: int | None) -> str:
@@ -51,16 +52,14 @@ class TextRenderer:
 
     def _event(self, item: EventItem, answer: Answer, cut: int | None) -> str:
         head = item.when + (f" [{item.status}]" if item.status else "") + f" · /event {item.id}"
-        lines = [head, _cut(item.summary, cut)]
+        hide = item.graphic and not answer.graphic_shown
+        lines = [head, GRAPHIC_SUMMARY_HIDDEN if hide else _cut(item.summary, cut)]
         if item.attribution:
             lines.append(f"according to {_cut(item.attribution, cut)}")
         if item.places:
             lines.append("Places: " + _cut(", ".join(item.places), cut))
         for citation in item.citations:
-            if item.graphic and not answer.graphic_shown:
-                quote = GRAPHIC_HIDDEN
-            else:
-                quote = f"“{_cut(citation.excerpt, cut)}”"
+            quote = GRAPHIC_HIDDEN if hide else f"“{_cut(citation.excerpt, cut)}”"
             where = citation.outlet + (f", {citation.published}" if citation.published else "")
             link = f" {citation.url}" if citation.url else ""
             lines.append(f"  {quote} — {where}{link}")
