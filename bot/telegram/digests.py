@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections import OrderedDict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
@@ -282,7 +282,8 @@ def _args(context: BriefContext) -> list[str]:
     return list(context.args or [])
 
 
-def _now(context: BriefContext):  # type: ignore[no-untyped-def]
+def _now(context: BriefContext) -> datetime:
+    """The scheduler's clock (so tests that move it see consistent next-run times)."""
     return engine_for(context.application).clock.now()
 
 
