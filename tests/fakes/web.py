@@ -74,6 +74,18 @@ class FakeWeb:
         )
         self._host(url)
 
+    def held(self, url: str, body: str, release: asyncio.Event) -> None:
+        """A page whose body is sent only once the test sets `release` (a slow site)."""
+
+        async def content() -> AsyncIterator[bytes]:
+            await release.wait()
+            yield body.encode("utf-8")
+
+        self.routes[url] = lambda request: httpx.Response(
+            200, headers={"content-type": "text/html"}, content=content()
+        )
+        self._host(url)
+
     def timeout(self, url: str) -> None:
         def handler(request: httpx.Request) -> httpx.Response:
             raise httpx.ReadTimeout("timed out", request=request)
