@@ -17,6 +17,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 import httpx
@@ -117,7 +118,9 @@ async def is_maintainer(services: Services, user_id: int | None) -> bool:
 def _number(text: str, what: str) -> int:
     token = text.strip().lstrip("#")
     if not re.fullmatch(r"\d{1,9}", token):
-        raise Refused(f"{text.strip()[:30]!r} is not {what} number" if token else f"no {what}")
+        raise Refused(
+            f"{text.strip()[:30]!r} is not {what} number" if token else f"give {what} number"
+        )
     return int(token)
 
 
@@ -137,8 +140,6 @@ def _date_value(value: str) -> tuple[str, str | None]:
 
 
 def _check_day(iso: str) -> None:
-    from datetime import date
-
     if len(iso) == 10:
         try:
             date.fromisoformat(iso)
