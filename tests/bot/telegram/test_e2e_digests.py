@@ -422,7 +422,7 @@ async def test_group_upgraded_to_supergroup_keeps_its_subscription(digest_bot: D
     await ask(bot, "/digest daily 07:00 Europe/Berlin", chat=-308, user=42)
     bot.api.chat(-100308, "supergroup", "Small group")
     bot.api.user_sends("", chat=-308, chat_type="group", extra={"migrate_to_chat_id": -100308})
-    for _ in range(100):
+    for _ in range(500):
         if await bot.store.digests.schedule(-100308) is not None:
             break
         await asyncio.sleep(0.02)
@@ -504,10 +504,11 @@ async def test_kill_inside_one_send_repeats_only_that_message(
         iso(now), cwd=REPO, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
-    for _ in range(500):  # wait until the request to 6005 has reached the server
+    for _ in range(1500):  # wait (up to 30 s on a busy machine) for the request to 6005
         if bot_api.of("sendMessage", 6005):
             break
         await asyncio.sleep(0.02)
+    assert bot_api.of("sendMessage", 6005), "the fan-out never reached chat 6005"
     process.kill()
     await process.wait()
     await asyncio.sleep(1.2)  # the server finishes carrying out the request it received
