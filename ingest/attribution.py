@@ -31,7 +31,7 @@ ALLEGED = re.compile(
     re.I,
 )
 AUTHORITY = (
-    r"(?:[A-Z][\w’'-]*\s+)*(?:Service|Ministry|Office|Kremlin|Government|Court|Police|"
+    r"(?:[A-Z][\w’'-]*\s+){0,4}(?:Service|Ministry|Office|Kremlin|Government|Court|Police|"
     r"Prosecutor(?:'s|’s)?(?:\s+Office)?|Committee|Duma|Parliament|President|Governor|FSIN|FSB|"
     r"MVD)|(?:the\s+)?(?:government|authorities|police|prosecutors?|court|officials?|"
     r"(?:press\s+)?service|spokes(?:man|woman|person|people))"

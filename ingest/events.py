@@ -35,6 +35,10 @@ from ingest.sentences import PAST_VERB, Span, split_clauses, split_sentences
 from store.models import NewEvent, PersonRef, PlaceRef
 
 SUMMARY_LIMIT = 200
+# Longer "sentences" are lists, tables or garbage, not prose: they are not read for events
+# (and reading them would cost time that grows with the square of their length).
+MAX_SENTENCE = 1000
+RECENT = 200  # drafts looked back at for "the same day" and "after <something told>"
 BACKGROUND_YEARS = 5  # older than this before publication: context, not news
 
 STOPWORDS = set(
@@ -541,28 +545,32 @@ def extract(text: str, published: str | None, title: str | None = None) -> list[
     people = PeopleIndex()
     paragraphs = cleaned.paragraphs
     state = ArticleState(TimeContext(published=pub), people)
-    state.protagonist = _protagonist(people, [b.text for b in paragraphs])
+    sentences = [
+        [s for s in split_sentences(text, b.start, b.end) if len(s.text) <= MAX_SENTENCE]
+        for b in paragraphs
+    ]
+    state.protagonist = _protagonist(people, [s.text for group in sentences for s in group])
     latest_year = max(
         (int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", " ".join(b.text for b in paragraphs))),
         default=0,
     )
     drafts: list[Draft] = []
-    for index, block in enumerate(paragraphs):
+    last_dated: Draft | None = None
+    for index, group in enumerate(sentences):
         anchor: Draft | None = None
         previous: Span | None = None
-        for sentence in split_sentences(text, block.start, block.end):
+        for sentence in group:
             produced = _sentence_drafts(
                 text, sentence, previous, index, anchor, drafts, state, pub, latest_year
             )
-            dated = [d for d in produced if d.date is not None and d not in drafts]
+            dated = [d for d in produced if d.date is not None]
             if dated:
                 anchor = dated[0] if not _continues(anchor, dated[0]) else anchor
-            for draft in produced:
-                if draft not in drafts:
-                    drafts.append(draft)
+                last_dated = dated[-1]
+            drafts.extend(produced)
             if disclaims(sentence.text):
-                target = anchor or (drafts[-1] if drafts else None)
-                if target is not None and target.date is not None:
+                target = anchor or last_dated
+                if target is not None:
                     target.status = "unverified"
             _remember(state, sentence.text, index)
             previous = sentence
@@ -619,7 +627,7 @@ def _sentence_drafts(
         anchor.citations.append(cite)  # "two days later": the same story, told on
         return []
     if exprs and DEMONSTRATIVE_QUOTE.match(s):
-        same_day = [d for d in drafts if d.date == exprs[0].value]
+        same_day = [d for d in drafts[-RECENT:] if d.date == exprs[0].value]
         if anchor is not None and anchor.date == exprs[0].value:
             target: Draft | None = anchor
         else:
@@ -640,7 +648,7 @@ def _sentence_drafts(
         def told(d: Draft) -> str:
             return " ".join(text[a:b] for a, b in d.citations)
 
-        dated = [d for d in drafts if d.date is not None]
+        dated = [d for d in drafts[-RECENT:] if d.date is not None]
         referred = max(reversed(dated), key=lambda d: overlap(head, told(d)), default=None)
         if referred is not None and overlap(head, told(referred)) >= 1:
             places = _place_refs(find_places(s, state.region))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections import Counter
 
 import aiosqlite
 
@@ -68,27 +69,52 @@ def _precision(iso: str) -> int:
     return len(iso)
 
 
-def weights(texts: list[str]) -> dict[str, float]:
-    """Inverse document frequency over the briefing's events: words every event shares
-    (the story's place, its main actor) say little about which happening this is."""
-    frequency: dict[str, int] = {}
-    for text in texts:
-        for word in _words(text):
-            frequency[word] = frequency.get(word, 0) + 1
-    total = len(texts) + 1
-    return {w: math.log(total / n) + 0.5 for w, n in frequency.items()}
+class MergeIndex:
+    """The briefing's events as merging sees them, loaded once per article and kept
+    current as its drafts are added or attached (instead of re-reading the store each time).
+    Word document frequencies give the inverse-document-frequency weights: words every
+    event shares (the story's place, its main actor) say little about which happening it is."""
+
+    def __init__(self) -> None:
+        self.events: dict[int, Event] = {}
+        self.words: dict[int, set[str]] = {}
+        self.frequency: Counter[str] = Counter()
+
+    @classmethod
+    async def load(cls, store: Store) -> MergeIndex:
+        index = cls()
+        for event in await store.events.all(include_hidden=True):
+            index._put(event)
+        return index
+
+    def _put(self, event: Event) -> None:
+        old = self.words.get(event.id, set())
+        self.frequency.subtract(old)
+        words = _words(_event_text(event))
+        self.frequency.update(words)
+        self.events[event.id] = event
+        self.words[event.id] = words
+
+    async def refresh(self, store: Store, event_id: int) -> None:
+        self._put(await store.events.get(event_id))
+
+    def weights(self, words: set[str]) -> dict[str, float]:
+        total = len(self.events) + 1
+        # A word no event has is the most telling of all.
+        unseen = math.log(sum(1 for n in self.frequency.values() if n > 0) + 2) + 0.5
+        return {
+            w: math.log(total / n) + 0.5 if (n := self.frequency.get(w, 0)) > 0 else unseen
+            for w in words
+        }
 
 
 def score(
-    draft_text: str, draft: NewEvent, event: Event, event_text: str, idf: dict[str, float]
+    mine: set[str], draft: NewEvent, event: Event, theirs: set[str], weight: dict[str, float]
 ) -> tuple[float, int]:
-    """How well a draft matches an event: (score, number of shared words)."""
-    mine, theirs = _words(draft_text), _words(event_text)
+    """How well a draft (its words) matches an event (its words): (score, shared words)."""
     if not mine:
         return 0.0, 0
     shared = mine & theirs
-    default = math.log(len(idf) + 2) + 0.5 if idf else 1.0
-    weight = {w: idf.get(w, default) for w in mine}
     ranked = sorted(weight.values(), reverse=True)[:14]
     value = sum(weight[w] for w in shared) / sum(ranked)
     draft_people = {p.name for p in draft.people}
@@ -125,15 +151,33 @@ async def _canonical_people(store: Store, draft: NewEvent) -> NewEvent:
     )
 
 
-async def find_match(
-    store: Store, source_id: int, text: str, draft: NewEvent, *, support_only: bool
+# The index of the article being ingested: one transaction adds one source, so the pair
+# (connection, source) identifies it; the next article loads a fresh one.
+_current: dict[tuple[int, int], MergeIndex] = {}
+
+
+def begin_article() -> None:
+    """Forget the previous article's index (a rolled-back article's ids may be reused)."""
+    _current.clear()
+
+
+async def _index_for(store: Store, conn: aiosqlite.Connection, source_id: int) -> MergeIndex:
+    key = (id(conn), source_id)
+    if key not in _current:
+        _current.clear()
+        _current[key] = await MergeIndex.load(store)
+    return _current[key]
+
+
+def find_match(
+    index: MergeIndex, source_id: int, text: str, draft: NewEvent, *, support_only: bool
 ) -> Event | None:
     """The existing event this draft reports, if any."""
     draft_text = " ".join(text[s:e] for s, e in draft.citations)
-    events = await store.events.all(include_hidden=True)
-    idf = weights([_event_text(e) for e in events])
+    mine = _words(draft_text)
+    weight = index.weights(mine)
     best: tuple[float, Event] | None = None
-    for event in events:
+    for event in index.events.values():
         if not support_only and not compatible(draft.date, draft.end, event.date, event.end):
             continue
         if any(
@@ -145,7 +189,7 @@ async def find_match(
         same_source = any(c.source_id == source_id for c in event.citations)
         if same_source and not support_only and event.date != draft.date:
             continue  # the article itself told these apart by their dates
-        value, shared = score(draft_text, draft, event, _event_text(event), idf)
+        value, shared = score(mine, draft, event, index.words[event.id], weight)
         threshold, minimum = (
             (SUPPORT_SCORE, MIN_SHARED) if support_only else (MERGE_SCORE, MIN_SHARED)
         )
@@ -181,16 +225,21 @@ async def merge_event(
     draft: NewEvent,
     *,
     support_only: bool = False,
+    index: MergeIndex | None = None,
 ) -> tuple[int, bool] | None:
     """Store the draft as a new event or attach it to a matching one: (event id, is new).
     A support-only draft (SupportingCitation) that matches nothing is dropped (None)."""
     support_only = support_only or isinstance(draft, SupportingCitation)
     draft = await _canonical_people(store, draft)
-    match = await find_match(store, source_id, text, draft, support_only=support_only)
+    if index is None:
+        index = await _index_for(store, conn, source_id)
+    match = find_match(index, source_id, text, draft, support_only=support_only)
     if match is None:
         if support_only:
             return None
-        return await store.events.add(conn, source_id, text, draft), True
+        event_id = await store.events.add(conn, source_id, text, draft)
+        await index.refresh(store, event_id)
+        return event_id, True
     if support_only:
         # A passing mention confirms the event, not every place near it.
         draft = NewEvent(
@@ -215,4 +264,5 @@ async def merge_event(
         changes["status"] = "confirmed"
     if changes:
         await store.events.update(conn, match.id, **changes)
+    await index.refresh(store, match.id)
     return match.id, False

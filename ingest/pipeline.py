@@ -6,6 +6,7 @@ either the whole article or nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 from ingest.article import DEFAULT_MAX_BYTES, Article, read_article
 from ingest.errors import ArticleRejected
 from ingest.events import SupportingCitation, extract_events
-from ingest.merge import merge_event
+from ingest.merge import begin_article, merge_event
 from ingest.published import publication_date
 from store import Store
 from store.models import NewSource
@@ -21,6 +22,8 @@ from store.models import NewSource
 log = logging.getLogger(__name__)
 
 ARTICLE_SUFFIXES = {".txt", ".md", ".html", ".htm"}
+# More drafts than this is a list or a dump, not a news article; merging stays fast.
+MAX_DRAFTS = 600
 
 
 @dataclass(frozen=True)
@@ -42,12 +45,19 @@ async def ingest_article(store: Store, article: Article) -> IngestOutcome:
     if existing is not None:
         return IngestOutcome("present", existing.id, existing.title or _label(article))
     published, inferred = publication_date(article)
-    drafts = extract_events(article.text, published)
+    # Extraction is CPU work: off the event loop, so the bot keeps answering meanwhile.
+    drafts = await asyncio.to_thread(extract_events, article.text, published)
     # Dated drafts first, so that supporting passages can also attach to this article's events.
     drafts.sort(key=lambda d: isinstance(d, SupportingCitation))
+    if len(drafts) > MAX_DRAFTS:
+        log.warning(
+            "%s: %d event drafts, only the first %d kept", _label(article), len(drafts), MAX_DRAFTS
+        )
+        drafts = drafts[:MAX_DRAFTS]
     new_events: list[int] = []
     supported: list[int] = []
     async with store.db.transaction() as conn:
+        begin_article()
         source_id = await store.sources.add(
             conn,
             NewSource(

@@ -79,12 +79,12 @@ class Span:
 
 def _abbreviation_before(text: str, dot: int) -> bool:
     """Whether the full stop at `dot` ends an abbreviation or an initial, not a sentence."""
-    match = re.search(r"([A-Za-z]+)\.$", text[: dot + 1])
+    match = re.search(r"([A-Za-z]+)\.$", text[max(0, dot - 20) : dot + 1])
     if not match:
         return False
     word = match.group(1)
     if word.lower() in ABBREVIATIONS:
-        return not (word.lower() == "no" and not re.match(r"\s*\d", text[dot + 1 :]))
+        return not (word.lower() == "no" and not re.match(r"\s*\d", text[dot + 1 : dot + 8]))
     # "Janet N. Vic", "U.S.": single capitals are initials
     return len(word) == 1 and word.isupper()
 
