@@ -443,7 +443,7 @@ async def add_story(services: Services, user_id: int, article: Article) -> Outco
     try:
         async with store.db.transaction() as conn:
             async with store.audit.change(
-                user_id, "add story", "source:?", Scope(), watch=await _briefing(services)
+                user_id, "add story", "source:?", Scope(), watch=await store.audit.briefing_scope()
             ) as change:
                 outcome = await ingest_article(store, article)
                 if outcome.status != "added":
@@ -460,15 +460,6 @@ async def add_story(services: Services, user_id: int, article: Article) -> Outco
         return _already_present(source.id, source.title)
     review = await store.reviews.get(change.entry_id)
     return Outcome(await _preview(services, outcome.source_id, outcome), review=review)
-
-
-async def _briefing(services: Services) -> Scope:
-    """Every event, place and person: an added story may touch any of them."""
-    store = services.store
-    events = [e.id for e in await store.events.all(include_hidden=True)]
-    places = [p.id for p in await store.places.list_all()]
-    people = [p.id for p in await store.people.list_all()]
-    return Scope.of(events=events, places=places, people=people)
 
 
 def _already_present(source_id: int, title: str | None) -> Outcome:

@@ -253,6 +253,13 @@ class AuditRepo:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    async def briefing_scope(self) -> Scope:
+        """Every event, place and person: what an added story may touch."""
+        ids = {}
+        for kind, table in (("events", "events"), ("places", "places"), ("people", "people")):
+            ids[kind] = [r[0] for r in await self.db.fetchall(f"SELECT id FROM {table}")]
+        return Scope.of(**ids)
+
     async def get(self, entry_id: int) -> AuditEntry:
         row = await self.db.fetchone("SELECT * FROM audit_log WHERE id = ?", (entry_id,))
         if row is None:
