@@ -147,3 +147,19 @@ def test_installed_console_script_works() -> None:
         pytest.skip("briefbot is not installed in this virtual environment")
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "ingest" in result.stdout
+
+
+def test_closed_pipe_is_not_a_traceback(corpus: Path) -> None:
+    run("ingest", str(corpus))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bot", "export", "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # the reader is gone before the export writes, like `| head -0`
+    with child.stderr:
+        err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 0
+    assert "Traceback" not in err
