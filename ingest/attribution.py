@@ -46,16 +46,23 @@ ATTRIBUTIONS = [
     re.compile(rf"\b[Aa]ccording to (?:the\s+)?(?:founder\s+)?{SPEAKER}"),
     re.compile(r"\b[Aa]ccording to (?P<who>an? (?:informed|anonymous|unnamed|official) source)"),
     re.compile(
-        rf"{SPEAKER}\s+(?:said|says|told|reported|reports|added|claimed|claims|stated|announced|"
+        rf"{SPEAKER}(?:\s+\([^)]{{1,20}}\))?\s+(?:said|says|told|reported|reports|added|claimed|claims|stated|announced|"
         r"wrote|noted|emphasi[sz]ed|underscored|confirmed|alleged|maintains)\b"
     ),
+    # After a quotation: "“...,” said Kremlin spokesman Dmitry Peskov".
     re.compile(
-        r"\b(?:said|says|told|added|wrote)\s+(?:[a-z]+\s+){0,3}"
+        r"[”\"],?\s+(?:said|says|told|added|wrote)\s+(?:[a-z]+\s+){0,3}"
         r"(?P<who>(?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.’'-]*)"
     ),
     re.compile(rf"\bciting\s+(?:the\s+)?{SPEAKER}"),
 ]
-NOT_SPEAKERS = {"The", "He", "She", "It", "They", "We", "I", "This", "That", "On", "In", "Update"}
+NOT_SPEAKERS = set(
+    """
+    The A An He She It They We I You This That These Those On In At Update After Before
+    Since When While Once Also Later Earlier Then Meanwhile Following Because As If But And
+    Yesterday Today Last Next
+    """.split()  # noqa: SIM905
+)
 
 
 @dataclass(frozen=True)
@@ -68,10 +75,11 @@ def speaker(text: str) -> str | None:
     """The source a sentence names for its claim, if any."""
     for pattern in ATTRIBUTIONS:
         for match in pattern.finditer(text):
-            who = match.group("who").strip()
-            if who.split()[0] in NOT_SPEAKERS and len(who.split()) == 1:
-                continue
-            return who
+            words = match.group("who").split()
+            while words and words[0] in NOT_SPEAKERS:
+                words = words[1:]
+            if words:
+                return " ".join(words)
     return None
 
 

@@ -339,6 +339,8 @@ CUT_BEFORE = re.compile(
     r"while|when|as|following|along|after|although|but|because|in order)\b)|\s+–\s+|;\s+"
     r"|\s+(?=in response to\b)|\s+(?=(?:by|of|about|from)\s+[“\"])"
 )
+# A conjunction straight before a past verb lost its subject: "After announced the leak".
+DROPPED_SUBJECT_AFTER = re.compile(r"^(After|Before|Since|When|Once|As|Because)\s+(?=[a-z]+ed\b)")
 DROPPED_NAME_GAP = re.compile(
     r"\b(by|about|of|from|with|to|founder of)(?=\s*(?:’s|'s)\b|\s+(?:that|which|lives|has|is|"
     r"was|says|said|tells|told|plans)\b|\s*[.,“\"])"
@@ -370,6 +372,7 @@ def _fill_dropped_name(text: str, state: ArticleState) -> str:
     first = re.match(r"^([a-z][\w’'-]*)", text)
     if first and first.group(1) not in ("the", "a", "an", "this", "these", "its", "his", "her"):
         text = f"{referent} {text}"
+    text = DROPPED_SUBJECT_AFTER.sub(lambda m: f"{m.group(1)} {referent} ", text)
     return DROPPED_NAME_GAP.sub(lambda m: f"{m.group(1)} {referent}", text)
 
 
@@ -569,7 +572,14 @@ def extract(text: str, published: str | None, title: str | None = None) -> list[
                 last_dated = dated[-1]
             drafts.extend(produced)
             if disclaims(sentence.text):
-                target = anchor or last_dated
+                # "We could not verify the content": about this paragraph's event, or, said
+                # briefly on its own, about the event just before.
+                brief = len(sentence.text.split()) <= 25
+                target = anchor or (
+                    last_dated
+                    if brief and last_dated is not None and last_dated.paragraph >= index - 1
+                    else None
+                )
                 if target is not None:
                     target.status = "unverified"
             _remember(state, sentence.text, index)
@@ -735,7 +745,11 @@ def _dated_drafts(
         absolute = (sentence.start + expr.start, sentence.start + expr.end)
         clause = next((c for c in clauses if c.start <= absolute[0] < c.end), sentence)
         clause_exprs = [e for e in exprs if clause.start <= sentence.start + e.start < clause.end]
-        cite = (clause.start, clause.end) if len(exprs) > 1 else (sentence.start, sentence.end)
+        relative = re.match(r"^(?:who|which)\s+", clause.text) is not None
+        # A relative clause alone ("who was released in February") is unreadable as a
+        # quotation: such drafts cite their whole sentence.
+        whole = len(exprs) == 1 or relative
+        cite = (sentence.start, sentence.end) if whole else (clause.start, clause.end)
         relative_start = expr.start - (clause.start - sentence.start)
         shifted = TimeExpr(
             relative_start,

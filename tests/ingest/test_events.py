@@ -16,6 +16,7 @@ According to founder Maria Kovalenko, the footage arrived in January from a form
 The incidents were recorded between 2019-2021.
 Kovalenko founded the group in 2012. She left Russia in 2016 and now lives in Lithuania.
 ’s website was blocked in February at the request of the prison service.
+After published the footage, its website came under a cyberattack.
 The guard, according to Kovalenko, was beaten on May 2, 2021. He died two days later.
 Please support us with a recurring donation.
 """
@@ -88,6 +89,12 @@ def test_summaries_read_well() -> None:
     assert blocked.startswith("The prisoners' rights group’s website was blocked"), blocked
     left = by_date("2016")[0].summary
     assert left.startswith("Maria Kovalenko left Russia"), left
+
+
+def test_after_something_told_takes_its_date_and_names_who_did_it() -> None:
+    attack = [d for d in by_date("2023-03-14") if "cyberattack" in d.summary]
+    assert len(attack) == 1
+    assert attack[0].summary.startswith("After the prisoners' rights group published the footage")
 
 
 def test_a_relative_clause_dates_its_own_happening() -> None:
