@@ -682,6 +682,30 @@ def _sentence_drafts(
     if anchor is not None:
         return _continuation(text, sentence, paragraph, anchor, mentions, state, pub, latest_year)
 
+    if paragraph == 0 and previous is None and pub is not None:
+        # The lede tells the news of the day without dating it ("Police have detained 40
+        # protesters ..."): it happened by the publication day.
+        pred = predicate(s)
+        if pred.kind == "event" and not FUTURE.search(s) and not QUOTE_START.match(s):
+            places = _place_refs(find_places(s, state.region))
+            people = [m.person for m in mentions]
+            return [
+                _draft(
+                    text,
+                    s,
+                    cite,
+                    paragraph,
+                    pub.isoformat(),
+                    None,
+                    [],
+                    state,
+                    pub,
+                    latest_year,
+                    places,
+                    people,
+                )
+            ]
+
     places = _place_refs(find_places(s, state.region))
     return [
         Draft(

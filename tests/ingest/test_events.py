@@ -131,3 +131,19 @@ def test_shorten_cuts_at_a_clause_boundary() -> None:
     short = shorten(long)
     assert len(short) <= 200 and short.endswith(".")
     assert short.startswith("The regional court sentenced the former warden")
+
+
+def test_an_undated_lede_happened_by_the_publication_day() -> None:
+    wire = (
+        "MOSCOW, Oct 5 (Wire) - Police have detained 40 protesters in Kazan who opposed the "
+        "building of a road through a park, a monitoring group said.\n"
+        "The protests began on Monday, when residents gathered after workers fenced the park.\n"
+        "A court fined two activists on Friday. The ruling could not be independently verified.\n"
+    )
+    found = {d.date: d for d in extract(wire, "2019-10-05") if d.date}
+    lede = found["2019-10-05"]
+    assert lede.summary.startswith("Police have detained 40 protesters in Kazan")
+    assert [p.name for p in lede.places] == ["Republic of Tatarstan"]
+    assert "2019-09-30" in found
+    assert found["2019-10-04"].status == "unverified"
+    assert not [d for d in extract(wire, None) if d.date]  # nothing to date them by
