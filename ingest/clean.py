@@ -111,6 +111,8 @@ def _line_reason(block: Block, title: str | None, seen: set[str]) -> str | None:
         return "title"
     if norm in seen and words < 30:
         return "repeated line"
+    if title is None and block.start == 0 and words <= 25 and not SENTENCE_END.search(text):
+        return "title"
     if NAVIGATION.match(text):
         return "navigation"
     if TEASER.match(text) and (words < 25 or not SENTENCE_END.search(text)):
@@ -188,10 +190,13 @@ def clean(text: str, title: str | None = None) -> CleanText:
         seen.add(_norm(block.text))
     # Furniture gathers at the head and the tail: short lines there go with it.
     for order in (range(len(blocks)), range(len(blocks) - 1, -1, -1)):
+        head = order.step == 1
         for i in order:
-            if reasons[i] is None and not _weak(blocks[i]):
+            # At the head, a line that is no sentence is the headline or a kicker.
+            headline = head and blocks[i].words <= 25 and not SENTENCE_END.search(blocks[i].text)
+            if reasons[i] is None and not _weak(blocks[i]) and not headline:
                 break
-            reasons[i] = reasons[i] or ("head" if order.step == 1 else "tail")
+            reasons[i] = reasons[i] or ("head" if head else "tail")
     # An appeal in the last part of the page starts the page's footer.
     content = [i for i, r in enumerate(reasons) if r is None]
     if content:

@@ -119,6 +119,7 @@ class Draft:
     people: list[Person] = field(default_factory=list)
     citations: list[tuple[int, int]] = field(default_factory=list)
     graphic: bool = False
+    lede: bool = False  # dated only by publication, from an undated first sentence
 
     @property
     def support_only(self) -> bool:
@@ -186,6 +187,7 @@ SYNONYMS = {
     "clip": "video",
     "tape": "video",
     "release": "publish",
+    "releas": "publish",
     "post": "publish",
     "killed": "die",
     "dead": "die",
@@ -584,9 +586,31 @@ def extract(text: str, published: str | None, title: str | None = None) -> list[
                     target.status = "unverified"
             _remember(state, sentence.text, index)
             previous = sentence
+    drafts = _fold_lede(drafts)
     for draft in drafts:
         draft.graphic = any(is_graphic(text[s:e]) for s, e in draft.citations)
     return drafts
+
+
+def _fold_lede(drafts: list[Draft]) -> list[Draft]:
+    """An undated lede usually announces what a later sentence dates ("has released a new
+    video" ... "published the recordings on Tuesday"): it joins that event when they share
+    words, and stands alone otherwise."""
+    lede = next((d for d in drafts if d.lede), None)
+    if lede is None:
+        return drafts
+    lede_words = content_words(lede.text)
+    same_day = [d for d in drafts if d is not lede and d.date == lede.date and not d.support_only]
+    if not same_day:
+        return drafts
+    best = max(same_day, key=lambda d: len(lede_words & content_words(d.text)))
+    if len(lede_words & content_words(best.text)) < 2:
+        return drafts
+    best.citations[:0] = lede.citations
+    best.people.extend(p for p in lede.people if p not in best.people)
+    if not best.places:
+        best.places.extend(lede.places)
+    return [d for d in drafts if d is not lede]
 
 
 def _continues(anchor: Draft | None, draft: Draft) -> bool:
@@ -689,22 +713,22 @@ def _sentence_drafts(
         if pred.kind == "event" and not FUTURE.search(s) and not QUOTE_START.match(s):
             places = _place_refs(find_places(s, state.region))
             people = [m.person for m in mentions]
-            return [
-                _draft(
-                    text,
-                    s,
-                    cite,
-                    paragraph,
-                    pub.isoformat(),
-                    None,
-                    [],
-                    state,
-                    pub,
-                    latest_year,
-                    places,
-                    people,
-                )
-            ]
+            lede = _draft(
+                text,
+                s,
+                cite,
+                paragraph,
+                pub.isoformat(),
+                None,
+                [],
+                state,
+                pub,
+                latest_year,
+                places,
+                people,
+            )
+            lede.lede = True
+            return [lede]
 
     places = _place_refs(find_places(s, state.region))
     return [
