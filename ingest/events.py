@@ -343,9 +343,15 @@ CUT_BEFORE = re.compile(
 )
 # A conjunction straight before a past verb lost its subject: "After announced the leak".
 DROPPED_SUBJECT_AFTER = re.compile(r"^(After|Before|Since|When|Once|As|Because)\s+(?=[a-z]+ed\b)")
+# Where a linked name was dropped mid-sentence: a possessive with no owner ("about’s
+# reports"), a preposition before punctuation or a verb ("founder of lives"), "obtained by
+# that reportedly ...". Ordinary sentence-final prepositions ("what it referred to.") are
+# left alone.
 DROPPED_NAME_GAP = re.compile(
-    r"\b(by|about|of|from|with|to|founder of)(?=\s*(?:’s|'s)\b|\s+(?:that|which|lives|has|is|"
-    r"was|says|said|tells|told|plans)\b|\s*[.,“\"])"
+    r"\b(by|about|of|from|with|to|founder of)(?=\s*(?:’s|'s)\b)"
+    r"|\b(by)(?=\s*[.,;])"
+    r"|\b(by)(?=\s+(?:that|which)\s+(?:reportedly|allegedly|shows?|[a-z]+ed)\b|\s+[“\"])"
+    r"|\b(of)(?=\s+(?:lives|has|is|was|says|said|tells|told|plans)\b)"
 )
 
 
@@ -375,7 +381,7 @@ def _fill_dropped_name(text: str, state: ArticleState) -> str:
     if first and first.group(1) not in ("the", "a", "an", "this", "these", "its", "his", "her"):
         text = f"{referent} {text}"
     text = DROPPED_SUBJECT_AFTER.sub(lambda m: f"{m.group(1)} {referent} ", text)
-    return DROPPED_NAME_GAP.sub(lambda m: f"{m.group(1)} {referent}", text)
+    return DROPPED_NAME_GAP.sub(lambda m: f"{m.group()} {referent}", text)
 
 
 def _resolve_pronoun(text: str, state: ArticleState) -> str:

@@ -147,3 +147,15 @@ def test_an_undated_lede_happened_by_the_publication_day() -> None:
     assert "2019-09-30" in found
     assert found["2019-10-04"].status == "unverified"
     assert not [d for d in extract(wire, None) if d.date]  # nothing to date them by
+
+
+def test_ordinary_prepositions_are_not_taken_for_dropped_names() -> None:
+    article = (
+        "On Monday, the minister said the reform was something he had long hoped for.\n"
+        "On Tuesday, the mayor talked to “City Radio” about the plan he was proud of.\n"
+    )
+    summaries = [d.summary for d in extract(article, "2022-05-11") if d.date]
+    assert summaries == [
+        "The minister said the reform was something he had long hoped for.",
+        "The mayor talked to “City Radio” about the plan he was proud of.",
+    ]
