@@ -333,7 +333,7 @@ LEADING_FILLER = re.compile(
 )
 DANGLING_END = re.compile(
     r"(?:\s+(?:by|of|to|from|with|at|in|on|for|and|or|but|the|a|an|that|which|who|as|about|"
-    r"published|released|obtained|its|their|his|her))+\s*$",
+    r"published|released|obtained|its|their|his|her|[\w-]+[’']s))+\s*$",
     re.I,
 )
 CUT_BEFORE = re.compile(
