@@ -47,7 +47,9 @@ APPEAL = re.compile(
     r"your email|required fields|remind me later|favou?r to ask|thanks to (?:its|our|their) "
     r"readers|your (?:support|help|contribution)|support (?:us|our|independent)|please support|"
     r"become a (?:member|patron|supporter)|pa[iy]ment methods?|paywall|not ready to support|"
-    r"all rights reserved|cookies?|privacy policy|terms of (?:use|service))\b",
+    r"all rights reserved|cookies?|privacy policy|terms of (?:use|service)|can ?not play media|"
+    r"media is not available|not available in your (?:country|territory|region)|"
+    r"enable javascript|your browser)\b",
     re.I,
 )
 CREDIT_LINE = re.compile(r"^[\w .’'-]{2,60}\s/\s[\w .’'-]{2,60}$")

@@ -712,7 +712,7 @@ def _sentence_drafts(
     if anchor is not None:
         return _continuation(text, sentence, paragraph, anchor, mentions, state, pub, latest_year)
 
-    if paragraph == 0 and previous is None and pub is not None:
+    if paragraph <= 1 and pub is not None and anchor is None and not any(d.date for d in drafts):
         # The lede tells the news of the day without dating it ("Police have detained 40
         # protesters ..."): it happened by the publication day.
         pred = predicate(s)
