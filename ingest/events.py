@@ -429,6 +429,8 @@ def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
     if commas:
         return DANGLING_END.sub("", text[: commas[-1]]).rstrip(" ,;:") + "."
     cut = text.rfind(" ", 0, limit - 1)
+    if cut < limit // 2:
+        cut = limit - 1  # no space to cut at: a word is cut
     return DANGLING_END.sub("", text[:cut]).rstrip(" ,;:") + "…"
 
 
@@ -452,7 +454,9 @@ def summarize(text: str, state: ArticleState) -> str:
     s = s[:1].upper() + s[1:]
     if s and s[-1] not in '.!?…”"':
         s = DANGLING_END.sub("", s).rstrip(" ,;:") + "."
-    return s
+    if len(s) > SUMMARY_LIMIT:
+        s = s[: SUMMARY_LIMIT - 1].rstrip() + "…"
+    return s or text.strip()[: SUMMARY_LIMIT - 1]
 
 
 # --- the article walk -------------------------------------------------------------------
@@ -741,7 +745,7 @@ def _sentence_drafts(
         Draft(
             None,
             None,
-            s,
+            shorten(s),
             s,
             paragraph,
             places=places,
@@ -925,7 +929,7 @@ def _continuation(
                 Draft(
                     None,
                     None,
-                    clause.text,
+                    shorten(clause.text),
                     clause.text,
                     paragraph,
                     people=[m.person for m in clause_mentions],

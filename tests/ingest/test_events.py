@@ -159,3 +159,28 @@ def test_ordinary_prepositions_are_not_taken_for_dropped_names() -> None:
         "The minister said the reform was something he had long hoped for.",
         "The mayor talked to “City Radio” about the plan he was proud of.",
     ]
+
+
+def test_garbage_in_gives_valid_drafts_out() -> None:
+    import random
+    import string
+
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits + " .,;:!?\"'()-–—“”‘’\nЖжЁё№"
+    words = (
+        "On Tuesday October 5, 2021 in Saratov No. 1 IK-5 He said ’s “ ” ( ) - — between "
+        "2018-2020 from July to which who was released After Following and the Vladimir . "
+        "fired police The group last month two days later"
+    ).split(" ") + ["\n"]
+    for i in range(200):
+        if i % 2:
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+        else:
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 160)))
+        for published in (None, "2021-10-06"):
+            for draft in extract(text, published):
+                assert all(0 <= s < e <= len(text) for s, e in draft.citations)
+                assert 0 < len(draft.summary) <= 200
+                if draft.date:
+                    assert len(draft.date) in (4, 7, 10)
+                    assert draft.end is None or draft.end >= draft.date
