@@ -167,11 +167,12 @@ def test_garbage_in_gives_valid_drafts_out() -> None:
 
     rng = random.Random(7)
     alphabet = string.ascii_letters + string.digits + " .,;:!?\"'()-–—“”‘’\nЖжЁё№"
-    words = (
+    text_words = (
         "On Tuesday October 5, 2021 in Saratov No. 1 IK-5 He said ’s “ ” ( ) - — between "
         "2018-2020 from July to which who was released After Following and the Vladimir . "
         "fired police The group last month two days later"
-    ).split(" ") + ["\n"]
+    )
+    words = [*text_words.split(" "), "\n"]
     for i in range(200):
         if i % 2:
             text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
