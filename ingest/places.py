@@ -78,7 +78,13 @@ class PlaceMention:
 
 def _forms(entry: dict) -> list[str]:
     short, kind = entry["short"], entry["type"]
-    forms = {entry["name"], short, *entry.get("aliases", []), *entry.get("capitals", [])}
+    forms = {
+        entry["name"],
+        short,
+        *entry.get("aliases", []),
+        *entry.get("capitals", []),
+        *entry.get("cities", []),
+    }
     for designator in DESIGNATORS[kind]:
         if kind == "republic":
             forms.update({f"Republic of {short}", f"{short} Republic"})
