@@ -520,13 +520,23 @@ FUTURE = re.compile(
 )
 
 
+def _clause_around(sentence: str, expr: TimeExpr) -> str:
+    """The stretch of the sentence between the clause boundaries around an expression."""
+    boundary = re.compile(r"[,;:]\s|\s(?:and|but|while|whereas)\s")
+    starts = [m.end() for m in boundary.finditer(sentence, 0, expr.start)]
+    after = boundary.search(sentence, expr.end)
+    return sentence[(starts[-1] if starts else 0) : (after.start() if after else len(sentence))]
+
+
 def _choose_times(
     exprs: list[TimeExpr], published: date | None, sentence: str = ""
 ) -> list[TimeExpr]:
     usable = [e for e in exprs if not in_future(e, published)]
-    if FUTURE.search(sentence):
-        # "is due to begin on 8 September": a plan; without a year its date is not the past.
-        usable = [e for e in usable if e.explicit_year]
+    # "is due to begin on 8 September": a plan, and without a year its date is not the past.
+    # Only the clause around the date counts ("were detained on March 11 and will remain").
+    usable = [
+        e for e in usable if e.explicit_year or not FUTURE.search(_clause_around(sentence, e))
+    ]
     if any(e.explicit_year for e in usable):
         usable = [e for e in usable if e.explicit_year or e.kind not in ("offset", "anaphoric")]
     distinct: dict[tuple[str, str | None], TimeExpr] = {}
@@ -798,6 +808,15 @@ def _dated_drafts(
     latest_year: int,
 ) -> list[Draft]:
     clauses = split_clauses(text, sentence) if len(exprs) > 1 else [sentence]
+    # Two dates in one clause: the first is when it happened, the other describes a part of
+    # it ("Earlier this year, a court sentenced him for beating a prisoner in 2019").
+    firsts: dict[int, TimeExpr] = {}
+    for expr in exprs:
+        owner = next(
+            (i for i, c in enumerate(clauses) if c.start <= sentence.start + expr.start < c.end), 0
+        )
+        firsts.setdefault(owner, expr)
+    exprs = list(firsts.values())
     result = []
     for expr in exprs:
         absolute = (sentence.start + expr.start, sentence.start + expr.end)

@@ -185,3 +185,25 @@ def test_garbage_in_gives_valid_drafts_out() -> None:
                 if draft.date:
                     assert len(draft.date) in (4, 7, 10)
                     assert draft.end is None or draft.end >= draft.date
+
+
+def test_a_plan_in_another_clause_does_not_undate_a_happening() -> None:
+    article = (
+        "Investigators charged four guards on Monday, a spokesman said.\n"
+        "The men were detained on March 11 and will remain in custody for two months.\n"
+        "Their trial is due to begin on April 20, the court said.\n"
+    )
+    dates = [d.date for d in extract(article, "2022-03-15") if d.date]
+    assert "2022-03-11" in dates
+    assert not any(d.endswith("-04-20") for d in dates)
+
+
+def test_one_clause_with_two_dates_is_one_event_at_the_first() -> None:
+    article = (
+        "Prosecutors opened a case against the warden on Monday, the agency said.\n"
+        "Earlier this year, a court sentenced a former inmate to five years for beating "
+        "another prisoner on camera in 2019.\n"
+    )
+    drafts = [d for d in extract(article, "2022-03-15") if d.date]
+    sentenced = [d for d in drafts if "sentenced" in d.summary]
+    assert [d.date for d in sentenced] == ["2022"]
