@@ -164,6 +164,13 @@ class Report:
             f"noise hits        {self.noise_count}"
             + (f"  {self.noise_hits}" if self.noise_hits else ""),
         ]
+        merged = sorted(
+            ((n, gid) for gid, n in self.sources_per_gold.items() if n > 1), reverse=True
+        )
+        out.append(
+            "merged across     "
+            + (", ".join(f"{gid} ({n} articles)" for n, gid in merged) or "none")
+        )
         for place, result in sorted(self.place_filters.items()):
             out.append(
                 f"filter {place:<12} found {len(result['found'])}/"

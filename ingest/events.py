@@ -534,8 +534,10 @@ def _choose_times(
     usable = [e for e in exprs if not in_future(e, published)]
     # "is due to begin on 8 September": a plan, and without a year its date is not the past.
     # Only the clause around the date counts ("were detained on March 11 and will remain").
+    # Words inside quotation marks are what someone said; saying it is not a plan.
+    unquoted = re.sub(r"“[^”]*”?|\"[^\"]*\"?", lambda m: " " * len(m.group()), sentence)
     usable = [
-        e for e in usable if e.explicit_year or not FUTURE.search(_clause_around(sentence, e))
+        e for e in usable if e.explicit_year or not FUTURE.search(_clause_around(unquoted, e))
     ]
     if any(e.explicit_year for e in usable):
         usable = [e for e in usable if e.explicit_year or e.kind not in ("offset", "anaphoric")]
