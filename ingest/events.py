@@ -32,9 +32,9 @@ from ingest.dates import TimeContext, TimeExpr, advance, find_times, in_future
 from ingest.people import PeopleIndex, Person
 from ingest.places import PlaceMention, find_places, region_ref
 from ingest.sentences import PAST_VERB, Span, split_clauses, split_sentences
+from ingest.summaries import Speakers, shorten, summarize
 from store.models import NewEvent, PersonRef, PlaceRef
 
-SUMMARY_LIMIT = 200
 # Longer "sentences" are lists, tables or garbage, not prose: they are not read for events
 # (and reading them would cost time that grows with the square of their length).
 MAX_SENTENCE = 1000
@@ -310,6 +310,14 @@ class ArticleState:
     referent: str | None = None  # the last "the ... group" the text named
 
 
+def _speakers(state: ArticleState) -> Speakers:
+    return Speakers(
+        _referent_phrase(state),
+        state.referent is not None,
+        state.person.name if state.person else None,
+    )
+
+
 def _referent_phrase(state: ArticleState) -> str:
     """What to call the organisation whose linked name the page dropped."""
     if state.referent:
@@ -320,144 +328,6 @@ def _referent_phrase(state: ArticleState) -> str:
 
 
 # --- summaries --------------------------------------------------------------------------
-
-# "MOSCOW, Oct 5 (Reuters) - ": where and when the wire filed, not part of the news.
-DATELINE = re.compile(
-    r"^[A-Z][A-Z .’'-]{1,40},?\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+(?:\d{4}\s+)?)?"
-    r"(?:\([^)]{1,40}\)\s*)?[-–—]+\s+"
-)
-LEADING_FILLER = re.compile(
-    r"^(?:(?:also|later|earlier|then|meanwhile|update\.?|and|but|in|on|at|from|since|by|"
-    r"during|the|day|that|late|early|of|until)\s*,?\s*)*$",
-    re.I,
-)
-DANGLING_END = re.compile(
-    r"(?:\s+(?:by|of|to|from|with|at|in|on|for|and|or|but|the|a|an|that|which|who|as|about|"
-    r"published|released|obtained|its|their|his|her|[\w-]+[’']s))+\s*$",
-    re.I,
-)
-CUT_BEFORE = re.compile(
-    r",\s+(?=(?:which|who|describing|citing|declining|emphasi[sz]ing|adding|saying|according|"
-    r"while|when|as|following|along|after|although|but|because|in order)\b)|\s+–\s+|;\s+"
-    r"|\s+(?=in response to\b)|\s+(?=(?:by|of|about|from)\s+[“\"])"
-)
-# A conjunction straight before a past verb lost its subject: "After announced the leak".
-DROPPED_SUBJECT_AFTER = re.compile(r"^(After|Before|Since|When|Once|As|Because)\s+(?=[a-z]+ed\b)")
-# Where a linked name was dropped mid-sentence: a possessive with no owner ("about’s
-# reports"), a preposition before punctuation or a verb ("founder of lives"), "obtained by
-# that reportedly ...". Ordinary sentence-final prepositions ("what it referred to.") are
-# left alone.
-DROPPED_NAME_GAP = re.compile(
-    r"\b(by|about|of|from|with|to|founder of)(?=\s*(?:’s|'s)\b)"
-    r"|\b(by)(?=\s*[.,;])"
-    r"|\b(by)(?=\s+(?:that|which)\s+(?:reportedly|allegedly|shows?|[a-z]+ed)\b|\s+[“\"])"
-    r"|\b(of)(?=\s+(?:lives|has|is|was|says|said|tells|told|plans)\b)"
-)
-
-
-def _strip_leading_time(text: str, ctx: TimeContext) -> str:
-    """Drop an opening date phrase ("On Tuesday, October 5, ...", "Later, in November, ...");
-    the event's date says it."""
-    for _ in range(3):
-        leading = [
-            e
-            for e in find_times(text[:80], ctx)
-            if e.start <= 40 and LEADING_FILLER.match(text[: e.start])
-        ]
-        if not leading:
-            break
-        rest = re.sub(r"^\s*,?\s*", "", text[leading[0].end :])
-        if len(rest.split()) < 3:
-            break
-        text = rest
-    return text
-
-
-def _fill_dropped_name(text: str, state: ArticleState) -> str:
-    referent = _referent_phrase(state)
-    if re.match(r"^(?:’s|'s)\b", text):
-        return referent[0].upper() + referent[1:] + text
-    first = re.match(r"^([a-z][\w’'-]*)", text)
-    if first and first.group(1) not in ("the", "a", "an", "this", "these", "its", "his", "her"):
-        text = f"{referent} {text}"
-    text = DROPPED_SUBJECT_AFTER.sub(lambda m: f"{m.group(1)} {referent} ", text)
-    return DROPPED_NAME_GAP.sub(lambda m: f"{m.group()} {referent}", text)
-
-
-def _resolve_pronoun(text: str, state: ArticleState) -> str:
-    person = state.person.name if state.person else None
-    match = re.match(r"^(He|She|His|Her)\b", text)
-    if match and person:
-        word = match.group(1)
-        replacement = person if word in ("He", "She") else f"{person}’s"
-        return replacement + text[len(word) :]
-    match = re.match(
-        rf"^(Its|Their|It|They)\s+(?=[a-z]+\s|(?:said|reported|announced|{PAST_VERB})\b)", text
-    )
-    if (
-        match
-        and match.group(1) in ("It", "They")
-        and not re.match(
-            rf"^\w+\s+(?:said|reported|announced|published|released|{PAST_VERB})\b", text
-        )
-    ):
-        match = None
-    if match and re.match(r"^\w+\s+(?:was|were|is|are|had|has)\b", text):
-        match = None
-    if match and state.referent is not None:
-        referent = _referent_phrase(state)
-        word = match.group(1)
-        replacement = referent if word in ("It", "They") else f"{referent}’s"
-        return replacement[0].upper() + replacement[1:] + text[len(word) :]
-    return text
-
-
-def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
-    """At most `limit` characters, cut at a clause boundary when one is near."""
-    text = re.sub(r"\s*\((?:[^()]{0,60})\)", "", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    if len(text) <= limit:
-        return text
-    cuts = [m.start() for m in CUT_BEFORE.finditer(text) if 40 <= m.start() <= limit - 1]
-    if cuts:
-        return DANGLING_END.sub("", text[: cuts[-1]]).rstrip(" ,;:") + "."
-    commas = [
-        m.start()
-        for m in re.finditer(r",\s(?![A-Z][\w-]*(?:,|\s+(?:and|or)\s))", text)
-        if 60 <= m.start() <= limit - 1
-    ]
-    if commas:
-        return DANGLING_END.sub("", text[: commas[-1]]).rstrip(" ,;:") + "."
-    cut = text.rfind(" ", 0, limit - 1)
-    if cut < limit // 2:
-        cut = limit - 1  # no space to cut at: a word is cut
-    return DANGLING_END.sub("", text[:cut]).rstrip(" ,;:") + "…"
-
-
-def summarize(text: str, state: ArticleState) -> str:
-    """A one-line summary built from the sentence (or clause) itself."""
-    s = re.sub(r"^\s*(?:Update|UPDATE)\.\s*", "", text.strip())
-    s = DATELINE.sub("", s)
-    s = re.sub(r"^(?:and|but|while)\s+", "", s)
-    s = re.sub(r"^[–—-]\s+", "", s)
-    s = _strip_leading_time(s, state.ctx)
-    if re.match(r"^(?:he|she|it|they|his|her|its|their)\b", s):
-        s = s[0].upper() + s[1:]
-    s = _fill_dropped_name(s, state)
-    s = _resolve_pronoun(s, state)
-    s = (
-        re.sub(r"\s+(?:by|of|about|from)\s+[“\"].*$", "", s)
-        if re.search(r"\b(?:by|of|about|from)\s+[“\"][A-Z]", s)
-        else s
-    )
-    s = shorten(s)
-    s = s[:1].upper() + s[1:]
-    if s and s[-1] not in '.!?…”"':
-        s = DANGLING_END.sub("", s).rstrip(" ,;:") + "."
-    if len(s) > SUMMARY_LIMIT:
-        s = s[: SUMMARY_LIMIT - 1].rstrip() + "…"
-    return s or text.strip()[: SUMMARY_LIMIT - 1]
-
 
 # --- the article walk -------------------------------------------------------------------
 
@@ -787,7 +657,7 @@ def _draft(
     return Draft(
         date=value,
         end=end,
-        summary=summarize(source, state),
+        summary=summarize(source, state.ctx, _speakers(state)),
         text=clause,
         paragraph=paragraph,
         status=_status(clause, value, pub, latest_year) if value else "reported",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.events import extract, is_graphic, shorten
+from ingest.events import extract, is_graphic
+from ingest.summaries import shorten
 
 ARTICLE = """Skip to main content
 Prisoners' group exposes beatings in Tver colony
