@@ -112,7 +112,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "dm_span",
         re.compile(
-            rf"\b(?:from\s+)?(?P<d>{DAY})\s*(?:-|–|—|to|until)\s*(?P<d2>{DAY})\s+(?P<m>{MONTH})"
+            rf"\b(?:(?i:from|between)\s+)?(?P<d>{DAY})\s*(?:-|–|—|to|until|and)\s*(?P<d2>{DAY})\s+"
+            rf"(?P<m>{MONTH})"
             rf"(?:,?\s+(?P<y>{YEAR}))?\b"
         ),
     ),
@@ -143,7 +144,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # between 2018-2020, from 1945 to 1950, 1921 and 1953 after between
     (
         "year_span",
-        re.compile(rf"\b(?:between|from)\s+(?P<y>{YEAR}){DASH}(?P<y2>{YEAR})\b"),
+        re.compile(rf"\b(?i:between|from)\s+(?P<y>{YEAR}){DASH}(?P<y2>{YEAR})\b"),
     ),
     ("year_span", re.compile(rf"\b(?P<y>{YEAR})\s*(?:-|–|—)\s*(?P<y2>{YEAR}|\d\d)\b")),
     # (early) October 2021, October of 2021, October of this year

@@ -58,7 +58,7 @@ SPEECH = re.compile(
     r"reported|reports)$"
 )
 STATIVE = re.compile(
-    r"^(?:is|are|was|were|be|been|has|have|had|seems|seemed|appears|appeared|remains|remained|"
+    r"^(?:is|are|was|were|be|been|has|have|had|seems|seemed|appears|appeared|remains|remained|remain|"
     r"shows|showed|knows|knew|wants|wanted|hopes|hoped|lives|lived|resides|ranks|ranked|"
     r"contains|includes|belongs|looks|looked|feels|felt|means|meant|did|does|do|believes|"
     r"believed|thinks|thought)$"
@@ -71,7 +71,9 @@ PAST = re.compile(rf"^{PAST_VERB}$")
 QUOTE_START = re.compile(r"^\s*(?:[“\"‘«]|[–—-]\s)")
 DEMONSTRATIVE_QUOTE = re.compile(r"^\s*[“\"‘«]\s*(?:This|These|That|Those|It|Such)\b")
 ANAPHORIC_SUBJECT = re.compile(
-    r"^(?:the|this|these|that|those|its|their|it|they|such)\b(?:\s+(?:[a-z][\w’'-]*))?", re.I
+    r"^(?:the|this|these|that|those|its|their|it|they|such|most|some|many|all|both|several|"
+    r"few|none|others|each|one|two|three)\b(?:\s+(?:[a-z][\w’'-]*))?",
+    re.I,
 )
 # An institution acting is news even when written in lower case ("the regional prison
 # service responded ...").
@@ -194,6 +196,22 @@ SYNONYMS = {
     "died": "die",
     "death": "die",
     "arrest": "detain",
+    "rally": "protest",
+    "rallied": "protest",
+    "ralli": "protest",
+    "collaps": "fail",
+    "collapse": "fail",
+    "burst": "fail",
+    "breach": "fail",
+    "breached": "fail",
+    "fail": "fail",
+    "failed": "fail",
+    "demonstrat": "protest",
+    "demonstration": "protest",
+    "protester": "protest",
+    "picket": "protest",
+    "march": "protest",
+    "marched": "protest",
     "detention": "detain",
 }
 
@@ -266,15 +284,18 @@ def predicate(text: str) -> Predicate:
             if nxt == "been" and i + 2 < len(tokens):
                 nxt = tokens[i + 2].group().casefold()
             if PAST.match(nxt) and nxt not in ("was", "were", "had", "did"):
-                return Predicate(subject, f"{word} {nxt}", "event")
+                # "was fired" happened; "is charged with" describes a state
+                kind = "stative" if lower in ("is", "are") else "event"
+                return Predicate(subject, f"{word} {nxt}", kind)
             if lower in ("was", "were") and nxt.endswith("ing"):
                 return Predicate(subject, f"{word} {nxt}", "event")
             return Predicate(subject, word, "stative")
         if STATIVE.match(lower):
             return Predicate(subject, word, "stative")
         if PAST.match(lower) and i <= 12:
-            if i and tokens[i - 1].group().casefold() in ("to", "be", "being", "not"):
-                continue
+            before = tokens[i - 1].group().casefold() if i else ""
+            if before in ("to", "be", "being", "not", "the", "a", "an", "his", "her", "their"):
+                continue  # an infinitive, a negation, or a noun ("the injured")
             return Predicate(subject, word, "event")
     return Predicate(body, None, "none")
 
@@ -283,6 +304,19 @@ def _is_reference(text: str, expr: TimeExpr) -> bool:
     """A date inside a noun phrase that names an earlier happening: "the video clips
     released on Tuesday", "reminiscent of the videos leaked ... in October 2021"."""
     before = text[: expr.start]
+    # "the blaze of 03.03.2023", "the flood of 18 June": a happening named by its date.
+    if re.search(
+        r"\b(?:the|a|an|this|that)\s+(?:[\w’'-]+\s+){0,2}"
+        r"(?!(?:night|morning|evening|afternoon|day|week|weekend|end|start|beginning|middle|"
+        r"summer|winter|spring|autumn|fall|year|month)\s)[a-z][\w’'-]*\s+of\s*$",
+        before,
+    ):
+        return True
+    # "The fire on March 3 was not the first warning": a dated subject of a description.
+    if re.search(r"^\s*(?:The|This|That)\s+(?:[\w’'-]+\s+){0,3}(?:on|in|of)\s*$", before):
+        rest = text[expr.end :]
+        if re.match(r"[\s,]*(?:\d{4}[\s,]*)?(?:was|were|is|are|remains|remained)\b", rest):
+            return True
     clause = re.split(r"[,;:]|\b(?:and|but)\b", before)[-1]
     match = re.search(
         r"\b(?:of|in|to|from|with|about|on|than|like)\s+(?:the|these|those)\s+"
@@ -306,6 +340,7 @@ class ArticleState:
     protagonist: Person | None = None
     region: str | None = None  # the last region the text named
     region_paragraph: int = -10  # where it was named
+    story_region: str | None = None  # the region the article is about, if one stands out
     person: Person | None = None  # the last person the text named
     referent: str | None = None  # the last "the ... group" the text named
 
@@ -332,12 +367,30 @@ def _referent_phrase(state: ArticleState) -> str:
 # --- the article walk -------------------------------------------------------------------
 
 
-def _inherits_region(clause: str, state: ArticleState, paragraph: int) -> PlaceRef | None:
-    """The recently named region, for a clause whose subject points back at something
-    ("The incidents were recorded ...", "The video, taken in 2020, ...")."""
-    if QUOTE_START.match(clause) or state.region is None:
+# Words that put a happening at the level of the country, not of the story's region.
+NATIONAL = re.compile(
+    r"\b(?:Russia|Russian|Kremlin|President|State Duma|Duma|nationwide|across the country|"
+    r"abroad|the country's|parliament)\b",
+    re.I,
+)
+
+
+def _story_region(sentences: list[str]) -> str | None:
+    """The region a local story is about: named in at least two sentences, and more often
+    than any other region."""
+    counts: Counter[str] = Counter()
+    for sentence in sentences:
+        counts.update({m.region for m in find_places(sentence) if m.region})
+    ranked = counts.most_common(2)
+    if not ranked or ranked[0][1] < 2 or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
         return None
-    if paragraph - state.region_paragraph > 2:
+    return ranked[0][0]
+
+
+def _inherits_region(clause: str, state: ArticleState, paragraph: int) -> PlaceRef | None:
+    """The story's region, for a clause whose subject points back at something ("The
+    incidents were recorded ...", "The video, taken in 2020, ...")."""
+    if QUOTE_START.match(clause) or state.story_region is None:
         return None
     subject = predicate(clause).subject.strip()
     match = ANAPHORIC_SUBJECT.match(subject)
@@ -345,7 +398,15 @@ def _inherits_region(clause: str, state: ArticleState, paragraph: int) -> PlaceR
         return None  # dropped names, "It is said ...": no thing to point back at
     if PERSON_NOUN.match(match.group().split()[1]):
         return None
-    return region_ref(state.region)
+    return region_ref(state.story_region)
+
+
+def _local_region(clause: str, state: ArticleState) -> PlaceRef | None:
+    """A local story's happenings without a place of their own happen in its region,
+    unless the sentence puts them at the level of the country or only quotes someone."""
+    if state.story_region is None or QUOTE_START.match(clause) or NATIONAL.search(clause):
+        return None
+    return region_ref(state.story_region)
 
 
 def _anaphoric_subject(subject: str) -> bool:
@@ -402,6 +463,8 @@ def _choose_times(
     exprs: list[TimeExpr], published: date | None, sentence: str = ""
 ) -> list[TimeExpr]:
     usable = [e for e in exprs if not in_future(e, published)]
+    # "a rally called for Saturday", "scheduled for May 3": a plan, not a happening.
+    usable = [e for e in usable if not re.search(r"\bfor\s+$", sentence[: e.start])]
     # "is due to begin on 8 September": a plan, and without a year its date is not the past.
     # Only the clause around the date counts ("were detained on March 11 and will remain").
     # Words inside quotation marks are what someone said; saying it is not a plan.
@@ -447,6 +510,7 @@ def extract(text: str, published: str | None, title: str | None = None) -> list[
         for b in paragraphs
     ]
     state.protagonist = _protagonist(people, [s.text for group in sentences for s in group])
+    state.story_region = _story_region([s.text for group in sentences for s in group])
     latest_year = max(
         (int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", " ".join(b.text for b in paragraphs))),
         default=0,
@@ -549,8 +613,9 @@ def _sentence_drafts(
         exprs
         and anchor is not None
         and all(e.kind in ("offset", "anaphoric") and e.relative for e in exprs)
+        and not _actor_named(_after_time(s, exprs))
     ):
-        anchor.citations.append(cite)  # "two days later": the same story, told on
+        anchor.citations.append(cite)  # "he died two days later": the same story, told on
         return []
     if exprs and DEMONSTRATIVE_QUOTE.match(s):
         same_day = [d for d in drafts[-RECENT:] if d.date == exprs[0].value]
@@ -734,8 +799,10 @@ def _dated_drafts(
             summary_source = previous.text
             clause_text = previous.text + " " + clause.text
             places = places or _place_refs(find_places(previous.text, state.region))
-        if not places and inherited is not None and int(expr.value[:4]) >= latest_year - 5:
-            places = [inherited]
+        recent = int(expr.value[:4]) >= latest_year - BACKGROUND_YEARS
+        if not places and recent:
+            local = inherited or _local_region(clause_text, state)
+            places = [local] if local else []
         draft = _draft(
             text,
             clause_text,
@@ -764,6 +831,14 @@ def _antecedent(before: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _after_time(sentence: str, exprs: list[TimeExpr]) -> str:
+    """The sentence without a leading time phrase ("Two days later, the court ...")."""
+    first = min(exprs, key=lambda e: e.start)
+    if first.start <= 3:
+        return sentence[first.end :].lstrip(" ,")
+    return sentence
+
+
 def _actor_named(text: str) -> bool:
     """Whether a clause's subject names someone (capitalised words past the first)."""
     subject = predicate(text).subject
@@ -781,8 +856,9 @@ def _continuation(
     latest_year: int,
 ) -> list[Draft]:
     """A sentence after a dated one in the same paragraph: new events for new actors doing
-    new things; otherwise more of the anchor's story."""
-    if QUOTE_START.match(sentence.text):
+    new things; otherwise more of the anchor's story. History told as background spawns
+    no new events: its details are context."""
+    if QUOTE_START.match(sentence.text) or anchor.status == "background":
         anchor.citations.append((sentence.start, sentence.end))
         return []
     result: list[Draft] = []
@@ -828,6 +904,16 @@ def _continuation(
                 )
             )
             continue
+        shares = overlap(clause.text, anchor.text) >= 1 or bool(
+            anchor_names & {m.person.name for m in clause_mentions}
+        )
+        hedged = re.search(r"\b(?:allegedly|reportedly|purportedly|is said to)\b", clause.text)
+        named_speaker = any(m.person.kind == "person" for m in subject_mentions)
+        if (pred.kind == "speech" and shares and not named_speaker) or hedged:
+            # A comment on the anchor's happening ("police said the rally passed without
+            # incident") or a claim about it elaborates; a named person's reaction is news.
+            attached = True
+            continue
         if pred.kind in ("event", "speech") and new_actor and not protagonist and pred.subject:
             places = _place_refs(find_places(clause.text, state.region))
             if not places and not _actor_named(clause.text):
@@ -851,9 +937,6 @@ def _continuation(
                 )
             )
             continue
-        shares = overlap(clause.text, anchor.text) >= 1 or bool(
-            anchor_names & {m.person.name for m in clause_mentions}
-        )
         if pred.kind == "event" and not _anaphoric_subject(pred.subject) and not shares:
             places = _place_refs(find_places(clause.text, state.region)) or list(anchor.places)
             result.append(
@@ -877,7 +960,7 @@ def _continuation(
             attached = True
     if attached and not result:
         anchor.citations.append((sentence.start, sentence.end))
-        if not anchor.places:
+        if not anchor.places and not NATIONAL.search(sentence.text):
             anchor.places.extend(_place_refs(find_places(sentence.text, state.region)))
     return result
 

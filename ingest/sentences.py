@@ -65,7 +65,8 @@ PAST_VERB = (
 )
 # Clause boundaries inside a sentence: where a second happening may start.
 CLAUSE_BREAK = re.compile(
-    r";\s+|,?\s+(?=(?:who|which)\s+(?:was|were|had)\b)"
+    rf";\s+|,?\s+(?=(?:who|which)\s+(?:was|were|had|{PAST_VERB})\b)"
+    rf"|,\s+(?=(?:after|before|when|as)\s+(?:[^\s,;]+\s+){{1,4}}{PAST_VERB}\b)"
     rf"|,?\s+(?=and\s+(?:the|a|an|its|his|her|their)\s+(?:[^\s,;]+\s+){{0,5}}{PAST_VERB}\b)"
 )
 
@@ -79,7 +80,11 @@ class Span:
 
 def _abbreviation_before(text: str, dot: int) -> bool:
     """Whether the full stop at `dot` ends an abbreviation or an initial, not a sentence."""
-    match = re.search(r"([A-Za-z]+)\.$", text[max(0, dot - 20) : dot + 1])
+    window = text[max(0, dot - 20) : dot + 1]
+    if re.search(r"\b[A-Za-z]\.[A-Za-z]\.$", window):
+        # "a.m.", "U.S.": a sentence ends there only if a capital follows
+        return not re.match(r"\s+[A-Z“\"]", text[dot + 1 : dot + 4])
+    match = re.search(r"([A-Za-z]+)\.$", window)
     if not match:
         return False
     word = match.group(1)
