@@ -32,8 +32,8 @@ SOCIAL = re.compile(
     re.I,
 )
 TEASER = re.compile(
-    r"^\W*(?:see also|read also|read more|also read|related|recommended|more on this|"
-    r"more from|watch|listen)\b\s*:?",
+    r"^\W*(?:see also|read also|read more|also read|also interesting|related|recommended|"
+    r"more on (?:this|the topic)|more from|you may also like|don't miss|watch|listen)\b\s*:?",
     re.I,
 )
 # A caption of an embedded video or photo ends in its credit: "... Video: Agency".
@@ -51,6 +51,14 @@ APPEAL = re.compile(
     r"media is not available|not available in your (?:country|territory|region)|"
     r"enable javascript|your browser)\b",
     re.I,
+)
+# An author's bio at the foot of a page: "Our author ...", "Jane Roe is a freelance journalist".
+BIO = re.compile(
+    r"^(?:Our author|About the author|The author)\b"
+    r"|^[A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,2} (?:is|was) (?:a|an|the|our) (?:[\w’'-]+ ){0,4}"
+    r"(?:journalist|correspondent|reporter|writer|editor|photographer|contributor|columnist)\b"
+    r"|^[A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,2} (?:covers|writes about|reports on|has been "
+    r"reporting|has reported)\b"
 )
 CREDIT_LINE = re.compile(r"^[\w .’'-]{2,60}\s/\s[\w .’'-]{2,60}$")
 
@@ -199,6 +207,10 @@ def clean(text: str, title: str | None = None) -> CleanText:
             if reasons[i] is None and not _weak(blocks[i]) and not headline:
                 break
             reasons[i] = reasons[i] or ("head" if head else "tail")
+    # An author's bio in the last part of the page is not the article.
+    for i, block in enumerate(blocks):
+        if reasons[i] is None and i >= len(blocks) * 0.6 and BIO.search(block.text):
+            reasons[i] = "author bio"
     # An appeal in the last part of the page starts the page's footer.
     content = [i for i, r in enumerate(reasons) if r is None]
     if content:

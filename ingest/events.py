@@ -53,7 +53,7 @@ STOPWORDS = set(
     """.split()  # noqa: SIM905
 )
 SPEECH = re.compile(
-    r"^(?:said|says|told|tells|added|adds|noted|notes|stressed|emphasi[sz]ed|underscored|"
+    r"^(?:said|says|say|told|tells|tell|added|adds|noted|notes|stressed|emphasi[sz]ed|underscored|"
     r"wrote|writes|claimed|claims|maintained|maintains|insisted|argued|explained|stated|"
     r"reported|reports)$"
 )
@@ -306,14 +306,17 @@ def _is_reference(text: str, expr: TimeExpr) -> bool:
     before = text[: expr.start]
     # "the blaze of 03.03.2023", "the flood of 18 June": a happening named by its date.
     if re.search(
-        r"\b(?:the|a|an|this|that)\s+(?:[\w’'-]+\s+){0,2}"
+        r"\b(?i:the|a|an|this|that)\s+(?:[\w’'-]+\s+){0,2}"
         r"(?!(?:night|morning|evening|afternoon|day|week|weekend|end|start|beginning|middle|"
         r"summer|winter|spring|autumn|fall|year|month)\s)[a-z][\w’'-]*\s+of\s*$",
         before,
     ):
         return True
     # "The fire on March 3 was not the first warning": a dated subject of a description.
-    if re.search(r"^\s*(?:The|This|That)\s+(?:[\w’'-]+\s+){0,3}(?:on|in|of)\s*$", before):
+    leading_preposition = re.match(r"(?:on|in|of)\b", expr.text, re.I) is not None
+    if re.search(r"^\s*(?:The|This|That)\s+(?:[\w’'-]+\s+){0,3}(?:on|in|of)\s*$", before) or (
+        leading_preposition and re.search(r"^\s*(?:The|This|That)\s+(?:[\w’'-]+\s+){0,3}$", before)
+    ):
         rest = text[expr.end :]
         if re.match(r"[\s,]*(?:\d{4}[\s,]*)?(?:was|were|is|are|remains|remained)\b", rest):
             return True
@@ -799,7 +802,7 @@ def _dated_drafts(
             summary_source = previous.text
             clause_text = previous.text + " " + clause.text
             places = places or _place_refs(find_places(previous.text, state.region))
-        recent = int(expr.value[:4]) >= latest_year - BACKGROUND_YEARS
+        recent = _status(clause_text, expr.value, pub, latest_year) != "background"
         if not places and recent:
             local = inherited or _local_region(clause_text, state)
             places = [local] if local else []

@@ -61,7 +61,8 @@ PAST_VERB = (
     r"brought|kept|put|set|won|lost|paid|ran|fled|fell|rose|saw|became|struck|hit|led|shot|"
     r"sought|spoke|stood|threw|broke|chose|drove|flew|forbade|froze|grew|hid|hung|knew|"
     r"laid|lay|meant|quit|read|rode|rang|sold|shut|sank|slid|spent|spread|stole|stuck|"
-    r"swore|taught|thought|tore|understood|woke|withdrew|wound|did|had|was|were)"
+    r"swore|taught|thought|tore|understood|woke|withdrew|wound|bought|built|caught|fought|"
+    r"lent|bent|dealt|felt|slept|swept|struck|stole|did|had|was|were)"
 )
 # Clause boundaries inside a sentence: where a second happening may start.
 CLAUSE_BREAK = re.compile(

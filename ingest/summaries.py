@@ -79,13 +79,20 @@ def _strip_leading_time(text: str, ctx: TimeContext) -> str:
     return text
 
 
+# A summary that starts with a verb lost its subject (after a leading date phrase is gone,
+# "inspectors found ..." or "more than 30,000 residents ..." start with a noun instead).
+VERB_START = re.compile(
+    rf"^(?:(?:also|then|later|has|have|had)\s+)*(?:{PAST_VERB}|says|maintains|plans|notes|"
+    r"claims|reports|writes|tells|adds|publishes|announces|accuses|believes|promised)\b"
+)
+
+
 def _fill_dropped_name(text: str, who: Speakers) -> str:
     referent = who.organisation
     if re.match(r"^(?:’s|'s)\b", text):
         return referent[0].upper() + referent[1:] + text
-    first = re.match(r"^([a-z][\w’'-]*)", text)
-    if first and first.group(1) not in ("the", "a", "an", "this", "these", "its", "his", "her"):
-        text = f"{referent} {text}"
+    if VERB_START.match(text):
+        text = f"{referent} {text}"  # "published the recordings ...": the subject was a link
     text = DROPPED_SUBJECT_AFTER.sub(lambda m: f"{m.group(1)} {referent} ", text)
     return DROPPED_NAME_GAP.sub(lambda m: f"{m.group()} {referent}", text)
 
@@ -97,24 +104,12 @@ def _resolve_pronoun(text: str, who: Speakers) -> str:
         word = match.group(1)
         replacement = person if word in ("He", "She") else f"{person}’s"
         return replacement + text[len(word) :]
-    match = re.match(
-        rf"^(Its|Their|It|They)\s+(?=[a-z]+\s|(?:said|reported|announced|{PAST_VERB})\b)", text
-    )
-    if (
-        match
-        and match.group(1) in ("It", "They")
-        and not re.match(
-            rf"^\w+\s+(?:said|reported|announced|published|released|{PAST_VERB})\b", text
-        )
-    ):
-        match = None
-    if match and re.match(r"^\w+\s+(?:was|were|is|are|had|has)\b", text):
-        match = None
+    # "It said ...", "They announced ...": the organisation speaking. A possessive "Its"
+    # may belong to anything (a city, a plant), so it is left as written.
+    match = re.match(r"^(It|They)\s+(?=(?:said|reported|announced|published|released)\b)", text)
     if match and who.named_organisation:
         referent = who.organisation
-        word = match.group(1)
-        replacement = referent if word in ("It", "They") else f"{referent}’s"
-        return replacement[0].upper() + replacement[1:] + text[len(word) :]
+        return referent[0].upper() + referent[1:] + text[len(match.group(1)) :]
     return text
 
 
