@@ -52,7 +52,7 @@ from bot.delivery import (
 from bot.digest import digest_messages
 from bot.digest_settings import refusal
 from bot.schedule import ScheduleError, parse_digest_args, parse_target
-from bot.telegram.context import BriefContext, remember_chat
+from bot.telegram.context import ADMIN_STATUSES, BriefContext, is_chat_admin, remember_chat
 from bot.telegram.replies import reply
 from config.settings import Settings
 from store import Store
@@ -67,7 +67,6 @@ DIGEST_POLICY = RetryPolicy(messages_per_second=25.0)
 COMPOSED_CACHE = 64
 FIRST_TICK_SECONDS = 1.0
 JOB_NAME = "digests"
-ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 # 400 answers that mean the bot may not write to the chat any more: pause, like a 403.
 LOST_RIGHTS = (
     "not enough rights",
@@ -194,23 +193,6 @@ async def digest_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 # --- who may change a chat's digests -----------------------------------------------------------
 
 
-async def _group_admin(update: Update, context: BriefContext) -> bool:
-    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
-    assert chat is not None
-    if message is not None and message.sender_chat is not None:
-        # An anonymous admin speaks as the group itself; any other sender chat (a linked
-        # channel's forwarded post) is not an admin of this group.
-        return message.sender_chat.id == chat.id
-    if user is None:
-        return False
-    try:
-        member = await context.bot.get_chat_member(chat.id, user.id)
-    except TelegramError as exc:
-        log.warning("could not check admin rights in %s: %s", chat.id, exc)
-        return False
-    return member.status in ADMIN_STATUSES
-
-
 async def _channel_target(
     update: Update, context: BriefContext, username: str
 ) -> tuple[int, str] | Answer:
@@ -270,7 +252,7 @@ async def _target(
             return refusal("Configure a channel from a private chat with me.")
         return await _channel_target(update, context, target)
     in_group = chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
-    if changing and in_group and not await _group_admin(update, context):
+    if changing and in_group and not await is_chat_admin(update, context):
         return refusal("Only this group's administrators can change its digests.")
     return chat.id, "this chat"
 
