@@ -72,7 +72,7 @@ QUOTE_START = re.compile(r"^\s*(?:[“\"‘«]|[–—-]\s)")
 DEMONSTRATIVE_QUOTE = re.compile(r"^\s*[“\"‘«]\s*(?:This|These|That|Those|It|Such)\b")
 ANAPHORIC_SUBJECT = re.compile(
     r"^(?:the|this|these|that|those|its|their|it|they|such|most|some|many|all|both|several|"
-    r"few|none|others|each|one|two|three)\b(?:\s+(?:[a-z][\w’'-]*))?",
+    r"few|none|others|each|one|two|three)\b(?:\s+(?:(?-i:[a-z])[\w’'-]*))?",
     re.I,
 )
 # An institution acting is news even when written in lower case ("the regional prison
@@ -393,7 +393,7 @@ def _story_region(sentences: list[str]) -> str | None:
 def _inherits_region(clause: str, state: ArticleState, paragraph: int) -> PlaceRef | None:
     """The story's region, for a clause whose subject points back at something ("The
     incidents were recorded ...", "The video, taken in 2020, ...")."""
-    if QUOTE_START.match(clause) or state.story_region is None:
+    if QUOTE_START.match(clause) or state.story_region is None or NATIONAL.search(clause):
         return None
     subject = predicate(clause).subject.strip()
     match = ANAPHORIC_SUBJECT.match(subject)

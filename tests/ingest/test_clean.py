@@ -98,3 +98,19 @@ def test_a_new_turn_of_the_story_is_not_a_digression() -> None:
         ]
     )
     assert len(clean(body).paragraphs) == 5
+
+
+def test_an_author_bio_at_the_foot_is_furniture() -> None:
+    body = "\n".join(
+        [
+            "The regional court fined the plant 40 million roubles on Friday, the court said.",
+            "The company said it would appeal the ruling, which suspends one workshop.",
+            "Residents have campaigned against the plant for years, citing polluted air.",
+            "The plant employs 3,000 people and is the city's largest taxpayer.",
+            "Our author Jane Roe has been reporting on the region since 2015.",
+            "John Smith is a freelance journalist based in Samara who writes about energy.",
+        ]
+    )
+    result = clean(body)
+    assert [b.reason for b in result.blocks][-2:] == ["author bio", "author bio"]
+    assert len(result.paragraphs) == 4

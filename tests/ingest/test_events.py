@@ -208,3 +208,41 @@ def test_one_clause_with_two_dates_is_one_event_at_the_first() -> None:
     drafts = [d for d in extract(article, "2022-03-15") if d.date]
     sentenced = [d for d in drafts if "sentenced" in d.summary]
     assert [d.date for d in sentenced] == ["2022"]
+
+
+LOCAL = """Floods hit Tomsk
+Floodwater broke through a levee in Tomsk on Monday, forcing 400 residents from their homes, the regional emergencies service said.
+Firefighters pumped water out of the hospital basement on Tuesday.
+Governor Ivan Orlov visited the flooded districts on Wednesday. "No one will be left without help," he said.
+The Kremlin said on Thursday that Russia would send army engineers.
+Two days later, the regional court fined the levee operator 2 million roubles.
+The region was flooded once before, in 2001, when the same river burst its banks near Tomsk.
+"""
+
+
+def test_a_local_story_places_its_placeless_events_in_its_region() -> None:
+    drafts = {d.date: d for d in extract(LOCAL, "2024-04-13") if d.date}
+    for day in ("2024-04-08", "2024-04-09", "2024-04-10"):
+        assert [p.name for p in drafts[day].places] == ["Tomsk Oblast"], day
+    assert drafts["2024-04-11"].places == []  # the Kremlin's decision is national
+    assert [p.name for p in drafts["2024-04-13"].places] == ["Tomsk Oblast"]
+    assert drafts["2001"].status == "background"
+
+
+def test_a_new_actor_two_days_later_is_a_new_event() -> None:
+    drafts = {d.date: d for d in extract(LOCAL, "2024-04-13") if d.date}
+    assert "court fined" in drafts["2024-04-13"].summary
+
+
+def test_a_plan_for_a_day_is_not_an_event() -> None:
+    text = "Opposition parties called a rally in Kazan for Saturday, organisers said on Friday.\n"
+    dates = [d.date for d in extract(text, "2024-06-21") if d.date]
+    assert dates == ["2024-06-21"]
+
+
+def test_dates_that_name_an_earlier_happening_are_references() -> None:
+    text = (
+        "The fire on March 3 was not the first warning sign at the plant.\n"
+        "The ruling of 19 May 2023 can be appealed, the company said.\n"
+    )
+    assert [d.date for d in extract(text, "2023-05-20") if d.date] == []
