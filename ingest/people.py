@@ -66,9 +66,14 @@ def sound_key(name: str) -> str:
     """A phonetic key tolerant of transliteration: metaphone without a leading vowel, with
     the hissing sounds (s, sh, ch, ts, x) folded together."""
     # w/v and j/y alternate between German-, Polish- and English-style transliterations.
-    plain = name.replace("’", "").replace("'", "").lower().replace("w", "v").replace("j", "y")
+    plain = name.replace("’", "").replace("'", "").lower()
+    # German and Polish spellings of the same Russian sounds: Schtscheglow, Szczeglow.
+    for written, sound in (("tsch", "ch"), ("sch", "sh"), ("szcz", "shch"), ("sz", "sh")):
+        plain = plain.replace(written, sound)
+    plain = plain.replace("w", "v").replace("j", "y")
     key = jellyfish.metaphone(plain)
     key = key.replace("X", "S").replace("TS", "S").replace("0", "T")
+    key = re.sub(r"S{2,}", "S", key)  # shch, sh, ch all hiss once
     return key[1:] if key[:1] in "AEIOU" and len(key) > 2 else key
 
 

@@ -23,6 +23,8 @@ def test_spellings_of_one_person_merge_within_an_article() -> None:
 def test_transliterations_with_the_same_first_name_merge() -> None:
     assert similar_names("Tatyana Lokhina", "Tatiana Lukhgina")
     assert similar_names("Sergei Ivanov", "Sergey Ivanov")
+    assert similar_names("Wadim Schtscheglow", "Vadim Shcheglov")  # German transliteration
+    assert similar_names("Wadim Schtscheglow", "Vadim Sheglov")
     assert not similar_names("Sergei Ivanov", "Sergei Petrov")
     assert not similar_names("Anna Smirnova", "Olga Smirnova")
 
