@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORPUS ?= ../shared/corpus
 DEMO_DB := .demo/briefbot.sqlite3
+# The sample story's own content note; a deployment sets BRIEFBOT_CONTENT_NOTE for its story.
+DEMO_NOTE := the material describes torture and sexual violence.
 
 .PHONY: install demo test lint bench clean
 
@@ -18,7 +20,7 @@ install: $(BIN)/briefbot
 demo: install
 	@mkdir -p .demo
 	BRIEFBOT_DB=$(DEMO_DB) $(BIN)/python -m bot.demo $(CORPUS)
-	BRIEFBOT_DB=$(DEMO_DB) $(BIN)/briefbot console
+	BRIEFBOT_DB=$(DEMO_DB) BRIEFBOT_CONTENT_NOTE="$(DEMO_NOTE)" $(BIN)/briefbot console
 
 test: install
 	$(BIN)/python -m pytest -q

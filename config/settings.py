@@ -47,7 +47,8 @@ class Settings(BaseSettings):
         default=None, description="One line naming the story, shown by /start (else derived)"
     )
     content_note: str = Field(
-        default="some of the material describes torture and sexual violence.",
+        default="some excerpts describe violence in detail; graphic ones stay hidden behind "
+        "spoilers unless a chat turns /graphic on.",
         description="Content note shown by /start; empty for none",
     )
     max_article_bytes: int = Field(

@@ -36,6 +36,13 @@ BINARY_MAGIC = (
     b"ID3",
     b"RIFF",
 )
+# Whole days only, day before month when the text is ambiguous (05.10.2021 is 5 October).
+DAY_PARSING = {
+    "STRICT_PARSING": True,
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "DATE_ORDER": "DMY",
+    "PREFER_LOCALE_DATE_ORDER": False,
+}
 URL_DATE = re.compile(r"/(20\d\d|19\d\d)[/-](\d\d?)[/-](\d\d?)(?:/|-|$)")
 
 
@@ -74,17 +81,32 @@ def decode(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def parse_day(text: str) -> str | None:
+    """A calendar day written the way people write one in metadata (`2021-10-05`,
+    `5 October 2021`, `Oct 5, 2021`, `05.10.2021`), as ISO; None for anything else.
+    Relative words (`yesterday`) are refused: metadata must not depend on today's date."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        pass
+    if not re.search(r"\b\d{4}\b", text) or len(text) > 60:
+        return None
+    import dateparser  # imported here: slow to load, and most metadata is already ISO
+
+    parsed = dateparser.parse(text, languages=["en"], settings=DAY_PARSING)
+    return parsed.date().isoformat() if parsed else None
+
+
 def _iso_day(value: object, field: str) -> str:
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip()[:10]).isoformat()
-        except ValueError:
-            pass
-    raise ArticleRejected(f"malformed front matter: {field} must be a date like 2021-10-05")
+    day = parse_day(value) if isinstance(value, str) else None
+    if day is None:
+        raise ArticleRejected(f"malformed front matter: {field} must be a date like 2021-10-05")
+    return day
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:

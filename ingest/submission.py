@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import PurePath
 
-from ingest.article import DEFAULT_MAX_BYTES, Article, decode, parse_article
+from ingest.article import DEFAULT_MAX_BYTES, Article, decode, parse_article, parse_day
 from ingest.errors import ArticleRejected
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm")
@@ -56,10 +55,10 @@ def split_metadata(text: str) -> tuple[dict[str, str], str]:
             break
         index += 1
     if "published" in fields:
-        try:
-            fields["published"] = date.fromisoformat(fields["published"][:10]).isoformat()
-        except ValueError:
-            raise ArticleRejected("published: must be a date like 2021-10-05") from None
+        day = parse_day(fields["published"])
+        if day is None:
+            raise ArticleRejected("published: must be a date like 2021-10-05")
+        fields["published"] = day
     if "url" in fields and not re.match(r"^https?://[^\s/]+", fields["url"]):
         raise ArticleRejected("url: must start with http:// or https://")
     return fields, "\n".join(lines[index:])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.article import date_from_url, parse_article
+from ingest.article import date_from_url, parse_article, parse_day
 from ingest.errors import ArticleRejected
 
 
@@ -85,3 +85,26 @@ def test_latin1_text_is_decoded() -> None:
 )
 def test_date_from_url(url: str, day: str | None) -> None:
     assert date_from_url(url) == day
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("2021-10-05", "2021-10-05"),
+        ("5 October 2021", "2021-10-05"),
+        ("Oct 5, 2021", "2021-10-05"),
+        ("05.10.2021", "2021-10-05"),
+        ("Tue, 5 Oct 2021 10:00:00 GMT", "2021-10-05"),
+        ("yesterday", None),
+        ("October 2021", None),
+        ("31.02.2021", None),
+        ("banana 2021", None),
+    ],
+)
+def test_metadata_days_in_common_forms(written: str, day: str | None) -> None:
+    assert parse_day(written) == day
+
+
+def test_front_matter_date_in_words() -> None:
+    article = parse_article(b"---\npublished: 5 October 2021\n---\nBody.\n")
+    assert article.published == "2021-10-05"

@@ -24,7 +24,7 @@ async def test_start_says_what_the_bot_covers(telegram_bot: RunningBot, ids: dic
     text = await ask_text(telegram_bot, "/start")
     assert "5 events from 2020 to 7 Oct 2021" in text
     assert "Saratov Oblast" in text  # the most-cited place, derived from the store
-    assert "Content note" in text and "sexual violence" in text
+    assert "Content note" in text and "violence in detail" in text
 
 
 async def test_start_deep_link(telegram_bot: RunningBot, ids: dict) -> None:
