@@ -198,7 +198,9 @@ async def answer(services: Services, chat: ChatContext, text: str) -> Answer:
     try:
         return await handler(services, chat, parsed.args)
     except UsageError as exc:
-        reason = f"{exc}. " if str(exc) else ""
+        reason = str(exc).rstrip(".")
+        # A reason that ends in its own question or exclamation mark needs no full stop.
+        reason = f"{reason} " if reason.endswith(("?", "!")) else f"{reason}. " if reason else ""
         return usage_answer(f"{reason}{commands.usage_hint(parsed.name)}")
 
 
