@@ -9,8 +9,9 @@ How a produced event matches a gold event:
   precise produced date is fine, a coarser one is not); when the gold has a span end, the
   produced end (or its date, when it has no end) cut to that precision equals it;
 - place: when the gold names places, the produced event has at least one of them (a
-  facility counts for its region; gold names are looked up in the gazetteer, so "Primorye"
-  is Primorsky Krai);
+  facility counts for its region, a city abroad for its country; gold names are looked up
+  in the gazetteer, so "Primorye" is Primorsky Krai, else in the world data, so any country,
+  first-level subdivision or city of 15,000 people is accepted);
 - source: the produced event cites at least one of the gold's source files.
 Assignment is one-to-one and maximal (augmenting paths): each gold event is matched at most
 once, each produced event at most once, first over the required gold events, then over the
@@ -50,7 +51,7 @@ from ingest.article import read_article
 from ingest.errors import ArticleRejected
 from ingest.events import content_words
 from ingest.pipeline import article_files, ingest_file
-from ingest.places import canonical_region
+from ingest.places import canonical_place
 from store import Store
 from store.models import Event, Place
 
@@ -88,9 +89,11 @@ def load_gold(path: Path) -> Gold:
     def regions(raw: list[str]) -> tuple[str, ...]:
         found = []
         for name in raw or []:
-            region = canonical_region(str(name))
+            region = canonical_place(str(name))
             if region is None:
-                raise ValueError(f"gold place {name!r} is not in the gazetteer")
+                raise ValueError(
+                    f"gold place {name!r} is neither in the gazetteer nor a known place"
+                )
             names.setdefault(region, str(name))
             found.append(region)
         return tuple(found)
@@ -289,6 +292,8 @@ async def _produced(store: Store) -> tuple[list[Produced], dict[str, Place]]:
             if place is None:
                 continue
             regions.add(place.region if place.kind == "facility" and place.region else name)
+            if place.kind == "city" and place.region:
+                regions.add(place.region)  # a city abroad counts for its country
         result.append(Produced(event, files, regions))
     return result, places
 

@@ -33,6 +33,7 @@ from ingest.people import PeopleIndex, Person
 from ingest.places import PlaceMention, find_places, region_ref
 from ingest.sentences import PAST_VERB, Span, split_clauses, split_sentences
 from ingest.summaries import Speakers, shorten, summarize
+from ingest.world import within_article
 from store.models import NewEvent, PersonRef, PlaceRef
 
 # Longer "sentences" are lists, tables or garbage, not prose: they are not read for events
@@ -430,7 +431,8 @@ def _place_refs(mentions: list[PlaceMention]) -> list[PlaceRef]:
     refs: list[PlaceRef] = []
     for mention in mentions:
         refs.append(mention.ref)
-        if mention.ref.kind == "facility" and mention.region:
+        if mention.region and mention.region != mention.ref.name:
+            # a facility belongs to its region, a city abroad to its country
             region = region_ref(mention.region)
             if region is not None:
                 refs.append(region)
@@ -503,6 +505,11 @@ def _protagonist(people: PeopleIndex, paragraphs: list[str]) -> Person | None:
 
 def extract(text: str, published: str | None, title: str | None = None) -> list[Draft]:
     """Every draft (dated events and support-only citations) in one article."""
+    with within_article(text):
+        return _extract(text, published, title)
+
+
+def _extract(text: str, published: str | None, title: str | None) -> list[Draft]:
     cleaned = clean(text, title)
     pub = date.fromisoformat(published) if published else None
     people = PeopleIndex()

@@ -16,6 +16,7 @@ from importlib import resources
 import yaml
 from rapidfuzz import fuzz, process
 
+from ingest.world import WorldPlace, find_world_places, home_region, world_place
 from store.models import PlaceRef
 
 DESIGNATORS = {
@@ -195,7 +196,7 @@ def find_places(text: str, context_region: str | None = None) -> list[PlaceMenti
         facilities[-1] = PlaceMention(
             facility.start, facility.end, facilities[-1].ref, facilities[-1].region
         )
-    mentions = regions + facilities
+    mentions = regions + facilities + _world_mentions(text, regions + facilities)
     if not regions and context_region:
         for match in REGION_ANAPHOR.finditer(text):
             ref = region_ref(context_region)
@@ -204,10 +205,64 @@ def find_places(text: str, context_region: str | None = None) -> list[PlaceMenti
     return sorted(mentions, key=lambda m: m.start)
 
 
+def world_ref(place: WorldPlace) -> PlaceRef:
+    """A place abroad as extraction names it: a city belongs to its country."""
+    if place.kind == "city":
+        return PlaceRef(place.name, "city", place.country, ())
+    if place.kind == "region":
+        return PlaceRef(place.name, "region", place.country, ())
+    return PlaceRef(place.name, "region", None, ())
+
+
+def _world_mentions(text: str, taken: list[PlaceMention]) -> list[PlaceMention]:
+    """Places the gazetteer does not list: a Russian town stands for its region, a place
+    abroad for itself within its country."""
+    found = []
+    for mention in find_world_places(text):
+        if any(m.start < mention.end and mention.start < m.end for m in taken):
+            continue
+        home = home_region(mention.place)
+        if home is not None:
+            subject = gazetteer().subject(home)
+            if subject is not None:
+                found.append(PlaceMention(mention.start, mention.end, subject.ref, subject.name))
+            continue
+        if mention.place.country_code == "RU":
+            continue
+        ref = world_ref(mention.place)
+        found.append(PlaceMention(mention.start, mention.end, ref, ref.region or ref.name))
+    return found
+
+
 def region_ref(name: str) -> PlaceRef | None:
-    """The PlaceRef of a region given any of its names."""
-    subject = gazetteer().subject(name)
+    """The PlaceRef of a region given any of its names: the gazetteer's exact forms, then
+    the world's (a country, a subdivision abroad), then a close spelling of a gazetteer form."""
+    gaz = gazetteer()
+    subject = gaz.by_form.get(name) or gaz.by_casefold.get(" ".join(name.casefold().split()))
+    if subject is not None:
+        return subject.ref
+    place = world_place(name)
+    if place is not None and place.country_code != "RU":
+        return world_ref(place) if place.kind != "city" else world_ref_country(place)
+    subject = gaz.subject(name)
     return subject.ref if subject else None
+
+
+def world_ref_country(place: WorldPlace) -> PlaceRef:
+    return PlaceRef(place.country, "region", None, ())
+
+
+def canonical_place(name: str) -> str | None:
+    """The canonical name of any place: a Russian region's, else a country's, subdivision's or
+    city's name abroad ("Primorye" -> "Primorsky Krai", "Brač" -> "Brac")."""
+    gaz = gazetteer()
+    subject = gaz.by_form.get(name) or gaz.by_casefold.get(" ".join(name.casefold().split()))
+    if subject is not None:
+        return subject.name
+    place = world_place(name)
+    if place is not None and place.country_code != "RU":
+        return place.name
+    return canonical_region(name)
 
 
 def canonical_region(name: str) -> str | None:

@@ -78,7 +78,7 @@ def test_the_eval_command_refuses_bad_arguments(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "GOLD must be a file" in result.stderr
     bad = tmp_path / "gold.yaml"
-    bad.write_text("events:\n  - {id: x, date: '2021', places: [Atlantis], sources: []}\n")
+    bad.write_text("events:\n  - {id: x, date: '2021', places: [Narnia], sources: []}\n")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "eval", str(bad), str(tmp_path)],
         capture_output=True,
@@ -87,4 +87,4 @@ def test_the_eval_command_refuses_bad_arguments(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 2
-    assert "Atlantis" in result.stderr
+    assert "Narnia" in result.stderr

@@ -44,7 +44,7 @@ def test_region_forms_and_spellings(form: str, region: str) -> None:
 
 def test_unknown_names_are_not_guessed() -> None:
     assert canonical_region("Atlantis") is None
-    assert names("Nothing happened in Atlantis or Gotham.") == []
+    assert names("Nothing happened in Narnia or Gotham.") == []
 
 
 def test_first_names_and_outlets_are_not_places() -> None:
