@@ -30,7 +30,7 @@ from ingest.attribution import attribute, disclaims
 from ingest.clean import clean
 from ingest.dates import TimeContext, TimeExpr, advance, find_times, in_future
 from ingest.people import PeopleIndex, Person
-from ingest.places import PlaceMention, find_places, region_ref
+from ingest.places import PlaceMention, canonical_region, find_places, region_ref
 from ingest.sentences import PAST_VERB, Span, split_clauses, split_sentences
 from ingest.summaries import Speakers, shorten, summarize
 from ingest.world import within_article
@@ -408,8 +408,10 @@ def _inherits_region(clause: str, state: ArticleState, paragraph: int) -> PlaceR
 def _local_region(clause: str, state: ArticleState) -> PlaceRef | None:
     """A local story's happenings without a place of their own happen in its region,
     unless the sentence puts them at the level of the country or only quotes someone."""
-    if state.story_region is None or QUOTE_START.match(clause) or NATIONAL.search(clause):
+    if state.story_region is None or QUOTE_START.match(clause):
         return None
+    if NATIONAL.search(clause) and canonical_region(state.story_region) is not None:
+        return None  # a Russian region's story: national happenings are not the region's
     return region_ref(state.story_region)
 
 
@@ -624,6 +626,7 @@ def _sentence_drafts(
         and anchor is not None
         and all(e.kind in ("offset", "anaphoric") and e.relative for e in exprs)
         and not _actor_named(_after_time(s, exprs))
+        and not _fronted_relative_time(s, exprs)
     ):
         anchor.citations.append(cite)  # "he died two days later": the same story, told on
         return []
@@ -847,6 +850,19 @@ def _after_time(sentence: str, exprs: list[TimeExpr]) -> str:
     if first.start <= 3:
         return sentence[first.end :].lstrip(" ,")
     return sentence
+
+
+def _fronted_relative_time(sentence: str, exprs: list[TimeExpr]) -> bool:
+    """ "The next day, divers recovered ...", "Two days later, parliament voted ...": a time
+    counted from the narrative's last date, put first, opens a happening of its own; at the
+    end ("he died two days later") it continues the one just told."""
+    first = min(exprs, key=lambda e: e.start)
+    lead = sentence[: first.start].strip()
+    return (
+        lead in ("", "On", "on")
+        and re.match(r"^\s*,", sentence[first.end :]) is not None
+        and predicate(sentence[first.end :].lstrip(" ,")).kind == "event"
+    )
 
 
 def _actor_named(text: str) -> bool:
