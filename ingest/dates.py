@@ -278,21 +278,42 @@ def infer_year(month: int, day: int | None, weekday: int | None, ctx: TimeContex
     if reference is None:
         return ctx.year
     base = ctx.year if ctx.published is None and ctx.year else reference.year
-    candidates = []
-    for year in (base, base - 1, base + 1, base - 2, base - 3, base - 4, base - 5, base - 6):
+    candidates = _year_candidates(month, day, weekday, base)
+    if not candidates and weekday is not None:
+        # No year near the context fits the weekday: a slip in the weekday is likelier than
+        # a jump of years, so the weekday is dropped rather than the context year.
+        candidates = _year_candidates(month, day, None, base)
+    if not candidates:
+        return None
+    if ctx.published is None:
+        # Without a publication day the narrative may run on past its last date: the
+        # nearest reading to that date wins, forward or back.
+        return min(candidates, key=lambda c: abs((reference - c).days)).year
+    limit = reference + timedelta(days=7 if day else 31)
+    past = [c for c in candidates if c <= limit]
+    if not past and weekday is not None:
+        # The weekday only fits a year after publication: trust the year, not the weekday.
+        past = [c for c in _year_candidates(month, day, None, base) if c <= limit]
+    pool = past or candidates
+    return min(pool, key=lambda c: abs((reference - c).days)).year
+
+
+def _year_candidates(month: int, day: int | None, weekday: int | None, base: int) -> list[date]:
+    """Readings of a month and day near the context year; with a weekday, only the years
+    next to it (a weekday recurs on a date every few years, so farther ones prove nothing)."""
+    years = (base, base - 1, base + 1)
+    if weekday is None:
+        years += (base - 2, base - 3, base - 4, base - 5, base - 6)
+    found = []
+    for year in years:
         try:
             when = date(year, month, day or 1)
         except ValueError:
             continue
         if weekday is not None and day is not None and when.weekday() != weekday:
             continue
-        candidates.append(when)
-    if not candidates:
-        return None
-    limit = reference + timedelta(days=7 if day else 31)
-    past = [c for c in candidates if c <= limit]
-    pool = past or candidates
-    return min(pool, key=lambda c: abs((reference - c).days)).year
+        found.append(when)
+    return found
 
 
 def _safe_date(y: int, m: int, d: int) -> date | None:

@@ -330,6 +330,8 @@ def _is_reference(text: str, expr: TimeExpr) -> bool:
     )
     if not match:
         return False
+    if clause is before and predicate(text).verb == match.group("verb"):
+        return False  # "Investigators in the region opened ...": the main verb, not a participle
     between = match.group("rest")
     return (
         not re.search(r"\b(?:was|were|is|are|been|had|has|have)\b", between)

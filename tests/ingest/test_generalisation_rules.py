@@ -40,3 +40,36 @@ def test_a_story_abroad_places_its_national_happenings_in_its_country() -> None:
     events = extract_events(text, "2025-07-20")
     inquiry = next(e for e in events if e.date == "2025-07-16")
     assert "Croatia" in [p.name for p in inquiry.places]
+
+
+def test_inferred_publication_takes_the_latest_day_the_text_puts_in_a_year() -> None:
+    from ingest.published import infer_from_text
+
+    text = (
+        "Investigators in the region opened a criminal case for negligence on Thursday, "
+        "20 March 2025, over the death of a prisoner in a detention centre.\n\n"
+        "The case echoes the death of another inmate of the same colony in 2021, when a "
+        "prisoner died after being refused medical care by the prison doctors.\n\n"
+        "On Tuesday, 25 March, a district court refused to release the case files to the "
+        "prisoner's family. A new hearing is set for 14 May, the family's lawyer said.\n"
+    )
+    assert infer_from_text(text) == "2025-03-25"
+
+
+def test_a_weekday_that_fits_no_nearby_year_does_not_move_the_date_years_away() -> None:
+    from datetime import date
+
+    from ingest.dates import TimeContext, find_times
+
+    ctx = TimeContext(published=date(2022, 8, 10), year=2022)
+    (expr,) = find_times("The fire reached the village on Tuesday, 1 August.", ctx)
+    assert expr.value == "2022-08-01"  # 1 August 2022 was a Monday; 2017 would fit the weekday
+
+
+def test_a_place_phrase_in_the_subject_does_not_make_the_date_a_reference() -> None:
+    text = (
+        "Investigators in the Yaroslavl region opened a criminal case on 20 March 2025 over "
+        "the death of a prisoner.\n"
+    )
+    events = extract_events(text, "2025-03-25")
+    assert [e.date for e in events] == ["2025-03-20"]
