@@ -28,7 +28,7 @@ from bot.placematch import resolve
 from ingest.article import Article
 from ingest.errors import ArticleRejected
 from ingest.fetch import FetchOptions, Resolver, fetch_article, system_resolver
-from ingest.pipeline import ingest_article
+from ingest.pipeline import prepare_article, store_article
 from ingest.submission import Link, classify, parse_document, parse_text, require_dates
 from store.audit import Scope
 from store.errors import Conflict, NotFound
@@ -440,12 +440,13 @@ async def add_story(services: Services, user_id: int, article: Article) -> Outco
     if duplicate is not None:
         return _already_present(duplicate.id, duplicate.title)
     nonce = secrets.token_hex(4)
+    prepared = await prepare_article(article)  # before the transaction: others keep writing
     try:
         async with store.db.transaction() as conn:
             async with store.audit.change(
                 user_id, "add story", "source:?", Scope(), watch=await store.audit.briefing_scope()
             ) as change:
-                outcome = await ingest_article(store, article)
+                outcome = await store_article(store, prepared)
                 if outcome.status != "added":
                     raise _AlreadyPresent(outcome.source_id)
                 change.scope = Scope.of(

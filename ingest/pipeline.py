@@ -17,7 +17,7 @@ from ingest.events import SupportingCitation, extract_events
 from ingest.merge import begin_article, merge_event
 from ingest.published import publication_date
 from store import Store
-from store.models import NewSource
+from store.models import NewEvent, NewSource
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +39,21 @@ def _label(article: Article) -> str:
     return article.title or article.file or article.url or "untitled article"
 
 
-async def ingest_article(store: Store, article: Article) -> IngestOutcome:
-    """Add one article and its events, or report that it is already present."""
-    existing = await store.sources.find_duplicate(article.url, article.content_hash)
-    if existing is not None:
-        return IngestOutcome("present", existing.id, existing.title or _label(article))
+@dataclass(frozen=True)
+class PreparedArticle:
+    """An article with its publication date and event drafts, not yet stored."""
+
+    article: Article
+    published: str | None
+    published_inferred: bool
+    drafts: list[NewEvent | SupportingCitation]
+
+
+async def prepare_article(article: Article) -> PreparedArticle:
+    """Everything ingestion computes before touching the store. Extraction is CPU work: it
+    runs off the event loop and outside any transaction, so the bot keeps answering and
+    other writers are not held up meanwhile."""
     published, inferred = publication_date(article)
-    # Extraction is CPU work: off the event loop, so the bot keeps answering meanwhile.
     drafts = await asyncio.to_thread(extract_events, article.text, published)
     # Dated drafts first, so that supporting passages can also attach to this article's events.
     drafts.sort(key=lambda d: isinstance(d, SupportingCitation))
@@ -54,9 +62,20 @@ async def ingest_article(store: Store, article: Article) -> IngestOutcome:
             "%s: %d event drafts, only the first %d kept", _label(article), len(drafts), MAX_DRAFTS
         )
         drafts = drafts[:MAX_DRAFTS]
+    return PreparedArticle(article, published, inferred, drafts)
+
+
+async def store_article(store: Store, prepared: PreparedArticle) -> IngestOutcome:
+    """Add a prepared article and merge its events, in one transaction; an article already
+    present (same URL or text) is reported and nothing changes."""
+    article = prepared.article
     new_events: list[int] = []
     supported: list[int] = []
     async with store.db.transaction() as conn:
+        # Checked inside the transaction: another writer may have added it meanwhile.
+        existing = await store.sources.find_duplicate(article.url, article.content_hash)
+        if existing is not None:
+            return IngestOutcome("present", existing.id, existing.title or _label(article))
         begin_article()
         source_id = await store.sources.add(
             conn,
@@ -65,13 +84,13 @@ async def ingest_article(store: Store, article: Article) -> IngestOutcome:
                 title=article.title,
                 url=article.url,
                 file=article.file,
-                published=published,
-                published_inferred=inferred,
+                published=prepared.published,
+                published_inferred=prepared.published_inferred,
                 text=article.text,
                 content_hash=article.content_hash,
             ),
         )
-        for draft in drafts:
+        for draft in prepared.drafts:
             merged = await merge_event(store, conn, source_id, article.text, draft)
             if merged is not None:
                 event_id, is_new = merged
@@ -80,6 +99,14 @@ async def ingest_article(store: Store, article: Article) -> IngestOutcome:
     return IngestOutcome(
         "added", source_id, _label(article), new_events, sorted(set(supported) - set(new_events))
     )
+
+
+async def ingest_article(store: Store, article: Article) -> IngestOutcome:
+    """Add one article and its events, or report that it is already present."""
+    existing = await store.sources.find_duplicate(article.url, article.content_hash)
+    if existing is not None:  # checked first too, so a known article is not extracted again
+        return IngestOutcome("present", existing.id, existing.title or _label(article))
+    return await store_article(store, await prepare_article(article))
 
 
 def article_files(paths: list[Path]) -> list[Path]:

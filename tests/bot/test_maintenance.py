@@ -114,3 +114,32 @@ async def test_download_is_cut_off_while_streaming_and_never_repeats_the_url() -
 async def test_download_within_the_limit_is_returned_whole() -> None:
     async with httpx.AsyncClient(transport=_streaming_transport(b"y" * 5_500)) as client:
         assert await download_limited(client, SECRET_URL, 20_000) == b"y" * 5_500
+
+
+async def test_extracting_a_story_does_not_hold_up_other_writers(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a large story is being extracted, a reader's /graphic choice is still saved."""
+    import asyncio
+    import threading
+
+    extracting, release = threading.Event(), threading.Event()
+
+    def slow_extract(text: str, published: str | None) -> list[NewEvent]:
+        extracting.set()
+        release.wait(timeout=30)
+        return _extract(text, published)
+
+    monkeypatch.setattr("ingest.pipeline.extract_events", slow_extract)
+    adding = asyncio.create_task(add_story(Services(store, settings), OWNER, parse_text(_story(2))))
+    try:
+        await asyncio.to_thread(extracting.wait, 30)
+        await asyncio.wait_for(store.chats.ensure(42, "private"), timeout=5)
+        await asyncio.wait_for(store.chats.set_graphic(42, True), timeout=5)
+        assert await store.chats.graphic_shown(42)
+        assert not adding.done()
+    finally:
+        release.set()
+    outcome = await adding
+    assert outcome.review is not None
+    assert len(await store.events.all()) == 2
