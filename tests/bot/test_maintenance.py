@@ -131,7 +131,9 @@ async def test_extracting_a_story_does_not_hold_up_other_writers(
         return _extract(text, published)
 
     monkeypatch.setattr("ingest.pipeline.extract_events", slow_extract)
-    adding = asyncio.create_task(add_story(Services(store, settings), OWNER, parse_text(_story(2))))
+    adding = asyncio.create_task(
+        add_story(Services(store, settings), OWNER, parse_text(_story(2)))
+    )
     try:
         await asyncio.to_thread(extracting.wait, 30)
         await asyncio.wait_for(store.chats.ensure(42, "private"), timeout=5)
