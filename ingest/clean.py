@@ -55,10 +55,13 @@ APPEAL = re.compile(
 # An author's bio at the foot of a page: "Our author ...", "Jane Roe is a freelance journalist".
 BIO = re.compile(
     r"^(?:Our author|About the author|The author)\b"
-    r"|^[A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,2} (?:is|was) (?:a|an|the|our) (?:[\w’'-]+ ){0,4}"
+    r"|^[A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,2} (?:is|was) "
+    r"(?:a|an|the|our|(?:[A-Z][\w-]*\s)*[A-Z][\w-]*['’]s) (?:[\w’'-]+ ){0,4}"
     r"(?:journalist|correspondent|reporter|writer|editor|photographer|contributor|columnist)\b"
     r"|^[A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,2} (?:covers|writes about|reports on|has been "
     r"reporting|has reported)\b"
+    r"|^(?:He|She|They) (?:has|have) (?:covered|reported|written|been (?:reporting|covering|"
+    r"writing))\b"
 )
 CREDIT_LINE = re.compile(r"^[\w .’'-]{2,60}\s/\s[\w .’'-]{2,60}$")
 

@@ -90,6 +90,17 @@ ORG_REFERENT = re.compile(
     r"\b(?:[Tt]he|[Aa]n?)\s+((?:[\w’'-]+\s+){0,3}(?:group|organi[sz]ation|project|NGO|"
     r"movement|foundation|initiative|network|charity))\b"
 )
+# A reaction to a happening, not a happening an editor would list: declining to comment,
+# denying, labelling it with a quoted word. It supports the event it reacts to.
+REACTION = re.compile(
+    r"^[^,;:]{0,80}?\b(?:(?:declined|refused|declines|refuses)\s+to\s+comment"
+    r"|(?:did|does|has|have)\s+not\s+(?:respond|reply|comment)"
+    r"|(?:denies|denied|deny|rejects|rejected)\s+(?:the\s+|all\s+|any\s+|that\b|wrongdoing|"
+    r"having\b|involvement|(?:the\s+)?(?:accusations?|allegations?|charges?|claims?))"
+    r"|(?:called|calls|branded|brands|described|describes|dismissed|dismisses)\s+"
+    r"(?:[\w’'-]+\s+){0,8}?(?:as\s+)?[“\"‘«])",
+    re.I,
+)
 GRAPHIC_TERMS = {
     r"\brap(?:e|ed|es|ing|ist)\b": 2,
     r"\bsexual(?:ly)?\s+(?:violence|abus\w*|assault\w*)": 2,
@@ -618,6 +629,17 @@ def _sentence_drafts(
     latest_year: int,
 ) -> list[Draft]:
     s = sentence.text
+    if REACTION.match(s):
+        target = anchor or next(
+            (d for d in reversed(drafts[-RECENT:]) if d.date and d.paragraph >= paragraph - 1),
+            None,
+        )
+        if target is not None:
+            target.citations.append((sentence.start, sentence.end))
+            return []
+        return [
+            Draft(None, None, shorten(s), s, paragraph, citations=[(sentence.start, sentence.end)])
+        ]
     exprs = _choose_times(find_times(s, state.ctx), pub, s)
     exprs = [e for e in exprs if not _is_reference(s, e)]
     mentions = state.people.scan(s)

@@ -73,3 +73,34 @@ def test_a_place_phrase_in_the_subject_does_not_make_the_date_a_reference() -> N
     )
     events = extract_events(text, "2025-03-25")
     assert [e.date for e in events] == ["2025-03-20"]
+
+
+REACTIONS = (
+    "A court in Tver jailed the head of the water company on 3 June 2024 for negligence.\n\n"
+    "The regional ministry declined to comment on reports that the pumps had failed in May. "
+    "The company's owner denies the charges. "
+    'Its press service called the verdict "a political order".\n'
+)
+
+
+def test_reactions_support_the_event_they_react_to() -> None:
+    events = extract_events(REACTIONS, "2024-06-05")
+    dated_events = [e for e in events if e.date]
+    assert [e.date for e in dated_events] == ["2024-06-03"]
+    excerpts = " ".join(REACTIONS[a:b] for a, b in dated_events[0].citations)
+    assert "declined to comment" in excerpts
+    assert "denies the charges" in excerpts
+
+
+def test_a_correspondents_bio_at_the_foot_is_furniture() -> None:
+    from ingest.clean import clean
+
+    body = "A ferry sank off the coast of Croatia on Saturday, killing eleven people. " * 3
+    text = (
+        f"{body}\n\n{body}\n\n{body}\n\n"
+        "Ivana Horvat is Adriatic Post's Split correspondent. "
+        "She has covered the coast since 2019.\n"
+    )
+    kept = " ".join(b.text for b in clean(text, None).paragraphs)
+    assert "correspondent" not in kept
+    assert "since 2019" not in kept
