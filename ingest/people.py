@@ -77,10 +77,22 @@ def sound_key(name: str) -> str:
     return key[1:] if key[:1] in "AEIOU" and len(key) > 2 else key
 
 
+def gendered_pair(a: str, b: str) -> bool:
+    """Whether two surnames are the male and female forms of one Slavic name (Zhukov and
+    Zhukova, Ivanov and Ivanova, Kovalsky and Kovalskaya): relatives, not one person."""
+    short, long = sorted((a.casefold(), b.casefold()), key=len)
+    if long == short + "a" and short.endswith(("ov", "ev", "in", "yn")):
+        return True
+    male = re.sub(r"(?:sky|skiy|skii|skyi)$", "", short)
+    return male != short and long == male + "skaya"
+
+
 def similar_surnames(a: str, b: str, *, same_first: bool = False) -> bool:
     """Whether two surnames are spellings of one name."""
     if a.casefold() == b.casefold():
         return True
+    if gendered_pair(a, b):
+        return False
     written = fuzz.ratio(a.casefold(), b.casefold())
     sounded = fuzz.ratio(sound_key(a), sound_key(b))
     if written >= 88:

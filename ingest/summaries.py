@@ -97,10 +97,24 @@ def _fill_dropped_name(text: str, who: Speakers) -> str:
     return DROPPED_NAME_GAP.sub(lambda m: f"{m.group()} {referent}", text)
 
 
+FEMALE_NAME = re.compile(r"^(?:\S+a\s.*|.*(?:ova|eva|ina|yna|skaya))$")
+MALE_SURNAME = re.compile(r"(?:ov|ev|in|yn|sky|skiy)$")
+
+
+def _gender_clash(pronoun: str, person: str) -> bool:
+    """Whether a pronoun cannot refer to the name by the name's grammatical gender (Slavic
+    surnames, first names ending in -a): then the pronoun is left as written."""
+    female = bool(FEMALE_NAME.match(person))
+    male = bool(MALE_SURNAME.search(person)) and not female
+    if pronoun in ("He", "His"):
+        return female
+    return male
+
+
 def _resolve_pronoun(text: str, who: Speakers) -> str:
     person = who.person
     match = re.match(r"^(He|She|His|Her)\b", text)
-    if match and person:
+    if match and person and not _gender_clash(match.group(1), person):
         word = match.group(1)
         replacement = person if word in ("He", "She") else f"{person}’s"
         return replacement + text[len(word) :]

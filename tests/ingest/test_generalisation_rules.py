@@ -104,3 +104,28 @@ def test_a_correspondents_bio_at_the_foot_is_furniture() -> None:
     kept = " ".join(b.text for b in clean(text, None).paragraphs)
     assert "correspondent" not in kept
     assert "since 2019" not in kept
+
+
+def test_male_and_female_forms_of_a_surname_are_different_people() -> None:
+    from ingest.people import PeopleIndex, similar_surnames
+
+    assert not similar_surnames("Zhukov", "Zhukova")
+    assert not similar_surnames("Kovalsky", "Kovalskaya")
+    assert similar_surnames("Shcheglov", "Sheglov")
+    people = PeopleIndex()
+    found = people.scan("Zhukov's sister, Irina Zhukova, said the family learned of it.")
+    assert [m.person.name for m in found] == ["Irina Zhukova"]  # the lone "Zhukov" is not her
+
+
+def test_a_pronoun_is_not_filled_with_a_name_of_the_other_gender() -> None:
+    from ingest.dates import TimeContext
+    from ingest.summaries import Speakers, summarize
+
+    female = Speakers("the group", False, "Irina Zhukova")
+    male = Speakers("the group", False, "Artyom Zhukov")
+    assert summarize("He was moved to a detention centre.", TimeContext(), female).startswith(
+        "He was moved"
+    )
+    assert summarize("He was moved to a detention centre.", TimeContext(), male).startswith(
+        "Artyom Zhukov was moved"
+    )
