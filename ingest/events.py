@@ -823,6 +823,12 @@ def _dated_drafts(
             if antecedent:
                 summary_source = antecedent + " " + clause.text[relative_clause.end() :]
                 places = places or _place_refs(find_places(antecedent, state.region))
+        coordinated = re.match(r"^(?:and|but)\s+(?=(?:was|were)\b)", clause.text)
+        if coordinated and clause is not clauses[0]:
+            # "... and was contained on July 28": the first clause's subject is this one's.
+            subject = predicate(clauses[0].text).subject
+            if subject and subject[0].isupper():
+                summary_source = subject + " " + clause.text[coordinated.end() :]
         content = content_words(re.sub(re.escape(expr.text), " ", clause.text))
         inherited = _inherits_region(clause.text, state, paragraph)
         thin = (

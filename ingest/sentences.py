@@ -69,6 +69,8 @@ CLAUSE_BREAK = re.compile(
     rf";\s+|,?\s+(?=(?:who|which)\s+(?:was|were|had|{PAST_VERB})\b)"
     rf"|,\s+(?=(?:after|before|when|as)\s+(?:[^\s,;]+\s+){{1,4}}{PAST_VERB}\b)"
     rf"|,?\s+(?=and\s+(?:the|a|an|its|his|her|their)\s+(?:[^\s,;]+\s+){{0,5}}{PAST_VERB}\b)"
+    # a second predicate of the same subject: "broke out on 23 July and was contained on ..."
+    rf"|,?\s+(?=(?:and|but)\s+(?:was|were)\s+(?:later\s+|finally\s+)?{PAST_VERB}\b)"
 )
 
 

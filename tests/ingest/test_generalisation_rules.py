@@ -129,3 +129,13 @@ def test_a_pronoun_is_not_filled_with_a_name_of_the_other_gender() -> None:
     assert summarize("He was moved to a detention centre.", TimeContext(), male).startswith(
         "Artyom Zhukov was moved"
     )
+
+
+def test_a_second_predicate_with_its_own_date_is_its_own_event() -> None:
+    text = (
+        "The wildfire near Corinth broke out on 23 July 2022 in a pine forest and was "
+        "contained on Thursday, July 28, after burning 3,000 hectares.\n"
+    )
+    events = {e.date: e.summary for e in extract_events(text, "2022-08-20")}
+    assert set(events) == {"2022-07-23", "2022-07-28"}
+    assert events["2022-07-28"].startswith("The wildfire near Corinth was contained")
