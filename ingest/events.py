@@ -360,6 +360,7 @@ class ArticleState:
     story_region: str | None = None  # the region the article is about, if one stands out
     person: Person | None = None  # the last person the text named
     referent: str | None = None  # the last "the ... group" the text named
+    facilities: dict[str, PlaceMention] = field(default_factory=dict)  # last of each type
 
 
 def _speakers(state: ArticleState) -> Speakers:
@@ -598,7 +599,46 @@ def _continues(anchor: Draft | None, draft: Draft) -> bool:
     return anchor is not None and draft.paragraph == anchor.paragraph and draft.date == anchor.date
 
 
+# A definite reference to a facility of a type the article has named ("the colony" after
+# "penal colony IK-6 in the Sverdlovsk region") means that facility, wherever the text is now.
+FACILITY_REFERENCE = {
+    "colony": re.compile(r"\b[Tt]he (?:penal |prison |correctional )?colony\b"),
+    "detention": re.compile(
+        r"\b[Tt]he (?:pre-?trial )?detention (?:centre|center|facility)\b|\b[Tt]he SIZO\b"
+    ),
+    "hospital": re.compile(r"\b[Tt]he (?:prison |tuberculosis )?hospital\b"),
+    "any": re.compile(r"\b[Tt]he (?:prison|jail|facility)\b"),
+}
+
+
+def _facility_type(name: str) -> str:
+    lower = name.casefold()
+    if "colony" in lower:
+        return "colony"
+    if "detention" in lower:
+        return "detention"
+    return "hospital" if "hospital" in lower else "other"
+
+
+def _referred_facility(clause: str, state: ArticleState) -> list[PlaceRef]:
+    """The facility a definite noun in the clause refers back to, with its region."""
+    for kind, pattern in FACILITY_REFERENCE.items():
+        if not pattern.search(clause):
+            continue
+        if kind == "any":
+            mentions = sorted(state.facilities.values(), key=lambda m: m.start)
+            mention = mentions[-1] if len(state.facilities) == 1 else None
+        else:
+            mention = state.facilities.get(kind)
+        if mention is not None:
+            return _place_refs([mention])
+    return []
+
+
 def _remember(state: ArticleState, sentence: str, paragraph: int) -> None:
+    for mention in find_places(sentence, state.region):
+        if mention.ref.kind == "facility":
+            state.facilities[_facility_type(mention.ref.name)] = mention
     regions = [m for m in find_places(sentence) if m.region]
     if regions:
         state.region = regions[-1].region
@@ -843,6 +883,8 @@ def _dated_drafts(
             clause_text = previous.text + " " + clause.text
             places = places or _place_refs(find_places(previous.text, state.region))
         recent = _status(clause_text, expr.value, pub, latest_year) != "background"
+        if not places:
+            places = _referred_facility(clause_text, state)
         if not places and recent:
             local = inherited or _local_region(clause_text, state)
             places = [local] if local else []

@@ -187,7 +187,8 @@ def find_facilities(text: str, region: str | None) -> list[PlaceMention]:
 def find_places(text: str, context_region: str | None = None) -> list[PlaceMention]:
     """Regions and facilities in `text`. A facility takes the region named nearest to it in
     the text, else `context_region`; "the region" refers back to `context_region`."""
-    regions = find_regions(text)
+    named = find_regions(text)
+    regions = named + _world_mentions(text, named)
     facilities = []
     for facility in find_facilities(text, None):
         nearest = min(regions, key=lambda r: abs(r.start - facility.start), default=None)
@@ -196,7 +197,10 @@ def find_places(text: str, context_region: str | None = None) -> list[PlaceMenti
         facilities[-1] = PlaceMention(
             facility.start, facility.end, facilities[-1].ref, facilities[-1].region
         )
-    mentions = regions + facilities + _world_mentions(text, regions + facilities)
+    facilities = [
+        f for f in facilities if not any(r.start < f.end and f.start < r.end for r in regions)
+    ]
+    mentions = regions + facilities
     if not regions and context_region:
         for match in REGION_ANAPHOR.finditer(text):
             ref = region_ref(context_region)

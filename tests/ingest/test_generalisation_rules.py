@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ingest.events import extract_events
+from ingest.places import find_places
 
 ARTICLE = (
     "A fire broke out at a warehouse in Split, Croatia, on 12 July 2025, officials said.\n\n"
@@ -139,3 +140,25 @@ def test_a_second_predicate_with_its_own_date_is_its_own_event() -> None:
     events = {e.date: e.summary for e in extract_events(text, "2022-08-20")}
     assert set(events) == {"2022-07-23", "2022-07-28"}
     assert events["2022-07-28"].startswith("The wildfire near Corinth was contained")
+
+
+FACILITIES = (
+    "Inmates rioted at penal colony IK-6 in the Sverdlovsk region on 3 May 2024, officials "
+    "said. Protests spread to SIZO-1 in Syktyvkar, Komi.\n\n"
+    "On 5 May, special forces stormed the colony and detained 20 inmates.\n\n"
+    "Relatives of the prisoners gathered outside the detention centre on 7 May, demanding "
+    "news of their sons and husbands.\n\n"
+    "The regional prison service has not said how many inmates were hurt in the riots, and "
+    "human rights groups say they have received no answer to their letters.\n"
+)
+
+
+def test_a_definite_facility_noun_refers_back_to_the_facility_named_before() -> None:
+    places = {e.date: [p.name for p in e.places] for e in extract_events(FACILITIES, "2024-05-10")}
+    assert places["2024-05-05"] == ["Penal Colony No. 6, Sverdlovsk Oblast", "Sverdlovsk Oblast"]
+    assert "Komi Republic" in places["2024-05-07"]
+
+
+def test_a_facility_takes_the_region_of_a_town_named_with_it() -> None:
+    (facility,) = [m for m in find_places("in SIZO-2 in Rybinsk") if m.ref.kind == "facility"]
+    assert facility.region == "Yaroslavl Oblast"
