@@ -565,7 +565,7 @@ def find_times(text: str, ctx: TimeContext) -> list[TimeExpr]:
             if match.group().strip():
                 candidates.append((match.start(), match.end(), order, kind, match))
     candidates.sort(key=lambda c: (-(c[1] - c[0]), c[2]))
-    chosen: list[TimeExpr] = []
+    chosen: list[tuple[TimeExpr, str, re.Match[str]]] = []
     taken: list[tuple[int, int]] = []
     for start, end, _order, kind, match in candidates:
         if any(s < end and start < e for s, e in taken):
@@ -577,8 +577,28 @@ def find_times(text: str, ctx: TimeContext) -> list[TimeExpr]:
             continue
         taken.append((start, end))
         if expr is not CONTRADICTION:
-            chosen.append(expr)
-    return sorted(chosen, key=lambda e: e.start)
+            chosen.append((expr, kind, match))
+    return _anchor_within(sorted(chosen, key=lambda c: c[0].start), ctx)
+
+
+def _anchor_within(
+    chosen: list[tuple[TimeExpr, str, re.Match[str]]], ctx: TimeContext
+) -> list[TimeExpr]:
+    """ "The blaze in March ...: the previous month, ...": a date counted from another
+    counts from the last one told before it, in this sentence if it tells one."""
+    result = []
+    local = ctx
+    for expr, kind, match in chosen:
+        counted = kind == "anaphoric" or (
+            kind == "offset" and not match.group().lower().rstrip(" .,").endswith("ago")
+        )
+        if counted and local is not ctx:
+            again = _resolve(kind, match, local)
+            expr = again if again is not None and again is not CONTRADICTION else expr
+        result.append(expr)
+        if kind not in ("anaphoric", "offset") and expr.precision in ("day", "month"):
+            local = advance(local, expr)
+    return result
 
 
 def _not_a_date(text: str, start: int, end: int, kind: str) -> bool:

@@ -101,6 +101,8 @@ REACTION = re.compile(
     r"(?:[\w’'-]+\s+){0,8}?(?:as\s+)?[“\"‘«])",
     re.I,
 )
+# "Nobody was charged", "No one was hurt": what did not happen details the event before it.
+NEGATIVE_SUBJECT = re.compile(r"^(?:Nobody|No one|No-one|None of|Nothing)\b")
 GRAPHIC_TERMS = {
     r"\brap(?:e|ed|es|ing|ist)\b": 2,
     r"\bsexual(?:ly)?\s+(?:violence|abus\w*|assault\w*)": 2,
@@ -669,7 +671,7 @@ def _sentence_drafts(
     latest_year: int,
 ) -> list[Draft]:
     s = sentence.text
-    if REACTION.match(s):
+    if REACTION.match(s) or NEGATIVE_SUBJECT.match(s):
         target = anchor or next(
             (d for d in reversed(drafts[-RECENT:]) if d.date and d.paragraph >= paragraph - 1),
             None,

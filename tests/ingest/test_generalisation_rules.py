@@ -162,3 +162,23 @@ def test_a_definite_facility_noun_refers_back_to_the_facility_named_before() -> 
 def test_a_facility_takes_the_region_of_a_town_named_with_it() -> None:
     (facility,) = [m for m in find_places("in SIZO-2 in Rybinsk") if m.ref.kind == "facility"]
     assert facility.region == "Yaroslavl Oblast"
+
+
+def test_a_date_counted_from_another_counts_from_the_one_told_before_it() -> None:
+    from datetime import date
+
+    from ingest.dates import TimeContext, find_times
+
+    ctx = TimeContext(published=date(2023, 5, 20), anchor=date(2020, 6, 1), anchor_iso="2020-06")
+    text = "The blaze in March was not its first warning: the previous month, it was fined."
+    assert [e.value for e in find_times(text, ctx)] == ["2023-03", "2023-02"]
+
+
+def test_what_did_not_happen_is_no_event() -> None:
+    text = (
+        "A prisoner of the colony died on 3 May 2021 after being refused medical care by "
+        "the prison doctors. Nobody was charged.\n"
+    )
+    events = [e for e in extract_events(text, "2021-06-01") if e.date]
+    assert len(events) == 1
+    assert len(events[0].citations) == 2
