@@ -87,11 +87,20 @@ VERB_START = re.compile(
 )
 
 
-def _fill_dropped_name(text: str, who: Speakers) -> str:
+# What a person has, not an organisation: "’s lawyer", "’s trial" belong to someone.
+PERSONAL_NOUN = re.compile(
+    r"^(?:’s|'s)\s+(?:[\w-]+\s+)?(?:lawyer|attorney|wife|husband|sister|brother|mother|father|"
+    r"son|daughter|family|relatives|partner|trial|sentence|arrest|appeal|detention|colleagues?)\b"
+)
+
+
+def _fill_dropped_name(text: str, who: Speakers, clause_piece: bool = False) -> str:
     referent = who.organisation
+    if PERSONAL_NOUN.match(text):
+        return who.person + text if who.person else "Their" + text[2:]
     if re.match(r"^(?:’s|'s)\b", text):
         return referent[0].upper() + referent[1:] + text
-    if VERB_START.match(text):
+    if VERB_START.match(text) and not clause_piece:
         text = f"{referent} {text}"  # "published the recordings ...": the subject was a link
     text = DROPPED_SUBJECT_AFTER.sub(lambda m: f"{m.group(1)} {referent} ", text)
     return DROPPED_NAME_GAP.sub(lambda m: f"{m.group()} {referent}", text)
@@ -153,12 +162,15 @@ def summarize(text: str, ctx: TimeContext, who: Speakers) -> str:
     """A one-line summary built from the sentence (or clause) itself."""
     s = re.sub(r"^\s*(?:Update|UPDATE)\.\s*", "", text.strip())
     s = DATELINE.sub("", s)
+    # A clause cut from its sentence ("and was contained ...") lost no linked name: its
+    # subject is the sentence's, so no name is filled in for it.
+    clause_piece = re.match(r"^(?:and|but|while)\s+", s) is not None
     s = re.sub(r"^(?:and|but|while)\s+", "", s)
     s = re.sub(r"^[–—-]\s+", "", s)
     s = _strip_leading_time(s, ctx)
     if re.match(r"^(?:he|she|it|they|his|her|its|their)\b", s):
         s = s[0].upper() + s[1:]
-    s = _fill_dropped_name(s, who)
+    s = _fill_dropped_name(s, who, clause_piece)
     s = _resolve_pronoun(s, who)
     s = (
         re.sub(r"\s+(?:by|of|about|from)\s+[“\"].*$", "", s)

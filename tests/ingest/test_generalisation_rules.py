@@ -182,3 +182,24 @@ def test_what_did_not_happen_is_no_event() -> None:
     events = [e for e in extract_events(text, "2021-06-01") if e.date]
     assert len(events) == 1
     assert len(events[0].citations) == 2
+
+
+def test_a_dropped_owner_of_a_lawyer_is_a_person_not_the_organisation() -> None:
+    from ingest.dates import TimeContext
+    from ingest.summaries import Speakers, summarize
+
+    court = Speakers("Basmanny District Court", True, None)
+    text = "’s lawyer said the ruling would be appealed."
+    expected = "Their lawyer said the ruling would be appealed."
+    assert summarize(text, TimeContext(), court) == expected
+    person = Speakers("Basmanny District Court", True, "Ivan Petrov")
+    assert summarize(text, TimeContext(), person).startswith("Ivan Petrov’s lawyer")
+
+
+def test_a_clause_cut_from_its_sentence_gets_no_filled_name() -> None:
+    from ingest.dates import TimeContext
+    from ingest.summaries import Speakers, summarize
+
+    court = Speakers("Basmanny District Court", True, None)
+    summary = summarize("and was upheld on appeal in May.", TimeContext(), court)
+    assert "Basmanny" not in summary
