@@ -831,6 +831,8 @@ def _dated_drafts(
         owner = next(
             (i for i, c in enumerate(clauses) if c.start <= sentence.start + expr.start < c.end), 0
         )
+        if owner in firsts and _in_relative_clause(sentence.text, firsts[owner]):
+            firsts[owner] = expr  # "a ferry that sank on Saturday was charged ... on Thursday"
         firsts.setdefault(owner, expr)
     exprs = list(firsts.values())
     result = []
@@ -908,6 +910,17 @@ def _dated_drafts(
         )
         result.append(draft)
     return result
+
+
+def _in_relative_clause(sentence: str, expr: TimeExpr) -> bool:
+    """Whether a date sits in a relative clause describing a noun of the subject ("The
+    captain of a ferry that sank on Saturday has been charged ..."): it dates the noun."""
+    before = sentence[: expr.start]
+    return (
+        re.search(r"\b[a-z]+\s+(?:that|which|who)\s+(?:had\s+)?[a-z]+\b[^,;:“\"]*$", before)
+        is not None
+        and predicate(before).kind == "none"
+    )
 
 
 def _antecedent(before: str) -> str | None:

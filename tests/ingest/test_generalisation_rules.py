@@ -203,3 +203,12 @@ def test_a_clause_cut_from_its_sentence_gets_no_filled_name() -> None:
     court = Speakers("Basmanny District Court", True, None)
     summary = summarize("and was upheld on appeal in May.", TimeContext(), court)
     assert "Basmanny" not in summary
+
+
+def test_a_date_in_a_relative_clause_of_the_subject_dates_the_noun_not_the_news() -> None:
+    text = (
+        "The owner of a warehouse that burned down in Tver on Saturday has been charged with "
+        "negligence, prosecutors said on Thursday.\n"
+    )
+    events = [e for e in extract_events(text, "2024-05-10") if e.date]
+    assert [e.date for e in events] == ["2024-05-09"]
