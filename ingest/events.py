@@ -103,6 +103,18 @@ REACTION = re.compile(
 )
 # "Nobody was charged", "No one was hurt": what did not happen details the event before it.
 NEGATIVE_SUBJECT = re.compile(r"^(?:Nobody|No one|No-one|None of|Nothing)\b")
+# The toll or the rescue of a happening just told is a detail of it, not a happening of its
+# own: "Eleven people died", "Two colleagues travelling with him were injured", "Rescuers
+# pulled 82 people from the water".
+TOLL = re.compile(
+    r"^(?:(?:At least|More than|Some|About|Another|All)\s+)?(?:\d[\d,]*|one|two|three|four|"
+    r"five|six|seven|eight|nine|ten|eleven|twelve|dozens|hundreds|thousands|several|many)\b"
+    r"[^,;:]{0,60}?\b(?:died|were killed|was killed|were injured|was injured|were hurt|"
+    r"was hurt|were wounded|was wounded|were rescued|survived|are missing|were missing)\b"
+    r"|^(?:Rescuers|Firefighters|Divers|Medics|Doctors|Paramedics)\s+(?:pulled|rescued|"
+    r"evacuated|treated|saved)\b[^,;:]{0,40}?\b(?:\d[\d,]*|dozens|hundreds)\b",
+    re.I,
+)
 GRAPHIC_TERMS = {
     r"\brap(?:e|ed|es|ing|ist)\b": 2,
     r"\bsexual(?:ly)?\s+(?:violence|abus\w*|assault\w*)": 2,
@@ -1020,6 +1032,9 @@ def _continuation(
         shares = overlap(clause.text, anchor.text) >= 1 or bool(
             anchor_names & {m.person.name for m in clause_mentions}
         )
+        if TOLL.match(clause.text):
+            attached = True
+            continue
         hedged = re.search(r"\b(?:allegedly|reportedly|purportedly|is said to)\b", clause.text)
         named_speaker = any(m.person.kind == "person" for m in subject_mentions)
         if (pred.kind == "speech" and shares and not named_speaker) or hedged:

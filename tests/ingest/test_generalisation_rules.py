@@ -212,3 +212,14 @@ def test_a_date_in_a_relative_clause_of_the_subject_dates_the_noun_not_the_news(
     )
     events = [e for e in extract_events(text, "2024-05-10") if e.date]
     assert [e.date for e in events] == ["2024-05-09"]
+
+
+def test_the_toll_of_a_happening_is_a_detail_of_it() -> None:
+    text = (
+        "A journalist was attacked by a crowd in the centre of Tbilisi on 5 July 2021, police "
+        "said. Two colleagues travelling with him were injured. Rescuers pulled 12 people "
+        "from the building.\n"
+    )
+    events = [e for e in extract_events(text, "2021-07-08") if e.date]
+    assert len(events) == 1
+    assert len(events[0].citations) >= 2
