@@ -98,7 +98,8 @@ REACTION = re.compile(
     r"|(?:denies|denied|deny|rejects|rejected)\s+(?:the\s+|all\s+|any\s+|that\b|wrongdoing|"
     r"having\b|involvement|(?:the\s+)?(?:accusations?|allegations?|charges?|claims?))"
     r"|(?:called|calls|branded|brands|described|describes|dismissed|dismisses)\s+"
-    r"(?:[\w’'-]+\s+){0,8}?(?:as\s+)?[“\"‘«])",
+    r"(?:[\w’'-]+\s+){0,8}?(?:as\s+)?(?:[“\"‘«]|politically motivated\b|a provocation\b|"
+    r"fabricated\b|absurd\b|unfounded\b|a sham\b))",
     re.I,
 )
 # "Nobody was charged", "No one was hurt": what did not happen details the event before it.
@@ -836,6 +837,8 @@ def _dated_drafts(
     latest_year: int,
 ) -> list[Draft]:
     clauses = split_clauses(text, sentence) if len(exprs) > 1 else [sentence]
+    if len(exprs) > 1:
+        clauses = _split_coordinated(text, clauses, sentence, exprs)
     # Two dates in one clause: the first is when it happened, the other describes a part of
     # it ("Earlier this year, a court sentenced him for beating a prisoner in 2019").
     firsts: dict[int, TimeExpr] = {}
@@ -879,12 +882,17 @@ def _dated_drafts(
             if antecedent:
                 summary_source = antecedent + " " + clause.text[relative_clause.end() :]
                 places = places or _place_refs(find_places(antecedent, state.region))
-        coordinated = re.match(r"^(?:and|but)\s+(?=(?:was|were)\b)", clause.text)
+        coordinated = re.match(r"^(?:and|but)\s+", clause.text)
         if coordinated and clause is not clauses[0]:
-            # "... and was contained on July 28": the first clause's subject is this one's.
-            subject = predicate(clauses[0].text).subject
-            if subject and subject[0].isupper():
-                summary_source = subject + " " + clause.text[coordinated.end() :]
+            # "... and was contained on July 28", "was arrested ... and sentenced in May":
+            # the first clause's subject (and auxiliary) is this one's.
+            first = predicate(clauses[0].text)
+            rest = clause.text[coordinated.end() :]
+            if first.subject and first.subject[0].isupper() and first.kind == "event":
+                aux = first.verb.split()[0] if first.verb and " " in first.verb else ""
+                if re.match(r"(?:was|were)\b", rest) or not aux:
+                    aux = ""
+                summary_source = " ".join(w for w in (first.subject, aux, rest) if w)
         content = content_words(re.sub(re.escape(expr.text), " ", clause.text))
         inherited = _inherits_region(clause.text, state, paragraph)
         thin = (
@@ -921,6 +929,39 @@ def _dated_drafts(
             summary_source,
         )
         result.append(draft)
+    return result
+
+
+COORDINATED_VERB = re.compile(
+    rf",?\s+(?=(?:and|but)\s+(?:later\s+|then\s+)?{PAST_VERB}\s+(?:by|in|on|at|to|for|with)\b)"
+)
+
+
+def _split_coordinated(
+    text: str, clauses: list[Span], sentence: Span, exprs: list[TimeExpr]
+) -> list[Span]:
+    """Split "was arrested in April 2022 and sentenced by a court in September 2023" at the
+    second verb when each side carries a date of its own: two happenings."""
+    result: list[Span] = []
+    for clause in clauses:
+        inside = [
+            sentence.start + e.start
+            for e in exprs
+            if clause.start <= sentence.start + e.start < clause.end
+        ]
+        cut = None
+        for match in COORDINATED_VERB.finditer(clause.text):
+            at = clause.start + match.start()
+            if any(p < at for p in inside) and any(p > at for p in inside):
+                cut = match
+                break
+        if cut is None:
+            result.append(clause)
+            continue
+        left_end = clause.start + cut.start()
+        right_start = clause.start + cut.end()
+        result.append(Span(clause.start, left_end, text[clause.start : left_end]))
+        result.append(Span(right_start, clause.end, text[right_start : clause.end]))
     return result
 
 

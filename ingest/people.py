@@ -47,6 +47,7 @@ NOT_NAME = {
     Officers Staff Unit River Lake Sea Mountains Street Square Treatment Monitoring
     Punishment Prevention Torture Inhuman Degrading Committee Group Project Network
     Foundation Institute Centre Center Party Movement St Saint Mount Lake Cathedral Church
+    District City Municipal County Province Tribunal Commission Bureau Prefecture
     """.split()  # noqa: SIM905
 }
 TITLES = re.compile(

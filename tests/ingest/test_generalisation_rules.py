@@ -223,3 +223,29 @@ def test_the_toll_of_a_happening_is_a_detail_of_it() -> None:
     events = [e for e in extract_events(text, "2021-07-08") if e.date]
     assert len(events) == 1
     assert len(events[0].citations) >= 2
+
+
+def test_two_coordinated_verbs_with_their_own_dates_are_two_events() -> None:
+    text = (
+        "The journalist was arrested in April 2022 and sentenced by a district court in "
+        "September 2023 to six years in prison.\n"
+    )
+    events = {e.date: e.summary for e in extract_events(text, "2024-02-10")}
+    assert set(events) == {"2022-04", "2023-09"}
+    assert events["2023-09"].startswith("The journalist was sentenced by a district court")
+
+
+def test_a_court_district_is_not_a_person() -> None:
+    from ingest.people import PeopleIndex
+
+    found = PeopleIndex().scan("He was sentenced by the Meshchansky District Court in May.")
+    assert [m.person.name for m in found if m.person.kind == "person"] == []
+
+
+def test_calling_a_case_politically_motivated_is_a_reaction() -> None:
+    text = (
+        "A court in Tver jailed a local blogger for two years on 3 June 2024 for his posts. "
+        "Press freedom groups have called the case politically motivated.\n"
+    )
+    events = [e for e in extract_events(text, "2024-06-05") if e.date]
+    assert len(events) == 1
