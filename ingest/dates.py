@@ -226,6 +226,9 @@ class TimeContext:
     anchor: date | None = None  # the last day-precise date the text established
     anchor_iso: str | None = None  # the last date established, at its precision
     year: int | None = None  # the last year the text named explicitly
+    # The publication day was inferred from the text's own latest date: a bare weekday then
+    # follows the narrative (the first such day after the last date told), not that day.
+    narrative: bool = False
 
 
 @dataclass(frozen=True)
@@ -547,6 +550,12 @@ def _weekday(m: re.Match[str], g: dict, ctx: TimeContext) -> TimeExpr | None:
     target = WEEKDAYS[g["wd"].lower()]
     rel = (g.get("rel") or "").lower()
     back = (pub.weekday() - target) % 7
+    anchor = ctx.anchor
+    plain = rel in ("", "on", "late", "early", "late on", "early on")
+    if ctx.narrative and plain and anchor and ctx.anchor_iso and len(ctx.anchor_iso) == 10:
+        following = anchor + timedelta(days=(target - anchor.weekday()) % 7 or 7)
+        if following <= pub:
+            return _expr(m, _iso_day(following), None, "day", "weekday", False, True)
     if rel == "next":
         when = pub + timedelta(days=(target - pub.weekday()) % 7 or 7)
     elif rel == "last" and back == 0:

@@ -534,18 +534,20 @@ def _protagonist(people: PeopleIndex, paragraphs: list[str]) -> Person | None:
     return next(p for p in people.people if id(p) == top_id)
 
 
-def extract(text: str, published: str | None, title: str | None = None) -> list[Draft]:
+def extract(
+    text: str, published: str | None, title: str | None = None, *, inferred: bool = False
+) -> list[Draft]:
     """Every draft (dated events and support-only citations) in one article."""
     with within_article(text):
-        return _extract(text, published, title)
+        return _extract(text, published, title, inferred)
 
 
-def _extract(text: str, published: str | None, title: str | None) -> list[Draft]:
+def _extract(text: str, published: str | None, title: str | None, inferred: bool) -> list[Draft]:
     cleaned = clean(text, title)
     pub = date.fromisoformat(published) if published else None
     people = PeopleIndex()
     paragraphs = cleaned.paragraphs
-    state = ArticleState(TimeContext(published=pub), people)
+    state = ArticleState(TimeContext(published=pub, narrative=inferred), people)
     sentences = [
         [s for s in split_sentences(text, b.start, b.end) if len(s.text) <= MAX_SENTENCE]
         for b in paragraphs
@@ -1140,10 +1142,13 @@ class SupportingCitation(NewEvent):
     already holds, never create one (its `date` is only a placeholder)."""
 
 
-def extract_events(text: str, published: str | None, title: str | None = None) -> list[NewEvent]:
+def extract_events(
+    text: str, published: str | None, title: str | None = None, *, inferred: bool = False
+) -> list[NewEvent]:
     """The pipeline's seam: dated events with citations into `text`, followed by
-    SupportingCitation drafts for passages that can only support existing events."""
-    drafts = extract(text, published, title)
+    SupportingCitation drafts for passages that can only support existing events.
+    `inferred`: the publication day was read off the text's own dates."""
+    drafts = extract(text, published, title, inferred=inferred)
     dated = [d.to_new_event() for d in drafts if not d.support_only]
     support = [d.to_new_event(published) for d in drafts if d.support_only]
     return dated + [SupportingCitation(**vars(event)) for event in support]

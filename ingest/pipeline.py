@@ -7,6 +7,7 @@ either the whole article or nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +55,11 @@ async def prepare_article(article: Article) -> PreparedArticle:
     runs off the event loop and outside any transaction, so the bot keeps answering and
     other writers are not held up meanwhile."""
     published, inferred = publication_date(article)
-    drafts = await asyncio.to_thread(extract_events, article.text, published)
+    # The keyword only when it matters keeps the seam's plain two-argument form.
+    extra = {"inferred": True} if inferred else {}
+    drafts = await asyncio.to_thread(
+        functools.partial(extract_events, article.text, published, **extra)
+    )
     # Dated drafts first, so that supporting passages can also attach to this article's events.
     drafts.sort(key=lambda d: isinstance(d, SupportingCitation))
     if len(drafts) > MAX_DRAFTS:

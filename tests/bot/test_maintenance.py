@@ -22,7 +22,7 @@ from tests.store.rows import dump
 OWNER = 1001
 
 
-def _extract(text: str, published: str | None) -> list[NewEvent]:
+def _extract(text: str, published: str | None, **_: object) -> list[NewEvent]:
     """One event per 'On YYYY-MM-DD, ...' sentence, whatever extraction's quality."""
     return [
         NewEvent(m.group(1), None, m.group(2), citations=((m.start(), m.end()),))
@@ -125,7 +125,7 @@ async def test_extracting_a_story_does_not_hold_up_other_writers(
 
     extracting, release = threading.Event(), threading.Event()
 
-    def slow_extract(text: str, published: str | None) -> list[NewEvent]:
+    def slow_extract(text: str, published: str | None, **_: object) -> list[NewEvent]:
         extracting.set()
         release.wait(timeout=30)
         return _extract(text, published)

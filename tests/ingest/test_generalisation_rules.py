@@ -249,3 +249,18 @@ def test_calling_a_case_politically_motivated_is_a_reaction() -> None:
     )
     events = [e for e in extract_events(text, "2024-06-05") if e.date]
     assert len(events) == 1
+
+
+def test_with_an_inferred_publication_day_a_weekday_follows_the_narrative() -> None:
+    text = (
+        "A wildfire broke out near the town of Tripoli in the Peloponnese on Monday, 1 August "
+        "2022, and forced 3,000 people to leave their homes, the fire service said.\n\n"
+        "The fire spread to the outskirts of Kalamata on Tuesday, burning olive groves and "
+        "houses on the edge of the town, the fire service said.\n\n"
+        "The fire was contained on Tuesday, 16 August, after burning 12,000 hectares of "
+        "forest and farmland across three districts, officials said.\n"
+    )
+    told = {e.date for e in extract_events(text, "2022-08-16", inferred=True) if e.date}
+    assert "2022-08-02" in told
+    given = {e.date for e in extract_events(text, "2022-08-16") if e.date}
+    assert "2022-08-02" not in given  # a declared publication day keeps the week's Tuesday

@@ -41,7 +41,7 @@ def settings(db_path: Path) -> Settings:
     )
 
 
-def _extract(text: str, published: str | None) -> list[NewEvent]:
+def _extract(text: str, published: str | None, **_: object) -> list[NewEvent]:
     """A deterministic stand-in for extraction: one event per 'On YYYY-MM-DD, ...' sentence,
     so these tests exercise the maintainers' flow whatever extraction's quality."""
     return [
@@ -627,7 +627,7 @@ async def test_a_removed_maintainer_can_no_longer_keep_their_story(bot: RunningB
 async def test_an_unexpected_failure_replaces_the_working_message(
     bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(text: str, published: str | None) -> list[NewEvent]:
+    def broken(text: str, published: str | None, **_: object) -> list[NewEvent]:
         raise RuntimeError("extraction bug")
 
     monkeypatch.setattr("ingest.pipeline.extract_events", broken)
