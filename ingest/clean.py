@@ -170,7 +170,11 @@ def _drifted(blocks: list[Block]) -> set[int]:
     """Indexes of paragraphs that share no content word with the rest of the article and
     sit among furniture: a story about something else dropped into the page."""
     vocab = [
-        {w for w in WORD.findall(b.text.casefold()) if len(w) > 3 and w not in COMMON}
+        {
+            re.sub(r"[’']s$", "", w)  # "the region's" shares "region" with "the region"
+            for w in WORD.findall(b.text.casefold())
+            if len(w) > 3 and w not in COMMON
+        }
         if b.kept
         else set()
         for b in blocks

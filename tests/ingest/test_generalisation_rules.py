@@ -264,3 +264,20 @@ def test_with_an_inferred_publication_day_a_weekday_follows_the_narrative() -> N
     assert "2022-08-02" in told
     given = {e.date for e in extract_events(text, "2022-08-16") if e.date}
     assert "2022-08-02" not in given  # a declared publication day keeps the week's Tuesday
+
+
+def test_a_possessive_shares_its_word_with_the_rest_of_the_article() -> None:
+    from ingest.clean import clean
+
+    paragraphs = [
+        "A wildfire broke out in the hills above the town on Monday, officials said today.",
+        "Firefighters fought the flames overnight with aircraft and water tankers nearby.",
+        "The government declared an emergency across the whole region on Wednesday night.",
+        "Police detained a local farmer on suspicion of starting the blaze by burning waste.",
+        "Residents returned home on Friday to find dozens of houses burned to the ground.",
+        "From 2016 to 2018 the region's protection chief led a programme clearing "
+        "dry vegetation beside roads and villages.",
+        "Read more: Heatwave grips the capital as temperatures hit record highs",
+    ]
+    kept = [b.text for b in clean("\n\n".join(paragraphs), None).paragraphs]
+    assert any(p.startswith("From 2016 to 2018") for p in kept)
