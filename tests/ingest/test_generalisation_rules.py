@@ -297,3 +297,12 @@ def test_a_placeless_happening_takes_the_region_its_paragraph_named() -> None:
     places = {e.date: [p.name for p in e.places] for e in extract_events(RIOTS, "2024-05-10")}
     assert places["2024-05-04"] == ["Komi Republic"]  # Vorkuta, a town of the Komi Republic
     assert places["2024-05-05"] == ["Komi Republic"]
+
+
+def test_a_town_name_before_a_surname_is_a_first_name() -> None:
+    from ingest.people import PeopleIndex
+
+    people = PeopleIndex()
+    found = people.scan("Artyom Zhukov had been serving a six-year sentence for fraud.")
+    assert [m.person.name for m in found] == ["Artyom Zhukov"]
+    assert PeopleIndex().scan("Prisoners were moved to Artyom on Monday.") == []
