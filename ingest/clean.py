@@ -63,6 +63,24 @@ BIO = re.compile(
     r"|^(?:He|She|They) (?:has|have) (?:covered|reported|written|been (?:reporting|covering|"
     r"writing))\b"
 )
+# A bio told in the third person at the article's foot: a person (or "Our correspondent
+# ...") who writes, reports or covers, for a publication or since a year. In the article's
+# body such a sentence may be news about a journalist, so it only counts at the very end.
+TAIL_BIO = re.compile(
+    r"^(?:(?:Our|The) (?:[\w-]+ )?(?:author|correspondent|reporter|journalist|writer|editor|"
+    r"contributor|columnist)\s+)?[A-Z][\w’'-]+(?: [A-Z][\w’'-]+){0,2}\s+"
+    r"(?:(?:has|had) (?:also |long )?(?:written|reported|covered|worked|been (?:writing|"
+    r"reporting|covering|working))|writes|reports|covers|worked|wrote)\b"
+    r"(?=.*(?:\bfor (?:the )?[A-Z]|\bsince (?:19|20)\d\d\b))"
+)
+_ATTRIBUTED = re.compile(r"\b(?:said|says|told|according to)\b", re.I)
+# A line that only announces a list of other stories.
+MORE_MARKER = re.compile(
+    r"^\W*(?:read more|see also|read also|also read|more on (?:this|the) (?:topic|story|subject)"
+    r"|more (?:stories|news)|more from [\w ]{1,30}|related(?: articles| stories| news| content)?"
+    r"|most read|recommended|you may also like|also interesting|top stories|latest news)\W*$",
+    re.I,
+)
 CREDIT_LINE = re.compile(r"^[\w .’'-]{2,60}\s/\s[\w .’'-]{2,60}$")
 
 
@@ -148,8 +166,62 @@ def _line_reason(block: Block, title: str | None, seen: set[str]) -> str | None:
 
 
 def _followed_by_more_prompt(blocks: list[Block], i: int) -> bool:
+    """A line an expander follows ("Show more") is a truncated caption; "Read more" after a
+    line opens a list of other stories instead, and says nothing about the line."""
     nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-    return bool(nxt and re.fullmatch(r"\W*(?:show|read|see) more\W*", nxt.text, re.I))
+    return bool(nxt and re.fullmatch(r"\W*(?:show|see) more\W*", nxt.text, re.I))
+
+
+def _headline(block: Block) -> bool:
+    """The shape of a headline: one short line starting with a capital, no full stop."""
+    text = block.text
+    return (
+        block.words <= 20
+        and text[:1].isupper()
+        and not SENTENCE_END.search(text)
+        and not re.search(r"[.!?]\s+[A-Z]", text)
+    )
+
+
+def _teasers(blocks: list[Block], reasons: list[str | None]) -> None:
+    """Headlines of other stories: the run of headline-shaped lines after a "Read more"
+    marker, and a headline-shaped line between two lines of furniture."""
+    in_list = False
+    for i, block in enumerate(blocks):
+        if MORE_MARKER.match(block.text):
+            in_list = True
+            continue
+        if in_list and (_headline(block) or reasons[i] in ("heading", "teaser")):
+            reasons[i] = reasons[i] or "teaser"
+            continue
+        in_list = False
+    for i in range(1, len(blocks) - 1):
+        between = reasons[i - 1] is not None and reasons[i + 1] is not None
+        if reasons[i] is None and between and _headline(blocks[i]):
+            reasons[i] = "teaser"
+
+
+def _about_one_person(text: str) -> bool:
+    """A bio goes on about its person ("She previously worked ..."); a paragraph that goes
+    on to other news ("Police searched his flat ...") is the article's."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
+    return all(
+        re.match(r"(?:He|She|They|His|Her|Their|Before|Previously|Prior)\b", s)
+        for s in sentences[1:]
+    )
+
+
+def _tail_bio(block: Block) -> bool:
+    """A short third-person line telling who wrote the article: "Jane Roe has written about
+    ... for the Herald since 2021." Only judged at the article's foot."""
+    text = block.text
+    first = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)[0]
+    return (
+        block.words <= 45
+        and bool(TAIL_BIO.match(first))
+        and not _ATTRIBUTED.search(text)
+        and _about_one_person(text)
+    )
 
 
 def _weak(block: Block) -> bool:
@@ -205,18 +277,32 @@ def clean(text: str, title: str | None = None) -> CleanText:
             reason = "caption"
         reasons.append(reason)
         seen.add(_norm(block.text))
+    _teasers(blocks, reasons)
     # Furniture gathers at the head and the tail: short lines there go with it.
     for order in (range(len(blocks)), range(len(blocks) - 1, -1, -1)):
         head = order.step == 1
         for i in order:
             # At the head, a line that is no sentence is the headline or a kicker.
-            headline = head and blocks[i].words <= 25 and not SENTENCE_END.search(blocks[i].text)
+            # At the tail, one is the headline of another story.
+            headline = (
+                blocks[i].words <= 25 and not SENTENCE_END.search(blocks[i].text)
+                if head
+                else _headline(blocks[i])
+            )
+            if reasons[i] is None and not head and _tail_bio(blocks[i]):
+                reasons[i] = "author bio"
+                continue
             if reasons[i] is None and not _weak(blocks[i]) and not headline:
                 break
             reasons[i] = reasons[i] or ("head" if head else "tail")
     # An author's bio in the last part of the page is not the article.
     for i, block in enumerate(blocks):
-        if reasons[i] is None and i >= len(blocks) * 0.6 and BIO.search(block.text):
+        if (
+            reasons[i] is None
+            and i >= len(blocks) * 0.6
+            and BIO.search(block.text)
+            and _about_one_person(block.text)
+        ):
             reasons[i] = "author bio"
     # An appeal in the last part of the page starts the page's footer.
     content = [i for i, r in enumerate(reasons) if r is None]

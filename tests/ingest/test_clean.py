@@ -114,3 +114,73 @@ def test_an_author_bio_at_the_foot_is_furniture() -> None:
     result = clean(body)
     assert [b.reason for b in result.blocks][-2:] == ["author bio", "author bio"]
     assert len(result.paragraphs) == 4
+
+
+STORY = [
+    "Two workers were killed when a fire broke out at a chemical plant on Friday, officials said.",
+    "The blaze started in a storage area and spread to a workshop, the emergencies ministry said.",
+    "Investigators opened a criminal case on Saturday into violations of safety rules.",
+    "The plant's owner said it would pay compensation to the families of the dead workers.",
+]
+
+
+def test_a_third_person_bio_of_the_writer_at_the_foot_is_furniture() -> None:
+    for bio in (
+        "Marta Ilyina has written about prisons for the Northern Bulletin since 2021.",
+        "Our correspondent Pavel Orlov has reported on the region's industry since 2015.",
+    ):
+        result = clean("\n".join([*STORY, bio, "Leave a Reply"]))
+        assert [b.text for b in result.paragraphs] == STORY
+        assert next(b.reason for b in result.blocks if b.text == bio) == "author bio"
+
+
+def test_news_about_a_journalist_is_not_a_bio() -> None:
+    story = [
+        *STORY[:3],
+        "Marta Ilyina has written about the plant for the Northern Bulletin since 2021, "
+        "her editor said.",
+        "Pavel Orlov has reported on the plant since 2015. Police searched his flat on Monday "
+        "and seized his laptop and notebooks.",
+    ]
+    assert [b.text for b in clean("\n".join(story)).paragraphs] == story
+
+
+def test_headlines_of_other_stories_are_teasers() -> None:
+    page = [
+        *STORY,
+        "Read more",
+        "Regional court extends detention of anarchist student until 12 November",
+        "Kazan's new airport terminal opens two years late after a row over funding",
+        "Marta Ilyina has written about industry for the Northern Bulletin since 2021.",
+    ]
+    result = clean("\n".join(page))
+    assert [b.text for b in result.paragraphs] == STORY
+
+
+def test_a_headline_after_the_last_paragraph_is_a_teaser() -> None:
+    page = [*STORY, "Governor promises to rebuild the flooded villages before the winter"]
+    assert [b.text for b in clean("\n".join(page)).paragraphs] == STORY
+
+
+def test_a_headline_between_furniture_lines_is_a_teaser() -> None:
+    page = [
+        *STORY[:2],
+        "See also  Prices of bread rise again in the regional capital",
+        "Governor promises to rebuild the flooded villages before the winter",
+        "Video: Floodwaters cut off three villages after an ice jam. Video: Channel Five",
+        *STORY[2:],
+    ]
+    assert [b.text for b in clean("\n".join(page)).paragraphs] == STORY
+
+
+def test_a_last_paragraph_before_read_more_and_one_line_ledes_stay() -> None:
+    page = [
+        "Fire kills two workers at chemical plant",
+        "Two workers were killed in a fire at a chemical plant on Friday.",
+        *STORY[1:],
+        "The region suffered a similar fire in July 2018, and two villages burned in 2007.",
+        "Read more",
+        "Regional court extends detention of anarchist student until 12 November",
+    ]
+    kept = [b.text for b in clean("\n".join(page)).paragraphs]
+    assert kept == page[1:-2]

@@ -36,3 +36,70 @@ def test_years_alone_give_no_day() -> None:
         None,
         False,
     )
+
+
+# An inverted pyramid: the newest day comes first, without its year; the year is told later,
+# history is mentioned after it, and the page ends in a teaser and an appeal with dates.
+WILDFIRE = (
+    "The regional government announced an aid package on Monday, 1 August, for the families "
+    "who lost their homes in the wildfire near the regional capital.\n"
+    "The fire broke out on Saturday, 23 July 2022, in forests east of the city and was "
+    "contained on Thursday, July 28, after burning more than 4,000 hectares of taiga.\n"
+    "On Sunday, residents of the worst-hit villages gathered outside the district "
+    "administration to demand the compensation promised last month.\n"
+    "The region suffered a similar fire in July 2018, and in 2007 a blaze destroyed two "
+    "villages nearby.\n"
+    "Read more\n"
+    "Regional court jails anarchist student for two years on 2 August\n"
+    "Help us keep reporting: donate by 31 December 2025 and double your gift.\n"
+)
+
+
+def test_a_yearless_day_whose_weekday_fits_the_story_year_is_the_latest_day() -> None:
+    article = Article(WILDFIRE, title="Aid promised after wildfire")
+    assert publication_date(article) == ("2022-08-01", True)
+
+
+def test_history_told_after_the_news_does_not_pull_the_day_back() -> None:
+    text = WILDFIRE.replace(
+        "in 2007 a blaze", "on Wednesday, 1 August 2007, a blaze"
+    )  # a full date in the past, after the news in the text
+    assert publication_date(Article(text, title="Aid promised")) == ("2022-08-01", True)
+
+
+def test_furniture_dates_do_not_count() -> None:
+    # Kept as article text, the teaser's "2 August" and the appeal's "31 December 2025"
+    # would both be later than the news.
+    assert publication_date(Article(WILDFIRE)) == ("2022-08-01", True)
+
+
+def test_a_weekday_that_does_not_fit_the_story_year_anchors_nothing() -> None:
+    text = WILDFIRE.replace("Monday, 1 August", "Tuesday, 1 August")  # a Monday in 2022
+    assert publication_date(Article(text)) == ("2022-07-28", True)
+
+
+def test_an_announced_day_is_not_a_day_that_came() -> None:
+    text = WILDFIRE + "The governor will visit the villages on Friday, 5 August.\n"
+    text = text.replace("Read more\n", "").replace(
+        "Regional court jails anarchist student for two years on 2 August\n", ""
+    )
+    assert publication_date(Article(text)) == ("2022-08-01", True)
+
+
+def test_a_weekday_fitting_the_next_year_turns_the_year() -> None:
+    text = (
+        "The protest began on Tuesday, 28 December 2021, outside the city hall.\n"
+        "Police dispersed the last protesters on Monday, 3 January, the organisers said.\n"
+    )
+    assert publication_date(Article(text)) == ("2022-01-03", True)
+
+
+async def test_the_story_is_dated_in_its_own_year_once_the_day_is_inferred() -> None:
+    from ingest.pipeline import prepare_article
+
+    prepared = await prepare_article(Article(WILDFIRE, title="Aid promised after wildfire"))
+    dates = {getattr(d, "date", None) for d in prepared.drafts}
+    assert (prepared.published, prepared.published_inferred) == ("2022-08-01", True)
+    # The aid package in 2022, not 2021; "On Sunday" the day after the fire was contained.
+    assert {"2022-08-01", "2022-07-23", "2022-07-28", "2022-07-31"} <= dates
+    assert "2021-08-01" not in dates
