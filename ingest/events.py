@@ -652,6 +652,19 @@ def _referred_facility(clause: str, state: ArticleState) -> list[PlaceRef]:
     return []
 
 
+def _paragraph_region(clause: str, state: ArticleState, paragraph: int) -> list[PlaceRef]:
+    """A paragraph that named a region goes on about it: a later placeless happening in it
+    ("On 5 May, special forces used tear gas") is there, unless it is national or quoted."""
+    if state.region is None or state.region_paragraph != paragraph:
+        return []
+    if canonical_region(state.region) is None:
+        return []  # a country: "tourists from Austria" says where people came from
+    if QUOTE_START.match(clause) or NATIONAL.search(clause):
+        return []
+    ref = region_ref(state.region)
+    return [ref] if ref is not None else []
+
+
 def _remember(state: ArticleState, sentence: str, paragraph: int) -> None:
     for mention in find_places(sentence, state.region):
         if mention.ref.kind == "facility":
@@ -911,6 +924,8 @@ def _dated_drafts(
         recent = _status(clause_text, expr.value, pub, latest_year) != "background"
         if not places:
             places = _referred_facility(clause_text, state)
+        if not places and recent:
+            places = _paragraph_region(clause_text, state, paragraph)
         if not places and recent:
             local = inherited or _local_region(clause_text, state)
             places = [local] if local else []

@@ -178,7 +178,16 @@ class PeopleIndex:
             taken.append((match.start(), match.end()))
         for match in FULL_NAME.finditer(text):
             tokens = match.group().split()
-            if any(t in NOT_NAME or _is_place(t) for t in tokens):
+            # A town's name first, then a surname, outside a place phrase: a first name
+            # ("Artyom Zhukov", "Artyom" also being a town).
+            located = re.search(r"\b(?:in|at|near|from|to|of|outside)\s+$", text[: match.start()])
+            first_name = (
+                not located and _is_place(tokens[0]) and not any(_is_place(t) for t in tokens[1:])
+            )
+            if any(
+                t in NOT_NAME or (_is_place(t) and not (first_name and i == 0))
+                for i, t in enumerate(tokens)
+            ):
                 tokens = self._trim(tokens)
                 if len(tokens) < 2:
                     continue

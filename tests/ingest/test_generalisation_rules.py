@@ -281,3 +281,28 @@ def test_a_possessive_shares_its_word_with_the_rest_of_the_article() -> None:
     ]
     kept = [b.text for b in clean("\n\n".join(paragraphs), None).paragraphs]
     assert any(p.startswith("From 2016 to 2018") for p in kept)
+
+
+RIOTS = (
+    "Inmates rioted at penal colony IK-6 in Krasnoturinsk in the Sverdlovsk region on 3 May "
+    "2024, officials said. Protests also spread to Vorkuta in Komi and to the Kemerovo region."
+    "\n\nIn Vorkuta, prisoners refused to return to their cells on 4 May. On 5 May, special "
+    "forces used tear gas and detained 20 inmates.\n\n"
+    "In the Kemerovo region, inmates of IK-43 went on hunger strike on 6 May, their relatives "
+    "said, and the regional prison service confirmed the protest on the same day.\n"
+)
+
+
+def test_a_placeless_happening_takes_the_region_its_paragraph_named() -> None:
+    places = {e.date: [p.name for p in e.places] for e in extract_events(RIOTS, "2024-05-10")}
+    assert places["2024-05-04"] == ["Komi Republic"]  # Vorkuta, a town of the Komi Republic
+    assert places["2024-05-05"] == ["Komi Republic"]
+
+
+def test_a_town_name_before_a_surname_is_a_first_name() -> None:
+    from ingest.people import PeopleIndex
+
+    people = PeopleIndex()
+    found = people.scan("Artyom Zhukov had been serving a six-year sentence for fraud.")
+    assert [m.person.name for m in found] == ["Artyom Zhukov"]
+    assert PeopleIndex().scan("Prisoners were moved to Artyom on Monday.") == []
