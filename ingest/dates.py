@@ -104,7 +104,9 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "md_span",
         re.compile(
-            rf"\b(?:from\s+)?(?P<m>{MONTH})\s+(?P<d>{DAY})\s*(?:-|–|—|to|until|through)\s*"
+            rf"\b(?:(?i:from)\s+|(?P<btw>(?i:between))\s+)?(?P<m>{MONTH})\s+(?P<d>{DAY})\s*"
+            # "and" joins a span only after "between": "on August 12 and 13 people" is no span
+            rf"(?:-|–|—|to|until|through|(?(btw)and|(?!)))\s*"
             rf"(?:(?P<m2>{MONTH})\s+)?(?P<d2>{DAY})(?:,?\s+(?P<y>{YEAR}))?\b(?!\s*(?:%|percent))"
         ),
     ),

@@ -306,3 +306,15 @@ def test_a_town_name_before_a_surname_is_a_first_name() -> None:
     found = people.scan("Artyom Zhukov had been serving a six-year sentence for fraud.")
     assert [m.person.name for m in found] == ["Artyom Zhukov"]
     assert PeopleIndex().scan("Prisoners were moved to Artyom on Monday.") == []
+
+
+def test_between_a_month_day_and_a_day_is_a_span_and_a_count_is_not() -> None:
+    from datetime import date
+
+    from ingest.dates import TimeContext, find_times
+
+    ctx = TimeContext(published=date(2022, 8, 20))
+    (span,) = find_times("Between August 12 and 15, crews fought the fire.", ctx)
+    assert (span.value, span.end_value) == ("2022-08-12", "2022-08-15")
+    (day,) = find_times("On August 12 and 13 people died.", ctx)
+    assert (day.value, day.end_value) == ("2022-08-12", None)
