@@ -49,7 +49,7 @@ ATTRIBUTIONS = [
         rf"{SPEAKER}(?:\s+\([^)]{{1,20}}\))?\s+(?:said|says|told|reported|reports|added|claimed|claims|stated|announced|"
         r"wrote|noted|emphasi[sz]ed|underscored|confirmed|alleged|maintains)\b"
     ),
-    # After a quotation: "“...,” said Kremlin spokesman Dmitry Peskov".
+    # After a quotation: "“...,” said the ministry's spokeswoman Anna Volkova".
     re.compile(
         r"[”\"],?\s+(?:said|says|told|added|wrote)\s+(?:[a-z]+\s+){0,3}"
         r"(?P<who>(?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.’'-]*)"

@@ -124,8 +124,8 @@ GRAPHIC_TERMS = {
     r"\bgenital\w*": 2,
     r"\bmutilat\w*": 2,
     r"\bdecapitat\w*|\bdismember\w*|\bbehead\w*": 2,
-    r"\btied\s+to\s+a\s+bed\b|\bbound\s+and\b": 2,
-    r"\bbroomstick|\blarge\s+object\b|\bbottle\b": 1,
+    r"\b(?:tied|bound|strapped|chained|handcuffed)\s+(?:to|and)\b": 2,
+    r"\b(?:with|using)\s+(?:a|an|the)\s+(?:\w+\s+){0,2}(?:object|stick|baton|bottle|pipe)\b": 1,
     r"\bhowl\w*|\bscream\w*|\bin\s+pain\b|\bbleed\w*|\bblood\w*": 1,
     r"\bbeat(?:en|ing|s)?\b|\btortur\w*|\bstab\w*|\bstrangl\w*|\bcorpses?\b": 1,
 }

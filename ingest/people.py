@@ -1,7 +1,7 @@
 """People and organisations named in an article, with the spellings of one person merged.
 
 The same person is written many ways (typos, machine translation, transliteration:
-"Lokshina", "Lukshina", "Luxgina"). Two spellings are one person when they sound alike
+"Shcheglov", "Sheglov", "Schtscheglow"). Two spellings are one person when they sound alike
 (a phonetic key that ignores vowels and the usual s/sh/ch/x confusions, compared with
 rapidfuzz) and look alike enough, or share a first name. A lone surname joins the full name
 it resembles. No list of names is involved.
@@ -249,7 +249,7 @@ class PeopleIndex:
 
 def canonical(refs: list[PersonRef], known: list[tuple[str, tuple[str, ...]]]) -> list[PersonRef]:
     """Rename refs to people already known (name, aliases) when they are spellings of them,
-    so that an article's "Usishkin" joins the stored "Osechkin"."""
+    so that an article's "Schtscheglow" joins the stored "Shcheglov"."""
     result = []
     for ref in refs:
         spellings = {ref.name, *ref.aliases}

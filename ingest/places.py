@@ -147,7 +147,7 @@ def _accept(text: str, start: int, end: int, form: str, subject: Subject) -> boo
         and not re.fullmatch(PLACE_WORDS, next_word.group(1))
         and not PLURAL_DESIGNATOR.match(after)
     ):
-        return False  # "Moscow Times", "Vladimir Putin": part of another name
+        return False  # "Kazan Herald", "Vladimir Petrov": part of another name
     if subject.ambiguous and bare:
         if re.search(r"[A-Z][\w.]*\s+$", before) and not re.search(r"(?:,|and)\s+$", before):
             return False  # "President Vladimir ..."
