@@ -306,7 +306,7 @@ def infer_year(month: int, day: int | None, weekday: int | None, ctx: TimeContex
 def _year_candidates(month: int, day: int | None, weekday: int | None, base: int) -> list[date]:
     """Readings of a month and day near the context year; with a weekday, only the years
     next to it (a weekday recurs on a date every few years, so farther ones prove nothing)."""
-    years = (base, base - 1, base + 1)
+    years: tuple[int, ...] = (base, base - 1, base + 1)
     if weekday is None:
         years += (base - 2, base - 3, base - 4, base - 5, base - 6)
     found = []

@@ -727,11 +727,11 @@ def _sentence_drafts(
     if exprs and DEMONSTRATIVE_QUOTE.match(s):
         same_day = [d for d in drafts[-RECENT:] if d.date == exprs[0].value]
         if anchor is not None and anchor.date == exprs[0].value:
-            target: Draft | None = anchor
+            quoted: Draft | None = anchor
         else:
-            target = same_day[0] if same_day else anchor
-        if target is not None:
-            target.citations.append(cite)
+            quoted = same_day[0] if same_day else anchor
+        if quoted is not None:
+            quoted.citations.append(cite)
             return []
 
     if exprs:
@@ -1100,31 +1100,16 @@ def _continuation(
             # incident") or a claim about it elaborates; a named person's reaction is news.
             attached = True
             continue
-        if pred.kind in ("event", "speech") and new_actor and not protagonist and pred.subject:
+        new_actor_acts = (
+            pred.kind in ("event", "speech") and new_actor and not protagonist and pred.subject
+        )
+        plain_event = pred.kind == "event" and not _anaphoric_subject(pred.subject) and not shares
+        if new_actor_acts or plain_event:
             places = _place_refs(find_places(clause.text, state.region))
-            if not places and not _actor_named(clause.text):
+            if not places and not (new_actor_acts and _actor_named(clause.text)):
                 # Unnamed local actors ("investigators") act where the story is; named
                 # ones (a ministry, the Kremlin) are not placed by the story's place.
                 places = list(anchor.places)
-            result.append(
-                _draft(
-                    text,
-                    clause.text,
-                    (clause.start, clause.end),
-                    paragraph,
-                    anchor.date,
-                    anchor.end,
-                    [],
-                    state,
-                    pub,
-                    latest_year,
-                    places,
-                    [m.person for m in clause_mentions],
-                )
-            )
-            continue
-        if pred.kind == "event" and not _anaphoric_subject(pred.subject) and not shares:
-            places = _place_refs(find_places(clause.text, state.region)) or list(anchor.places)
             result.append(
                 _draft(
                     text,

@@ -11,6 +11,7 @@ import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ingest.article import DEFAULT_MAX_BYTES, Article, read_article
 from ingest.errors import ArticleRejected
@@ -56,7 +57,7 @@ async def prepare_article(article: Article) -> PreparedArticle:
     other writers are not held up meanwhile."""
     published, inferred = publication_date(article)
     # The keyword only when it matters keeps the seam's plain two-argument form.
-    extra = {"inferred": True} if inferred else {}
+    extra: dict[str, Any] = {"inferred": True} if inferred else {}
     drafts = await asyncio.to_thread(
         functools.partial(extract_events, article.text, published, **extra)
     )
