@@ -307,14 +307,18 @@ async def story_overview(services: Services) -> list[str]:
         else:
             lines.append("The briefing is empty for now: no articles have been added yet.")
         return lines
-    first = min(e.date for e in events)
-    last = max((e.end or e.date) for e in events)
+    # Background history (a story's remote past) would stretch the range to its start.
+    news = [e for e in events if e.status != "background"] or events
+    first = min(e.date for e in news)
+    last = max((e.end or e.date) for e in news)
+    background = len(events) - len(news)
     outlets = {outlet_name(s) for s in sources}
     places = [place.name for place, _n in (await store.places.event_counts())[:3]]
     where = f", mostly in {', '.join(places)}" if places else ""
+    history = f" (and {background} of background history)" if background else ""
     lines.append(
-        f"It holds {len(events)} events from {describe(first)} to {describe(last)}{where}, "
-        f"drawn from {len(sources)} articles by {len(outlets)} outlets."
+        f"It holds {len(news)} events from {describe(first)} to {describe(last)}{history}"
+        f"{where}, drawn from {len(sources)} articles by {len(outlets)} outlets."
     )
     titles = [s.title for s in sources if s.title]
     if titles and not story:

@@ -97,6 +97,16 @@ async def test_start_describes_the_stored_story(services: Services, ids: dict) -
     assert "2 articles by 2 outlets" in text
 
 
+async def test_start_leaves_background_history_out_of_the_range(
+    store: Store, settings: Settings, ids: dict
+) -> None:
+    source = (await store.sources.list_all())[0]
+    excerpt = source.text.split(".")[0]
+    await add_event(store, source.id, "1937", "Remote history", (excerpt,), status="background")
+    text = render_text(await ask(Services(store, settings), "/start"))
+    assert "5 events from 2020 to 7 Oct 2021 (and 1 of background history)" in text
+
+
 async def test_start_uses_the_story_setting(store: Store, settings: Settings, ids: dict) -> None:
     configured = settings.model_copy(update={"story": "abuse in a prison hospital"})
     text = render_text(await answer(Services(store, configured), PRIVATE, "/start"))
