@@ -99,7 +99,14 @@ REACTION = re.compile(
     r"having\b|involvement|(?:the\s+)?(?:accusations?|allegations?|charges?|claims?))"
     r"|(?:called|calls|branded|brands|described|describes|dismissed|dismisses)\s+"
     r"(?:[\w’'-]+\s+){0,8}?(?:as\s+)?(?:[“\"‘«]|politically motivated\b|a provocation\b|"
-    r"fabricated\b|absurd\b|unfounded\b|a sham\b))",
+    r"fabricated\b|absurd\b|unfounded\b|a sham\b))"
+    # A press office confirming what was told ("the court's press service confirmed the
+    # sentence") adds a source, not a happening.
+    r"|^[^,;:]{0,60}?\b(?:press service|press office|press secretary|spokes(?:man|woman|person))"
+    r"\s+(?:\w+\s+){0,2}?confirmed\s+(?:the|this|it|reports?)\b"
+    # An announced appeal answers the ruling just told; the appeal itself is news later.
+    r"|^[^;:.]{0,100}?\b(?:said|says|announced)\s+(?:that\s+)?(?:he|she|they|it|the\s+\w+)\s+"
+    r"(?:would|will|planned\s+to|plans\s+to|intends\s+to|intended\s+to)\s+appeal\b",
     re.I,
 )
 # "Nobody was charged", "No one was hurt": what did not happen details the event before it.
@@ -700,10 +707,10 @@ def _sentence_drafts(
 ) -> list[Draft]:
     s = sentence.text
     if REACTION.match(s) or NEGATIVE_SUBJECT.match(s):
-        target = anchor or next(
-            (d for d in reversed(drafts[-RECENT:]) if d.date and d.paragraph >= paragraph - 1),
-            None,
-        )
+        # Without a happening in its paragraph, a reaction answers the story's latest one
+        # (the latest date told so far), not a piece of history told in between.
+        happenings = [d for d in drafts[-RECENT:] if d.date and d.status != "background"]
+        target = anchor or max(reversed(happenings), key=lambda d: d.date or "", default=None)
         if target is not None:
             target.citations.append((sentence.start, sentence.end))
             return []
