@@ -437,18 +437,28 @@ async def cmd_facilities(services: Services, chat: ChatContext, args: str) -> An
     )
 
 
+def _source_item(source: Source, counts: dict[int, int]) -> SourceItem:
+    """One article as a list line, with how many visible events it supports."""
+    return SourceItem(
+        id=source.id,
+        outlet=outlet_name(source),
+        title=source.title,
+        url=source.url,
+        published=describe(source.published) if source.published else None,
+        published_inferred=source.published_inferred,
+        events=counts.get(source.id, 0),
+    )
+
+
+def events_phrase(n: int) -> str:
+    """'1 event', '3 events': the renderers' one wording for counts."""
+    return f"{n} event" + ("" if n == 1 else "s")
+
+
 async def cmd_sources(services: Services, chat: ChatContext, args: str) -> Answer:
     counts = await services.store.sources.event_counts()
     items = tuple(
-        SourceItem(
-            id=s.id,
-            outlet=outlet_name(s),
-            title=s.title,
-            url=s.url,
-            published=describe(s.published) if s.published else None,
-            published_inferred=s.published_inferred,
-            events=counts.get(s.id, 0),
-        )
+        _source_item(s, counts)
         for s in sorted(
             await services.store.sources.list_all(),
             key=lambda s: (s.published is None, s.published or "", s.id),
@@ -471,15 +481,7 @@ async def cmd_source(services: Services, chat: ChatContext, args: str) -> Answer
         return usage_answer(f"There is no source {source_id}. /sources lists them.")
     events = await services.store.events.timeline(source_id=source_id)
     counts = await services.store.sources.event_counts()
-    header = SourceItem(
-        id=source.id,
-        outlet=outlet_name(source),
-        title=source.title,
-        url=source.url,
-        published=describe(source.published) if source.published else None,
-        published_inferred=source.published_inferred,
-        events=counts.get(source.id, 0),
-    )
+    header = _source_item(source, counts)
     answer_ = await _event_list(
         services,
         chat,

@@ -12,7 +12,15 @@ import html
 import re
 from urllib.parse import urlsplit
 
-from bot.answers import Answer, EventItem, Item, LineItem, PlaceItem, SourceItem
+from bot.answers import (
+    Answer,
+    EventItem,
+    Item,
+    LineItem,
+    PlaceItem,
+    SourceItem,
+    events_phrase,
+)
 from bot.paging import Limits, paginate
 
 MESSAGE_LIMIT = 4096  # Telegram's limit, UTF-16 code units after entity parsing
@@ -86,7 +94,7 @@ class HtmlRenderer:
             kind = item.kind + (f", {item.region}" if item.region else "")
             return (
                 f"<b>{esc(_cut(item.name, cut))}</b> ({esc(_cut(kind, cut))})"
-                f" — {_events(item.events)}"
+                f" — {events_phrase(item.events)}"
             )
         assert isinstance(item, LineItem)
         return esc(_cut(item.text, cut))
@@ -125,7 +133,7 @@ class HtmlRenderer:
             when += " (inferred)"
         return (
             f"<b>{item.id}.</b> {title}\n{esc(_cut(item.outlet, cut))}, {esc(when)}"
-            f" · {_events(item.events)} · /source {item.id}"
+            f" · {events_phrase(item.events)} · /source {item.id}"
         )
 
 
@@ -137,10 +145,6 @@ class DigestRenderer(HtmlRenderer):
         text = super().item(item, answer, cut)
         heading = getattr(item, "heading", None)
         return f"<b>{esc(heading)}</b>\n{text}" if heading else text
-
-
-def _events(n: int) -> str:
-    return f"{n} event" + ("" if n == 1 else "s")
 
 
 def render_pages(answer: Answer) -> list[str]:

@@ -6,7 +6,15 @@ graphic excerpts the chat hides are replaced by a notice.
 
 from __future__ import annotations
 
-from bot.answers import Answer, EventItem, Item, LineItem, PlaceItem, SourceItem
+from bot.answers import (
+    Answer,
+    EventItem,
+    Item,
+    LineItem,
+    PlaceItem,
+    SourceItem,
+    events_phrase,
+)
 from bot.paging import Limits, paginate
 
 # Pages as in Telegram, so "page 2/3" means the same thing everywhere.
@@ -46,7 +54,7 @@ class TextRenderer:
             return self._source(item, cut)
         if isinstance(item, PlaceItem):
             kind = item.kind + (f", {item.region}" if item.region else "")
-            return f"{_cut(item.name, cut)} ({kind}) — {_events(item.events)}"
+            return f"{_cut(item.name, cut)} ({kind}) — {events_phrase(item.events)}"
         assert isinstance(item, LineItem)
         return _cut(item.text, cut)
 
@@ -74,15 +82,11 @@ class TextRenderer:
         when = item.published or "date unknown"
         if item.published and item.published_inferred:
             when += " (inferred)"
-        lines = [f"{item.id}. {title} — {item.outlet}, {when} — {_events(item.events)}"]
+        lines = [f"{item.id}. {title} — {item.outlet}, {when} — {events_phrase(item.events)}"]
         if item.url:
             lines.append(f"   {item.url}")
         lines.append(f"   /source {item.id}")
         return "\n".join(lines)
-
-
-def _events(n: int) -> str:
-    return f"{n} event" + ("" if n == 1 else "s")
 
 
 def render_pages(answer: Answer) -> list[str]:

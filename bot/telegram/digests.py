@@ -264,6 +264,17 @@ def _args(context: BriefContext) -> list[str]:
     return list(context.args or [])
 
 
+async def _parsed_target(
+    update: Update, context: BriefContext
+) -> tuple[str | None, list[str]] | None:
+    """The optional @channel and the other arguments; a malformed target is answered here."""
+    try:
+        return parse_target(_args(context))
+    except ScheduleError as exc:
+        await reply(update, context, refusal(str(exc)))
+        return None
+
+
 def _now(context: BriefContext) -> datetime:
     """The scheduler's clock (so tests that move it see consistent next-run times)."""
     return engine_for(context.application).clock.now()
@@ -272,11 +283,10 @@ def _now(context: BriefContext) -> datetime:
 async def on_subscribe(update: Update, context: BriefContext, *, stop: bool = False) -> None:
     await remember_chat(update, context)
     services = context.services
-    try:
-        target, rest = parse_target(_args(context))
-    except ScheduleError as exc:
-        await reply(update, context, refusal(str(exc)))
+    parsed = await _parsed_target(update, context)
+    if parsed is None:
         return
+    target, rest = parsed
     if rest:
         name = "unsubscribe" if stop else "subscribe"
         await reply(update, context, refusal(f"Usage: /{name} [@channel]"))
@@ -346,11 +356,10 @@ async def _send_now(context: BriefContext, chat_id: int, label: str) -> Answer |
 async def on_timezone(update: Update, context: BriefContext) -> None:
     await remember_chat(update, context)
     services = context.services
-    try:
-        target, rest = parse_target(_args(context))
-    except ScheduleError as exc:
-        await reply(update, context, refusal(str(exc)))
+    parsed = await _parsed_target(update, context)
+    if parsed is None:
         return
+    target, rest = parsed
     if len(rest) > 1:
         await reply(
             update, context, refusal("Usage: /timezone [@channel] ZONE, e.g. Europe/Berlin")
