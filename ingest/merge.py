@@ -151,24 +151,6 @@ async def _canonical_people(store: Store, draft: NewEvent) -> NewEvent:
     )
 
 
-# The index of the article being ingested: one transaction adds one source, so the pair
-# (connection, source) identifies it; the next article loads a fresh one.
-_current: dict[tuple[int, int], MergeIndex] = {}
-
-
-def begin_article() -> None:
-    """Forget the previous article's index (a rolled-back article's ids may be reused)."""
-    _current.clear()
-
-
-async def _index_for(store: Store, conn: aiosqlite.Connection, source_id: int) -> MergeIndex:
-    key = (id(conn), source_id)
-    if key not in _current:
-        _current.clear()
-        _current[key] = await MergeIndex.load(store)
-    return _current[key]
-
-
 def find_match(
     index: MergeIndex, source_id: int, text: str, draft: NewEvent, *, support_only: bool
 ) -> Event | None:
@@ -232,7 +214,7 @@ async def merge_event(
     support_only = support_only or isinstance(draft, SupportingCitation)
     draft = await _canonical_people(store, draft)
     if index is None:
-        index = await _index_for(store, conn, source_id)
+        index = await MergeIndex.load(store)
     match = find_match(index, source_id, text, draft, support_only=support_only)
     if match is None:
         if support_only:

@@ -16,7 +16,7 @@ from typing import Any
 from ingest.article import DEFAULT_MAX_BYTES, Article, read_article
 from ingest.errors import ArticleRejected
 from ingest.events import SupportingCitation, extract_events
-from ingest.merge import begin_article, merge_event
+from ingest.merge import MergeIndex, merge_event
 from ingest.published import publication_date
 from store import Store
 from store.models import NewEvent, NewSource
@@ -82,7 +82,6 @@ async def store_article(store: Store, prepared: PreparedArticle) -> IngestOutcom
         existing = await store.sources.find_duplicate(article.url, article.content_hash)
         if existing is not None:
             return IngestOutcome("present", existing.id, existing.title or _label(article))
-        begin_article()
         source_id = await store.sources.add(
             conn,
             NewSource(
@@ -96,8 +95,10 @@ async def store_article(store: Store, prepared: PreparedArticle) -> IngestOutcom
                 content_hash=article.content_hash,
             ),
         )
+        # One index for the whole article, kept current as its drafts land.
+        index = await MergeIndex.load(store)
         for draft in prepared.drafts:
-            merged = await merge_event(store, conn, source_id, article.text, draft)
+            merged = await merge_event(store, conn, source_id, article.text, draft, index=index)
             if merged is not None:
                 event_id, is_new = merged
                 (new_events if is_new else supported).append(event_id)

@@ -50,7 +50,9 @@ def _extract(text: str, published: str | None, **_: object) -> list[NewEvent]:
     ]
 
 
-async def _merge(store: Store, conn: Any, source_id: int, text: str, draft: NewEvent) -> Any:
+async def _merge(
+    store: Store, conn: Any, source_id: int, text: str, draft: NewEvent, **_: Any
+) -> Any:
     """Same date as an existing event: the article also supports it."""
     row = await (
         await conn.execute("SELECT id FROM events WHERE date = ?", (draft.date,))
