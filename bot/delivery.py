@@ -129,8 +129,8 @@ class RetryPolicy:
     max_flood_waits: int = 5  # 429s waited out for one message before the run gives up
     part_interval: float = 1.0  # between the parts of one digest: Telegram's 1 msg/s per chat
     max_runs: int = 3  # runs that try a failed period before it is left to the next period
-    # Evenly spaced sends, no bursts (None: unpaced). The Telegram layer sets 25/s, leaving
-    # headroom under Telegram's ~30/s for replies to commands during a fan-out.
+    # Evenly spaced sends, no bursts (None: unpaced). The Telegram layer sets 29/s, and its
+    # flood limiter keeps the window, with replies to commands ahead of digests.
     messages_per_second: float | None = None
 
 

@@ -1,9 +1,9 @@
 """Building and running the Telegram application.
 
-`build_application(settings)` wires everything: Bot API base URLs from settings, the rate
-limiter (which also waits out 429 retry_after), the job queue, typed context, the store's
-lifetime (opened in post_init, closed in post_shutdown), each feature's handlers and the
-one error handler. `run_bot(settings)` polls, or serves a webhook when
+`build_application(settings)` wires everything: Bot API base URLs from settings, the flood
+limiter (bot/telegram/flood.py; it also waits out 429 retry_after), the job queue, typed
+context, the store's lifetime (opened in post_init, closed in post_shutdown), each feature's
+handlers and the one error handler. `run_bot(settings)` polls, or serves a webhook when
 BRIEFBOT_WEBHOOK_URL is set.
 
 To add a feature: a module under bot/telegram/ with `register(app)`, and one line in
@@ -27,12 +27,13 @@ from telegram import (
     Update,
 )
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from bot import commands
 from bot.maintenance import maintainer_ids
 from bot.telegram import digests, maintainers, reading
 from bot.telegram.context import CONTEXT_TYPES, BotServices, BriefContext
+from bot.telegram.flood import FloodLimiter
 from config.settings import Settings
 from store import Store
 
@@ -57,7 +58,7 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .context_types(CONTEXT_TYPES)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(FloodLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(True)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -2,7 +2,7 @@
 
 python -m tests.bot.telegram.fanout_child DB BASE_URL NOW [--die-after N] [--concurrency C]
 
-Built like the running bot: `build_application` (AIORateLimiter, HTTP to BASE_URL) and the
+Built like the running bot: `build_application` (FloodLimiter, HTTP to BASE_URL) and the
 engine `bot.telegram.digests` installs; NOW is the scheduler's clock at start (it then runs
 in real time). With --die-after N the process SIGKILLs itself right after the N-th chat's
 delivery finished, i.e. between chats. Prints the outcome counts as JSON when it completes.

@@ -1,5 +1,5 @@
 """Digests end to end: users configure them over the fake Bot API, the real Application
-answers, and the fan-out sends through python-telegram-bot (AIORateLimiter, HTTP) to the
+answers, and the fan-out sends through python-telegram-bot (FloodLimiter, HTTP) to the
 fake server, which counts what each chat received. The scheduler's clock is a FakeClock."""
 
 from __future__ import annotations

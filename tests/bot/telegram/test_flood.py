@@ -1,0 +1,178 @@
+"""The flood limiter keeps every sliding window inside its budget, whatever the delays,
+lets replies pass queued digests, and keeps a busy group from holding up other chats."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from telegram.error import RetryAfter
+
+from bot.telegram.digests import telegram_sender
+from bot.telegram.flood import BULK, FloodLimiter, Priority, Window
+
+
+class Ticks:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def request(
+    limiter: FloodLimiter,
+    chat_id: int | str | None,
+    callback: Any,
+    priority: Priority | None = None,
+) -> Any:
+    data = {} if chat_id is None else {"chat_id": chat_id}
+    return await limiter.process_request(callback, (), {}, "sendMessage", data, priority)
+
+
+async def test_a_place_frees_a_window_after_the_answer_not_after_the_send() -> None:
+    ticks = Ticks()
+    window = Window(budget=2, seconds=1.0, clock=ticks)
+    await window.enter(Priority.BULK)
+    await window.enter(Priority.BULK)
+    assert window.wait_time(ticks.now) == float("inf")  # both may still be accepted any time
+    ticks.now += 5.0  # a slow answer: Telegram may have accepted it just now
+    window.leave()
+    assert window.wait_time(ticks.now) == pytest.approx(1.0)
+    ticks.now += 0.999
+    assert window.wait_time(ticks.now) == pytest.approx(0.001)
+    ticks.now += 0.001
+    assert window.wait_time(ticks.now) == 0.0
+
+
+async def test_no_window_on_the_servers_clock_exceeds_the_budget_whatever_the_delays() -> None:
+    budget, seconds = 4, 0.05
+    limiter = FloodLimiter(overall_budget=budget, overall_seconds=seconds)
+    shuffle = random.Random(7)
+    accepted: list[float] = []
+
+    async def server_accepts_somewhere_in_the_round_trip() -> bool:
+        await asyncio.sleep(shuffle.uniform(0, 0.02))  # the way there
+        accepted.append(time.monotonic())
+        await asyncio.sleep(shuffle.uniform(0, 0.02))  # the way back
+        return True
+
+    await asyncio.gather(
+        *(
+            request(limiter, 1000 + i, server_accepts_somewhere_in_the_round_trip)
+            for i in range(40)
+        )
+    )
+    accepted.sort()
+    busiest = max(sum(1 for other in accepted if at - seconds < other <= at) for at in accepted)
+    assert len(accepted) == 40
+    assert busiest <= budget
+
+
+async def test_replies_go_before_queued_bulk_sends() -> None:
+    limiter = FloodLimiter(overall_budget=1, overall_seconds=0.01)
+    release = asyncio.Event()
+    order: list[str] = []
+
+    def sender(name: str, *, hold: bool = False) -> Any:
+        async def send() -> bool:
+            order.append(name)
+            if hold:
+                await release.wait()
+            return True
+
+        return send
+
+    first = asyncio.create_task(request(limiter, 1, sender("digest 1", hold=True), BULK))
+    await asyncio.sleep(0)
+    queued = [
+        asyncio.create_task(request(limiter, c, sender(f"digest {c}"), BULK)) for c in (2, 3)
+    ]
+    await asyncio.sleep(0)
+    answer = asyncio.create_task(request(limiter, 9, sender("reply")))
+    await asyncio.sleep(0)
+    assert order == ["digest 1"]  # the one place is in flight; the others wait for its answer
+    release.set()
+    await asyncio.gather(first, *queued, answer)
+    assert order == ["digest 1", "reply", "digest 2", "digest 3"]
+
+
+async def test_a_group_at_its_limit_waits_without_holding_up_other_chats() -> None:
+    limiter = FloodLimiter(overall_budget=10, group_budget=2, group_seconds=60.0)
+
+    async def ok() -> bool:
+        return True
+
+    for _ in range(2):
+        assert await request(limiter, -500, ok)
+    third = asyncio.create_task(request(limiter, -500, ok))
+    assert await asyncio.wait_for(request(limiter, 42, ok), timeout=5)
+    assert await asyncio.wait_for(request(limiter, "@channel", ok), timeout=5)
+    assert not third.done()  # the group's minute is not over
+    third.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await third
+    group = limiter._groups[-500]
+    assert (group.in_flight, group.turns.held) == (0, False)  # nothing leaked by the cancel
+
+
+async def test_a_429_holds_every_request_and_retries_the_refused_one() -> None:
+    limiter = FloodLimiter(max_retries=2)
+    calls: list[str] = []
+
+    async def refused_once() -> bool:
+        calls.append("try")
+        if len(calls) == 1:
+            raise RetryAfter(timedelta(seconds=0))
+        return True
+
+    assert await request(limiter, 5, refused_once)
+    assert calls == ["try", "try"]
+
+    async def always_refused() -> bool:
+        calls.append("again")
+        raise RetryAfter(timedelta(seconds=0))
+
+    with pytest.raises(RetryAfter):
+        await request(limiter, 5, always_refused)
+    assert calls.count("again") == 3  # the first try and max_retries more
+    assert limiter.overall.in_flight == 0
+
+
+async def test_requests_without_a_chat_are_not_counted() -> None:
+    limiter = FloodLimiter(overall_budget=1)
+
+    async def ok() -> bool:
+        return True
+
+    for _ in range(3):
+        assert await asyncio.wait_for(request(limiter, None, ok), timeout=5)
+    assert (limiter.overall.in_flight, len(limiter.overall.answered)) == (0, 0)
+
+
+class RecordingBot:
+    def __init__(self, limiter: object) -> None:
+        self.rate_limiter = limiter
+        self.options: list[dict[str, object]] = []
+
+    async def send_message(self, chat_id: int, text: str, **options: object) -> None:
+        self.options.append(options)
+
+
+@pytest.mark.parametrize(
+    ("limiter", "expected"),
+    [(FloodLimiter(), BULK), (None, None)],
+    ids=["flood-limiter", "no-limiter"],
+)
+async def test_digests_are_sent_as_bulk_behind_replies(
+    limiter: object, expected: Priority | None
+) -> None:
+    bot = RecordingBot(limiter)
+    await telegram_sender(bot)(42, "digest")
+    assert bot.options[0].get("rate_limit_args") == expected
