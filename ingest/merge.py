@@ -18,6 +18,7 @@ import logging
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 import aiosqlite
 
@@ -40,6 +41,10 @@ MERGE_SCORE = 0.38
 SUPPORT_SCORE = 0.7
 SAME_SOURCE_SCORE = 0.5
 MIN_SHARED = 3
+PEOPLE_BONUS = 0.15
+PLACE_BONUS = 0.1
+PLACE_PENALTY = -0.3
+DATE_BONUS = 0.05
 
 
 def _words(text: str) -> set[str]:
@@ -69,9 +74,113 @@ def _precision(iso: str) -> int:
     return len(iso)
 
 
+# ISO dates at any precision: 2021, 2021-10, 2021-10-05 (months 01-12, days 01-31).
+ISO_DATE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
+# Past these many keys a span is filed under the coarser level (a 3-month span by month, a
+# 4-year one by year); a span of centuries, or a draft asking for that many, is not worth
+# keys at all: it is compared with every event, as before the index.
+MAX_KEYS = {10: 62, 7: 36, 4: 200}
+MAX_QUERY_KEYS = 3000
+
+
+def _padded(iso: str, high: bool) -> str:
+    """A date at any precision as the first or last day it can mean, as comparable text:
+    '2021-10' -> '2021-10-00' (low) or '2021-10-99' (high). Two dates are `compatible`
+    exactly when their padded intervals overlap."""
+    pad = "-99" if high else "-00"
+    while len(iso) < 10:
+        iso += pad
+    return iso
+
+
+def _year_keys(year: int, level: int, first: str, last: str) -> list[str]:
+    if level == 4:
+        return [f"{year:04d}"]
+    months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
+    months = [m for m in months if first[:7] <= m <= last[:7]]
+    if level == 7:
+        return months
+    return [f"{m}-{d:02d}" for m in months for d in range(1, 32)]
+
+
+def _keys(low: str, high: str, level: int, limit: int) -> list[str] | None:
+    """The bucket keys of one level (4: years, 7: months, 10: days) within the padded
+    interval [low, high]; None when there are more than `limit` or the interval is reversed."""
+    if low > high:
+        return None
+    first, last = low[:level], high[:level]
+    found: list[str] = []
+    for year in range(int(first[:4]), int(last[:4]) + 1):
+        for key in _year_keys(year, level, first, last):
+            if first <= key <= last:
+                found.append(key)
+                if len(found) > limit:
+                    return None
+    return found
+
+
+class DateBuckets:
+    """Which events a dated draft can be `compatible` with, without looking at them all.
+
+    An event is filed under the keys of its coarsest precision (a day event under its
+    days, an event known to the month under its months, ...) from its date to its end; a
+    draft looks up its own range at every level. Two compatible dates always share a key
+    at the level of the event (their padded intervals overlap, see `_padded`), so the
+    lookup returns every compatible event (and a few more, which `compatible` drops)."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[str, set[int]] = {}
+        self.filed: dict[int, list[str]] = {}
+        self.everywhere: set[int] = set()  # odd or very long dates: always candidates
+
+    def put(self, event_id: int, date: str, end: str | None) -> None:
+        self.remove(event_id)
+        keys = self._event_keys(date, end)
+        if keys is None:
+            self.everywhere.add(event_id)
+            return
+        self.filed[event_id] = keys
+        for key in keys:
+            self.buckets.setdefault(key, set()).add(event_id)
+
+    def remove(self, event_id: int) -> None:
+        self.everywhere.discard(event_id)
+        for key in self.filed.pop(event_id, []):
+            self.buckets[key].discard(event_id)
+
+    @staticmethod
+    def _event_keys(date: str, end: str | None) -> list[str] | None:
+        last = end or date
+        if not ISO_DATE.fullmatch(date) or not ISO_DATE.fullmatch(last):
+            return None
+        low, high = _padded(date, False), _padded(last, True)
+        level = min(len(date), len(last))
+        while level >= 4:
+            keys = _keys(low, high, level, MAX_KEYS[level])
+            if keys is not None:
+                return keys
+            level -= 3
+        return None
+
+    def candidates(self, date: str, end: str | None) -> set[int] | None:
+        """Ids of the events that may be compatible with [date, end]; None: look at all."""
+        last = end or date
+        if not ISO_DATE.fullmatch(date) or not ISO_DATE.fullmatch(last):
+            return None
+        low, high = _padded(date, False), _padded(last, True)
+        found = set(self.everywhere)
+        for level in (4, 7, 10):
+            keys = _keys(low, high, level, MAX_QUERY_KEYS)
+            if keys is None:
+                return None
+            for key in keys:
+                found.update(self.buckets.get(key, ()))
+        return found
+
+
 class MergeIndex:
-    """The briefing's events as merging sees them, loaded once per article and kept
-    current as its drafts are added or attached (instead of re-reading the store each time).
+    """The briefing's events as merging sees them, kept current as drafts are added or
+    attached (instead of re-reading the store for every draft or article).
     Word document frequencies give the inverse-document-frequency weights: words every
     event shares (the story's place, its main actor) say little about which happening it is."""
 
@@ -79,64 +188,143 @@ class MergeIndex:
         self.events: dict[int, Event] = {}
         self.words: dict[int, set[str]] = {}
         self.frequency: Counter[str] = Counter()
+        self.postings: dict[str, set[int]] = {}  # word -> events that have it
+        self.vocabulary = 0  # words with a frequency above zero
+        self.dates = DateBuckets()
+        # Events are compared in the order a fresh load lists them: by the date they had
+        # when the article began, then id; the article's own new events after them.
+        self.listed_date: dict[int, str] = {}
+        self.touched: set[int] = set()
+        self.people: list[tuple[str, tuple[str, ...]]] | None = None  # None: read again
 
     @classmethod
     async def load(cls, store: Store) -> MergeIndex:
         index = cls()
         for event in await store.events.all(include_hidden=True):
             index._put(event)
+        index.begin_article()
         return index
+
+    def begin_article(self) -> None:
+        """Take the events as they stand as the order of the next article's comparisons."""
+        for event_id in self.touched:
+            self.listed_date[event_id] = self.events[event_id].date
+        self.touched.clear()
+
+    def position(self, event_id: int) -> tuple[int, str, int]:
+        listed = self.listed_date.get(event_id)
+        return (0, listed, event_id) if listed is not None else (1, "", event_id)
 
     def _put(self, event: Event) -> None:
         old = self.words.get(event.id, set())
-        self.frequency.subtract(old)
+        for word in old:
+            self.postings[word].discard(event.id)
+            self.frequency[word] -= 1
+            if self.frequency[word] == 0:
+                self.vocabulary -= 1
         words = _words(_event_text(event))
-        self.frequency.update(words)
+        for word in words:
+            if self.frequency[word] == 0:
+                self.vocabulary += 1
+            self.frequency[word] += 1
+            self.postings.setdefault(word, set()).add(event.id)
         self.events[event.id] = event
         self.words[event.id] = words
+        self.dates.put(event.id, event.date, event.end)
+        self.touched.add(event.id)
 
     async def refresh(self, store: Store, event_id: int) -> None:
         self._put(await store.events.get(event_id))
 
+    async def known_people(self, store: Store) -> list[tuple[str, tuple[str, ...]]]:
+        """Stored people as (name, aliases), read again only after a draft added people."""
+        if self.people is None:
+            self.people = [(p.name, p.aliases) for p in await store.people.list_all()]
+        return self.people
+
     def weights(self, words: set[str]) -> dict[str, float]:
         total = len(self.events) + 1
         # A word no event has is the most telling of all.
-        unseen = math.log(sum(1 for n in self.frequency.values() if n > 0) + 2) + 0.5
+        unseen = math.log(self.vocabulary + 2) + 0.5
         return {
             w: math.log(total / n) + 0.5 if (n := self.frequency.get(w, 0)) > 0 else unseen
             for w in words
         }
 
 
-def score(
-    mine: set[str], draft: NewEvent, event: Event, theirs: set[str], weight: dict[str, float]
-) -> tuple[float, int]:
-    """How well a draft (its words) matches an event (its words): (score, shared words)."""
-    if not mine:
-        return 0.0, 0
-    shared = mine & theirs
+@dataclass(frozen=True)
+class DraftView:
+    """What scoring needs of one draft, computed once rather than per event compared."""
+
+    draft: NewEvent
+    words: set[str]
+    weight: dict[str, float]
+    top: float  # the sum of the 14 largest weights, the score's denominator
+    people: set[str]
+    places: set[str]  # regions
+
+
+def view(draft: NewEvent, words: set[str], weight: dict[str, float]) -> DraftView:
     ranked = sorted(weight.values(), reverse=True)[:14]
-    value = sum(weight[w] for w in shared) / sum(ranked)
-    draft_people = {p.name for p in draft.people}
-    if draft_people & set(event.people):
-        value += 0.15
-    draft_places = {p.name for p in draft.places if p.kind == "region"}
+    people = {p.name for p in draft.people}
+    places = {p.name for p in draft.places if p.kind == "region"}
+    return DraftView(draft, words, weight, sum(ranked), people, places)
+
+
+def score(mine: DraftView, event: Event, theirs: set[str]) -> tuple[float, int]:
+    """How well a draft (its words) matches an event (its words): (score, shared words)."""
+    if not mine.words:
+        return 0.0, 0
+    shared = mine.words & theirs
+    value = sum(mine.weight[w] for w in shared) / mine.top
+    if mine.people & set(event.people):
+        value += PEOPLE_BONUS
     event_places = set(event.places)
-    if draft_places and event_places:
-        value += 0.1 if draft_places & event_places else -0.3
-    if draft.date == event.date:
-        value += 0.05
+    if mine.places and event_places:
+        value += PLACE_BONUS if mine.places & event_places else PLACE_PENALTY
+    if mine.draft.date == event.date:
+        value += DATE_BONUS
     return value, len(shared)
+
+
+def _max_bonus(mine: DraftView) -> float:
+    """The most the people, places and date can add to a score for this draft."""
+    return (
+        (PEOPLE_BONUS if mine.people else 0.0)
+        + (PLACE_BONUS if mine.places else 0.0)
+        + (DATE_BONUS if mine.draft.date else 0.0)
+    )
+
+
+def _word_candidates(index: MergeIndex, mine: DraftView, threshold: float) -> set[int]:
+    """Every event that can reach `threshold` with at least MIN_SHARED shared words: it must
+    share a word beyond the draft's most common ones, those whose weights together fall
+    short of the threshold even with every bonus, and beyond its MIN_SHARED - 1 most
+    common ones (most common = lightest, so both are a prefix of the same order)."""
+    by_weight = sorted(mine.words, key=lambda w: (mine.weight[w], w))
+    allowance = (threshold - _max_bonus(mine)) * mine.top - 1e-9
+    light = 0
+    total = 0.0
+    for word in by_weight:
+        total += mine.weight[word]
+        if total >= allowance:
+            break
+        light += 1
+    light = max(light, MIN_SHARED - 1)
+    found: set[int] = set()
+    for word in by_weight[light:]:
+        found.update(index.postings.get(word, ()))
+    return found
 
 
 def _event_text(event: Event) -> str:
     return " ".join([event.summary, *(c.excerpt for c in event.citations)])
 
 
-async def _canonical_people(store: Store, draft: NewEvent) -> NewEvent:
+async def _canonical_people(store: Store, draft: NewEvent, index: MergeIndex) -> NewEvent:
     if not draft.people:
         return draft
-    known = [(p.name, p.aliases) for p in await store.people.list_all()]
+    known = await index.known_people(store)
     people: list[PersonRef] = canonical(list(draft.people), known)
     return NewEvent(
         draft.date,
@@ -151,17 +339,45 @@ async def _canonical_people(store: Store, draft: NewEvent) -> NewEvent:
     )
 
 
+def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> list[Event]:
+    """The events a draft may match, in the order a full scan would meet them: those of
+    compatible dates (any, for a support-only draft) that share enough telling words."""
+    draft = mine.draft
+    dated = None if support_only else index.dates.candidates(draft.date, draft.end)
+    # The same year of a story's history told again needs one shared word: no word filter.
+    history = len(draft.date) == 4 and draft.status == "background" and not support_only
+    if history:
+        found = dated if dated is not None else set(index.events)
+    else:
+        threshold = SUPPORT_SCORE if support_only else min(MERGE_SCORE, SAME_SOURCE_SCORE)
+        found = _word_candidates(index, mine, threshold)
+        if dated is not None:
+            found &= dated
+    return [index.events[i] for i in sorted(found, key=index.position)]
+
+
 def find_match(
     index: MergeIndex, source_id: int, text: str, draft: NewEvent, *, support_only: bool
 ) -> Event | None:
     """The existing event this draft reports, if any."""
     draft_text = " ".join(text[s:e] for s, e in draft.citations)
-    mine = _words(draft_text)
-    weight = index.weights(mine)
+    words = _words(draft_text)
+    if not words:
+        return None  # nothing to compare: no event can share the words a match needs
+    mine = view(draft, words, index.weights(words))
     best: tuple[float, Event] | None = None
-    for event in index.events.values():
+    for event in _candidates(index, mine, support_only):
         if not support_only and not compatible(draft.date, draft.end, event.date, event.end):
             continue
+        history = (
+            not support_only
+            and len(draft.date) == 4
+            and draft.date == event.date
+            and draft.status == event.status == "background"
+        )
+        theirs = index.words[event.id]
+        if len(words & theirs) < (1 if history else MIN_SHARED):
+            continue  # cheapest test first: most events share too few words
         if any(
             c.source_id == source_id and c.start < e and s < c.end
             for c in event.citations
@@ -171,20 +387,15 @@ def find_match(
         same_source = any(c.source_id == source_id for c in event.citations)
         if same_source and not support_only and event.date != draft.date:
             continue  # the article itself told these apart by their dates
-        value, shared = score(mine, draft, event, index.words[event.id], weight)
         threshold, minimum = (
             (SUPPORT_SCORE, MIN_SHARED) if support_only else (MERGE_SCORE, MIN_SHARED)
         )
         if same_source and not support_only:
             threshold = SAME_SOURCE_SCORE  # the article itself told these apart
-        if (
-            not support_only
-            and len(draft.date) == 4
-            and draft.date == event.date
-            and draft.status == event.status == "background"
-        ):
+        if history:
             # The same year of a story's history, told again: founding, exile, ...
             threshold, minimum = 0.1, 1
+        value, shared = score(mine, event, theirs)
         log.debug(
             "draft %r vs event %d: score %.2f, %d shared (needs %.2f, %d)",
             draft_text[:60],
@@ -212,9 +423,11 @@ async def merge_event(
     """Store the draft as a new event or attach it to a matching one: (event id, is new).
     A support-only draft (SupportingCitation) that matches nothing is dropped (None)."""
     support_only = support_only or isinstance(draft, SupportingCitation)
-    draft = await _canonical_people(store, draft)
     if index is None:
         index = await MergeIndex.load(store)
+    draft = await _canonical_people(store, draft, index)
+    if draft.people:
+        index.people = None  # adding or attaching it may add people or spellings
     match = find_match(index, source_id, text, draft, support_only=support_only)
     if match is None:
         if support_only:

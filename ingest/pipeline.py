@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,17 +72,39 @@ async def prepare_article(article: Article) -> PreparedArticle:
     return PreparedArticle(article, published, inferred, drafts)
 
 
+# Each store's merge index, kept from one article to the next (reading every event again
+# for each article made ingestion quadratic). It is reused only while the store's change
+# stamp is the one taken when the last article committed: any other write, on this
+# connection or another, and the index is read again from the store.
+_indexes: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], MergeIndex]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _merge_index(store: Store) -> MergeIndex:
+    kept = _indexes.pop(store, None)
+    if kept is not None and kept[0] == await store.db.change_stamp():
+        kept[1].begin_article()
+        return kept[1]
+    return await MergeIndex.load(store)
+
+
 async def store_article(store: Store, prepared: PreparedArticle) -> IngestOutcome:
     """Add a prepared article and merge its events, in one transaction; an article already
     present (same URL or text) is reported and nothing changes."""
     article = prepared.article
     new_events: list[int] = []
     supported: list[int] = []
+    # Inside someone else's transaction the article may still be rolled back after this
+    # returns: its index is not kept then.
+    outermost = not store.db.conn.in_transaction
     async with store.db.transaction() as conn:
         # Checked inside the transaction: another writer may have added it meanwhile.
         existing = await store.sources.find_duplicate(article.url, article.content_hash)
         if existing is not None:
             return IngestOutcome("present", existing.id, existing.title or _label(article))
+        # Before the source is added, so that the stamp compares with the last commit.
+        index = await _merge_index(store)
         source_id = await store.sources.add(
             conn,
             NewSource(
@@ -95,13 +118,15 @@ async def store_article(store: Store, prepared: PreparedArticle) -> IngestOutcom
                 content_hash=article.content_hash,
             ),
         )
-        # One index for the whole article, kept current as its drafts land.
-        index = await MergeIndex.load(store)
         for draft in prepared.drafts:
             merged = await merge_event(store, conn, source_id, article.text, draft, index=index)
             if merged is not None:
                 event_id, is_new = merged
                 (new_events if is_new else supported).append(event_id)
+        # Taken inside the transaction: no other connection can commit before ours does.
+        stamp = await store.db.change_stamp()
+    if outermost:
+        _indexes[store] = (stamp, index)
     log.debug("added %s with %d new events", _label(article), len(new_events))
     return IngestOutcome(
         "added", source_id, _label(article), new_events, sorted(set(supported) - set(new_events))

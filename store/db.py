@@ -119,6 +119,13 @@ class Database:
         finally:
             self._depth -= 1
 
+    async def change_stamp(self) -> tuple[int, int]:
+        """(rows this connection has changed, commits seen from other connections): equal
+        stamps mean the database is as it was, so what was read from it still holds."""
+        row = await self.fetchone("SELECT total_changes(), data_version FROM pragma_data_version")
+        assert row is not None
+        return int(row[0]), int(row[1])
+
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         async with self.conn.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
