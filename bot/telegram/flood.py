@@ -166,7 +166,9 @@ class Window:
             self._answer.set_result(None)
 
     def idle(self) -> bool:
-        return not self.turns.held and self.wait_time(self.clock()) == 0 and not self.in_flight
+        """Nothing in it any more: forgetting it changes no decision."""
+        self.wait_time(self.clock())  # drops the answers older than the window
+        return not (self.turns.held or self.in_flight or self.answered)
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -195,6 +197,7 @@ class FloodLimiter(BaseRateLimiter[Priority]):
         self.group_seconds = group_seconds
         self.max_retries = max_retries
         self._groups: dict[int | str, Window] = {}
+        self._prune_above = MAX_GROUP_WINDOWS
         self._hold_until = 0.0
 
     async def initialize(self) -> None:
@@ -204,9 +207,11 @@ class FloodLimiter(BaseRateLimiter[Priority]):
         """Nothing to release."""
 
     def _group(self, chat: int | str) -> Window:
-        if len(self._groups) > MAX_GROUP_WINDOWS:
+        if len(self._groups) > self._prune_above:
             for key in [k for k, w in self._groups.items() if k != chat and w.idle()]:
                 del self._groups[key]
+            # Many groups busy within the minute (a fan-out): look again when twice as many.
+            self._prune_above = max(MAX_GROUP_WINDOWS, 2 * len(self._groups))
         window = self._groups.get(chat)
         if window is None:
             window = self._groups[chat] = Window(self.group_budget, self.group_seconds, self.clock)

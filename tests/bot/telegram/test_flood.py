@@ -176,3 +176,20 @@ async def test_digests_are_sent_as_bulk_behind_replies(
     bot = RecordingBot(limiter)
     await telegram_sender(bot)(42, "digest")
     assert bot.options[0].get("rate_limit_args") == expected
+
+
+async def test_windows_of_groups_quiet_for_a_minute_are_dropped() -> None:
+    ticks = Ticks()
+    limiter = FloodLimiter(overall_budget=10_000, clock=ticks)
+
+    async def ok() -> bool:
+        return True
+
+    for group in range(600):
+        await request(limiter, -1 - group, ok)
+    assert len(limiter._groups) == 600  # all sent to within the minute: kept
+    ticks.now += 60.0
+    later = [-10_000 - group for group in range(500)]
+    for group in later:
+        await request(limiter, group, ok)
+    assert sorted(limiter._groups) == sorted(later)
