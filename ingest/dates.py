@@ -17,6 +17,7 @@ import calendar
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 
 MONTHS = {
     name: i
@@ -570,12 +571,7 @@ def _weekday(m: re.Match[str], g: dict, ctx: TimeContext) -> TimeExpr | None:
 # When two patterns overlap, the longer match wins; among equals, the earlier pattern.
 def find_times(text: str, ctx: TimeContext) -> list[TimeExpr]:
     """Every time expression in `text`, resolved against `ctx`, in text order."""
-    candidates: list[tuple[int, int, int, str, re.Match[str]]] = []
-    for order, (kind, pattern) in enumerate(PATTERNS):
-        for match in pattern.finditer(text):
-            if match.group().strip():
-                candidates.append((match.start(), match.end(), order, kind, match))
-    candidates.sort(key=lambda c: (-(c[1] - c[0]), c[2]))
+    candidates = _candidates(text)
     chosen: list[tuple[TimeExpr, str, re.Match[str]]] = []
     taken: list[tuple[int, int]] = []
     for start, end, _order, kind, match in candidates:
@@ -590,6 +586,29 @@ def find_times(text: str, ctx: TimeContext) -> list[TimeExpr]:
         if expr is not CONTRADICTION:
             chosen.append((expr, kind, match))
     return _anchor_within(sorted(chosen, key=lambda c: c[0].start), ctx)
+
+
+# Patterns that cannot match without a digit (a day, a year): skipped on text without one.
+NEEDS_DIGIT = {"iso", "numeric", "md_span", "dm_span", "my_span", "md", "dm", "year_span"}
+NEEDS_DIGIT |= {"decade", "year", "year_list"}
+DIGIT = re.compile(r"\d")
+
+
+# Extraction reads each sentence's times several times, against different contexts: the
+# matching, which depends on the text alone, is done once.
+@lru_cache(maxsize=4096)
+def _candidates(text: str) -> tuple[tuple[int, int, int, str, re.Match[str]], ...]:
+    """Every pattern's matches, longest first, then in pattern order."""
+    candidates: list[tuple[int, int, int, str, re.Match[str]]] = []
+    digits = DIGIT.search(text) is not None
+    for order, (kind, pattern) in enumerate(PATTERNS):
+        if kind in NEEDS_DIGIT and not digits:
+            continue
+        for match in pattern.finditer(text):
+            if match.group().strip():
+                candidates.append((match.start(), match.end(), order, kind, match))
+    candidates.sort(key=lambda c: (-(c[1] - c[0]), c[2]))
+    return tuple(candidates)
 
 
 def _anchor_within(

@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from ingest.attribution import attribute, disclaims
 from ingest.clean import clean
@@ -193,6 +194,7 @@ def _unique_refs(refs: list[PersonRef]) -> list[PersonRef]:
 # --- words and similarity ---------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)  # merging stems every excerpt's words again: news repeats them
 def stem(word: str) -> str:
     """A crude English stem: enough to meet "launched"/"launching", "videos"/"video"."""
     w = word.casefold().strip("’'")

@@ -18,14 +18,15 @@ import logging
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiosqlite
 
 from ingest.events import SupportingCitation, content_words
 from ingest.people import canonical
 from store import Store
-from store.models import Event, NewEvent, PersonRef
+from store.events import CitationRow, citation_rows
+from store.models import Event, NewEvent, PersonRef, PlaceRef
 
 log = logging.getLogger(__name__)
 
@@ -164,18 +165,66 @@ class DateBuckets:
 
     def candidates(self, date: str, end: str | None) -> set[int] | None:
         """Ids of the events that may be compatible with [date, end]; None: look at all."""
+        sets = self.bucket_sets(date, end)
+        return None if sets is None else set().union(*sets)
+
+    def bucket_sets(self, date: str, end: str | None) -> list[set[int]] | None:
+        """The buckets whose union `candidates` is; None: look at all."""
         last = end or date
         if not ISO_DATE.fullmatch(date) or not ISO_DATE.fullmatch(last):
             return None
         low, high = _padded(date, False), _padded(last, True)
-        found = set(self.everywhere)
+        found = [self.everywhere]
         for level in (4, 7, 10):
             keys = _keys(low, high, level, MAX_QUERY_KEYS)
             if keys is None:
                 return None
-            for key in keys:
-                found.update(self.buckets.get(key, ()))
+            found.extend(self.buckets[key] for key in keys if key in self.buckets)
         return found
+
+
+@dataclass
+class Indexed:
+    """An event as merging sees it. Kept current in memory as an article's drafts land;
+    their rows are written in a few statements when the article is done (`flush`)."""
+
+    id: int
+    date: str
+    end: str | None
+    status: str
+    graphic: bool
+    spans: dict[int, set[tuple[int, int]]]  # source id -> (start, end) of its citations
+    places: set[str]
+    people: set[str]
+
+    @classmethod
+    def of(cls, event: Event) -> Indexed:
+        return cls(
+            event.id,
+            event.date,
+            event.end,
+            event.status,
+            event.graphic,
+            _spans(event),
+            set(event.places),
+            set(event.people),
+        )
+
+
+def _spans(event: Event) -> dict[int, set[tuple[int, int]]]:
+    spans: dict[int, set[tuple[int, int]]] = {}
+    for citation in event.citations:
+        spans.setdefault(citation.source_id, set()).add((citation.start, citation.end))
+    return spans
+
+
+@dataclass
+class PendingLinks:
+    """Rows an article's merges add, sent at the end in one statement per kind."""
+
+    citations: list[CitationRow] = field(default_factory=list)
+    places: list[tuple[int, PlaceRef]] = field(default_factory=list)
+    touched: list[int] = field(default_factory=list)
 
 
 class MergeIndex:
@@ -185,7 +234,7 @@ class MergeIndex:
     event shares (the story's place, its main actor) say little about which happening it is."""
 
     def __init__(self) -> None:
-        self.events: dict[int, Event] = {}
+        self.events: dict[int, Indexed] = {}
         self.words: dict[int, set[str]] = {}
         self.frequency: Counter[str] = Counter()
         self.postings: dict[str, set[int]] = {}  # word -> events that have it
@@ -196,12 +245,13 @@ class MergeIndex:
         self.listed_date: dict[int, str] = {}
         self.touched: set[int] = set()
         self.people: list[tuple[str, tuple[str, ...]]] | None = None  # None: read again
+        self.pending = PendingLinks()
 
     @classmethod
     async def load(cls, store: Store) -> MergeIndex:
         index = cls()
         for event in await store.events.all(include_hidden=True):
-            index._put(event)
+            index.add(Indexed.of(event), _words(_event_text(event)))
         index.begin_article()
         return index
 
@@ -215,26 +265,65 @@ class MergeIndex:
         listed = self.listed_date.get(event_id)
         return (0, listed, event_id) if listed is not None else (1, "", event_id)
 
-    def _put(self, event: Event) -> None:
-        old = self.words.get(event.id, set())
-        for word in old:
-            self.postings[word].discard(event.id)
-            self.frequency[word] -= 1
-            if self.frequency[word] == 0:
-                self.vocabulary -= 1
-        words = _words(_event_text(event))
-        for word in words:
+    def add(self, event: Indexed, words: set[str]) -> None:
+        self.events[event.id] = event
+        self.words[event.id] = set()
+        self._add_words(event.id, words)
+        self.redate(event, event.date, event.end)
+
+    def redate(self, event: Indexed, date: str, end: str | None) -> None:
+        event.date, event.end = date, end
+        self.dates.put(event.id, date, end)
+        self.touched.add(event.id)
+
+    def _add_words(self, event_id: int, words: set[str]) -> None:
+        # An event's words only grow (citations are added, summaries stay), and the words
+        # of a text joined from pieces are the union of the pieces' words.
+        have = self.words[event_id]
+        for word in words - have:
             if self.frequency[word] == 0:
                 self.vocabulary += 1
             self.frequency[word] += 1
-            self.postings.setdefault(word, set()).add(event.id)
-        self.events[event.id] = event
-        self.words[event.id] = words
-        self.dates.put(event.id, event.date, event.end)
-        self.touched.add(event.id)
+            self.postings.setdefault(word, set()).add(event_id)
+            have.add(word)
 
-    async def refresh(self, store: Store, event_id: int) -> None:
-        self._put(await store.events.get(event_id))
+    async def link(
+        self,
+        store: Store,
+        conn: aiosqlite.Connection,
+        event: Indexed,
+        source_id: int,
+        text: str,
+        draft: NewEvent,
+        *,
+        touch: bool,
+    ) -> None:
+        """What `EventRepo.attach` does, with the rows kept for `flush`; people are written
+        now, since the next draft's people are compared with the stored ones."""
+        rows = citation_rows(event.id, source_id, text, draft)
+        self.pending.citations.extend(rows)
+        self.pending.places.extend((event.id, place) for place in draft.places)
+        if draft.people:
+            event.people.update(await store.events.link_people(conn, event.id, draft.people))
+            self.people = None
+        if touch:
+            self.pending.touched.append(event.id)
+        event.places.update(place.name for place in draft.places)
+        words: set[str] = set()
+        for _, _, excerpt, start, end in rows:
+            cited = event.spans.setdefault(source_id, set())
+            if (start, end) not in cited:
+                cited.add((start, end))
+                words |= _words(excerpt)
+        self._add_words(event.id, words)
+
+    async def flush(self, store: Store, conn: aiosqlite.Connection) -> None:
+        """Write the rows collected since the last flush."""
+        pending, self.pending = self.pending, PendingLinks()
+        await store.events.add_citations(conn, pending.citations)
+        await store.events.link_places(conn, pending.places)
+        if pending.touched:
+            await store.events.touch(conn, pending.touched)
 
     async def known_people(self, store: Store) -> list[tuple[str, tuple[str, ...]]]:
         """Stored people as (name, aliases), read again only after a draft added people."""
@@ -271,17 +360,18 @@ def view(draft: NewEvent, words: set[str], weight: dict[str, float]) -> DraftVie
     return DraftView(draft, words, weight, sum(ranked), people, places)
 
 
-def score(mine: DraftView, event: Event, theirs: set[str]) -> tuple[float, int]:
+def score(mine: DraftView, event: Indexed, theirs: set[str]) -> tuple[float, int]:
     """How well a draft (its words) matches an event (its words): (score, shared words)."""
     if not mine.words:
         return 0.0, 0
     shared = mine.words & theirs
-    value = sum(mine.weight[w] for w in shared) / mine.top
-    if mine.people & set(event.people):
+    # fsum: exactly rounded, so the order a set yields its words in (it changes with the
+    # process's hash seed) cannot break a tie between two events one way or the other.
+    value = math.fsum(mine.weight[w] for w in shared) / mine.top
+    if mine.people & event.people:
         value += PEOPLE_BONUS
-    event_places = set(event.places)
-    if mine.places and event_places:
-        value += PLACE_BONUS if mine.places & event_places else PLACE_PENALTY
+    if mine.places and event.places:
+        value += PLACE_BONUS if mine.places & event.places else PLACE_PENALTY
     if mine.draft.date == event.date:
         value += DATE_BONUS
     return value, len(shared)
@@ -296,11 +386,12 @@ def _max_bonus(mine: DraftView) -> float:
     )
 
 
-def _word_candidates(index: MergeIndex, mine: DraftView, threshold: float) -> set[int]:
-    """Every event that can reach `threshold` with at least MIN_SHARED shared words: it must
-    share a word beyond the draft's most common ones, those whose weights together fall
-    short of the threshold even with every bonus, and beyond its MIN_SHARED - 1 most
-    common ones (most common = lightest, so both are a prefix of the same order)."""
+def _word_sets(index: MergeIndex, mine: DraftView, threshold: float) -> list[set[int]]:
+    """Postings whose union holds every event that can reach `threshold` with at least
+    MIN_SHARED shared words: it must share a word beyond the draft's most common ones,
+    those whose weights together fall short of the threshold even with every bonus, and
+    beyond its MIN_SHARED - 1 most common ones (most common = lightest, so both are a
+    prefix of the same order)."""
     by_weight = sorted(mine.words, key=lambda w: (mine.weight[w], w))
     allowance = (threshold - _max_bonus(mine)) * mine.top - 1e-9
     light = 0
@@ -311,10 +402,7 @@ def _word_candidates(index: MergeIndex, mine: DraftView, threshold: float) -> se
             break
         light += 1
     light = max(light, MIN_SHARED - 1)
-    found: set[int] = set()
-    for word in by_weight[light:]:
-        found.update(index.postings.get(word, ()))
-    return found
+    return [index.postings[word] for word in by_weight[light:] if word in index.postings]
 
 
 def _event_text(event: Event) -> str:
@@ -339,33 +427,37 @@ async def _canonical_people(store: Store, draft: NewEvent, index: MergeIndex) ->
     )
 
 
-def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> list[Event]:
-    """The events a draft may match, in the order a full scan would meet them: those of
-    compatible dates (any, for a support-only draft) that share enough telling words."""
+def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> list[Indexed]:
+    """The events a draft may match, in the order a full scan would meet them. Both the
+    date buckets (compatible dates) and the word postings (enough telling words shared)
+    hold every event that can match; whichever is smaller is read, and `find_match`'s own
+    tests drop the rest."""
     draft = mine.draft
-    dated = None if support_only else index.dates.candidates(draft.date, draft.end)
+    dated = None if support_only else index.dates.bucket_sets(draft.date, draft.end)
     # The same year of a story's history told again needs one shared word: no word filter.
     history = len(draft.date) == 4 and draft.status == "background" and not support_only
-    if history:
-        found = dated if dated is not None else set(index.events)
-    else:
+    worded = None
+    if not history:
         threshold = SUPPORT_SCORE if support_only else min(MERGE_SCORE, SAME_SOURCE_SCORE)
-        found = _word_candidates(index, mine, threshold)
-        if dated is not None:
-            found &= dated
+        worded = _word_sets(index, mine, threshold)
+    choices = [sets for sets in (dated, worded) if sets is not None]
+    if not choices:
+        return [index.events[i] for i in sorted(index.events, key=index.position)]
+    smallest = min(choices, key=lambda sets: sum(len(s) for s in sets))
+    found: set[int] = set().union(*smallest)
     return [index.events[i] for i in sorted(found, key=index.position)]
 
 
 def find_match(
     index: MergeIndex, source_id: int, text: str, draft: NewEvent, *, support_only: bool
-) -> Event | None:
+) -> Indexed | None:
     """The existing event this draft reports, if any."""
     draft_text = " ".join(text[s:e] for s, e in draft.citations)
     words = _words(draft_text)
     if not words:
         return None  # nothing to compare: no event can share the words a match needs
     mine = view(draft, words, index.weights(words))
-    best: tuple[float, Event] | None = None
+    best: tuple[float, Indexed] | None = None
     for event in _candidates(index, mine, support_only):
         if not support_only and not compatible(draft.date, draft.end, event.date, event.end):
             continue
@@ -378,13 +470,10 @@ def find_match(
         theirs = index.words[event.id]
         if len(words & theirs) < (1 if history else MIN_SHARED):
             continue  # cheapest test first: most events share too few words
-        if any(
-            c.source_id == source_id and c.start < e and s < c.end
-            for c in event.citations
-            for s, e in draft.citations
-        ):
+        cited = event.spans.get(source_id, ())
+        if any(start < e and s < end for start, end in cited for s, e in draft.citations):
             continue  # another clause of the same sentence: a different happening
-        same_source = any(c.source_id == source_id for c in event.citations)
+        same_source = bool(cited)
         if same_source and not support_only and event.date != draft.date:
             continue  # the article itself told these apart by their dates
         threshold, minimum = (
@@ -423,17 +512,22 @@ async def merge_event(
     """Store the draft as a new event or attach it to a matching one: (event id, is new).
     A support-only draft (SupportingCitation) that matches nothing is dropped (None)."""
     support_only = support_only or isinstance(draft, SupportingCitation)
+    alone = index is None  # called on its own: write the rows before returning
     if index is None:
         index = await MergeIndex.load(store)
     draft = await _canonical_people(store, draft, index)
-    if draft.people:
-        index.people = None  # adding or attaching it may add people or spellings
     match = find_match(index, source_id, text, draft, support_only=support_only)
     if match is None:
         if support_only:
             return None
-        event_id = await store.events.add(conn, source_id, text, draft)
-        await index.refresh(store, event_id)
+        event_id = await store.events.insert(conn, draft)
+        event = Indexed(
+            event_id, draft.date, draft.end, draft.status, draft.graphic, {}, set(), set()
+        )
+        index.add(event, _words(draft.summary))
+        await index.link(store, conn, event, source_id, text, draft, touch=False)
+        if alone:
+            await index.flush(store, conn)
         return event_id, True
     if support_only:
         # A passing mention confirms the event, not every place near it.
@@ -448,7 +542,7 @@ async def merge_event(
             draft.people,
             draft.citations,
         )
-    await store.events.attach(conn, match.id, source_id, text, draft)
+    await index.link(store, conn, match, source_id, text, draft, touch=True)
     changes: dict[str, object] = {}
     if not support_only and _precision(draft.date) > _precision(match.date):
         changes["date"] = draft.date
@@ -459,5 +553,10 @@ async def merge_event(
         changes["status"] = "confirmed"
     if changes:
         await store.events.update(conn, match.id, **changes)
-    await index.refresh(store, match.id)
+        if "date" in changes:
+            index.redate(match, draft.date, draft.end)
+        match.graphic = match.graphic or "graphic" in changes
+        match.status = str(changes.get("status", match.status))
+    if alone:
+        await index.flush(store, conn)
     return match.id, False

@@ -88,6 +88,9 @@ def gendered_pair(a: str, b: str) -> bool:
     return male != short and long == male + "skaya"
 
 
+# Each sentence's names are compared with every spelling the article has met so far, and
+# the article is read more than once: the same pairs come back.
+@lru_cache(maxsize=65536)
 def similar_surnames(a: str, b: str, *, same_first: bool = False) -> bool:
     """Whether two surnames are spellings of one name."""
     if a.casefold() == b.casefold():

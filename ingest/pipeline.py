@@ -123,6 +123,7 @@ async def store_article(store: Store, prepared: PreparedArticle) -> IngestOutcom
             if merged is not None:
                 event_id, is_new = merged
                 (new_events if is_new else supported).append(event_id)
+        await index.flush(store, conn)
         # Taken inside the transaction: no other connection can commit before ours does.
         stamp = await store.db.change_stamp()
     if outermost:

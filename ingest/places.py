@@ -9,6 +9,7 @@ the region, because that is how news writes ("a prison in Saratov").
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -16,7 +17,13 @@ from importlib import resources
 import yaml
 from rapidfuzz import fuzz, process
 
-from ingest.world import WorldPlace, find_world_places, home_region, world_place
+from ingest.world import (
+    WorldPlace,
+    article_countries,
+    find_world_places,
+    home_region,
+    world_place,
+)
 from store.models import PlaceRef
 
 DESIGNATORS = {
@@ -46,6 +53,10 @@ DIRECTIONAL = re.compile(
     r"\s+(?:from|of))\s+$",
     re.I,
 )
+WORD_RUN = re.compile(r"[\w-]+")
+WORD_RUN_START = re.compile(r"(?<![\w-])[\w-]+")
+WORD_CHAR = re.compile(r"[\w-]")
+DIGIT = re.compile(r"\d")
 REGION_ANAPHOR = re.compile(r"\b(?:the|this|that) (?:same )?(?:region|oblast|krai|republic)\b")
 
 
@@ -109,12 +120,33 @@ class Gazetteer:
             for form in subject.forms:
                 self.by_form.setdefault(form, subject)
                 self.by_casefold.setdefault(form.casefold(), subject)
-        alternatives = "|".join(re.escape(f) for f in sorted(self.by_form, key=len, reverse=True))
-        self.pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+        # The forms by the run of word characters they start with, longest first: a text is
+        # scanned run by run and only the forms of that run are tried, instead of one
+        # alternation of every form tried at every position.
+        self.by_lead: dict[str, list[str]] = {}
+        for form in sorted(self.by_form, key=len, reverse=True):
+            lead = WORD_RUN.match(form)
+            if lead is None:
+                raise ValueError(f"gazetteer form {form!r} does not start with a letter")
+            self.by_lead.setdefault(lead.group(), []).append(form)
         self.facilities = [
             FacilityType(f["label"], re.compile(f["pattern"]), f["code"])
             for f in data["facilities"]
         ]
+
+    def matches(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, form) of every form in `text` standing alone (no word character or
+        hyphen on either side), leftmost and then longest first, not overlapping."""
+        end = 0
+        for run in WORD_RUN_START.finditer(text):
+            if run.start() < end:
+                continue
+            for form in self.by_lead.get(run.group(), ()):
+                stop = run.start() + len(form)
+                if text.startswith(form, run.start()) and not WORD_CHAR.match(text, stop):
+                    end = stop
+                    yield run.start(), stop, form
+                    break
 
     def subject(self, name: str) -> Subject | None:
         """The federal subject a name refers to: exact form, then case-insensitive, then fuzzy
@@ -159,10 +191,10 @@ def find_regions(text: str) -> list[PlaceMention]:
     """Federal subjects named in `text`, in order, with their offsets."""
     gaz = gazetteer()
     found = []
-    for match in gaz.pattern.finditer(text):
-        subject = gaz.by_form[match.group()]
-        if _accept(text, match.start(), match.end(), match.group(), subject):
-            found.append(PlaceMention(match.start(), match.end(), subject.ref, subject.name))
+    for start, end, form in gaz.matches(text):
+        subject = gaz.by_form[form]
+        if _accept(text, start, end, form, subject):
+            found.append(PlaceMention(start, end, subject.ref, subject.name))
     return found
 
 
@@ -170,6 +202,8 @@ def find_facilities(text: str, region: str | None) -> list[PlaceMention]:
     """Numbered prison facilities in `text`, placed in `region` when it is known."""
     found: list[PlaceMention] = []
     taken: list[tuple[int, int]] = []
+    if not DIGIT.search(text):
+        return found  # every facility is named with its number
     for facility in gazetteer().facilities:
         for match in facility.pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
@@ -187,6 +221,16 @@ def find_facilities(text: str, region: str | None) -> list[PlaceMention]:
 def find_places(text: str, context_region: str | None = None) -> list[PlaceMention]:
     """Regions and facilities in `text`. A facility takes the region named nearest to it in
     the text, else `context_region`; "the region" refers back to `context_region`."""
+    return list(_find_places(text, context_region, article_countries()))
+
+
+# Extraction asks about the same sentence several times (the story's region, the sentence's
+# own drafts, what it leaves for the next one); the answer depends only on these arguments
+# and on the countries the article names (which decide the cities abroad).
+@lru_cache(maxsize=4096)
+def _find_places(
+    text: str, context_region: str | None, countries: frozenset[str] | None
+) -> tuple[PlaceMention, ...]:
     named = find_regions(text)
     regions = named + _world_mentions(text, named)
     facilities = []
@@ -206,7 +250,7 @@ def find_places(text: str, context_region: str | None = None) -> list[PlaceMenti
             ref = region_ref(context_region)
             if ref is not None:
                 mentions.append(PlaceMention(match.start(), match.end(), ref, context_region))
-    return sorted(mentions, key=lambda m: m.start)
+    return tuple(sorted(mentions, key=lambda m: m.start))
 
 
 def world_ref(place: WorldPlace) -> PlaceRef:

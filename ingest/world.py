@@ -53,6 +53,7 @@ class WorldPlace:
     population: int = 0
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Diacritics off, case kept: "Brač" -> "Brac", "São Paulo" -> "Sao Paulo"."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -89,6 +90,9 @@ class WorldIndex:
         import pycountry
 
         self.forms: dict[str, list[WorldPlace]] = {}
+        # The first words of all forms: a capitalised word that starts none (nor does its
+        # folded spelling) starts no place, and most capitalised words in news do not.
+        self.first_words: set[str] = set()
         self.demonyms: dict[str, str] = {}  # "Croatian" -> "HR", by regular English suffixes
         self.country_name: dict[str, str] = {}
         for country in pycountry.countries:
@@ -127,6 +131,11 @@ class WorldIndex:
             bucket = self.forms.setdefault(form, [])
             if place not in bucket:
                 bucket.append(place)
+            self.first_words.add(form.split(" ")[0])
+
+    def may_start(self, word: str) -> bool:
+        """Whether a form of some place starts with this word (as written or folded)."""
+        return word in self.first_words or fold(word).split(" ")[0] in self.first_words
 
     def lookup(self, form: str) -> WorldPlace | None:
         """The place a surface form names: a country before a region before the most
@@ -166,6 +175,11 @@ def countries_named(text: str) -> frozenset[str]:
     if re.search(r"\bRussia(?:n|’s|'s)?\b", text) or find_regions(text):
         codes.add(HOME_COUNTRY)
     return frozenset(codes)
+
+
+def article_countries() -> frozenset[str] | None:
+    """The countries of the article being read (None outside `within_article`)."""
+    return _ARTICLE_COUNTRIES.get()
 
 
 @contextmanager
@@ -213,7 +227,8 @@ def find_world_places(text: str) -> list[WorldMention]:
     found: list[WorldMention] = []
     i = 0
     while i < len(words):
-        if not words[i].group()[0].isupper():
+        first = words[i].group()
+        if not first[0].isupper() or not index.may_start(first):
             i += 1
             continue
         hit = None

@@ -12,11 +12,27 @@ import aiosqlite
 
 from store.db import Database, utc_now
 from store.errors import NotFound
-from store.models import STATUSES, Citation, Event, NewEvent
+from store.models import STATUSES, Citation, Event, NewEvent, PersonRef, PlaceRef
 from store.people import PersonRepo
 from store.places import PlaceRepo
 
 EDITABLE_FIELDS = ("date", "end_date", "summary", "status", "attribution", "graphic", "hidden")
+
+
+# (event id, source id, excerpt, start, end), as `citations` stores them.
+CitationRow = tuple[int, int, str, int, int]
+
+
+def citation_rows(
+    event_id: int, source_id: int, source_text: str, draft: NewEvent
+) -> list[CitationRow]:
+    """A draft's citations as rows; offsets outside the article are refused."""
+    rows = []
+    for start, end in draft.citations:
+        if not 0 <= start < end <= len(source_text):
+            raise ValueError(f"citation offsets {start}..{end} outside the article")
+        rows.append((event_id, source_id, source_text[start:end], start, end))
+    return rows
 
 
 def _fts_query(words: str) -> str:
@@ -37,6 +53,12 @@ class EventRepo:
         self, conn: aiosqlite.Connection, source_id: int, source_text: str, draft: NewEvent
     ) -> int:
         """Insert a new event with its citations into `source_id`; returns its id."""
+        event_id = await self.insert(conn, draft)
+        await self.attach(conn, event_id, source_id, source_text, draft, touch=False)
+        return event_id
+
+    async def insert(self, conn: aiosqlite.Connection, draft: NewEvent) -> int:
+        """Insert the event's own row only (no citations, places or people); returns its id."""
         if draft.status not in STATUSES:
             raise ValueError(f"unknown status {draft.status!r}")
         now = utc_now()
@@ -54,10 +76,8 @@ class EventRepo:
                 now,
             ),
         )
-        event_id = cursor.lastrowid
-        assert event_id is not None
-        await self.attach(conn, event_id, source_id, source_text, draft, touch=False)
-        return event_id
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
 
     async def attach(
         self,
@@ -70,30 +90,55 @@ class EventRepo:
         touch: bool = True,
     ) -> None:
         """Add a draft's citations, places and people to an existing event (a merge)."""
-        for start, end in draft.citations:
-            if not 0 <= start < end <= len(source_text):
-                raise ValueError(f"citation offsets {start}..{end} outside the article")
-            await conn.execute(
-                "INSERT OR IGNORE INTO citations (event_id, source_id, excerpt, start_offset,"
-                " end_offset) VALUES (?, ?, ?, ?, ?)",
-                (event_id, source_id, source_text[start:end], start, end),
-            )
-        for place in draft.places:
-            place_id = await self.places.ensure(conn, place)
-            await conn.execute(
-                "INSERT OR IGNORE INTO event_places (event_id, place_id) VALUES (?, ?)",
-                (event_id, place_id),
-            )
-        for person in draft.people:
-            person_id = await self.people.ensure(conn, person)
+        await self.add_citations(conn, citation_rows(event_id, source_id, source_text, draft))
+        await self.link_places(conn, [(event_id, place) for place in draft.places])
+        await self.link_people(conn, event_id, draft.people)
+        if touch:
+            await self.touch(conn, [event_id])
+
+    # The pieces of `attach`, for a writer that collects one article's links and sends
+    # each kind in one statement (executemany) instead of a round trip per row.
+
+    async def add_citations(self, conn: aiosqlite.Connection, rows: list[CitationRow]) -> None:
+        """Insert citation rows made by `citation_rows`, in order; duplicates are ignored."""
+        await conn.executemany(
+            "INSERT OR IGNORE INTO citations (event_id, source_id, excerpt, start_offset,"
+            " end_offset) VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    async def link_places(
+        self, conn: aiosqlite.Connection, links: list[tuple[int, PlaceRef]]
+    ) -> None:
+        """Tie events to places (created, with their aliases, when new), in order."""
+        if not links:
+            return
+        ids = await self.places.ensure_many(conn, [place for _, place in links])
+        await conn.executemany(
+            "INSERT OR IGNORE INTO event_places (event_id, place_id) VALUES (?, ?)",
+            [(event_id, ids[place.name]) for event_id, place in links],
+        )
+
+    async def link_people(
+        self, conn: aiosqlite.Connection, event_id: int, refs: Sequence[PersonRef]
+    ) -> list[str]:
+        """Tie an event to people (found or created); returns the names they are stored as."""
+        names = []
+        for person in refs:
+            person_id, name = await self.people.ensure_named(conn, person)
             await conn.execute(
                 "INSERT OR IGNORE INTO event_people (event_id, person_id) VALUES (?, ?)",
                 (event_id, person_id),
             )
-        if touch:
-            await conn.execute(
-                "UPDATE events SET updated_at = ? WHERE id = ?", (utc_now(), event_id)
-            )
+            names.append(name)
+        return names
+
+    async def touch(self, conn: aiosqlite.Connection, event_ids: list[int]) -> None:
+        """Mark events as changed now."""
+        now = utc_now()
+        await conn.executemany(
+            "UPDATE events SET updated_at = ? WHERE id = ?", [(now, i) for i in event_ids]
+        )
 
     async def update(self, conn: aiosqlite.Connection, event_id: int, **fields: Any) -> None:
         """Change editable columns of one event and mark it updated."""

@@ -9,6 +9,9 @@ import aiosqlite
 from store.db import Database
 from store.models import Place, PlaceRef
 
+# Bound parameters per statement: SQLite's oldest default limit, safe on any build.
+SQL_VARIABLES = 999
+
 
 def normalise_alias(text: str) -> str:
     """Aliases are matched case-insensitively with collapsed spaces."""
@@ -39,6 +42,38 @@ class PlaceRepo:
                 (place_id, alias),
             )
         return place_id
+
+    async def ensure_many(
+        self, conn: aiosqlite.Connection, refs: list[PlaceRef]
+    ) -> dict[str, int]:
+        """`ensure` for many refs in a few statements: name -> id. A name new to the store
+        is created from its first ref, in order, as one `ensure` after another would."""
+        ids: dict[str, int] = {}
+        names = list(dict.fromkeys(ref.name for ref in refs))
+        for chunk in range(0, len(names), SQL_VARIABLES):
+            part = names[chunk : chunk + SQL_VARIABLES]
+            marks = ",".join("?" * len(part))
+            cursor = await conn.execute(
+                f"SELECT id, name FROM places WHERE name IN ({marks})", tuple(part)
+            )
+            ids.update({row[1]: row[0] for row in await cursor.fetchall()})
+        for ref in refs:
+            if ref.name not in ids:
+                cursor = await conn.execute(
+                    "INSERT INTO places (name, kind, region) VALUES (?, ?, ?)",
+                    (ref.name, ref.kind, ref.region),
+                )
+                assert cursor.lastrowid is not None
+                ids[ref.name] = cursor.lastrowid
+        await conn.executemany(
+            "INSERT OR IGNORE INTO place_aliases (place_id, alias) VALUES (?, ?)",
+            [
+                (ids[ref.name], alias)
+                for ref in refs
+                for alias in {normalise_alias(a) for a in (ref.name, *ref.aliases) if a.strip()}
+            ],
+        )
+        return ids
 
     async def _with_aliases(self, rows: list[sqlite3.Row]) -> list[Place]:
         places = []

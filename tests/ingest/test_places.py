@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from ingest.places import canonical_region, find_places, gazetteer
@@ -84,3 +87,31 @@ def test_facilities_take_the_region_named_with_them(text: str, facility: str) ->
 def test_the_region_refers_back_to_the_context() -> None:
     assert names("a prison hospital in the region", "Omsk Oblast") == ["Omsk Oblast"]
     assert names("a prison hospital in the region") == []
+
+
+def _alternation_matches(text: str) -> list[tuple[int, int, str]]:
+    """The gazetteer scan as one regular expression of every form, longest first."""
+    gaz = gazetteer()
+    forms = "|".join(re.escape(f) for f in sorted(gaz.by_form, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w-])(?:{forms})(?![\w-])")
+    return [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In Saratov region, Saratov Oblast and Saratovskaya Oblast-Kuzbass, near Tver.",
+        "Nizhny Novgorod-based, St. Petersburg and St Petersburg, Rostov-on-Don's port",
+        "xSaratov, -Saratov, Saratov-, Kemerovo Oblast-Kuzbass, Mari El Republic, Mari-El",
+        "Republic of Tatarstan Republic, Tatarstan Republic of Altai; Altai Krai region.",
+    ],
+    ids=["designators", "punctuation", "word-edges", "overlaps"],
+)
+def test_the_form_scan_finds_what_one_alternation_would(text: str) -> None:
+    assert list(gazetteer().matches(text)) == _alternation_matches(text)
+
+
+def test_the_form_scan_agrees_on_whole_articles(corpus: Path) -> None:
+    for path in sorted(corpus.glob("*.txt")):
+        text = path.read_text("utf-8")
+        assert list(gazetteer().matches(text)) == _alternation_matches(text), path.name
