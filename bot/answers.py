@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from bot import commands
@@ -25,7 +26,9 @@ from bot.placematch import rank_places, resolve
 from config.settings import Settings
 from store import Store
 from store.errors import NotFound
-from store.models import Event, Place, Source
+from store.events import EventKey, EventScope
+from store.models import Event, Place, Source, SourceInfo
+from store.sources import SourceKey
 
 # Claim statuses shown next to an event; "reported" is plain reporting and has no label.
 STATUS_LABELS = {
@@ -39,6 +42,14 @@ LIST_EXCERPT_CHARS = 320  # longer excerpts are cut in lists (never in /event N)
 LATEST_COUNT = 10
 SEARCH_LIMIT = 50
 MAX_ARGS_CHARS = 200  # longer arguments are refused before any work is done
+# Items per page. Lists are read from the store one page at a time, so a page holds a
+# fixed number of items (each shortened if the page would not fit in a message).
+EVENTS_PER_PAGE = 4
+SOURCES_PER_PAGE = 8
+LINES_PER_PAGE = 32
+# Pages are counted ("2/7") only up to this many items: counting a million rows would
+# cost more than the page itself; past it a page shows its number alone.
+COUNTED_ITEMS = 500
 
 
 # --- what the answer is made of ---------------------------------------------------
@@ -124,6 +135,29 @@ class Button:
 
 
 @dataclass(frozen=True)
+class PageRequest:
+    """Which page of a list: its number, and for lists read by key the key of the item
+    it follows (`after`) or precedes (`before`). Keys are opaque text made by this module."""
+
+    number: int = 1
+    after: str | None = None
+    before: str | None = None
+
+
+FIRST_PAGE = PageRequest()
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Where a page sits in its list, and how to ask for its neighbours."""
+
+    number: int
+    total: int | None  # pages in all, when counted
+    previous: PageRequest | None
+    next: PageRequest | None
+
+
+@dataclass(frozen=True)
 class Answer:
     title: str
     intro: tuple[str, ...] = ()
@@ -137,9 +171,12 @@ class Answer:
     compact: bool = False  # one line per item (commands, places)
     ignored: bool = False  # not for this bot (e.g. /cmd@otherbot): send nothing
     is_error: bool = False  # a usage hint or refusal
+    paging: Paging | None = None  # one page of a longer list, read from the store
+    page_gone: bool = False  # the requested page does not exist (any more)
 
 
 IGNORED = Answer(title="", ignored=True)
+PAGE_GONE = Answer(title="This list has expired. Send the command again.", page_gone=True)
 
 
 class UsageError(ValueError):
@@ -176,11 +213,14 @@ def is_for_us(parsed: ParsedCommand, chat: ChatContext) -> bool:
 
 # --- the dispatcher ---------------------------------------------------------------
 
-Handler = Callable[[Services, ChatContext, str], Awaitable[Answer]]
+Handler = Callable[[Services, ChatContext, str, PageRequest], Awaitable[Answer]]
 
 
-async def answer(services: Services, chat: ChatContext, text: str) -> Answer:
-    """The answer to one chat message (IGNORED when it is not for this bot)."""
+async def answer(
+    services: Services, chat: ChatContext, text: str, page: PageRequest = FIRST_PAGE
+) -> Answer:
+    """The answer to one chat message (IGNORED when it is not for this bot); for lists,
+    the requested page of it."""
     parsed = parse_command(text)
     if parsed is None:
         if chat.is_group:
@@ -196,12 +236,32 @@ async def answer(services: Services, chat: ChatContext, text: str) -> Answer:
     if len(parsed.args) > MAX_ARGS_CHARS:
         return usage_answer(f"That is too long. {commands.usage_hint(parsed.name)}")
     try:
-        return await handler(services, chat, parsed.args)
+        return await handler(services, chat, parsed.args, page)
+    except PageGone:
+        return PAGE_GONE
     except UsageError as exc:
         reason = str(exc).rstrip(".")
         # A reason that ends in its own question or exclamation mark needs no full stop.
         reason = f"{reason} " if reason.endswith(("?", "!")) else f"{reason}. " if reason else ""
         return usage_answer(f"{reason}{commands.usage_hint(parsed.name)}")
+
+
+async def every_page(
+    services: Services, chat: ChatContext, text: str, *, limit: int | None = None
+) -> list[Answer]:
+    """The answer and each following page of it (at most `limit` pages), as a reader
+    pressing ▶ to the end would see them: for terminals, which have no buttons."""
+    pages = [await answer(services, chat, text)]
+    while (limit is None or len(pages) < limit) and (follow := _next_page(pages[-1])):
+        assert pages[-1].command is not None
+        pages.append(await answer(services, chat, pages[-1].command, follow))
+    return pages
+
+
+def _next_page(reply: Answer) -> PageRequest | None:
+    if reply.paging is None or reply.command is None or reply.page_gone:
+        return None
+    return reply.paging.next
 
 
 def usage_answer(line: str) -> Answer:
@@ -235,11 +295,14 @@ def _cut(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-async def _sources_by_id(services: Services) -> dict[int, Source]:
-    return {s.id: s for s in await services.store.sources.list_all()}
+async def _cited_sources(services: Services, events: list[Event]) -> dict[int, SourceInfo]:
+    ids = {c.source_id for e in events for c in e.citations}
+    return await services.store.sources.info(sorted(ids))
 
 
-def event_item(event: Event, sources: dict[int, Source], *, full: bool) -> EventItem:
+def event_item(
+    event: Event, sources: dict[int, Source] | dict[int, SourceInfo], *, full: bool
+) -> EventItem:
     """An event as shown: in lists a few excerpts, cut; in full every citation."""
     shown = event.citations if full else event.citations[:LIST_CITATIONS]
     views = []
@@ -268,16 +331,127 @@ def event_item(event: Event, sources: dict[int, Source], *, full: bool) -> Event
     )
 
 
-async def _event_list(
-    services: Services, chat: ChatContext, events: list[Event], **fields: object
+async def _event_items(services: Services, events: list[Event]) -> tuple[EventItem, ...]:
+    sources = await _cited_sources(services, events)
+    return tuple(event_item(e, sources, full=False) for e in events)
+
+
+# --- pages --------------------------------------------------------------------------
+
+EVENT_KEY = re.compile(r"(\d{4}(?:-\d{2}){0,2})\.(\d{1,12})")
+SOURCE_KEY = re.compile(r"(\d{4}-\d{2}-\d{2}|~)\.(\d{1,12})")
+
+
+def _event_key(event: Event) -> str:
+    return f"{event.date}.{event.id}"
+
+
+def _parse_event_key(text: str) -> EventKey | None:
+    match = EVENT_KEY.fullmatch(text)
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def _source_key(source: SourceInfo) -> str:
+    return f"{source.published or '~'}.{source.id}"
+
+
+def _parse_source_key(text: str) -> SourceKey | None:
+    match = SOURCE_KEY.fullmatch(text)
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+class PageGone(Exception):
+    """The requested page is empty, or its key is not one this module made."""
+
+
+def _total_pages(counted: int, per_page: int) -> int | None:
+    return -(-counted // per_page) if counted < COUNTED_ITEMS else None
+
+
+def _keyset_paging(
+    page: PageRequest, found: int, per_page: int, total: int | None, first: str, last: str
+) -> Paging:
+    """Neighbours of a page read by key; `found` rows were read for `per_page` + 1."""
+    if page.before is not None:
+        # Read backwards: one more row means an earlier page; a later one exists (we came
+        # from it). Page 1 is asked for without a key, so it always starts the list.
+        more_before, more_after = found > per_page, True
+    else:
+        more_before, more_after = page.after is not None, found > per_page
+    number = page.number
+    previous = None
+    if more_before and number > 1:
+        previous = FIRST_PAGE if number == 2 else PageRequest(number - 1, before=first)
+    following = PageRequest(number + 1, after=last) if more_after else None
+    return Paging(number, total, previous, following)
+
+
+def _keys(page: PageRequest, parse: Callable[[str], Any]) -> tuple[Any, Any]:
+    """The page's (after, before) keys, parsed; PageGone when one is malformed."""
+    after = parse(page.after) if page.after is not None else None
+    before = parse(page.before) if page.before is not None else None
+    if (page.after is not None and after is None) or (page.before is not None and before is None):
+        raise PageGone
+    if page.number > 1 and after is None and before is None:
+        raise PageGone  # only page 1 starts without a key
+    return after, before
+
+
+def _trim(rows: list[Any], page: PageRequest, per_page: int) -> list[Any]:
+    """The page's rows out of `per_page` + 1 read (the extra one tells a neighbour exists)."""
+    return rows[-per_page:] if page.before is not None else rows[:per_page]
+
+
+async def _event_page(
+    services: Services,
+    chat: ChatContext,
+    scope: EventScope,
+    page: PageRequest,
+    **fields: Any,
 ) -> Answer:
-    sources = await _sources_by_id(services)
-    items = tuple(event_item(e, sources, full=False) for e in events)
+    """One page of a list of events, read from the store by key."""
+    store = services.store
+    after, before = _keys(page, _parse_event_key)
+    rows = await store.events.page(scope, after=after, before=before, limit=EVENTS_PER_PAGE + 1)
+    events = _trim(rows, page, EVENTS_PER_PAGE)
+    if not events and page.number > 1:
+        raise PageGone
+    paging = None
+    if events:
+        counted = await store.events.count(scope, cap=COUNTED_ITEMS)
+        paging = _keyset_paging(
+            page,
+            len(rows),
+            EVENTS_PER_PAGE,
+            _total_pages(counted, EVENTS_PER_PAGE),
+            _event_key(events[0]),
+            _event_key(events[-1]),
+        )
     return Answer(
-        items=items,
+        items=await _event_items(services, events),
         graphic_shown=await graphic_shown(services, chat),
-        **fields,  # type: ignore[arg-type]
+        paging=paging,
+        **fields,
     )
+
+
+def _numbered_page(items: tuple[Item, ...], page: PageRequest, per_page: int) -> Paging:
+    """Neighbours of page `page.number` of a list held whole (short lists)."""
+    total = max(1, -(-len(items) // per_page))
+    if page.number > total:
+        raise PageGone
+    n = page.number
+    return Paging(
+        n,
+        total,
+        PageRequest(n - 1) if n > 1 else None,
+        PageRequest(n + 1) if n < total else None,
+    )
+
+
+def _slice(items: tuple[Any, ...], paging: Paging, per_page: int) -> tuple[Any, ...]:
+    start = (paging.number - 1) * per_page
+    return items[start : start + per_page]
 
 
 def _positive_int(args: str, what: str) -> int:
@@ -295,34 +469,34 @@ def _positive_int(args: str, what: str) -> int:
 async def story_overview(services: Services) -> list[str]:
     """What the briefing covers, derived from what is stored (or BRIEFBOT_STORY)."""
     store = services.store
-    events = await store.events.all()
-    sources = await store.sources.list_all()
+    news, first, last = await store.events.span(background=False)
+    background, first_background, last_background = await store.events.span(background=True)
+    articles, names, unnamed_urls = await store.sources.outlets()
     lines = []
     story = (services.settings.story or "").strip().rstrip(".")
     if story:
         lines.append(f"It covers: {story}.")
-    if not events:
-        if sources:
-            lines.append(f"It has {len(sources)} articles but no events drawn from them yet.")
+    if not news + background:
+        if articles:
+            lines.append(f"It has {articles} articles but no events drawn from them yet.")
         else:
             lines.append("The briefing is empty for now: no articles have been added yet.")
         return lines
     # Background history (a story's remote past) would stretch the range to its start.
-    news = [e for e in events if e.status != "background"] or events
-    first = min(e.date for e in news)
-    last = max((e.end or e.date) for e in news)
-    background = len(events) - len(news)
-    outlets = {outlet_name(s) for s in sources}
+    if not news:
+        news, first, last, background = background, first_background, last_background, 0
+    assert first is not None and last is not None
+    outlets = {name for name in names if name} | {_host(url) for url in unnamed_urls}
     places = [place.name for place, _n in (await store.places.event_counts())[:3]]
     where = f", mostly in {', '.join(places)}" if places else ""
     history = f" (and {background} of background history)" if background else ""
     lines.append(
-        f"It holds {len(news)} events from {describe(first)} to {describe(last)}{history}"
-        f"{where}, drawn from {len(sources)} articles by {len(outlets)} outlets."
+        f"It holds {news} events from {describe(first)} to {describe(last)}{history}"
+        f"{where}, drawn from {articles} articles by {len(outlets)} outlets."
     )
-    titles = [s.title for s in sources if s.title]
-    if titles and not story:
-        lines.append(f"Latest article added: “{titles[-1]}”.")
+    title = await store.sources.latest_title()
+    if title and not story:
+        lines.append(f"Latest article added: “{title}”.")
     return lines
 
 
@@ -331,13 +505,14 @@ DEEP_LINKS = {"facility", "event", "timeline", "source", "search", "latest", "so
               "facilities"}  # fmt: skip
 
 
-async def cmd_start(services: Services, chat: ChatContext, args: str) -> Answer:
+async def cmd_start(services: Services, chat: ChatContext, args: str, page: PageRequest) -> Answer:
     if args:
         # Deep links: t.me/bot?start=facility_Saratov_Oblast opens that answer directly.
         kind, _, rest = args.partition("_")
         target = kind.lower()
         if target in DEEP_LINKS and re.fullmatch(r"[A-Za-z0-9_-]{0,64}", args):
-            return await answer(services, chat, f"/{target} {rest.replace('_', ' ')}".strip())
+            command = f"/{target} {rest.replace('_', ' ')}".strip()
+            return await answer(services, chat, command, page)
     note = services.settings.content_note.strip()
     intro = [
         "This bot keeps a dated briefing on a developing news story. Every event it "
@@ -350,7 +525,7 @@ async def cmd_start(services: Services, chat: ChatContext, args: str) -> Answer:
     return Answer(title="Welcome", intro=tuple(intro), footer=footer, command="/start")
 
 
-async def cmd_help(services: Services, chat: ChatContext, args: str) -> Answer:
+async def cmd_help(services: Services, chat: ChatContext, args: str, page: PageRequest) -> Answer:
     # Chat admins' commands are listed everywhere: in a private chat its user is the admin.
     audiences = [commands.EVERYONE, commands.CHAT_ADMINS]
     if chat.is_maintainer:
@@ -365,31 +540,34 @@ async def cmd_help(services: Services, chat: ChatContext, args: str) -> Answer:
     return Answer(title="Commands", items=tuple(items), command="/help", compact=True)
 
 
-async def cmd_timeline(services: Services, chat: ChatContext, args: str) -> Answer:
+async def cmd_timeline(
+    services: Services, chat: ChatContext, args: str, page: PageRequest
+) -> Answer:
     try:
         span = parse_range(args)
     except DateArgError as exc:
         raise UsageError(str(exc).capitalize()) from None
-    events = await services.store.events.timeline(span.start, span.end)
-    return await _event_list(
+    return await _event_page(
         services,
         chat,
-        events,
+        EventScope(span.start, span.end),
+        page,
         title="Timeline" if span.is_open else f"Timeline: {describe_range(span)}",
         empty="The briefing has no events yet." if span.is_open else "No events in that period.",
         command=f"/timeline {span.as_args()}".strip(),
     )
 
 
-async def _places_in(services: Services, matched: list[Place]) -> list[Place]:
+def _places_in(everything: list[Place], matched: list[Place]) -> list[Place]:
     """The matched places and the cities and facilities inside matched regions."""
-    everything = await services.store.places.list_all()
     regions = {p.name.casefold() for p in matched if p.kind == "region"}
     inside = [p for p in everything if p.region and p.region.casefold() in regions]
     return list({p.id: p for p in [*matched, *inside]}.values())
 
 
-async def cmd_facility(services: Services, chat: ChatContext, args: str) -> Answer:
+async def cmd_facility(
+    services: Services, chat: ChatContext, args: str, page: PageRequest
+) -> Answer:
     if not args:
         raise UsageError("Which place?")
     places = await services.store.places.list_all()
@@ -408,15 +586,15 @@ async def cmd_facility(services: Services, chat: ChatContext, args: str) -> Answ
             buttons=tuple(Button(p.name, f"/facility {p.name}") for p in suggestions),
             is_error=True,
         )
-    scope = await _places_in(services, matched)
-    events = await services.store.events.timeline(place_ids=[p.id for p in scope])
+    scope = _places_in(places, matched)
     names = ", ".join(p.name for p in matched)
     inside = len(scope) - len(matched)
     intro = (f"Including {inside} places within it.",) if inside else ()
-    return await _event_list(
+    return await _event_page(
         services,
         chat,
-        events,
+        EventScope(place_ids=tuple(p.id for p in scope)),
+        page,
         title=f"Events at {names}",
         intro=intro,
         empty="No events at this place.",
@@ -424,12 +602,16 @@ async def cmd_facility(services: Services, chat: ChatContext, args: str) -> Answ
     )
 
 
-async def cmd_facilities(services: Services, chat: ChatContext, args: str) -> Answer:
+async def cmd_facilities(
+    services: Services, chat: ChatContext, args: str, page: PageRequest
+) -> Answer:
     counts = await services.store.places.event_counts()
     items = tuple(PlaceItem(p.name, p.kind, p.region, n) for p, n in counts)
+    paging = _numbered_page(items, page, LINES_PER_PAGE)
     return Answer(
         title="Places in the briefing",
-        items=items,
+        items=_slice(items, paging, LINES_PER_PAGE),
+        paging=paging,
         compact=True,
         empty="No places are known yet.",
         footer=("/facility NAME shows the events at one of them.",) if items else (),
@@ -437,7 +619,7 @@ async def cmd_facilities(services: Services, chat: ChatContext, args: str) -> An
     )
 
 
-def _source_item(source: Source, counts: dict[int, int]) -> SourceItem:
+def _source_item(source: Source | SourceInfo, counts: dict[int, int]) -> SourceItem:
     """One article as a list line, with how many visible events it supports."""
     return SourceItem(
         id=source.id,
@@ -455,51 +637,62 @@ def events_phrase(n: int) -> str:
     return f"{n} event" + ("" if n == 1 else "s")
 
 
-async def cmd_sources(services: Services, chat: ChatContext, args: str) -> Answer:
-    counts = await services.store.sources.event_counts()
-    items = tuple(
-        _source_item(s, counts)
-        for s in sorted(
-            await services.store.sources.list_all(),
-            key=lambda s: (s.published is None, s.published or "", s.id),
-        )
-    )
+async def cmd_sources(
+    services: Services, chat: ChatContext, args: str, page: PageRequest
+) -> Answer:
+    repo = services.store.sources
+    after, before = _keys(page, _parse_source_key)
+    rows = await repo.page(after=after, before=before, limit=SOURCES_PER_PAGE + 1)
+    sources = _trim(rows, page, SOURCES_PER_PAGE)
+    if not sources and page.number > 1:
+        raise PageGone
+    counts = await repo.event_counts([s.id for s in sources])
+    items = tuple(_source_item(s, counts) for s in sources)
+    paging = None
+    if sources:
+        total = _total_pages(await repo.count(cap=COUNTED_ITEMS), SOURCES_PER_PAGE)
+        first, last = _source_key(sources[0]), _source_key(sources[-1])
+        paging = _keyset_paging(page, len(rows), SOURCES_PER_PAGE, total, first, last)
     return Answer(
         title="Sources",
         items=items,
+        paging=paging,
         empty="No articles have been added yet.",
         footer=("/source N lists the events one article supports.",) if items else (),
         command="/sources",
     )
 
 
-async def cmd_source(services: Services, chat: ChatContext, args: str) -> Answer:
+async def cmd_source(
+    services: Services, chat: ChatContext, args: str, page: PageRequest
+) -> Answer:
     source_id = _positive_int(args, "source")
     try:
         source = await services.store.sources.get(source_id)
     except NotFound:
         return usage_answer(f"There is no source {source_id}. /sources lists them.")
-    events = await services.store.events.timeline(source_id=source_id)
-    counts = await services.store.sources.event_counts()
-    header = _source_item(source, counts)
-    answer_ = await _event_list(
+    answer_ = await _event_page(
         services,
         chat,
-        events,
+        EventScope(source_id=source_id),
+        page,
         title=f"Source {source.id}",
         empty="This article supports no events.",
         command=f"/source {source_id}",
     )
-    return replace(answer_, items=(header, *answer_.items))
+    if page.number > 1:
+        return answer_
+    counts = await services.store.sources.event_counts([source_id])
+    return replace(answer_, items=(_source_item(source, counts), *answer_.items))
 
 
-async def cmd_event(services: Services, chat: ChatContext, args: str) -> Answer:
+async def cmd_event(services: Services, chat: ChatContext, args: str, page: PageRequest) -> Answer:
     event_id = _positive_int(args, "event")
     try:
         event = await services.store.events.get(event_id, include_hidden=False)
     except NotFound:
         return usage_answer(f"There is no event {event_id}. /timeline lists them.")
-    sources = await _sources_by_id(services)
+    sources = await _cited_sources(services, [event])
     return Answer(
         title=f"Event {event.id}",
         items=(event_item(event, sources, full=True),),
@@ -508,33 +701,40 @@ async def cmd_event(services: Services, chat: ChatContext, args: str) -> Answer:
     )
 
 
-async def cmd_search(services: Services, chat: ChatContext, args: str) -> Answer:
+async def cmd_search(
+    services: Services, chat: ChatContext, args: str, page: PageRequest
+) -> Answer:
     if not re.search(r"\w", args):
         raise UsageError("Search for what?")
-    events = await services.store.events.search(args, limit=SEARCH_LIMIT)
-    return await _event_list(
-        services,
-        chat,
-        events,
+    ranked = await services.store.events.search_ids(args, limit=SEARCH_LIMIT)
+    paging = _numbered_page(tuple(ranked), page, EVENTS_PER_PAGE)
+    events = await services.store.events.by_ids(_slice(tuple(ranked), paging, EVENTS_PER_PAGE))
+    return Answer(
+        items=await _event_items(services, events),
+        graphic_shown=await graphic_shown(services, chat),
+        paging=paging if ranked else None,
         title=f"Search: {args}",
         empty="Nothing found. Try fewer or other words.",
         command=f"/search {args}",
     )
 
 
-async def cmd_latest(services: Services, chat: ChatContext, args: str) -> Answer:
+async def cmd_latest(
+    services: Services, chat: ChatContext, args: str, page: PageRequest
+) -> Answer:
     events = await services.store.events.latest(LATEST_COUNT)
-    return await _event_list(
-        services,
-        chat,
-        events,
+    return Answer(
+        items=await _event_items(services, events),
+        graphic_shown=await graphic_shown(services, chat),
         title="Latest additions",
         empty="The briefing has no events yet.",
         command="/latest",
     )
 
 
-async def cmd_graphic(services: Services, chat: ChatContext, args: str) -> Answer:
+async def cmd_graphic(
+    services: Services, chat: ChatContext, args: str, page: PageRequest
+) -> Answer:
     choice = args.strip().lower()
     if chat.chat_id is None:
         return usage_answer("This setting belongs to a chat.")
@@ -552,7 +752,9 @@ async def cmd_graphic(services: Services, chat: ChatContext, args: str) -> Answe
     return Answer(title="Graphic excerpts will be hidden behind spoilers in this chat.")
 
 
-async def cmd_digests_elsewhere(services: Services, chat: ChatContext, args: str) -> Answer:
+async def cmd_digests_elsewhere(
+    services: Services, chat: ChatContext, args: str, page: PageRequest
+) -> Answer:
     """Digest commands configure a Telegram chat; see bot/telegram/digests.py."""
     return usage_answer(
         "Digests are delivered to Telegram chats and channels: send this command to the bot "

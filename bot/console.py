@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from bot.answers import ChatContext, Services, answer
+from bot.answers import ChatContext, Services, every_page
 from bot.maintenance import operator_answer
-from bot.render_text import render_text
+from bot.render_text import render_answers
 from config.settings import Settings
 from store import Store
 
@@ -23,10 +23,10 @@ CONSOLE_CHAT = ChatContext(chat_id=0, chat_type="console", is_maintainer=True)
 async def answer_plain(store: Store, settings: Settings, message: str) -> str:
     """What a reader would see in reply to `message`, as plain text."""
     services = Services(store, settings)
-    reply = await operator_answer(services, message) or await answer(
-        services, CONSOLE_CHAT, message
-    )
-    return render_text(reply)
+    reply = await operator_answer(services, message)
+    if reply is not None:
+        return render_answers([reply])
+    return render_answers(await every_page(services, CONSOLE_CHAT, message))
 
 
 async def run_console(store: Store, settings: Settings) -> None:

@@ -64,8 +64,34 @@ def _fit_item(renderer: Renderer, item: Item, answer: Answer, room: Limits) -> s
     return renderer.item(item, answer, 0)  # only fixed labels left
 
 
+def one_page(renderer: Renderer, answer: Answer, limits: Limits) -> str:
+    """A page the store already cut (answer.paging set) as one message: every item, each
+    shortened only when the whole would not fit."""
+    first = answer.paging is None or answer.paging.number == 1
+    header, footer = renderer.header(answer, first), renderer.footer(answer)
+    if not answer.items:
+        return _join(header, renderer.empty(answer), footer)
+    sep = "\n" if answer.compact else "\n\n"
+    whole = _join(header, sep.join(renderer.item(i, answer, None) for i in answer.items), footer)
+    if _fits(renderer, whole, limits):
+        return whole
+    # Share the room left by header and footer equally between the items.
+    frame = _join(header, footer)
+    share = len(answer.items)
+    room = Limits(
+        visible=(limits.visible - utf16_len(renderer.visible(frame))) // share - len(sep) - 4,
+        raw=(limits.raw - len(frame)) // share - len(sep) - 4,
+        items=1,
+    )
+    blocks = [_fit_item(renderer, item, answer, room) for item in answer.items]
+    return _join(header, sep.join(blocks), footer)
+
+
 def paginate(renderer: Renderer, answer: Answer, limits: Limits) -> list[str]:
-    """The answer as pages of at most `limits`; always at least one page."""
+    """The answer as pages of at most `limits`; always at least one page. A page the
+    store already cut is one message."""
+    if answer.paging is not None:
+        return [one_page(renderer, answer, limits)]
     footer = renderer.footer(answer)
     if not answer.items:
         return [_join(renderer.header(answer, True), renderer.empty(answer), footer)]

@@ -98,7 +98,13 @@ def render_pages(answer: Answer) -> list[str]:
 
 def render_text(answer: Answer) -> str:
     """Every page, one after another, with a line between pages."""
-    pages = render_pages(answer)
+    return render_answers([answer])
+
+
+def render_answers(answers: list[Answer]) -> str:
+    """Pages of one list (each answer a page read from the store, or split here), each
+    ending in a "page n/N" line when there is more than one."""
+    pages = [page for answer in answers for page in render_pages(answer)]
     if len(pages) == 1:
         return pages[0]
     return "\n\n".join(

@@ -6,6 +6,7 @@ import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
@@ -33,6 +34,46 @@ def citation_rows(
             raise ValueError(f"citation offsets {start}..{end} outside the article")
         rows.append((event_id, source_id, source_text[start:end], start, end))
     return rows
+
+
+SEARCH_WINDOW = 500  # most recent matches a search ranks by relevance (see search_ids)
+
+# Timeline order: an event's key is its (date, id).
+EventKey = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class EventScope:
+    """Which events a list shows: a date range (ISO prefixes), places, or one article."""
+
+    date_from: str | None = None
+    date_to: str | None = None
+    place_ids: tuple[int, ...] = ()
+    source_id: int | None = None
+
+
+def _conditions(scope: EventScope, include_hidden: bool) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) selecting `scope`'s events."""
+    where: list[str] = ["hidden = 0"] if not include_hidden else ["1"]
+    params: list[Any] = []
+    if scope.date_from:
+        # An event overlaps the range when it does not end before it starts, compared at
+        # the event's own precision: "2021" and "2021-10" both overlap "from 2021-10-05".
+        # Appending "~" (after every digit and "-") to its last date says exactly that.
+        where.append("coalesce(end_date, date) || '~' >= ?")
+        params.append(scope.date_from)
+    if scope.date_to:
+        # Starts no later than the range's end, at the range's precision.
+        where.append("date <= ?")
+        params.append(scope.date_to + "~")
+    if scope.place_ids:
+        marks = ",".join("?" * len(scope.place_ids))
+        where.append(f"id IN (SELECT event_id FROM event_places WHERE place_id IN ({marks}))")
+        params.extend(scope.place_ids)
+    if scope.source_id is not None:
+        where.append("id IN (SELECT event_id FROM citations WHERE source_id = ?)")
+        params.append(scope.source_id)
+    return " AND ".join(where), params
 
 
 def _fts_query(words: str) -> str:
@@ -201,47 +242,83 @@ class EventRepo:
         source_id: int | None = None,
         include_hidden: bool = False,
     ) -> list[Event]:
-        """Events in date order, optionally within [date_from, date_to] (ISO prefixes),
-        at any of `place_ids`, or cited from `source_id`."""
-        where: list[str] = []
-        params: list[object] = []
-        if not include_hidden:
-            where.append("hidden = 0")
-        if date_from:
-            # An event overlaps the range when it does not end before it starts.
-            # Compared at the event's own precision, so "2021" overlaps "from 2021-10".
-            where.append(
-                "coalesce(end_date, date) >= substr(?, 1, length(coalesce(end_date, date)))"
-            )
-            params.append(date_from)
-        if date_to:
-            where.append("substr(date, 1, ?) <= ?")
-            params.extend([len(date_to), date_to])
-        if place_ids:
-            marks = ",".join("?" * len(place_ids))
-            where.append(f"id IN (SELECT event_id FROM event_places WHERE place_id IN ({marks}))")
-            params.extend(place_ids)
-        if source_id is not None:
-            where.append("id IN (SELECT event_id FROM citations WHERE source_id = ?)")
-            params.append(source_id)
-        sql = "SELECT * FROM events"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        return await self._load(sql + " ORDER BY date, id", params)
+        """Every event in date order, optionally within [date_from, date_to] (ISO prefixes),
+        at any of `place_ids`, or cited from `source_id` (for exports and evaluation; chat
+        answers read one page at a time with `page`)."""
+        scope = EventScope(date_from, date_to, tuple(place_ids), source_id)
+        where, params = _conditions(scope, include_hidden)
+        return await self._load(f"SELECT * FROM events WHERE {where} ORDER BY date, id", params)
 
-    async def search(self, words: str, limit: int = 50) -> list[Event]:
-        """Full-text search over summaries and excerpts, best match first."""
+    async def page(
+        self,
+        scope: EventScope,
+        *,
+        after: EventKey | None = None,
+        before: EventKey | None = None,
+        limit: int,
+    ) -> list[Event]:
+        """Up to `limit` visible events of `scope` in date order: the first ones, those
+        right after the `after` key, or those right before the `before` key. Read by
+        keyset on an index, so a deep page costs what the first one does."""
+        where, params = _conditions(scope, include_hidden=False)
+        order = "date, id"
+        if after is not None:
+            where += " AND (date, id) > (?, ?)"
+            params.extend(after)
+        elif before is not None:
+            where += " AND (date, id) < (?, ?)"
+            params.extend(before)
+            order = "date DESC, id DESC"
+        events = await self._load(
+            f"SELECT * FROM events WHERE {where} ORDER BY {order} LIMIT ?", [*params, limit]
+        )
+        return events[::-1] if before is not None else events
+
+    async def count(self, scope: EventScope, *, cap: int) -> int:
+        """How many visible events `scope` holds, counting no further than `cap` (an exact
+        count of a million rows takes longer than a reader should wait)."""
+        where, params = _conditions(scope, include_hidden=False)
+        value = await self.db.scalar(
+            f"SELECT count(*) FROM (SELECT 1 FROM events WHERE {where} LIMIT ?)", (*params, cap)
+        )
+        return int(value or 0)
+
+    async def span(self, *, background: bool) -> tuple[int, str | None, str | None]:
+        """(count, first date, last date) of the visible background history, or of the
+        rest (the news)."""
+        row = await self.db.fetchone(
+            "SELECT count(*), min(date), max(coalesce(end_date, date)) FROM events"
+            f" WHERE hidden = 0 AND status {'=' if background else '!='} 'background'"
+        )
+        assert row is not None
+        return int(row[0]), row[1], row[2]
+
+    async def by_ids(self, ids: Sequence[int]) -> list[Event]:
+        """The visible events with these ids, in the order of `ids`."""
+        found = {e.id: e for e in await self._by_ids(ids)}
+        return [found[i] for i in ids if i in found]
+
+    async def search_ids(self, words: str, limit: int = 50) -> list[int]:
+        """Ids of visible events matching every word, best match first.
+
+        Relevance (bm25, the summary counting double) ranks the SEARCH_WINDOW most recently
+        stored matches: for most searches that is every match, and a word found in a huge
+        briefing's every other event still answers at once instead of scoring them all."""
         query = _fts_query(words)
         if not query:
             return []
         rows = await self.db.fetchall(
-            "SELECT rowid FROM event_search WHERE event_search MATCH ?"
-            " ORDER BY bm25(event_search, 2.0, 1.0) LIMIT ?",
-            (query, limit * 2),
+            "SELECT s.rowid, bm25(event_search, 2.0, 1.0) FROM event_search s"
+            " JOIN events e ON e.id = s.rowid"
+            " WHERE event_search MATCH ? AND e.hidden = 0 ORDER BY s.rowid DESC LIMIT ?",
+            (query, SEARCH_WINDOW),
         )
-        ranked = [r[0] for r in rows]
-        events = {e.id: e for e in await self._by_ids(ranked)}
-        return [events[i] for i in ranked if i in events][:limit]
+        ranked = sorted(rows, key=lambda row: (row[1], -row[0]))
+        return [row[0] for row in ranked[:limit]]
+
+    async def search(self, words: str, limit: int = 50) -> list[Event]:
+        """The events `search_ids` finds, best match first."""
+        return await self.by_ids(await self.search_ids(words, limit))
 
     async def latest(self, limit: int = 10) -> list[Event]:
         """Events most recently added or changed, newest first."""

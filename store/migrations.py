@@ -217,12 +217,21 @@ CREATE TABLE callback_commands (
 CREATE INDEX callback_commands_created ON callback_commands(created_at);
 """
 
+# Pages of a list are read by keyset ("the next 4 after this date and id"), so each list's
+# order has an index to walk: visible events by date, a place's events, sources by date.
+PAGE_INDEXES = """
+CREATE INDEX events_visible ON events(date, id) WHERE hidden = 0;
+CREATE INDEX event_places_place ON event_places(place_id, event_id);
+CREATE INDEX sources_listed ON sources(coalesce(published, '~'), id);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
     ("0003_digest_delivery", DIGEST_DELIVERY),
     ("0004_maintainer_audit", MAINTAINER_AUDIT),
     ("0006_callback_commands", CALLBACK_COMMANDS),
+    ("0008_page_indexes", PAGE_INDEXES),
 ]
 
 

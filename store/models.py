@@ -28,6 +28,18 @@ class Source:
 
 
 @dataclass(frozen=True)
+class SourceInfo:
+    """An article without its text: what lists and citations show of it."""
+
+    id: int
+    outlet: str | None
+    title: str | None
+    url: str | None
+    published: str | None
+    published_inferred: bool
+
+
+@dataclass(frozen=True)
 class Citation:
     id: int
     event_id: int

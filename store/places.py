@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import defaultdict
 
 import aiosqlite
 
@@ -76,21 +77,25 @@ class PlaceRepo:
         return ids
 
     async def _with_aliases(self, rows: list[sqlite3.Row]) -> list[Place]:
-        places = []
-        for row in rows:
-            aliases = await self.db.fetchall(
-                "SELECT alias FROM place_aliases WHERE place_id = ? ORDER BY alias", (row["id"],)
+        aliases: dict[int, list[str]] = defaultdict(list)
+        if rows:
+            marks = ",".join("?" * len(rows))
+            for place_id, alias in await self.db.fetchall(
+                f"SELECT place_id, alias FROM place_aliases WHERE place_id IN ({marks})"
+                " ORDER BY alias",
+                [row["id"] for row in rows],
+            ):
+                aliases[place_id].append(alias)
+        return [
+            Place(
+                id=row["id"],
+                name=row["name"],
+                kind=row["kind"],
+                region=row["region"],
+                aliases=tuple(aliases[row["id"]]),
             )
-            places.append(
-                Place(
-                    id=row["id"],
-                    name=row["name"],
-                    kind=row["kind"],
-                    region=row["region"],
-                    aliases=tuple(a[0] for a in aliases),
-                )
-            )
-        return places
+            for row in rows
+        ]
 
     async def list_all(self) -> list[Place]:
         return await self._with_aliases(

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 import aiosqlite
 
 from store.db import Database, utc_now
 from store.errors import NotFound
-from store.models import NewSource, Source
+from store.models import NewSource, Source, SourceInfo
+
+# The /sources order: by publication day, undated articles last ("~" sorts after digits),
+# then by id. A page key is (that day or "~", id).
+SourceKey = tuple[str, int]
+LISTED = "coalesce(published, '~')"
+INFO_COLUMNS = "id, outlet, title, url, published, published_inferred"
 
 
 def _source(row: sqlite3.Row) -> Source:
@@ -23,6 +30,17 @@ def _source(row: sqlite3.Row) -> Source:
         text=row["text"],
         content_hash=row["content_hash"],
         added_at=row["added_at"],
+    )
+
+
+def _info(row: sqlite3.Row) -> SourceInfo:
+    return SourceInfo(
+        id=row["id"],
+        outlet=row["outlet"],
+        title=row["title"],
+        url=row["url"],
+        published=row["published"],
+        published_inferred=bool(row["published_inferred"]),
     )
 
 
@@ -68,11 +86,66 @@ class SourceRepo:
         rows = await self.db.fetchall("SELECT * FROM sources ORDER BY id")
         return [_source(r) for r in rows]
 
-    async def event_counts(self) -> dict[int, int]:
-        """Source id -> number of visible events it supports."""
+    async def info(self, ids: Sequence[int]) -> dict[int, SourceInfo]:
+        """The articles with these ids, without their texts."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(
+            f"SELECT {INFO_COLUMNS} FROM sources WHERE id IN ({marks})", tuple(ids)
+        )
+        return {r["id"]: _info(r) for r in rows}
+
+    async def page(
+        self, *, after: SourceKey | None = None, before: SourceKey | None = None, limit: int
+    ) -> list[SourceInfo]:
+        """Up to `limit` articles in list order, after or before a key (keyset paging)."""
+        where, params, order = "1", [], f"{LISTED}, id"
+        if after is not None:
+            where, params = f"({LISTED}, id) > (?, ?)", list(after)
+        elif before is not None:
+            where, params = f"({LISTED}, id) < (?, ?)", list(before)
+            order = f"{LISTED} DESC, id DESC"
+        rows = await self.db.fetchall(
+            f"SELECT {INFO_COLUMNS} FROM sources WHERE {where} ORDER BY {order} LIMIT ?",
+            (*params, limit),
+        )
+        found = [_info(r) for r in rows]
+        return found[::-1] if before is not None else found
+
+    async def count(self, *, cap: int) -> int:
+        """How many articles there are, counting no further than `cap`."""
+        value = await self.db.scalar(
+            "SELECT count(*) FROM (SELECT 1 FROM sources LIMIT ?)", (cap,)
+        )
+        return int(value or 0)
+
+    async def outlets(self) -> tuple[int, set[str | None], list[str]]:
+        """(articles, distinct outlet names, URLs of articles with no outlet name)."""
+        total = await self.db.scalar("SELECT count(*) FROM sources")
+        names = await self.db.fetchall("SELECT DISTINCT outlet FROM sources")
+        urls = await self.db.fetchall(
+            "SELECT url FROM sources WHERE outlet IS NULL AND url IS NOT NULL"
+        )
+        return int(total or 0), {r[0] for r in names}, [r[0] for r in urls]
+
+    async def latest_title(self) -> str | None:
+        value = await self.db.scalar(
+            "SELECT title FROM sources WHERE title IS NOT NULL ORDER BY id DESC LIMIT 1"
+        )
+        return None if value is None else str(value)
+
+    async def event_counts(self, ids: Sequence[int] | None = None) -> dict[int, int]:
+        """Source id -> number of visible events it supports (for `ids`, or every source)."""
+        where, params = "", ()
+        if ids is not None:
+            where = f" AND c.source_id IN ({','.join('?' * len(ids))})"
+            params = tuple(ids)
         rows = await self.db.fetchall(
             "SELECT c.source_id, count(DISTINCT c.event_id) FROM citations c"
-            " JOIN events e ON e.id = c.event_id WHERE e.hidden = 0 GROUP BY c.source_id"
+            f" JOIN events e ON e.id = c.event_id WHERE e.hidden = 0{where}"
+            " GROUP BY c.source_id",
+            params,
         )
         return {r[0]: r[1] for r in rows}
 

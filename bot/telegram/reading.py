@@ -11,9 +11,9 @@ import logging
 from telegram import MaybeInaccessibleMessage, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.answers import answer, parse_command
+from bot.answers import FIRST_PAGE, answer, parse_command
 from bot.telegram.context import BriefContext, chat_context, remember_chat
-from bot.telegram.replies import GO_DATA, NOOP_DATA, PAGE_DATA, reply, show_page
+from bot.telegram.replies import GO_DATA, NOOP_DATA, PAGE_DATA, page_request, reply, show_page
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,11 @@ async def on_button(update: Update, context: BriefContext) -> None:
     if command is None:
         await query.answer(EXPIRED)
         return
-    result = await answer(context.services.answers, await chat_context(update, context), command)
+    request = page_request(page_match) if page_match else FIRST_PAGE
+    chat = await chat_context(update, context)
+    result = await answer(context.services.answers, chat, command, request)
     if page_match:
-        page = int(page_match.group(2))
-        shown = await show_page(context, message, result, page, token)
+        shown = await show_page(context, message, result, request.number, token)
         await query.answer(None if shown else EXPIRED)
     else:
         await show_page(context, message, result, 1, None)

@@ -1,8 +1,10 @@
 """Sending answers to Telegram: first page with ◀ n/N ▶ buttons, edits in place, threads.
 
-Callback data is strict and short: "pg:<token>:<page>" turns a page, "go:<token>" runs a
-suggested command; the token stands for a command stored with the chat it was sent to
-(store/callbacks.py), so forged or foreign data finds nothing and gets a short notice.
+Callback data is strict and short: "pg:<token>:<page>[:a<key>|:b<key>]" turns a page (a
+list read from the store by key carries the key of the item the page follows or precedes),
+"go:<token>" runs a suggested command; the token stands for a command stored with the chat
+it was sent to (store/callbacks.py), so forged or foreign data finds nothing and gets a
+short notice, and a forged key at most shows another page of the same list.
 """
 
 from __future__ import annotations
@@ -23,33 +25,70 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.answers import Answer
+from bot.answers import Answer, PageRequest
 from bot.render_html import render_pages
 from bot.render_text import render_pages as render_text_pages
 from bot.telegram.context import BriefContext
 
 log = logging.getLogger(__name__)
 
-PAGE_DATA = re.compile(r"pg:([A-Za-z0-9_-]{12}):([1-9][0-9]{0,3})")
+PAGE_DATA = re.compile(r"pg:([A-Za-z0-9_-]{12}):([1-9][0-9]{0,5})(?::([ab])([0-9~.-]{1,24}))?")
 GO_DATA = re.compile(r"go:([A-Za-z0-9_-]{12})")
 NOOP_DATA = "noop"
 SERVER_ERROR_PAUSE = 1.0  # seconds before sending again after a Bot API server error
 
 
+def page_request(match: re.Match[str]) -> PageRequest:
+    """The page a PAGE_DATA match asks for."""
+    number, side, key = int(match.group(2)), match.group(3), match.group(4)
+    return PageRequest(
+        number, after=key if side == "a" else None, before=key if side == "b" else None
+    )
+
+
+def _page_data(token: str, request: PageRequest) -> str:
+    data = f"pg:{token}:{request.number}"
+    if request.after is not None:
+        return f"{data}:a{request.after}"
+    if request.before is not None:
+        return f"{data}:b{request.before}"
+    return data
+
+
+def _neighbours(
+    answer: Answer, page: int, rendered: int
+) -> tuple[PageRequest | None, PageRequest | None, str]:
+    """(previous, next, label) of the page shown: from the store's paging for a list read
+    by page, else among the pages one long answer was split into."""
+    if answer.paging is not None:
+        paging = answer.paging
+        total = f"/{paging.total}" if paging.total else ""
+        return paging.previous, paging.next, f"{paging.number}{total}"
+    previous = PageRequest(page - 1) if page > 1 else None
+    following = PageRequest(page + 1) if page < rendered else None
+    return previous, following, f"{page}/{rendered}"
+
+
 async def keyboard(
-    context: BriefContext, chat_id: int, answer: Answer, page: int, total: int, token: str | None
+    context: BriefContext,
+    chat_id: int,
+    answer: Answer,
+    page: int,
+    rendered: int,
+    token: str | None,
 ) -> tuple[InlineKeyboardMarkup | None, str | None]:
     """Buttons for one page (and the pagination token, created on first need)."""
     rows: list[list[InlineKeyboardButton]] = []
     store = context.services.store
-    if total > 1 and answer.command:
+    previous, following, label = _neighbours(answer, page, rendered)
+    if (previous or following) and answer.command:
         token = token or await store.callbacks.save(chat_id, answer.command)
         nav = []
-        if page > 1:
-            nav.append(InlineKeyboardButton("◀", callback_data=f"pg:{token}:{page - 1}"))
-        nav.append(InlineKeyboardButton(f"{page}/{total}", callback_data=NOOP_DATA))
-        if page < total:
-            nav.append(InlineKeyboardButton("▶", callback_data=f"pg:{token}:{page + 1}"))
+        if previous:
+            nav.append(InlineKeyboardButton("◀", callback_data=_page_data(token, previous)))
+        nav.append(InlineKeyboardButton(label, callback_data=NOOP_DATA))
+        if following:
+            nav.append(InlineKeyboardButton("▶", callback_data=_page_data(token, following)))
         rows.append(nav)
     for button in answer.buttons:
         go = await store.callbacks.save(chat_id, button.command)
@@ -122,7 +161,11 @@ async def show_page(
     context: BriefContext, message: Message, answer: Answer, page: int, token: str | None
 ) -> bool:
     """Edit `message` to show `page` of `answer`; False when that page does not exist."""
+    if answer.page_gone:
+        return False
     pages = render_pages(answer)
+    if answer.paging is not None:
+        page = 1  # the store read just this page
     if not 1 <= page <= len(pages):
         return False
     markup, _token = await keyboard(context, message.chat.id, answer, page, len(pages), token)

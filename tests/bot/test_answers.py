@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.answers import (
@@ -13,6 +15,7 @@ from bot.answers import (
     Services,
     SourceItem,
     answer,
+    every_page,
     parse_command,
 )
 from bot.render_text import render_text
@@ -36,7 +39,11 @@ async def ids(store: Store) -> dict[str, int]:
 
 
 async def ask(services: Services, text: str, chat: ChatContext = PRIVATE) -> Answer:
-    return await answer(services, chat, text)
+    """The answer with the items of every page, as a reader paging to the end sees them."""
+    pages = await every_page(services, chat, text)
+    if len(pages) == 1:
+        return pages[0]
+    return replace(pages[0], items=tuple(item for page in pages for item in page.items))
 
 
 def events_of(reply: Answer) -> list[EventItem]:

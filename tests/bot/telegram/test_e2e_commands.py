@@ -127,7 +127,7 @@ async def test_unknown_command_and_plain_text_in_private(telegram_bot: RunningBo
 async def test_a_failing_command_gets_an_apology_and_a_logged_traceback(
     telegram_bot: RunningBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(services: Services, chat: ChatContext, args: str) -> None:
+    async def broken(services: Services, chat: ChatContext, args: str, page: object) -> None:
         raise RuntimeError("secret internal detail")
 
     monkeypatch.setitem(HANDLERS, "latest", broken)

@@ -1,16 +1,18 @@
-"""Pagination round trips over HTTP: ◀ n/N ▶ buttons edit the message in place; stale,
-expired, foreign and forged callback data get a short notice and change nothing."""
+"""Pagination round trips over HTTP: ◀ n/N ▶ buttons edit the message in place, each page
+read from the store by key; stale, expired, foreign and forged callback data get a short
+notice and change nothing."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot import answers
 from tests.bot.briefing import add_article, add_event
 from tests.bot.telegram.helpers import ask, press
 from tests.fakes.bot_api import Request, visible_text
 from tests.fakes.telegram import RunningBot
 
-EVENTS = 20  # at 8 events a page: 3 pages
+EVENTS = 20  # at 4 events a page: 5 pages
 
 
 @pytest.fixture
@@ -44,33 +46,60 @@ async def edits(bot: RunningBot, n: int) -> Request:
 
 async def test_next_and_previous_edit_in_place(telegram_bot: RunningBot, many: list) -> None:
     first = await ask(telegram_bot, "/timeline")
-    assert labels(first) == ["1/3", "▶"]
+    assert labels(first) == ["1/5", "▶"]
     page1 = visible_text(first.text)
-    assert "Fact 01" in page1 and "Fact 08" in page1 and "Fact 09" not in page1
+    assert "Fact 01" in page1 and "Fact 04" in page1 and "Fact 05" not in page1
     assert all(len(data.encode()) <= 64 for _l, data in first.buttons())
 
     notice = await press(telegram_bot, data_of(first, "▶"), first)
     assert "text" not in notice
     second = await edits(telegram_bot, 1)
     assert int(second.params["message_id"]) == telegram_bot.api.message_for(first)["message_id"]
-    assert labels(second) == ["◀", "2/3", "▶"]
-    assert "Fact 09" in visible_text(second.text) and "Fact 08" not in visible_text(second.text)
+    assert labels(second) == ["◀", "2/5", "▶"]
+    assert "Fact 05" in visible_text(second.text) and "Fact 04" not in visible_text(second.text)
 
     await press(telegram_bot, data_of(second, "▶"), first)
     third = await edits(telegram_bot, 2)
-    assert labels(third) == ["◀", "3/3"]
-    assert "Fact 20" in visible_text(third.text)
+    assert labels(third) == ["◀", "3/5", "▶"]
+    assert "Fact 09" in visible_text(third.text)
 
     await press(telegram_bot, data_of(third, "◀"), first)
     back = await edits(telegram_bot, 3)
     assert visible_text(back.text) == visible_text(second.text)
+    assert labels(back) == ["◀", "2/5", "▶"]
+    await press(telegram_bot, data_of(back, "◀"), first)
+    assert visible_text((await edits(telegram_bot, 4)).text) == page1
     # Still one message: every page was an edit, never a new message.
     assert len(telegram_bot.api.of("sendMessage")) == 1
 
 
+async def test_the_last_page_and_back(telegram_bot: RunningBot, many: list) -> None:
+    shown = await ask(telegram_bot, "/timeline")
+    first = shown
+    for n in range(1, 5):
+        await press(telegram_bot, data_of(shown, "▶"), first)
+        shown = await edits(telegram_bot, n)
+    assert labels(shown) == ["◀", "5/5"]
+    assert [f"Fact {n}" in visible_text(shown.text) for n in range(17, 21)] == [True] * 4
+    await press(telegram_bot, data_of(shown, "◀"), first)
+    fourth = await edits(telegram_bot, 5)
+    assert labels(fourth) == ["◀", "4/5", "▶"]
+    assert "Fact 13" in visible_text(fourth.text) and "Fact 16" in visible_text(fourth.text)
+
+
+async def test_long_lists_are_not_counted(
+    telegram_bot: RunningBot, many: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(answers, "COUNTED_ITEMS", 10)  # as if the list had a million events
+    first = await ask(telegram_bot, "/timeline")
+    assert labels(first) == ["1", "▶"]
+    await press(telegram_bot, data_of(first, "▶"), first)
+    assert labels(await edits(telegram_bot, 1)) == ["◀", "2", "▶"]
+
+
 async def test_the_page_counter_button_only_answers(telegram_bot: RunningBot, many: list) -> None:
     first = await ask(telegram_bot, "/timeline")
-    notice = await press(telegram_bot, data_of(first, "1/3"), first)
+    notice = await press(telegram_bot, data_of(first, "1/5"), first)
     assert "text" not in notice
     await telegram_bot.api.settle(0.2)
     assert not telegram_bot.api.of("editMessageText")
@@ -82,7 +111,7 @@ async def test_a_page_that_no_longer_exists(telegram_bot: RunningBot, many: list
     second = await edits(telegram_bot, 1)
     store = telegram_bot.store
     async with store.db.transaction() as conn:  # the briefing shrinks to one page
-        for event_id in many[5:]:
+        for event_id in many[3:]:
             await store.events.update(conn, event_id, hidden=1)
     notice = await press(telegram_bot, data_of(second, "▶"), first)
     assert notice["text"] == "This list has expired. Send the command again."
@@ -112,7 +141,9 @@ async def test_unknown_tokens_have_expired(
         "pg:x:2",
         "pg:AAAAAAAAAAAA:0",
         "pg:AAAAAAAAAAAA:-1",
-        "pg:AAAAAAAAAAAA:99999",
+        "pg:AAAAAAAAAAAA:9999999",
+        "pg:AAAAAAAAAAAA:2:c2021.1",
+        "pg:AAAAAAAAAAAA:2:a<script>",
         "pg:AAAAAAAAAAAA:2:extra",
         "pg:'; DROP TABLE events;--:1",
         "pg:AAAAAAAAAAA\u00e9:2",
@@ -125,6 +156,8 @@ async def test_unknown_tokens_have_expired(
         "page-zero",
         "negative",
         "huge-page",
+        "unknown-side",
+        "html-key",
         "extra-part",
         "sql",
         "unicode",
@@ -166,9 +199,9 @@ async def test_pages_show_current_data(telegram_bot: RunningBot, many: list) -> 
     first = await ask(telegram_bot, "/timeline")
     store = telegram_bot.store
     async with store.db.transaction() as conn:
-        await store.events.update(conn, many[8], summary="Fact 09, corrected")
+        await store.events.update(conn, many[4], summary="Fact 05, corrected")
     await press(telegram_bot, data_of(first, "▶"), first)
-    assert "Fact 09, corrected" in visible_text((await edits(telegram_bot, 1)).text)
+    assert "Fact 05, corrected" in visible_text((await edits(telegram_bot, 1)).text)
 
 
 async def test_the_same_command_in_the_console_shows_every_page(
@@ -177,5 +210,27 @@ async def test_the_same_command_in_the_console_shows_every_page(
     from bot.console import answer_plain
 
     text = await answer_plain(telegram_bot.store, telegram_bot.settings, "/timeline")
-    assert "— page 1/3 —" in text and "— page 3/3 —" in text
+    assert "— page 1/5 —" in text and "— page 5/5 —" in text
     assert all(f"Fact {n:02d}" in text for n in range(1, EVENTS + 1))
+
+
+@pytest.mark.parametrize(
+    ("key", "notice"),
+    [
+        ("a9999-12-31.1", "This list has expired. Send the command again."),  # past the end
+        ("a2021-13-99.x", "This button does not work any more."),  # not a key we make
+        ("b2021-10-05.5", None),  # a key we could have made: the page before it
+    ],
+)
+async def test_forged_keys_show_at_most_a_page_of_the_same_list(
+    telegram_bot: RunningBot, many: list, key: str, notice: str | None
+) -> None:
+    first = await ask(telegram_bot, "/timeline")
+    token = data_of(first, "▶").split(":")[1]
+    before = await telegram_bot.store.events.all()
+    answered = await press(telegram_bot, f"pg:{token}:2:{key}", first)
+    assert answered.get("text") == notice
+    if notice is None:
+        page = visible_text((await edits(telegram_bot, 1)).text)
+        assert "Fact 01" in page and "Fact 04" in page and "Fact 05" not in page
+    assert await telegram_bot.store.events.all() == before
