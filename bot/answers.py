@@ -15,7 +15,7 @@ to the caller's error handling (in Telegram: the one error handler).
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sized
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -284,7 +284,7 @@ def _host(url: str | None) -> str | None:
     return host.removeprefix("www.") if host else None
 
 
-def outlet_name(source: Source) -> str:
+def outlet_name(source: Source | SourceInfo) -> str:
     return source.outlet or _host(source.url) or f"source {source.id}"
 
 
@@ -435,7 +435,7 @@ async def _event_page(
     )
 
 
-def _numbered_page(items: tuple[Item, ...], page: PageRequest, per_page: int) -> Paging:
+def _numbered_page(items: Sized, page: PageRequest, per_page: int) -> Paging:
     """Neighbours of page `page.number` of a list held whole (short lists)."""
     total = max(1, -(-len(items) // per_page))
     if page.number > total:

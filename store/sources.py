@@ -137,6 +137,8 @@ class SourceRepo:
 
     async def event_counts(self, ids: Sequence[int] | None = None) -> dict[int, int]:
         """Source id -> number of visible events it supports (for `ids`, or every source)."""
+        where: str
+        params: tuple[int, ...]
         where, params = "", ()
         if ids is not None:
             where = f" AND c.source_id IN ({','.join('?' * len(ids))})"
