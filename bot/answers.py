@@ -26,7 +26,7 @@ from bot.placematch import rank_places, resolve
 from config.settings import Settings
 from store import Store
 from store.errors import NotFound
-from store.events import EventKey, EventScope
+from store.events import SEARCH_WINDOW, EventKey, EventScope
 from store.models import Event, Place, Source, SourceInfo
 from store.sources import SourceKey
 
@@ -706,13 +706,18 @@ async def cmd_search(
 ) -> Answer:
     if not re.search(r"\w", args):
         raise UsageError("Search for what?")
-    ranked = await services.store.events.search_ids(args, limit=SEARCH_LIMIT)
-    paging = _numbered_page(tuple(ranked), page, EVENTS_PER_PAGE)
-    events = await services.store.events.by_ids(_slice(tuple(ranked), paging, EVENTS_PER_PAGE))
+    found = await services.store.events.search_ids(args, limit=SEARCH_LIMIT)
+    paging = _numbered_page(found.ids, page, EVENTS_PER_PAGE)
+    events = await services.store.events.by_ids(_slice(found.ids, paging, EVENTS_PER_PAGE))
+    broad = (
+        f"Over {SEARCH_WINDOW} events match: the {len(found.ids)} added most recently come"
+        " first. More words narrow the search.",
+    )
     return Answer(
         items=await _event_items(services, events),
         graphic_shown=await graphic_shown(services, chat),
-        paging=paging if ranked else None,
+        paging=paging if found.ids else None,
+        intro=broad if found.broad else (),
         title=f"Search: {args}",
         empty="Nothing found. Try fewer or other words.",
         command=f"/search {args}",

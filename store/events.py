@@ -38,6 +38,14 @@ def citation_rows(
 
 SEARCH_WINDOW = 500  # most recent matches a search ranks by relevance (see search_ids)
 
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    ids: tuple[int, ...]  # best first
+    broad: bool  # more than SEARCH_WINDOW matches: the newest first, not ranked
+
+
 # Timeline order: an event's key is its (date, id).
 EventKey = tuple[str, int]
 
@@ -50,6 +58,20 @@ class EventScope:
     date_to: str | None = None
     place_ids: tuple[int, ...] = ()
     source_id: int | None = None
+
+
+# A compound SELECT has at most 500 parts in SQLite; a scope of more places than this
+# (a region holding hundreds) is read the general way.
+MAX_PLACE_ARMS = 200
+
+
+def _only_places(scope: EventScope) -> bool:
+    """Whether `scope` is just places, few enough to read each one's index."""
+    return (
+        0 < len(scope.place_ids) <= MAX_PLACE_ARMS
+        and not (scope.date_from or scope.date_to)
+        and scope.source_id is None
+    )
 
 
 def _conditions(scope: EventScope, include_hidden: bool) -> tuple[str, list[Any]]:
@@ -260,6 +282,9 @@ class EventRepo:
         """Up to `limit` visible events of `scope` in date order: the first ones, those
         right after the `after` key, or those right before the `before` key. Read by
         keyset on an index, so a deep page costs what the first one does."""
+        if _only_places(scope):
+            ids = await self._place_page_ids(scope.place_ids, after, before, limit)
+            return sorted(await self._by_ids(ids), key=lambda e: (e.date, e.id))
         where, params = _conditions(scope, include_hidden=False)
         order = "date, id"
         if after is not None:
@@ -274,9 +299,47 @@ class EventRepo:
         )
         return events[::-1] if before is not None else events
 
+    async def _place_page_ids(
+        self,
+        place_ids: Sequence[int],
+        after: EventKey | None,
+        before: EventKey | None,
+        limit: int,
+    ) -> list[int]:
+        """Ids of a page of the events at any of `place_ids`: each place's own index gives
+        its next `limit`, and the page is the first `limit` distinct of them all."""
+        arms: list[str] = []
+        params: list[object] = []
+        key, compare, order = after, ">", "event_date, event_id"
+        if before is not None:
+            key, compare, order = before, "<", "event_date DESC, event_id DESC"
+        for place_id in place_ids:
+            where = "place_id = ? AND visible = 1"
+            params.append(place_id)
+            if key is not None:
+                where += f" AND (event_date, event_id) {compare} (?, ?)"
+                params.extend(key)
+            arms.append(
+                f"SELECT * FROM (SELECT event_id, event_date FROM event_places WHERE {where}"
+                f" ORDER BY {order} LIMIT ?)"
+            )
+            params.append(limit)
+        rows = await self.db.fetchall(
+            " UNION ".join(arms) + f" ORDER BY {order} LIMIT ?", (*params, limit)
+        )
+        return [row[0] for row in rows]
+
     async def count(self, scope: EventScope, *, cap: int) -> int:
         """How many visible events `scope` holds, counting no further than `cap` (an exact
         count of a million rows takes longer than a reader should wait)."""
+        if _only_places(scope):
+            marks = ",".join("?" * len(scope.place_ids))
+            value = await self.db.scalar(
+                "SELECT count(*) FROM (SELECT DISTINCT event_id FROM event_places"
+                f" WHERE place_id IN ({marks}) AND visible = 1 LIMIT ?)",
+                (*scope.place_ids, cap),
+            )
+            return int(value or 0)
         where, params = _conditions(scope, include_hidden=False)
         value = await self.db.scalar(
             f"SELECT count(*) FROM (SELECT 1 FROM events WHERE {where} LIMIT ?)", (*params, cap)
@@ -298,27 +361,45 @@ class EventRepo:
         found = {e.id: e for e in await self._by_ids(ids)}
         return [found[i] for i in ids if i in found]
 
-    async def search_ids(self, words: str, limit: int = 50) -> list[int]:
+    async def search_ids(self, words: str, limit: int = 50) -> SearchResult:
         """Ids of visible events matching every word, best match first.
 
-        Relevance (bm25, the summary counting double) ranks the SEARCH_WINDOW most recently
-        stored matches: for most searches that is every match, and a word found in a huge
-        briefing's every other event still answers at once instead of scoring them all."""
+        A narrow search (at most SEARCH_WINDOW matches) is ranked by relevance (bm25, the
+        summary counting double). A broad one lists the most recently stored matches first:
+        bm25 has to count a word's every occurrence, which for a word in half a million
+        events takes longer than a reader should wait, and for so broad a search recency
+        serves a reader better."""
         query = _fts_query(words)
         if not query:
-            return []
-        rows = await self.db.fetchall(
-            "SELECT s.rowid, bm25(event_search, 2.0, 1.0) FROM event_search s"
-            " JOIN events e ON e.id = s.rowid"
-            " WHERE event_search MATCH ? AND e.hidden = 0 ORDER BY s.rowid DESC LIMIT ?",
-            (query, SEARCH_WINDOW),
+            return SearchResult((), broad=False)
+        newest = await self.db.fetchall(
+            "SELECT rowid FROM event_search WHERE event_search MATCH ?"
+            " ORDER BY rowid DESC LIMIT ?",
+            (query, SEARCH_WINDOW + 1),
         )
-        ranked = sorted(rows, key=lambda row: (row[1], -row[0]))
-        return [row[0] for row in ranked[:limit]]
+        if len(newest) > SEARCH_WINDOW:
+            ids = await self._visible_ids([row[0] for row in newest[: limit * 2]])
+            return SearchResult(tuple(ids[:limit]), broad=True)
+        ranked = await self.db.fetchall(
+            "SELECT s.rowid FROM event_search s JOIN events e ON e.id = s.rowid"
+            " WHERE event_search MATCH ? AND e.hidden = 0"
+            " ORDER BY bm25(event_search, 2.0, 1.0), s.rowid DESC LIMIT ?",
+            (query, limit),
+        )
+        return SearchResult(tuple(row[0] for row in ranked), broad=False)
+
+    async def _visible_ids(self, ids: Sequence[int]) -> list[int]:
+        """The ids of visible events among `ids`, in their order."""
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(
+            f"SELECT id FROM events WHERE hidden = 0 AND id IN ({marks})", tuple(ids)
+        )
+        visible = {row[0] for row in rows}
+        return [i for i in ids if i in visible]
 
     async def search(self, words: str, limit: int = 50) -> list[Event]:
         """The events `search_ids` finds, best match first."""
-        return await self.by_ids(await self.search_ids(words, limit))
+        return await self.by_ids((await self.search_ids(words, limit)).ids)
 
     async def latest(self, limit: int = 10) -> list[Event]:
         """Events most recently added or changed, newest first."""

@@ -218,11 +218,33 @@ CREATE INDEX callback_commands_created ON callback_commands(created_at);
 """
 
 # Pages of a list are read by keyset ("the next 4 after this date and id"), so each list's
-# order has an index to walk: visible events by date, a place's events, sources by date.
+# order has an index to walk: visible events by date, sources by date, and a place's
+# visible events by date. For the last, event_places carries a copy of its event's date
+# and visibility, kept by triggers whatever writes events or their places.
 PAGE_INDEXES = """
 CREATE INDEX events_visible ON events(date, id) WHERE hidden = 0;
-CREATE INDEX event_places_place ON event_places(place_id, event_id);
 CREATE INDEX sources_listed ON sources(coalesce(published, '~'), id);
+ALTER TABLE event_places ADD COLUMN event_date TEXT;
+ALTER TABLE event_places ADD COLUMN visible INTEGER NOT NULL DEFAULT 1;
+UPDATE event_places SET
+    event_date = (SELECT date FROM events WHERE id = event_id),
+    visible = (SELECT hidden = 0 FROM events WHERE id = event_id);
+CREATE INDEX event_places_timeline ON event_places(place_id, event_date, event_id)
+    WHERE visible = 1;
+CREATE TRIGGER event_places_copy_event AFTER INSERT ON event_places BEGIN
+    UPDATE event_places SET
+        event_date = (SELECT date FROM events WHERE id = new.event_id),
+        visible = coalesce((SELECT hidden = 0 FROM events WHERE id = new.event_id), 1)
+    WHERE event_id = new.event_id AND place_id = new.place_id;
+END;
+CREATE TRIGGER events_insert_copy_to_places AFTER INSERT ON events BEGIN
+    UPDATE event_places SET event_date = new.date, visible = (new.hidden = 0)
+    WHERE event_id = new.id;
+END;
+CREATE TRIGGER events_update_copy_to_places AFTER UPDATE OF date, hidden ON events BEGIN
+    UPDATE event_places SET event_date = new.date, visible = (new.hidden = 0)
+    WHERE event_id = new.id;
+END;
 """
 
 MIGRATIONS: list[tuple[str, str]] = [

@@ -1,0 +1,124 @@
+"""Lists read a page at a time by key: every page joined is the whole list in order, in
+both directions, and the copies of an event's date and visibility that the place index
+keeps follow every edit, hide, merge and undo."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from store import Store
+from store.events import SEARCH_WINDOW, EventScope
+from store.models import PlaceRef
+from tests.bot.briefing import add_article, add_event
+
+OWNER = 1
+PLACES = (PlaceRef("Alpha Oblast", "region"), PlaceRef("Beta Krai", "region"))
+
+
+@pytest.fixture
+async def spread(store: Store) -> list[int]:
+    """30 events on shuffled dates (some sharing a date), at one place, the other or both."""
+    rng = random.Random(5)
+    text = " ".join(f"Item {n} happened." for n in range(30))
+    source = await add_article(store, text)
+    ids = []
+    for n in range(30):
+        date = f"2021-{rng.randint(1, 3):02d}" + (
+            "" if n % 7 == 0 else f"-{rng.randint(1, 9):02d}"
+        )
+        places = (PLACES[n % 2],) if n % 5 else PLACES
+        ids.append(await add_event(store, source, date, f"Item {n}", (f"Item {n} happened.",),
+                                   places=places))  # fmt: skip
+    await store.db.conn.execute("INSERT INTO maintainers VALUES (?, ?, '')", (OWNER, OWNER))
+    return ids
+
+
+async def place_ids(store: Store) -> tuple[int, ...]:
+    return tuple(p.id for p in await store.places.list_all())
+
+
+async def test_pages_joined_are_the_whole_list(store: Store, spread: list[int]) -> None:
+    for scope in (EventScope(), EventScope(place_ids=await place_ids(store))):
+        whole = [e.id for e in await store.events.timeline(place_ids=scope.place_ids)]
+        for size in (1, 3, 4, 7):
+            assert await pages_forward(store, scope, size) == whole
+            assert await pages_backward(store, scope, size, whole) == whole
+
+
+async def pages_forward(store: Store, scope: EventScope, size: int) -> list[int]:
+    ids: list[int] = []
+    after = None
+    while page := await store.events.page(scope, after=after, limit=size):
+        assert len(page) <= size
+        ids.extend(e.id for e in page)
+        after = (page[-1].date, page[-1].id)
+    return ids
+
+
+async def pages_backward(
+    store: Store, scope: EventScope, size: int, whole: list[int]
+) -> list[int]:
+    last = await store.events.get(whole[-1])
+    ids = [last.id]
+    before = (last.date, last.id)
+    while page := await store.events.page(scope, before=before, limit=size):
+        ids[:0] = [e.id for e in page]
+        before = (page[0].date, page[0].id)
+    return ids
+
+
+async def test_one_place_and_an_event_at_both(store: Store, spread: list[int]) -> None:
+    alpha, beta = await place_ids(store)
+    at_alpha = [e.id for e in await store.events.timeline(place_ids=[alpha])]
+    assert await pages_forward(store, EventScope(place_ids=(alpha,)), 4) == at_alpha
+    both = await pages_forward(store, EventScope(place_ids=(alpha, beta)), 4)
+    assert len(both) == len(set(both)) == 30  # events at both places appear once
+    assert await store.events.count(EventScope(place_ids=(alpha, beta)), cap=100) == 30
+    assert await store.events.count(EventScope(place_ids=(alpha, beta)), cap=10) == 10
+
+
+async def test_place_pages_follow_edits_hides_merges_and_undo(
+    store: Store, spread: list[int]
+) -> None:
+    alpha, beta = await place_ids(store)
+    scope = EventScope(place_ids=(alpha, beta))
+
+    async def check() -> None:
+        whole = [e.id for e in await store.events.timeline(place_ids=scope.place_ids)]
+        assert await pages_forward(store, scope, 4) == whole
+        assert await store.events.count(scope, cap=100) == len(whole)
+
+    fixes = store.corrections
+    await fixes.edit_event(OWNER, spread[3], "date", date="2020-01-01")
+    await check()
+    assert (await pages_forward(store, scope, 4))[0] == spread[3]
+    hide = await fixes.edit_event(OWNER, spread[4], "hidden", hidden=1)
+    await check()
+    assert spread[4] not in await pages_forward(store, scope, 4)
+    await fixes.merge_events(OWNER, spread[5], spread[6])
+    await check()
+    await fixes.set_places(OWNER, spread[7], [alpha])
+    await check()
+    await store.audit.undo(OWNER, hide)
+    await check()
+    assert spread[4] in await pages_forward(store, scope, 4)
+
+
+async def test_a_broad_search_lists_the_newest_first(store: Store) -> None:
+    text = " ".join(f"Common word number {n}." for n in range(SEARCH_WINDOW + 20))
+    source = await add_article(store, text)
+    async with store.db.transaction() as conn:
+        for n in range(SEARCH_WINDOW + 20):
+            await conn.execute(
+                "INSERT INTO events (date, summary, created_at, updated_at)"
+                " VALUES ('2021-01-01', ?, '', '')",
+                (f"Common event {n}" + (" rare" if n % 100 == 0 else ""),),
+            )
+    del source
+    broad = await store.events.search_ids("common", limit=10)
+    assert broad.broad and list(broad.ids) == sorted(broad.ids, reverse=True)
+    assert broad.ids[0] == SEARCH_WINDOW + 20
+    narrow = await store.events.search_ids("common rare", limit=10)
+    assert not narrow.broad and len(narrow.ids) == 6
