@@ -7,10 +7,11 @@ then compared exactly and, failing that, fuzzily with rapidfuzz.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from store.models import Place
 
@@ -53,6 +54,7 @@ def transliterate(text: str) -> str:
     return "".join(CYRILLIC.get(ch, ch) for ch in text.casefold())
 
 
+@functools.lru_cache(maxsize=16384)
 def match_key(text: str) -> str:
     """The form names are compared in: 'ОТБ-1' -> 'otb 1', 'No. 1' -> 'no 1'."""
     text = transliterate(text).replace("№", " no ")
@@ -72,23 +74,46 @@ class PlaceMatch:
     score: float
 
 
+_prepared: tuple[list[Place], list[str], list[Place]] | None = None
+
+
+def _choices(places: list[Place]) -> tuple[list[str], list[Place]]:
+    """Every name's match key and its place; kept for the last list seen (the store hands
+    out the same list object until the places change)."""
+    global _prepared
+    if _prepared is None or _prepared[0] is not places:
+        keys: list[str] = []
+        owners: list[Place] = []
+        for place in places:
+            for name in {place.name, *place.aliases}:
+                if choice_key := match_key(name):
+                    keys.append(choice_key)
+                    owners.append(place)
+        _prepared = (places, keys, owners)
+    return _prepared[1], _prepared[2]
+
+
 def rank_places(query: str, places: list[Place], limit: int = 5) -> list[PlaceMatch]:
     """Places best matching `query`, best first (one entry per place)."""
     key = match_key(query)
     if not key:
         return []
-    choices: list[tuple[str, Place]] = []
-    for place in places:
-        for name in {place.name, *place.aliases}:
-            choices.append((match_key(name), place))
+    keys, owners = _choices(places)
+    # Only identical keys score 100 (WRatio scales every partial match below it), so an
+    # exact name needs no fuzzy scoring of the rest.
+    exact = [PlaceMatch(owners[i], EXACT) for i, k in enumerate(keys) if k == key]
+    if exact:
+        return _best_per_place(exact, limit)
+    # WRatio tolerates slips, word order and partial names; scored in one call.
+    found = process.extract(key, keys, scorer=fuzz.WRatio, limit=None)
+    return _best_per_place([PlaceMatch(owners[i], score) for _k, score, i in found], limit)
+
+
+def _best_per_place(matches: list[PlaceMatch], limit: int) -> list[PlaceMatch]:
     best: dict[int, PlaceMatch] = {}
-    for choice_key, place in choices:
-        if not choice_key:
-            continue
-        # WRatio tolerates slips, word order and partial names.
-        score = EXACT if choice_key == key else fuzz.WRatio(key, choice_key)
-        if place.id not in best or score > best[place.id].score:
-            best[place.id] = PlaceMatch(place, score)
+    for match in matches:
+        if match.place.id not in best or match.score > best[match.place.id].score:
+            best[match.place.id] = match
     ranked = sorted(best.values(), key=lambda m: (-m.score, m.place.name))
     return ranked[:limit]
 

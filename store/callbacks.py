@@ -8,24 +8,32 @@ token; the command it runs is kept here, bound to the chat it was sent to, and e
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 
 from store.db import Database, utc_now
 
 TOKEN_BYTES = 9  # 12 URL-safe characters
 KEEP_DAYS = 30
+PURGE_EVERY_S = 3600
 
 
 class CallbackRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._next_purge = 0.0  # monotonic time of the next purge of expired tokens
 
     async def save(self, chat_id: int, command: str) -> str:
-        """A new token for `command` in `chat_id`; drops expired tokens on the way."""
+        """A new token for `command` in `chat_id`; drops expired tokens once an hour."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        cutoff = (datetime.now(UTC) - timedelta(days=KEEP_DAYS)).isoformat(timespec="seconds")
+        now = time.monotonic()
         async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM callback_commands WHERE created_at < ?", (cutoff,))
+            if now >= self._next_purge:
+                cutoff = (datetime.now(UTC) - timedelta(days=KEEP_DAYS)).isoformat(
+                    timespec="seconds"
+                )
+                await conn.execute("DELETE FROM callback_commands WHERE created_at < ?", (cutoff,))
+                self._next_purge = now + PURGE_EVERY_S
             await conn.execute(
                 "INSERT INTO callback_commands (token, chat_id, command, created_at)"
                 " VALUES (?, ?, ?, ?)",

@@ -39,7 +39,6 @@ def citation_rows(
 SEARCH_WINDOW = 500  # most recent matches a search ranks by relevance (see search_ids)
 
 
-
 @dataclass(frozen=True)
 class SearchResult:
     ids: tuple[int, ...]  # best first
@@ -448,20 +447,18 @@ class EventRepo:
             return []
         ids = [r["id"] for r in rows]
         marks = ",".join("?" * len(ids))
+        # Places and people in one read: each read is a trip to the connection's thread.
         places: dict[int, list[str]] = defaultdict(list)
-        for r in await self.db.fetchall(
-            f"SELECT ep.event_id, p.name FROM event_places ep JOIN places p ON p.id = ep.place_id"
-            f" WHERE ep.event_id IN ({marks}) ORDER BY p.name",
-            ids,
-        ):
-            places[r[0]].append(r[1])
         people: dict[int, list[str]] = defaultdict(list)
-        for r in await self.db.fetchall(
-            f"SELECT ep.event_id, p.name FROM event_people ep JOIN people p ON p.id = ep.person_id"
-            f" WHERE ep.event_id IN ({marks}) ORDER BY p.name",
-            ids,
+        for kind, event_id, name in await self.db.fetchall(
+            "SELECT 'place', ep.event_id, p.name FROM event_places ep"
+            f" JOIN places p ON p.id = ep.place_id WHERE ep.event_id IN ({marks})"
+            " UNION ALL SELECT 'person', ep.event_id, p.name FROM event_people ep"
+            f" JOIN people p ON p.id = ep.person_id WHERE ep.event_id IN ({marks})"
+            " ORDER BY 3",
+            [*ids, *ids],
         ):
-            people[r[0]].append(r[1])
+            (places if kind == "place" else people)[event_id].append(name)
         citations: dict[int, list[Citation]] = defaultdict(list)
         for r in await self.db.fetchall(
             f"SELECT * FROM citations WHERE event_id IN ({marks})"

@@ -220,7 +220,8 @@ CREATE INDEX callback_commands_created ON callback_commands(created_at);
 # Pages of a list are read by keyset ("the next 4 after this date and id"), so each list's
 # order has an index to walk: visible events by date, sources by date, and a place's
 # visible events by date. For the last, event_places carries a copy of its event's date
-# and visibility, kept by triggers whatever writes events or their places.
+# and visibility, kept by triggers whatever writes events or their places. /facility
+# matches every place name; data_versions tells when the places it keeps in memory changed.
 PAGE_INDEXES = """
 CREATE INDEX events_visible ON events(date, id) WHERE hidden = 0;
 CREATE INDEX sources_listed ON sources(coalesce(published, '~'), id);
@@ -244,6 +245,26 @@ END;
 CREATE TRIGGER events_update_copy_to_places AFTER UPDATE OF date, hidden ON events BEGIN
     UPDATE event_places SET event_date = new.date, visible = (new.hidden = 0)
     WHERE event_id = new.id;
+END;
+CREATE TABLE data_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL);
+INSERT INTO data_versions (name, version) VALUES ('places', 0);
+CREATE TRIGGER places_insert_version AFTER INSERT ON places BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE name = 'places';
+END;
+CREATE TRIGGER places_update_version AFTER UPDATE ON places BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE name = 'places';
+END;
+CREATE TRIGGER places_delete_version AFTER DELETE ON places BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE name = 'places';
+END;
+CREATE TRIGGER place_aliases_insert_version AFTER INSERT ON place_aliases BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE name = 'places';
+END;
+CREATE TRIGGER place_aliases_update_version AFTER UPDATE ON place_aliases BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE name = 'places';
+END;
+CREATE TRIGGER place_aliases_delete_version AFTER DELETE ON place_aliases BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE name = 'places';
 END;
 """
 

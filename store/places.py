@@ -22,6 +22,7 @@ def normalise_alias(text: str) -> str:
 class PlaceRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._cached: tuple[int, list[Place]] | None = None  # (version, places)
 
     async def ensure(self, conn: aiosqlite.Connection, ref: PlaceRef) -> int:
         """Find the place by name or create it; add any new aliases. Returns its id."""
@@ -98,9 +99,29 @@ class PlaceRepo:
         ]
 
     async def list_all(self) -> list[Place]:
-        return await self._with_aliases(
-            await self.db.fetchall("SELECT * FROM places ORDER BY name")
+        """Every place with its aliases. /facility matches against them all, so they are
+        kept in memory until a write to places or aliases (by any process) bumps their
+        version; the same list object is returned while it is current."""
+        version = await self.db.scalar("SELECT version FROM data_versions WHERE name = 'places'")
+        if self._cached is None or self._cached[0] != version:
+            self._cached = (version, await self._read_all())
+        return self._cached[1]
+
+    async def _read_all(self) -> list[Place]:
+        rows = await self.db.fetchall(
+            "SELECT p.*, group_concat(a.alias, char(31)) AS aliases FROM places p"
+            " LEFT JOIN place_aliases a ON a.place_id = p.id GROUP BY p.id ORDER BY p.name"
         )
+        return [
+            Place(
+                id=row["id"],
+                name=row["name"],
+                kind=row["kind"],
+                region=row["region"],
+                aliases=tuple(sorted(row["aliases"].split("\x1f"))) if row["aliases"] else (),
+            )
+            for row in rows
+        ]
 
     async def find_by_alias(self, text: str) -> list[Place]:
         """Places whose name or alias equals the text (case-insensitive)."""

@@ -28,6 +28,7 @@ from telegram import (
 )
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import BaseRequest
 
 from bot import commands
 from bot.maintenance import maintainer_ids
@@ -50,20 +51,31 @@ FEATURES: list[Callable[[Application], None]] = [  # type: ignore[type-arg]
 ]
 
 
-def build_application(settings: Settings, store: Store | None = None) -> Application:  # type: ignore[type-arg]
-    """The configured application; `store` is used as is (and not closed) when given."""
-    app = (
+def build_application(
+    settings: Settings,
+    store: Store | None = None,
+    *,
+    request: BaseRequest | None = None,
+    rate_limited: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """The configured application; `store` is used as is (and not closed) when given.
+    `request` replaces the HTTP client (the latency benchmark answers in process), and
+    `rate_limited=False` drops Telegram's flood limits, which have nothing to pace there."""
+    builder = (
         ApplicationBuilder()
         .token(settings.require_token())
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .context_types(CONTEXT_TYPES)
-        .rate_limiter(FloodLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(True)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .build()
     )
+    if rate_limited:
+        builder = builder.rate_limiter(FloodLimiter(max_retries=RATE_LIMIT_RETRIES))
+    if request is not None:
+        builder = builder.request(request)
+    app = builder.build()
     services: BotServices = app.bot_data
     services.settings = settings
     if store is not None:

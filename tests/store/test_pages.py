@@ -122,3 +122,19 @@ async def test_a_broad_search_lists_the_newest_first(store: Store) -> None:
     assert broad.ids[0] == SEARCH_WINDOW + 20
     narrow = await store.events.search_ids("common rare", limit=10)
     assert not narrow.broad and len(narrow.ids) == 6
+
+
+async def test_the_places_kept_in_memory_follow_every_writer(store: Store, db_path) -> None:
+    import sqlite3
+
+    assert await store.places.list_all() == []
+    async with store.db.transaction() as conn:
+        await store.places.ensure(conn, PlaceRef("Alpha Oblast", "region", aliases=("Alpha",)))
+    first = await store.places.list_all()
+    assert [(p.name, p.aliases) for p in first] == [("Alpha Oblast", ("alpha", "alpha oblast"))]
+    assert await store.places.list_all() is first  # unchanged: the same list, no re-read
+    other = sqlite3.connect(db_path)  # another process (say `briefbot ingest`) writes
+    with other:
+        other.execute("INSERT INTO place_aliases (place_id, alias) VALUES (1, 'alfa')")
+    other.close()
+    assert (await store.places.list_all())[0].aliases == ("alfa", "alpha", "alpha oblast")
