@@ -72,7 +72,8 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limited:
-        builder = builder.rate_limiter(FloodLimiter(max_retries=RATE_LIMIT_RETRIES))
+        limiter = FloodLimiter(max_retries=RATE_LIMIT_RETRIES)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request)
     app = builder.build()
