@@ -29,8 +29,11 @@ lint: install
 	$(BIN)/ruff check config store ingest bot tests
 	$(BIN)/mypy
 
+# Builds seeded synthetic stores (10k, 100k, 1M events; cached in bench/cache/, ~3 min
+# the first time), then rewrites bench/results.json, docs/latency.png and the README table.
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m benchmarks $(BENCH)
 
 clean:
 	rm -rf $(VENV) .demo build *.egg-info

@@ -1,0 +1,146 @@
+"""bench/results.json as the README's table and as a chart of latency against store size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+COMMANDS = {
+    "timeline": "/timeline, first page",
+    "timeline_deep": "/timeline, a deep page (▶)",
+    "facility": "/facility NAME",
+    "search": "/search WORDS",
+    "sources": "/sources",
+    "event": "/event N",
+}
+P99_TARGET_MS = 10.0
+SQL_RATIO_TARGET = 3.0
+INGEST_TARGET = 100.0
+FANOUT_TARGET = 0.9
+RSS_TARGET_MB = 150.0
+STARTUP_TARGET_S = 1.0
+
+
+def _mark(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def _latency_rows(results: dict[str, Any]) -> list[str]:
+    rows = [
+        "| Events | Command | p50 | p99 | Bare SQL p99 | p99 ÷ bare SQL | p99 ≤ 10 ms |",
+        "|---:|---|---:|---:|---:|---:|:-:|",
+    ]
+    for size, commands in sorted(results["latency"].items(), key=lambda kv: int(kv[0])):
+        for name, label in COMMANDS.items():
+            f = commands.get(name)
+            if f is None:
+                continue
+            ratio = f["p99_ms"] / max(f["sql_p99_ms"], 1e-3)
+            rows.append(
+                f"| {int(size):,} | {label} | {f['p50_ms']:.2f} ms | {f['p99_ms']:.2f} ms"
+                f" | {f['sql_p99_ms']:.2f} ms | {ratio:.0f}× | {_mark(f['p99_ms'] <= P99_TARGET_MS)} |"
+            )
+    return rows
+
+
+def _other_rows(results: dict[str, Any]) -> list[str]:
+    rows = [
+        "| Measure | Figure | Baseline, same run | Ratio | Target | Met |",
+        "|---|---:|---:|---:|---|:-:|",
+    ]
+    ingest = results.get("ingest")
+    if ingest:
+        rows.append(
+            f"| Ingest, {ingest['synthetic_articles']:,} synthetic ~800-word articles"
+            f" | {ingest['articles_per_s']:.0f} articles/s"
+            f" | store only: {ingest['baseline_articles_per_s']:.0f} articles/s"
+            f" | {ingest['ratio_to_baseline']:.1f}× the time | ≥ {INGEST_TARGET:.0f}/s"
+            f" | {_mark(ingest['articles_per_s'] >= INGEST_TARGET)} |"
+        )
+        for name, label in (("sample_corpus", "the sample corpus"), ("t17", "Timeline17")):
+            if ingest.get(f"{name}_articles"):
+                rows.append(
+                    f"| Ingest, {label} ({ingest[f'{name}_articles']} articles)"
+                    f" | {ingest[f'{name}_s']:.2f} s | {ingest[f'{name}_baseline_s']:.2f} s"
+                    f" | {ingest[f'{name}_ratio_to_baseline']:.1f}× | | |"
+                )
+    fanout = results.get("fanout")
+    if fanout:
+        clean = fanout["retry_after_429"] == fanout["duplicates"] == fanout["lost"] == 0
+        rows.append(
+            f"| Digest fan-out, {fanout['chats']:,} chats at Telegram's limits"
+            f" | {fanout['msgs_per_s']:.1f} msg/s; 429s {fanout['retry_after_429']},"
+            f" duplicates {fanout['duplicates']}, lost {fanout['lost']}"
+            f" | limit {fanout['limit_per_s']}/s | {fanout['fraction_of_limit']:.2f}"
+            f" | ≥ {FANOUT_TARGET} of the limit, 0/0/0"
+            f" | {_mark(fanout['fraction_of_limit'] >= FANOUT_TARGET and clean)} |"
+        )
+    memory = results.get("memory")
+    if memory:
+        rows.append(
+            f"| Peak RSS serving {memory['events']:,} events | {memory['peak_rss_mb']:.0f} MB"
+            f" | after imports: {memory['rss_at_start_mb']:.0f} MB"
+            f" | {memory['peak_rss_mb'] / memory['rss_at_start_mb']:.2f}×"
+            f" | ≤ {RSS_TARGET_MB:.0f} MB | {_mark(memory['peak_rss_mb'] <= RSS_TARGET_MB)} |"
+        )
+    startup = results.get("startup")
+    if startup:
+        rows.append(
+            f"| Start to ready (`briefbot run`, polling) | {startup['startup_s']:.2f} s"
+            f" | bare `python -c pass`: {startup['python_start_s']:.2f} s"
+            f" | {startup['startup_s'] / startup['python_start_s']:.0f}×"
+            f" | ≤ {STARTUP_TARGET_S:.0f} s | {_mark(startup['startup_s'] <= STARTUP_TARGET_S)} |"
+        )
+    return rows
+
+
+def readme_table(results: dict[str, Any]) -> str:
+    parts = []
+    if "latency" in results:
+        parts.append("\n".join(_latency_rows(results)))
+    parts.append("\n".join(_other_rows(results)))
+    measured = results.get("measured", {})
+    if measured:
+        when = ", ".join(f"{name} {stamp[:10]}" for name, stamp in sorted(measured.items()))
+        parts.append(f"Measured: {when}. Chart: [docs/latency.png](docs/latency.png).")
+    return "\n\n".join(parts)
+
+
+def draw_chart(results: dict[str, Any], path: Path) -> bool:
+    """p99 (solid) and bare SQL p99 (dotted) against store size; False without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("   chart skipped: matplotlib is not installed (pip install -e '.[bench]')")
+        return False
+    sizes = sorted(results["latency"], key=int)
+    xs = [int(s) for s in sizes]
+    figure, axes = plt.subplots(figsize=(8, 5))
+    for name, label in COMMANDS.items():
+        if not all(name in results["latency"][s] for s in sizes):
+            continue
+        (line,) = axes.plot(
+            xs, [results["latency"][s][name]["p99_ms"] for s in sizes], marker="o", label=label
+        )
+        axes.plot(
+            xs,
+            [results["latency"][s][name]["sql_p99_ms"] for s in sizes],
+            linestyle=":",
+            color=line.get_color(),
+        )
+    axes.axhline(P99_TARGET_MS, color="grey", linestyle="--", linewidth=1)
+    axes.text(xs[0], P99_TARGET_MS * 1.08, "target p99 10 ms", color="grey", fontsize=8)
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("events in the store")
+    axes.set_ylabel("p99 latency, ms (dotted: the bare SQL)")
+    axes.set_title("Update to rendered reply, p99, against store size")
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True
