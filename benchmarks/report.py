@@ -27,7 +27,8 @@ def _mark(ok: bool) -> str:
 
 def _latency_rows(results: dict[str, Any]) -> list[str]:
     rows = [
-        "| Events | Command | p50 | p99 | Bare SQL p99 | p99 ÷ bare SQL | p99 ≤ 10 ms | ≤ 3× SQL |",
+        "| Events | Command | p50 | p99 | Bare SQL p99 | p99 ÷ bare SQL | p99 ≤ 10 ms"
+        " | ≤ 3× SQL |",
         "|---:|---|---:|---:|---:|---:|:-:|:-:|",
     ]
     for size, commands in sorted(results["latency"].items(), key=lambda kv: int(kv[0])):

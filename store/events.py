@@ -73,11 +73,14 @@ def _only_places(scope: EventScope) -> bool:
     )
 
 
-def _conditions(scope: EventScope, include_hidden: bool) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) selecting `scope`'s events."""
+def _conditions(
+    scope: EventScope, include_hidden: bool, *, with_from: bool = True
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) selecting `scope`'s events (without the
+    range's start when `with_from` is False: `_from_arms` says it in indexable parts)."""
     where: list[str] = ["hidden = 0"] if not include_hidden else ["1"]
     params: list[Any] = []
-    if scope.date_from:
+    if scope.date_from and with_from:
         # An event overlaps the range when it does not end before it starts, compared at
         # the event's own precision: "2021" and "2021-10" both overlap "from 2021-10-05".
         # Appending "~" (after every digit and "-") to its last date says exactly that.
@@ -95,6 +98,30 @@ def _conditions(scope: EventScope, include_hidden: bool) -> tuple[str, list[Any]
         where.append("id IN (SELECT event_id FROM citations WHERE source_id = ?)")
         params.append(scope.source_id)
     return " AND ".join(where), params
+
+
+def _from_arms(date_from: str | None) -> list[tuple[str, str, list[Any]]]:
+    """Disjoint conditions that together select the events overlapping a range starting at
+    `date_from`, each answerable from an index: events starting on or after it; events
+    dated by its year or month ("2021" overlaps "from 2021-10-05"); and spans that start
+    before it and end after (few, read by their end)."""
+    if not date_from:
+        return [("events", "1", [])]
+    ends_after = "(end_date IS NULL OR end_date || '~' >= ?)"
+    arms = [("events", f"date >= ? AND {ends_after}", [date_from, date_from])]
+    prefixes = [date_from[:n] for n in (4, 7) if n < len(date_from)]
+    marks = ",".join("?" * len(prefixes))
+    if prefixes:
+        arms.append(("events", f"date IN ({marks}) AND {ends_after}", [*prefixes, date_from]))
+    # A span reaching `date_from` ends in its year or later: the indexable bound.
+    spans = "end_date >= ? AND date < ? AND end_date || '~' >= ?"
+    spans_params: list[Any] = [date_from[:4], date_from, date_from]
+    if prefixes:
+        spans += f" AND date NOT IN ({marks})"
+        spans_params.extend(prefixes)
+    # Named, or the planner walks every earlier event in date order instead.
+    arms.append(("events INDEXED BY events_spans", spans, spans_params))
+    return arms
 
 
 def _fts_query(words: str) -> str:
@@ -284,7 +311,7 @@ class EventRepo:
         if _only_places(scope):
             ids = await self._place_page_ids(scope.place_ids, after, before, limit)
             return sorted(await self._by_ids(ids), key=lambda e: (e.date, e.id))
-        where, params = _conditions(scope, include_hidden=False)
+        where, params = _conditions(scope, include_hidden=False, with_from=False)
         order = "date, id"
         if after is not None:
             where += " AND (date, id) > (?, ?)"
@@ -293,8 +320,15 @@ class EventRepo:
             where += " AND (date, id) < (?, ?)"
             params.extend(before)
             order = "date DESC, id DESC"
+        parts, all_params = [], []
+        for table, arm, arm_params in _from_arms(scope.date_from):
+            parts.append(
+                f"SELECT * FROM (SELECT * FROM {table} WHERE {where} AND {arm}"
+                f" ORDER BY {order} LIMIT ?)"
+            )
+            all_params.extend([*params, *arm_params, limit])
         events = await self._load(
-            f"SELECT * FROM events WHERE {where} ORDER BY {order} LIMIT ?", [*params, limit]
+            " UNION ALL ".join(parts) + f" ORDER BY {order} LIMIT ?", [*all_params, limit]
         )
         return events[::-1] if before is not None else events
 
@@ -339,21 +373,40 @@ class EventRepo:
                 (*scope.place_ids, cap),
             )
             return int(value or 0)
-        where, params = _conditions(scope, include_hidden=False)
-        value = await self.db.scalar(
-            f"SELECT count(*) FROM (SELECT 1 FROM events WHERE {where} LIMIT ?)", (*params, cap)
-        )
-        return int(value or 0)
+        where, params = _conditions(scope, include_hidden=False, with_from=False)
+        counted = 0
+        for table, arm, arm_params in _from_arms(scope.date_from):
+            value = await self.db.scalar(
+                f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} AND {arm} LIMIT ?)",
+                (*params, *arm_params, cap),
+            )
+            counted += int(value or 0)
+        return min(counted, cap)
 
     async def span(self, *, background: bool) -> tuple[int, str | None, str | None]:
         """(count, first date, last date) of the visible background history, or of the
-        rest (the news)."""
-        row = await self.db.fetchone(
+        rest (the news), read from indexes: the news as all visible events but the
+        background, their extremes by walking the date index from either end."""
+        background_row = await self.db.fetchone(
             "SELECT count(*), min(date), max(coalesce(end_date, date)) FROM events"
-            f" WHERE hidden = 0 AND status {'=' if background else '!='} 'background'"
+            " WHERE hidden = 0 AND status = 'background'"
         )
-        assert row is not None
-        return int(row[0]), row[1], row[2]
+        assert background_row is not None
+        if background:
+            return int(background_row[0]), background_row[1], background_row[2]
+        total = int(await self.db.scalar("SELECT count(*) FROM events WHERE hidden = 0") or 0)
+        news = "hidden = 0 AND status != 'background'"
+        first = await self.db.scalar(
+            f"SELECT date FROM events WHERE {news} ORDER BY date, id LIMIT 1"
+        )
+        last_start = await self.db.scalar(
+            f"SELECT date FROM events WHERE {news} ORDER BY date DESC, id DESC LIMIT 1"
+        )
+        last_end = await self.db.scalar(
+            f"SELECT max(end_date) FROM events WHERE {news} AND end_date IS NOT NULL"
+        )
+        last = max((d for d in (last_start, last_end) if d), default=None)
+        return total - int(background_row[0]), first, last
 
     async def by_ids(self, ids: Sequence[int]) -> list[Event]:
         """The visible events with these ids, in the order of `ids`."""

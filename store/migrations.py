@@ -268,6 +268,26 @@ CREATE TRIGGER place_aliases_delete_version AFTER DELETE ON place_aliases BEGIN
 END;
 """
 
+# A range's spans (events with an end) are read by their end; /start reads counts and
+# extremes from indexes, not by reading every event and article; each place's count of
+# events (/facilities) is kept in memory until event_places changes (hiding an event
+# changes its copy there too).
+OVERVIEW_INDEXES = """
+CREATE INDEX events_spans ON events(end_date) WHERE end_date IS NOT NULL AND hidden = 0;
+CREATE INDEX events_status ON events(status, date, end_date) WHERE hidden = 0;
+CREATE INDEX sources_outlet ON sources(outlet);
+INSERT INTO data_versions (name, version) VALUES ('event_places', 0);
+CREATE TRIGGER event_places_insert_version AFTER INSERT ON event_places BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE name = 'event_places';
+END;
+CREATE TRIGGER event_places_update_version AFTER UPDATE ON event_places BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE name = 'event_places';
+END;
+CREATE TRIGGER event_places_delete_version AFTER DELETE ON event_places BEGIN
+    UPDATE data_versions SET version = version + 1 WHERE name = 'event_places';
+END;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
@@ -275,6 +295,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0004_maintainer_audit", MAINTAINER_AUDIT),
     ("0006_callback_commands", CALLBACK_COMMANDS),
     ("0008_page_indexes", PAGE_INDEXES),
+    ("0009_overview_indexes", OVERVIEW_INDEXES),
 ]
 
 

@@ -23,6 +23,7 @@ class PlaceRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._cached: tuple[int, list[Place]] | None = None  # (version, places)
+        self._counts: tuple[str, list[tuple[Place, int]]] | None = None  # (versions, counts)
 
     async def ensure(self, conn: aiosqlite.Connection, ref: PlaceRef) -> int:
         """Find the place by name or create it; add any new aliases. Returns its id."""
@@ -133,12 +134,18 @@ class PlaceRepo:
         return await self._with_aliases(rows)
 
     async def event_counts(self) -> list[tuple[Place, int]]:
-        """Every place with at least one visible event, and how many, most first."""
-        rows = await self.db.fetchall(
-            "SELECT p.*, count(DISTINCT e.id) AS n FROM places p"
-            " JOIN event_places ep ON ep.place_id = p.id"
-            " JOIN events e ON e.id = ep.event_id AND e.hidden = 0"
-            " GROUP BY p.id ORDER BY n DESC, p.name"
+        """Every place with at least one visible event, and how many, most first. Counted
+        from the place index once per change to events' places (a second at a million)."""
+        version = await self.db.scalar(
+            "SELECT group_concat(version) FROM data_versions"
+            " WHERE name IN ('places', 'event_places')"
         )
-        places = await self._with_aliases(rows)
-        return [(place, row["n"]) for place, row in zip(places, rows, strict=True)]
+        if self._counts is None or self._counts[0] != version:
+            rows = await self.db.fetchall(
+                "SELECT place_id, count(*) FROM event_places WHERE visible = 1 GROUP BY place_id"
+            )
+            counts = {place_id: n for place_id, n in rows}
+            places = [p for p in await self.list_all() if p.id in counts]
+            ranked = sorted(places, key=lambda p: (-counts[p.id], p.name))
+            self._counts = (version, [(p, counts[p.id]) for p in ranked])
+        return self._counts[1]

@@ -138,3 +138,27 @@ async def test_the_places_kept_in_memory_follow_every_writer(store: Store, db_pa
         other.execute("INSERT INTO place_aliases (place_id, alias) VALUES (1, 'alfa')")
     other.close()
     assert (await store.places.list_all())[0].aliases == ("alfa", "alpha", "alpha oblast")
+
+
+async def test_ranges_read_by_parts_select_what_the_plain_condition_selects(store: Store) -> None:
+    rng = random.Random(9)
+    text = " ".join(f"Item {n} happened." for n in range(60))
+    source = await add_article(store, text)
+    for n in range(60):
+        year, month, day = rng.choice((2020, 2021)), rng.randint(1, 12), rng.randint(1, 28)
+        date = rng.choice((f"{year}", f"{year}-{month:02d}", f"{year}-{month:02d}-{day:02d}"))
+        end = None
+        if n % 6 == 0:  # spans, some reaching far
+            end = f"{year + rng.randint(0, 1)}-{rng.randint(1, 12):02d}"
+            end = max(end, date)
+        await add_event(store, source, date, f"Item {n}", (f"Item {n} happened.",), end=end)
+    for date_from, date_to in [
+        ("2021", None), ("2020-06", None), ("2020-06-15", None), ("2021-03-01", "2021-04"),
+        ("2020-12", "2021"), (None, "2020-05"), ("2022", None),
+    ]:  # fmt: skip
+        scope = EventScope(date_from, date_to)
+        expected = [e.id for e in await store.events.timeline(date_from, date_to)]
+        assert await pages_forward(store, scope, 3) == expected, (date_from, date_to)
+        assert await store.events.count(scope, cap=100) == len(expected)
+        if expected:
+            assert await pages_backward(store, scope, 3, expected) == expected
