@@ -1,0 +1,74 @@
+"""The benchmark's machinery, at a tiny size: the synthetic store is a store the product
+reads correctly, and the latency probe's replies are real answers. No timing is asserted
+here (speed lives in `make bench`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.report import readme_table
+from benchmarks.synthetic import build_store
+from store import Store
+from store.events import EventScope
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_synthetic_store_keeps_the_products_invariants(tmp_path: Path) -> None:
+    path = build_store(tmp_path / "synthetic.sqlite3", 300, seed=3)
+    sql = sqlite3.connect(path)
+    assert sql.execute("SELECT count(*) FROM events").fetchone()[0] == 300
+    # Every excerpt is verbatim, as the export promises.
+    for excerpt, text, start, end in sql.execute(
+        "SELECT c.excerpt, s.text, c.start_offset, c.end_offset"
+        " FROM citations c JOIN sources s ON s.id = c.source_id"
+    ):
+        assert text[start:end] == excerpt
+    # The search index and the place copies match what their triggers would have written.
+    assert sql.execute("SELECT count(*) FROM event_search").fetchone()[0] == 300
+    stale = sql.execute(
+        "SELECT count(*) FROM event_places ep JOIN events e ON e.id = ep.event_id"
+        " WHERE ep.event_date IS NOT e.date OR ep.visible != (e.hidden = 0)"
+    ).fetchone()[0]
+    assert stale == 0
+    triggers = {r[0] for r in sql.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    assert {"citations_search_insert", "events_search_insert"} <= triggers
+    sql.close()
+
+
+async def test_a_synthetic_store_reads_like_any_other(tmp_path: Path) -> None:
+    # build_store runs its own event loop, so not on this one.
+    path = await asyncio.to_thread(build_store, tmp_path / "synthetic.sqlite3", 200, 4)
+    store = await Store.open(path)
+    try:
+        whole = await store.events.timeline()
+        page = await store.events.page(EventScope(), limit=4)
+        assert [e.id for e in page] == [e.id for e in whole[:4]]
+        assert (await store.events.search_ids("court")).ids
+    finally:
+        await store.close()
+
+
+def test_the_latency_probe_measures_real_answers(tmp_path: Path) -> None:
+    path = build_store(tmp_path / "synthetic.sqlite3", 400, seed=5)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.latency_probe", str(path), "5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # The probe raises if a reply is an apology or not the command's answer.
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert result["events"] == 400
+    assert set(result["commands"]) == {
+        "timeline", "timeline_deep", "facility", "search", "sources", "event"
+    }  # fmt: skip
+    table = readme_table({"latency": {"400": result["commands"]}})
+    assert "| 400 | /timeline, first page |" in table
