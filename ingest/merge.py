@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 import aiosqlite
 
 from ingest.events import SupportingCitation, content_words
-from ingest.people import canonical
+from ingest.people import KnownPeople
 from store import Store
 from store.events import CitationRow, citation_rows
 from store.models import Event, NewEvent, PersonRef, PlaceRef
+from store.places import normalise_alias
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +245,7 @@ class MergeIndex:
         # when the article began, then id; the article's own new events after them.
         self.listed_date: dict[int, str] = {}
         self.touched: set[int] = set()
-        self.people: list[tuple[str, tuple[str, ...]]] | None = None  # None: read again
+        self.people: KnownPeople | None = None  # read from the store when first needed
         self.pending = PendingLinks()
 
     @classmethod
@@ -304,8 +305,13 @@ class MergeIndex:
         self.pending.citations.extend(rows)
         self.pending.places.extend((event.id, place) for place in draft.places)
         if draft.people:
-            event.people.update(await store.events.link_people(conn, event.id, draft.people))
-            self.people = None
+            names = await store.events.link_people(conn, event.id, draft.people)
+            event.people.update(names)
+            if self.people is not None:
+                for ref, name in zip(draft.people, names, strict=True):
+                    # The aliases `PersonRepo.ensure` stores for the ref, under that name.
+                    aliases = {normalise_alias(a) for a in (ref.name, *ref.aliases) if a.strip()}
+                    self.people.add(name, aliases)
         if touch:
             self.pending.touched.append(event.id)
         event.places.update(place.name for place in draft.places)
@@ -325,10 +331,10 @@ class MergeIndex:
         if pending.touched:
             await store.events.touch(conn, pending.touched)
 
-    async def known_people(self, store: Store) -> list[tuple[str, tuple[str, ...]]]:
-        """Stored people as (name, aliases), read again only after a draft added people."""
+    async def known_people(self, store: Store) -> KnownPeople:
+        """Stored people as (name, aliases), read once and kept current by `link`."""
         if self.people is None:
-            self.people = [(p.name, p.aliases) for p in await store.people.list_all()]
+            self.people = KnownPeople([(p.name, p.aliases) for p in await store.people.list_all()])
         return self.people
 
     def weights(self, words: set[str]) -> dict[str, float]:
@@ -413,7 +419,7 @@ async def _canonical_people(store: Store, draft: NewEvent, index: MergeIndex) ->
     if not draft.people:
         return draft
     known = await index.known_people(store)
-    people: list[PersonRef] = canonical(list(draft.people), known)
+    people: list[PersonRef] = known.canonical(list(draft.people))
     return NewEvent(
         draft.date,
         draft.end,
@@ -430,8 +436,8 @@ async def _canonical_people(store: Store, draft: NewEvent, index: MergeIndex) ->
 def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> list[Indexed]:
     """The events a draft may match, in the order a full scan would meet them. Both the
     date buckets (compatible dates) and the word postings (enough telling words shared)
-    hold every event that can match; whichever is smaller is read, and `find_match`'s own
-    tests drop the rest."""
+    hold every event that can match: the smaller is read, the other filters it, and
+    `find_match`'s own tests drop the rest."""
     draft = mine.draft
     dated = None if support_only else index.dates.bucket_sets(draft.date, draft.end)
     # The same year of a story's history told again needs one shared word: no word filter.
@@ -443,8 +449,10 @@ def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> list[
     choices = [sets for sets in (dated, worded) if sets is not None]
     if not choices:
         return [index.events[i] for i in sorted(index.events, key=index.position)]
-    smallest = min(choices, key=lambda sets: sum(len(s) for s in sets))
-    found: set[int] = set().union(*smallest)
+    choices.sort(key=lambda sets: sum(len(s) for s in sets))
+    found: set[int] = set().union(*choices[0])
+    for sets in choices[1:]:
+        found = {i for i in found if any(i in s for s in sets)}
     return [index.events[i] for i in sorted(found, key=index.position)]
 
 

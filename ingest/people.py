@@ -253,19 +253,84 @@ class PeopleIndex:
 def canonical(refs: list[PersonRef], known: list[tuple[str, tuple[str, ...]]]) -> list[PersonRef]:
     """Rename refs to people already known (name, aliases) when they are spellings of them,
     so that an article's "Schtscheglow" joins the stored "Shcheglov"."""
-    result = []
-    for ref in refs:
-        spellings = {ref.name, *ref.aliases}
-        match = None
+    return KnownPeople(known).canonical(refs)
+
+
+def _is_spelling_of(spellings: set[str], pool: set[str]) -> bool:
+    return any(similar_names(a, b) for a in spellings for b in pool if len(a.split()) > 1) or any(
+        a.casefold() == b.casefold() for a in spellings for b in pool
+    )
+
+
+class KnownPeople:
+    """The people already known as (name, aliases), first match wins in their order, with
+    the spellings indexed: a ref is compared in full only with people who share a spelling
+    (case aside) or have a surname close to one of its own, since `similar_names` needs
+    one or the other. Comparing every ref with every stored person made each merge cost
+    more than the last."""
+
+    def __init__(self, known: list[tuple[str, tuple[str, ...]]]) -> None:
+        self.aliases: dict[str, tuple[str, ...]] = {}
+        self.position: dict[str, int] = {}
+        self.by_casefold: dict[str, set[str]] = {}
+        self.by_surname: dict[str, set[str]] = {}
+        self.surnames: list[str] = []  # in the order first seen, for `_close_surnames`
+        self.close: dict[str, tuple[int, set[str]]] = {}  # surname -> (checked, close ones)
         for name, aliases in known:
-            pool = {name, *aliases}
-            if any(
-                similar_names(a, b) for a in spellings for b in pool if len(a.split()) > 1
-            ) or any(a.casefold() == b.casefold() for a in spellings for b in pool):
-                match = name
-                break
-        if match is not None and match != ref.name:
-            result.append(PersonRef(match, ref.kind, tuple(sorted(spellings))))
-        else:
-            result.append(ref)
-    return result
+            if name not in self.aliases:
+                self.position[name] = len(self.position)
+                self._index(name, aliases)
+
+    def _index(self, name: str, aliases: tuple[str, ...]) -> None:
+        self.aliases[name] = aliases
+        for spelling in (name, *aliases):
+            self.by_casefold.setdefault(spelling.casefold(), set()).add(name)
+            words = spelling.split()
+            if words:
+                if words[-1] not in self.by_surname:
+                    self.surnames.append(words[-1])
+                self.by_surname.setdefault(words[-1], set()).add(name)
+
+    def add(self, name: str, aliases: set[str]) -> None:
+        """A person stored (or given more aliases) since: the store lists people by name
+        and each one's aliases sorted, and so does this."""
+        merged = tuple(sorted(set(self.aliases.get(name, ())) | aliases))
+        if name not in self.position:
+            names = sorted([*self.position, name])
+            self.position = {n: i for i, n in enumerate(names)}
+        self._index(name, merged)
+
+    def _close_surnames(self, surname: str) -> set[str]:
+        """Known surnames `similar_surnames` may accept for this one (with a shared first
+        name, the most lenient case), checked once each."""
+        checked, close = self.close.get(surname, (0, set()))
+        for other in self.surnames[checked:]:
+            if similar_surnames(surname, other, same_first=True):
+                close.add(other)
+        self.close[surname] = (len(self.surnames), close)
+        return close
+
+    def match(self, ref: PersonRef) -> str | None:
+        """The first known person the ref is a spelling of."""
+        spellings = {ref.name, *ref.aliases}
+        names: set[str] = set()
+        for spelling in spellings:
+            names |= self.by_casefold.get(spelling.casefold(), set())
+            words = spelling.split()
+            if len(words) > 1:
+                for surname in self._close_surnames(words[-1]):
+                    names |= self.by_surname[surname]
+        for name in sorted(names, key=self.position.__getitem__):
+            if _is_spelling_of(spellings, {name, *self.aliases[name]}):
+                return name
+        return None
+
+    def canonical(self, refs: list[PersonRef]) -> list[PersonRef]:
+        result = []
+        for ref in refs:
+            match = self.match(ref)
+            if match is not None and match != ref.name:
+                result.append(PersonRef(match, ref.kind, tuple(sorted({ref.name, *ref.aliases}))))
+            else:
+                result.append(ref)
+        return result

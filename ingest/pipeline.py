@@ -124,10 +124,15 @@ async def store_article(store: Store, prepared: PreparedArticle) -> IngestOutcom
                 event_id, is_new = merged
                 (new_events if is_new else supported).append(event_id)
         await index.flush(store, conn)
-        # Taken inside the transaction: no other connection can commit before ours does.
-        stamp = await store.db.change_stamp()
+        # No other connection can commit while ours holds the write lock.
+        _, before_commit = await store.db.change_stamp()
     if outermost:
-        _indexes[store] = (stamp, index)
+        # Read after the commit, which itself counts changes (the search index writes its
+        # pending terms then). This query was queued before any other task's could be, and
+        # a commit by another connection in between shows as a changed data version.
+        stamp = await store.db.change_stamp()
+        if stamp[1] == before_commit:
+            _indexes[store] = (stamp, index)
     log.debug("added %s with %d new events", _label(article), len(new_events))
     return IngestOutcome(
         "added", source_id, _label(article), new_events, sorted(set(supported) - set(new_events))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.people import PeopleIndex, canonical, similar_names
+from ingest.people import KnownPeople, PeopleIndex, canonical, similar_names
 from store.models import PersonRef
 
 
@@ -46,3 +46,32 @@ def test_known_people_in_the_store_absorb_new_spellings() -> None:
     assert "Natalia Ostrowskaja" in ref.aliases
     [other] = canonical([PersonRef("Boris Kuznetsov", "person", ())], known)
     assert other.name == "Boris Kuznetsov"
+
+
+def _full_scan(ref: PersonRef, known: list[tuple[str, tuple[str, ...]]]) -> str | None:
+    """The first known person the ref is a spelling of, comparing with every one."""
+    spellings = {ref.name, *ref.aliases}
+    for name, aliases in known:
+        pool = {name, *aliases}
+        if any(similar_names(a, b) for a in spellings for b in pool if len(a.split()) > 1) or any(
+            a.casefold() == b.casefold() for a in spellings for b in pool
+        ):
+            return name
+    return None
+
+
+def test_known_people_find_what_comparing_with_everyone_finds() -> None:
+    firsts = ["Natalia", "Natalya", "Ivan", "Iwan", "Olga", "Boris"]
+    surnames = ["Ostrovskaya", "Ostrowskaja", "Ostrovsky", "Petrov", "Petrova", "Shcheglov"]
+    surnames += ["Schtscheglow", "Sheglov", "Kuznetsov", "Kusnezow"]
+    known: list[tuple[str, tuple[str, ...]]] = []
+    people = KnownPeople([])
+    for i, (first, last) in enumerate((f, s) for s in surnames for f in firsts):
+        ref = PersonRef(f"{first} {last}", "person", (last,) if i % 3 else ())
+        assert people.match(ref) == _full_scan(ref, known), ref
+        name = people.match(ref) or ref.name
+        aliases = {a.casefold() for a in (ref.name, *ref.aliases)}
+        people.add(name, aliases)
+        merged = dict(known)
+        merged[name] = tuple(sorted(set(merged.get(name, ())) | aliases))
+        known = sorted(merged.items())
