@@ -42,19 +42,49 @@ OUTLETS = [
     "Daily Chronicle",
     "Morning Dispatch",
 ]
-FIRST_NAMES = [
-    "Anna",
+MALE_NAMES = [
     "Pavel",
-    "Irina",
     "Mikhail",
-    "Olga",
     "Dmitry",
-    "Yelena",
     "Sergei",
-    "Natalia",
     "Andrei",
-    "Tatiana",
     "Nikolai",
+    "Ivan",
+    "Oleg",
+    "Yuri",
+    "Viktor",
+    "Roman",
+    "Artem",
+    "Konstantin",
+    "Boris",
+    "Grigory",
+    "Stepan",
+    "Timur",
+    "Ruslan",
+    "Denis",
+    "Vadim",
+]
+FEMALE_NAMES = [
+    "Anna",
+    "Irina",
+    "Olga",
+    "Yelena",
+    "Natalia",
+    "Tatiana",
+    "Maria",
+    "Svetlana",
+    "Ksenia",
+    "Daria",
+    "Polina",
+    "Vera",
+    "Alina",
+    "Galina",
+    "Larisa",
+    "Marina",
+    "Yulia",
+    "Zoya",
+    "Inna",
+    "Lidia",
 ]
 SURNAMES = [
     "Lebedev",
@@ -69,6 +99,34 @@ SURNAMES = [
     "Romanov",
     "Tarasov",
     "Yakovlev",
+    "Volkov",
+    "Nikitin",
+    "Zakharov",
+    "Frolov",
+    "Golubev",
+    "Vinogradov",
+    "Bogdanov",
+    "Vorobyov",
+    "Kiselev",
+    "Makarov",
+    "Andreev",
+    "Kovalev",
+    "Ilyin",
+    "Gerasimov",
+    "Markov",
+    "Tikhonov",
+    "Krylov",
+    "Baranov",
+    "Kulikov",
+    "Alekseev",
+    "Stepanov",
+    "Semenov",
+    "Pavlov",
+    "Egorov",
+    "Denisov",
+    "Titov",
+    "Komarov",
+    "Belyaev",
 ]
 ROLES = [
     "a spokesperson for the regional administration",
@@ -94,20 +152,13 @@ ACTORS = [
     "the port authority",
     "union representatives",
 ]
-THINGS = [
-    "bridge",
-    "chemical plant",
-    "water treatment works",
-    "regional airport",
-    "power station",
-    "ferry terminal",
-    "district hospital",
-    "coal mine",
-    "grain terminal",
-    "motorway section",
-    "secondary school",
-    "textile factory",
-]
+THINGS = """bridge|chemical plant|water treatment works|regional airport|power station|ferry
+    terminal|district hospital|coal mine|grain terminal|motorway section|secondary school|textile
+    factory|cement works|bus depot|river embankment|heating plant|shopping centre|sports arena|
+    railway station|oil depot|landfill site|children's clinic|tram line|pulp mill|steel works|
+    dairy plant|sewage plant|gas pipeline|housing estate|cable car|river port|museum|concert hall|
+    paper mill|shipyard|glass factory|fish farm|meat plant|tannery|brewery""".replace("\n", "")
+THINGS = [" ".join(thing.split()) for thing in THINGS.split("|")]
 ACTIONS = [
     "opened an inquiry into the {thing}",
     "announced safety checks at the {thing}",
@@ -119,6 +170,16 @@ ACTIONS = [
     "approved new funding for the {thing}",
     "detained two managers of the {thing}",
     "reopened the {thing} after an inspection",
+    "ordered a structural survey of the {thing}",
+    "sued the contractor that rebuilt the {thing}",
+    "sent {n} engineers to inspect the {thing}",
+    "cut the water supply to the {thing}",
+    "set up a crisis team to oversee the {thing}",
+    "promised compensation to families near the {thing}",
+    "revoked the operating licence of the {thing}",
+    "brought charges against the director of the {thing}",
+    "held a public hearing about the future of the {thing}",
+    "installed temporary pumps at the {thing}",
 ]
 HAPPENINGS = [
     "a fire broke out at the {thing}",
@@ -128,13 +189,35 @@ HAPPENINGS = [
     "a gas leak was reported at the {thing}",
     "power failed across the area around the {thing}",
 ]
-QUOTES = [
-    "We are doing everything we can to keep people safe",
-    "Nobody warned us that this could happen",
-    "The checks will continue until every building has been inspected",
-    "It is too early to say who is responsible",
-    "The families deserve a full and honest answer",
-    "We had raised these concerns many times before",
+QUOTE_SUBJECTS = [
+    "We",
+    "The authorities",
+    "Our engineers",
+    "The residents",
+    "The owners",
+    "Nobody in the district",
+    "The contractors",
+    "Local families",
+]
+QUOTE_VERBS = [
+    "are doing everything we can to",
+    "have asked for months to",
+    "were never told how to",
+    "will not rest until we",
+    "had no money left to",
+    "tried several times to",
+    "still hope to",
+    "were given no time to",
+]
+QUOTE_OBJECTS = [
+    "keep people safe",
+    "repair the damage",
+    "find out who is responsible",
+    "move the families somewhere dry",
+    "get an honest answer",
+    "rebuild what was lost",
+    "stop this from happening again",
+    "check every building",
 ]
 SAYERS = [
     "the ministry said in a statement",
@@ -144,18 +227,22 @@ SAYERS = [
     "local officials said",
 ]
 DETAILS = [
-    "Residents said the water had risen to knee height in some streets.",
+    "Residents of {town} said the water had risen to knee height in some streets.",
     "The {thing} employs about {n}00 people and supplies much of the area.",
-    "Several roads in the district remained closed to traffic.",
-    "Volunteers handed out food and blankets at a temporary shelter.",
-    "Inspectors had pointed to cracks in the structure during earlier visits.",
-    "The cause of the incident has not yet been established.",
-    "Opposition deputies demanded a public hearing on the matter.",
-    "Insurance companies have begun assessing the damage.",
-    "Schools in the area switched to remote lessons for the rest of the week.",
-    "Prices for building materials in the region have risen sharply this year.",
-    "The district has a population of roughly {n} thousand people.",
-    "Environmental groups have long criticised the way the site is run.",
+    "Several roads around {town} remained closed to traffic.",
+    "Volunteers handed out food and blankets at a shelter in {town}.",
+    "Inspectors had pointed to cracks in the {thing} during earlier visits.",
+    "The cause of the incident at the {thing} has not yet been established.",
+    "Opposition deputies in {town} demanded a public hearing on the matter.",
+    "Insurance companies have begun assessing the damage to the {thing}.",
+    "Schools in {town} switched to remote lessons for the rest of the week.",
+    "Prices for building materials in the region have risen by {n} percent this year.",
+    "{town} has a population of roughly {n} thousand people.",
+    "Environmental groups have long criticised the way the {thing} is run.",
+    "The {thing} changed owners {n} times over the past two decades.",
+    "Traffic police set up diversions on the roads leading to {town}.",
+    "Local media reported long queues at petrol stations in {town}.",
+    "The regional budget set aside {n} million roubles for repairs this year.",
 ]
 FURNITURE_TOP = ["Skip to main content", "Menu  Search  Sign in", "Share this article"]
 FURNITURE_BOTTOM = [
@@ -203,11 +290,13 @@ class ArticleWriter:
     def _pick(self, items: list[str]) -> str:
         return self.rng.choice(items)
 
-    def _fill(self, template: str, thing: str) -> str:
-        return template.format(thing=thing, n=self.rng.randint(2, 90))
+    def _fill(self, template: str, thing: str, town: str = "") -> str:
+        return template.format(thing=thing, town=town, n=self.rng.randint(2, 90))
 
     def _person(self) -> str:
-        return f"{self._pick(FIRST_NAMES)} {self._pick(SURNAMES)}"
+        if self.rng.random() < 0.5:
+            return f"{self._pick(MALE_NAMES)} {self._pick(SURNAMES)}"
+        return f"{self._pick(FEMALE_NAMES)} {self._pick(SURNAMES)}a"
 
     @staticmethod
     def _day(day: date) -> str:
@@ -235,7 +324,9 @@ class ArticleWriter:
         return f"On {WEEKDAYS[day.weekday()]}, {day.day} {MONTHS[day.month - 1]}, {happening}."
 
     def _quote(self, thing: str) -> str:
-        quote = self._pick(QUOTES)
+        quote = " ".join(
+            [self._pick(QUOTE_SUBJECTS), self._pick(QUOTE_VERBS), self._pick(QUOTE_OBJECTS)]
+        )
         if self.rng.random() < 0.5:
             return f"“{quote},” {self._pick(SAYERS)}."
         return f"“{quote} at the {thing},” said {self._person()}, {self._pick(ROLES)}."
@@ -273,7 +364,7 @@ class ArticleWriter:
                 elif roll < 0.75:
                     sentences.append(self._background(published, thing, place))
                 else:
-                    sentences.append(self._fill(self._pick(DETAILS), thing))
+                    sentences.append(self._fill(self._pick(DETAILS), thing, place.town))
             paragraph = " ".join(sentences)
             paragraphs.append(paragraph)
             words += len(paragraph.split())

@@ -592,6 +592,27 @@ def find_times(text: str, ctx: TimeContext) -> list[TimeExpr]:
 NEEDS_DIGIT = {"iso", "numeric", "md_span", "dm_span", "my_span", "md", "dm", "year_span"}
 NEEDS_DIGIT |= {"decade", "year", "year_list"}
 DIGIT = re.compile(r"\d")
+# Words a pattern cannot match without (one of them, case folded): a month's name or
+# abbreviation, a weekday's "day", a unit, a season. Most sentences have none of them.
+MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+UNITS = ("day", "week", "month", "year")
+NEEDS_WORD: dict[str, tuple[str, ...]] = {
+    **{kind: MONTH_STEMS for kind in ("md_span", "dm_span", "my_span", "md", "dm", "my")},
+    "month": MONTH_STEMS,
+    "season": ("spring", "summer", "autumn", "fall", "winter"),
+    "offset": UNITS,
+    "anaphoric": UNITS,
+    "relative": UNITS,
+    "deictic": ("today", "yesterday", "tomorrow", "tonight"),
+    "weekday": ("day",),
+}
+
+
+def _may_match(kind: str, digits: bool, folded: str) -> bool:
+    if kind in NEEDS_DIGIT and not digits:
+        return False
+    words = NEEDS_WORD.get(kind)
+    return words is None or any(word in folded for word in words)
 
 
 # Extraction reads each sentence's times several times, against different contexts: the
@@ -601,8 +622,9 @@ def _candidates(text: str) -> tuple[tuple[int, int, int, str, re.Match[str]], ..
     """Every pattern's matches, longest first, then in pattern order."""
     candidates: list[tuple[int, int, int, str, re.Match[str]]] = []
     digits = DIGIT.search(text) is not None
+    folded = text.casefold()  # as re.I matches case, and more: never skips a match
     for order, (kind, pattern) in enumerate(PATTERNS):
-        if kind in NEEDS_DIGIT and not digits:
+        if not _may_match(kind, digits, folded):
             continue
         for match in pattern.finditer(text):
             if match.group().strip():

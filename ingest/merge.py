@@ -19,6 +19,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import aiosqlite
 
@@ -105,7 +106,8 @@ def _year_keys(year: int, level: int, first: str, last: str) -> list[str]:
     return [f"{m}-{d:02d}" for m in months for d in range(1, 32)]
 
 
-def _keys(low: str, high: str, level: int, limit: int) -> list[str] | None:
+@lru_cache(maxsize=16384)  # drafts and events share their dates: the same ranges come back
+def _keys(low: str, high: str, level: int, limit: int) -> tuple[str, ...] | None:
     """The bucket keys of one level (4: years, 7: months, 10: days) within the padded
     interval [low, high]; None when there are more than `limit` or the interval is reversed."""
     if low > high:
@@ -118,7 +120,7 @@ def _keys(low: str, high: str, level: int, limit: int) -> list[str] | None:
                 found.append(key)
                 if len(found) > limit:
                     return None
-    return found
+    return tuple(found)
 
 
 class DateBuckets:
@@ -132,7 +134,7 @@ class DateBuckets:
 
     def __init__(self) -> None:
         self.buckets: dict[str, set[int]] = {}
-        self.filed: dict[int, list[str]] = {}
+        self.filed: dict[int, tuple[str, ...]] = {}
         self.everywhere: set[int] = set()  # odd or very long dates: always candidates
 
     def put(self, event_id: int, date: str, end: str | None) -> None:
@@ -147,11 +149,11 @@ class DateBuckets:
 
     def remove(self, event_id: int) -> None:
         self.everywhere.discard(event_id)
-        for key in self.filed.pop(event_id, []):
+        for key in self.filed.pop(event_id, ()):
             self.buckets[key].discard(event_id)
 
     @staticmethod
-    def _event_keys(date: str, end: str | None) -> list[str] | None:
+    def _event_keys(date: str, end: str | None) -> tuple[str, ...] | None:
         last = end or date
         if not ISO_DATE.fullmatch(date) or not ISO_DATE.fullmatch(last):
             return None
@@ -452,7 +454,11 @@ def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> list[
     choices.sort(key=lambda sets: sum(len(s) for s in sets))
     found: set[int] = set().union(*choices[0])
     for sets in choices[1:]:
-        found = {i for i in found if any(i in s for s in sets)}
+        # Whichever is cheaper: look each candidate up in every set, or build the union.
+        if len(found) * len(sets) <= sum(len(s) for s in sets):
+            found = {i for i in found if any(i in s for s in sets)}
+        else:
+            found &= set().union(*sets)
     return [index.events[i] for i in sorted(found, key=index.position)]
 
 

@@ -288,12 +288,29 @@ CREATE TRIGGER event_places_delete_version AFTER DELETE ON event_places BEGIN
 END;
 """
 
+# The citations trigger rebuilds an event's whole search document for every citation
+# inserted, so an event cited by many articles cost more with every article. A writer that
+# inserts many citations at once (`EventRepo.add_citations`) marks the batch in
+# `search_batch`, during which the trigger stands aside, and rebuilds each event's document
+# once; any other writer still gets the trigger.
+SEARCH_BATCH = """
+CREATE TABLE search_batch (id INTEGER PRIMARY KEY CHECK (id = 1));
+DROP TRIGGER citations_search_insert;
+CREATE TRIGGER citations_search_insert AFTER INSERT ON citations
+WHEN NOT EXISTS (SELECT 1 FROM search_batch) BEGIN
+    UPDATE event_search SET excerpts = (
+        SELECT group_concat(excerpt, ' ') FROM citations WHERE event_id = new.event_id
+    ) WHERE rowid = new.event_id;
+END;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
     ("0003_digest_delivery", DIGEST_DELIVERY),
     ("0004_maintainer_audit", MAINTAINER_AUDIT),
     ("0006_callback_commands", CALLBACK_COMMANDS),
+    ("0007_search_batch", SEARCH_BATCH),
     ("0008_page_indexes", PAGE_INDEXES),
     ("0009_overview_indexes", OVERVIEW_INDEXES),
 ]

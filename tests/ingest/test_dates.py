@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from ingest.dates import TimeContext, advance, find_times, infer_year
+from ingest.dates import PATTERNS, TimeContext, _candidates, advance, find_times, infer_year
 
 PUB_2021 = TimeContext(published=date(2021, 10, 6))  # a Wednesday
 
@@ -115,3 +116,31 @@ def test_numbers_and_words_that_are_not_dates(text: str) -> None:
 def test_without_a_publication_date_relative_forms_stay_unresolved() -> None:
     assert find_times("It happened on Tuesday, last month.", TimeContext()) == []
     assert one("It happened in 2011.", TimeContext()) == ("2011", None, "year")
+
+
+def _every_pattern(text: str) -> list[tuple[int, int, str]]:
+    return sorted(
+        (m.start(), m.end(), kind)
+        for kind, pattern in PATTERNS
+        for m in pattern.finditer(text)
+        if m.group().strip()
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On Tuesday, 5 October 2021, and in SEPT. 2020, the ſpring of 2019, two weeks later",
+        "Between 1921 and 1953; 05.10.2021; 2021-10-05; in the 1990s; yesterday and tonight",
+        "No date at all here, only words: the council met and the mayor spoke.",
+    ],
+    ids=["words", "numbers", "none"],
+)
+def test_skipping_patterns_never_skips_a_match(text: str) -> None:
+    assert sorted((c[0], c[1], c[3]) for c in _candidates(text)) == _every_pattern(text)
+
+
+def test_skipping_patterns_never_skips_a_match_in_articles(corpus: Path) -> None:
+    for path in sorted(corpus.glob("*.txt")):
+        for line in path.read_text("utf-8").splitlines():
+            assert sorted((c[0], c[1], c[3]) for c in _candidates(line)) == _every_pattern(line)
