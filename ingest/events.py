@@ -138,6 +138,7 @@ GRAPHIC_TERMS = {
     r"\bbeat(?:en|ing|s)?\b|\btortur\w*|\bstab\w*|\bstrangl\w*|\bcorpses?\b": 1,
 }
 GRAPHIC_THRESHOLD = 5
+GRAPHIC_PATTERNS = [(re.compile(term, re.I), weight) for term, weight in GRAPHIC_TERMS.items()]
 
 
 @dataclass
@@ -264,7 +265,7 @@ def overlap(a: str, b: str) -> int:
 
 def is_graphic(text: str) -> bool:
     """Whether an excerpt describes violence in detail (shown behind a spoiler)."""
-    score = sum(weight for term, weight in GRAPHIC_TERMS.items() if re.search(term, text, re.I))
+    score = sum(weight for term, weight in GRAPHIC_PATTERNS if term.search(text))
     return score >= GRAPHIC_THRESHOLD
 
 
@@ -917,7 +918,8 @@ def _dated_drafts(
                 if re.match(r"(?:was|were)\b", rest) or not aux:
                     aux = ""
                 summary_source = " ".join(w for w in (first.subject, aux, rest) if w)
-        content = content_words(re.sub(re.escape(expr.text), " ", clause.text))
+        # A literal replace: a pattern built from each date's text missed the regex cache.
+        content = content_words(clause.text.replace(expr.text, " "))
         inherited = _inherits_region(clause.text, state, paragraph)
         thin = (
             len(content) <= 3

@@ -245,7 +245,7 @@ class MergeIndex:
         self.dates = DateBuckets()
         # Events are compared in the order a fresh load lists them: by the date they had
         # when the article began, then id; the article's own new events after them.
-        self.listed_date: dict[int, str] = {}
+        self.order: dict[int, tuple[int, str, int]] = {}  # sort keys, see `position`
         self.touched: set[int] = set()
         self.people: KnownPeople | None = None  # read from the store when first needed
         self.pending = PendingLinks()
@@ -261,15 +261,15 @@ class MergeIndex:
     def begin_article(self) -> None:
         """Take the events as they stand as the order of the next article's comparisons."""
         for event_id in self.touched:
-            self.listed_date[event_id] = self.events[event_id].date
+            self.order[event_id] = (0, self.events[event_id].date, event_id)
         self.touched.clear()
 
     def position(self, event_id: int) -> tuple[int, str, int]:
-        listed = self.listed_date.get(event_id)
-        return (0, listed, event_id) if listed is not None else (1, "", event_id)
+        return self.order[event_id]
 
     def add(self, event: Indexed, words: set[str]) -> None:
         self.events[event.id] = event
+        self.order[event.id] = (1, "", event.id)  # after the events listed at the start
         self.words[event.id] = set()
         self._add_words(event.id, words)
         self.redate(event, event.date, event.end)
@@ -368,11 +368,8 @@ def view(draft: NewEvent, words: set[str], weight: dict[str, float]) -> DraftVie
     return DraftView(draft, words, weight, sum(ranked), people, places)
 
 
-def score(mine: DraftView, event: Indexed, theirs: set[str]) -> tuple[float, int]:
-    """How well a draft (its words) matches an event (its words): (score, shared words)."""
-    if not mine.words:
-        return 0.0, 0
-    shared = mine.words & theirs
+def score(mine: DraftView, event: Indexed, shared: set[str]) -> float:
+    """How well a draft matches an event, given the words they share."""
     # fsum: exactly rounded, so the order a set yields its words in (it changes with the
     # process's hash seed) cannot break a tie between two events one way or the other.
     value = math.fsum(mine.weight[w] for w in shared) / mine.top
@@ -382,7 +379,7 @@ def score(mine: DraftView, event: Indexed, theirs: set[str]) -> tuple[float, int
         value += PLACE_BONUS if mine.places & event.places else PLACE_PENALTY
     if mine.draft.date == event.date:
         value += DATE_BONUS
-    return value, len(shared)
+    return value
 
 
 def _max_bonus(mine: DraftView) -> float:
@@ -450,7 +447,7 @@ def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> list[
         worded = _word_sets(index, mine, threshold)
     choices = [sets for sets in (dated, worded) if sets is not None]
     if not choices:
-        return [index.events[i] for i in sorted(index.events, key=index.position)]
+        return [index.events[i] for i in sorted(index.events, key=index.order.__getitem__)]
     choices.sort(key=lambda sets: sum(len(s) for s in sets))
     found: set[int] = set().union(*choices[0])
     for sets in choices[1:]:
@@ -459,7 +456,7 @@ def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> list[
             found = {i for i in found if any(i in s for s in sets)}
         else:
             found &= set().union(*sets)
-    return [index.events[i] for i in sorted(found, key=index.position)]
+    return [index.events[i] for i in sorted(found, key=index.order.__getitem__)]
 
 
 def find_match(
@@ -472,6 +469,7 @@ def find_match(
         return None  # nothing to compare: no event can share the words a match needs
     mine = view(draft, words, index.weights(words))
     best: tuple[float, Indexed] | None = None
+    debug = log.isEnabledFor(logging.DEBUG)
     for event in _candidates(index, mine, support_only):
         if not support_only and not compatible(draft.date, draft.end, event.date, event.end):
             continue
@@ -481,8 +479,8 @@ def find_match(
             and draft.date == event.date
             and draft.status == event.status == "background"
         )
-        theirs = index.words[event.id]
-        if len(words & theirs) < (1 if history else MIN_SHARED):
+        common = words & index.words[event.id]
+        if len(common) < (1 if history else MIN_SHARED):
             continue  # cheapest test first: most events share too few words
         cited = event.spans.get(source_id, ())
         if any(start < e and s < end for start, end in cited for s, e in draft.citations):
@@ -498,16 +496,17 @@ def find_match(
         if history:
             # The same year of a story's history, told again: founding, exile, ...
             threshold, minimum = 0.1, 1
-        value, shared = score(mine, event, theirs)
-        log.debug(
-            "draft %r vs event %d: score %.2f, %d shared (needs %.2f, %d)",
-            draft_text[:60],
-            event.id,
-            value,
-            shared,
-            threshold,
-            minimum,
-        )
+        value, shared = score(mine, event, common), len(common)
+        if debug:
+            log.debug(
+                "draft %r vs event %d: score %.2f, %d shared (needs %.2f, %d)",
+                draft_text[:60],
+                event.id,
+                value,
+                shared,
+                threshold,
+                minimum,
+            )
         if value >= threshold and shared >= minimum and (best is None or value > best[0]):
             best = (value, event)
     return best[1] if best else None
