@@ -245,7 +245,7 @@ class MergeIndex:
         self.dates = DateBuckets()
         # Events are compared in the order a fresh load lists them: by the date they had
         # when the article began, then id; the article's own new events after them.
-        self.order: dict[int, tuple[int, str, int]] = {}  # sort keys, see `position`
+        self.order: dict[int, tuple[int, str, int]] = {}  # event id -> its sort key
         self.touched: set[int] = set()
         self.people: KnownPeople | None = None  # read from the store when first needed
         self.pending = PendingLinks()
@@ -263,9 +263,6 @@ class MergeIndex:
         for event_id in self.touched:
             self.order[event_id] = (0, self.events[event_id].date, event_id)
         self.touched.clear()
-
-    def position(self, event_id: int) -> tuple[int, str, int]:
-        return self.order[event_id]
 
     def add(self, event: Indexed, words: set[str]) -> None:
         self.events[event.id] = event
