@@ -15,13 +15,26 @@ to the caller's error handling (in Telegram: the one error handler).
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sized
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot import commands
 from bot.dates import DateArgError, describe, describe_range, describe_span, parse_range
+from bot.pages import (
+    FIRST_PAGE,
+    PageGone,
+    PageRequest,
+    Paging,
+    event_key,
+    keyset_page,
+    numbered_page,
+    page_slice,
+    parse_event_key,
+    parse_source_key,
+    source_key,
+)
 from bot.placematch import rank_places, resolve
 from config.settings import Settings
 from store import Store
@@ -47,9 +60,6 @@ MAX_ARGS_CHARS = 200  # longer arguments are refused before any work is done
 EVENTS_PER_PAGE = 4
 SOURCES_PER_PAGE = 8
 LINES_PER_PAGE = 32
-# Pages are counted ("2/7") only up to this many items: counting a million rows would
-# cost more than the page itself; past it a page shows its number alone.
-COUNTED_ITEMS = 500
 
 
 # --- what the answer is made of ---------------------------------------------------
@@ -132,29 +142,6 @@ Item = EventItem | SourceItem | PlaceItem | LineItem
 class Button:
     label: str
     command: str  # the command text pressing it runs, e.g. "/facility Saratov Oblast"
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    """Which page of a list: its number, and for lists read by key the key of the item
-    it follows (`after`) or precedes (`before`). Keys are opaque text made by this module."""
-
-    number: int = 1
-    after: str | None = None
-    before: str | None = None
-
-
-FIRST_PAGE = PageRequest()
-
-
-@dataclass(frozen=True)
-class Paging:
-    """Where a page sits in its list, and how to ask for its neighbours."""
-
-    number: int
-    total: int | None  # pages in all, when counted
-    previous: PageRequest | None
-    next: PageRequest | None
 
 
 @dataclass(frozen=True)
@@ -246,13 +233,11 @@ async def answer(
         return usage_answer(f"{reason}{commands.usage_hint(parsed.name)}")
 
 
-async def every_page(
-    services: Services, chat: ChatContext, text: str, *, limit: int | None = None
-) -> list[Answer]:
-    """The answer and each following page of it (at most `limit` pages), as a reader
-    pressing ▶ to the end would see them: for terminals, which have no buttons."""
+async def every_page(services: Services, chat: ChatContext, text: str) -> list[Answer]:
+    """The answer and each following page of it, as a reader pressing ▶ to the end would
+    see them: for terminals, which have no buttons."""
     pages = [await answer(services, chat, text)]
-    while (limit is None or len(pages) < limit) and (follow := _next_page(pages[-1])):
+    while (follow := _next_page(pages[-1])) is not None:
         assert pages[-1].command is not None
         pages.append(await answer(services, chat, pages[-1].command, follow))
     return pages
@@ -338,69 +323,6 @@ async def _event_items(services: Services, events: list[Event]) -> tuple[EventIt
 
 # --- pages --------------------------------------------------------------------------
 
-EVENT_KEY = re.compile(r"(\d{4}(?:-\d{2}){0,2})\.(\d{1,12})")
-SOURCE_KEY = re.compile(r"(\d{4}-\d{2}-\d{2}|~)\.(\d{1,12})")
-
-
-def _event_key(event: Event) -> str:
-    return f"{event.date}.{event.id}"
-
-
-def _parse_event_key(text: str) -> EventKey | None:
-    match = EVENT_KEY.fullmatch(text)
-    return (match.group(1), int(match.group(2))) if match else None
-
-
-def _source_key(source: SourceInfo) -> str:
-    return f"{source.published or '~'}.{source.id}"
-
-
-def _parse_source_key(text: str) -> SourceKey | None:
-    match = SOURCE_KEY.fullmatch(text)
-    return (match.group(1), int(match.group(2))) if match else None
-
-
-class PageGone(Exception):
-    """The requested page is empty, or its key is not one this module made."""
-
-
-def _total_pages(counted: int, per_page: int) -> int | None:
-    return -(-counted // per_page) if counted < COUNTED_ITEMS else None
-
-
-def _keyset_paging(
-    page: PageRequest, found: int, per_page: int, total: int | None, first: str, last: str
-) -> Paging:
-    """Neighbours of a page read by key; `found` rows were read for `per_page` + 1."""
-    if page.before is not None:
-        # Read backwards: one more row means an earlier page; a later one exists (we came
-        # from it). Page 1 is asked for without a key, so it always starts the list.
-        more_before, more_after = found > per_page, True
-    else:
-        more_before, more_after = page.after is not None, found > per_page
-    number = page.number
-    previous = None
-    if more_before and number > 1:
-        previous = FIRST_PAGE if number == 2 else PageRequest(number - 1, before=first)
-    following = PageRequest(number + 1, after=last) if more_after else None
-    return Paging(number, total, previous, following)
-
-
-def _keys(page: PageRequest, parse: Callable[[str], Any]) -> tuple[Any, Any]:
-    """The page's (after, before) keys, parsed; PageGone when one is malformed."""
-    after = parse(page.after) if page.after is not None else None
-    before = parse(page.before) if page.before is not None else None
-    if (page.after is not None and after is None) or (page.before is not None and before is None):
-        raise PageGone
-    if page.number > 1 and after is None and before is None:
-        raise PageGone  # only page 1 starts without a key
-    return after, before
-
-
-def _trim(rows: list[Any], page: PageRequest, per_page: int) -> list[Any]:
-    """The page's rows out of `per_page` + 1 read (the extra one tells a neighbour exists)."""
-    return rows[-per_page:] if page.before is not None else rows[:per_page]
-
 
 async def _event_page(
     services: Services,
@@ -410,48 +332,23 @@ async def _event_page(
     **fields: Any,
 ) -> Answer:
     """One page of a list of events, read from the store by key."""
-    store = services.store
-    after, before = _keys(page, _parse_event_key)
-    rows = await store.events.page(scope, after=after, before=before, limit=EVENTS_PER_PAGE + 1)
-    events = _trim(rows, page, EVENTS_PER_PAGE)
-    if not events and page.number > 1:
-        raise PageGone
-    paging = None
-    if events:
-        counted = await store.events.count(scope, cap=COUNTED_ITEMS)
-        paging = _keyset_paging(
-            page,
-            len(rows),
-            EVENTS_PER_PAGE,
-            _total_pages(counted, EVENTS_PER_PAGE),
-            _event_key(events[0]),
-            _event_key(events[-1]),
-        )
+    repo = services.store.events
+
+    async def read(after: EventKey | None, before: EventKey | None, limit: int) -> list[Event]:
+        return await repo.page(scope, after=after, before=before, limit=limit)
+
+    async def count(cap: int) -> int:
+        return await repo.count(scope, cap=cap)
+
+    events, paging = await keyset_page(
+        page, EVENTS_PER_PAGE, parse_event_key, event_key, read, count
+    )
     return Answer(
         items=await _event_items(services, events),
         graphic_shown=await graphic_shown(services, chat),
         paging=paging,
         **fields,
     )
-
-
-def _numbered_page(items: Sized, page: PageRequest, per_page: int) -> Paging:
-    """Neighbours of page `page.number` of a list held whole (short lists)."""
-    total = max(1, -(-len(items) // per_page))
-    if page.number > total:
-        raise PageGone
-    n = page.number
-    return Paging(
-        n,
-        total,
-        PageRequest(n - 1) if n > 1 else None,
-        PageRequest(n + 1) if n < total else None,
-    )
-
-
-def _slice(items: tuple[Any, ...], paging: Paging, per_page: int) -> tuple[Any, ...]:
-    start = (paging.number - 1) * per_page
-    return items[start : start + per_page]
 
 
 def _positive_int(args: str, what: str) -> int:
@@ -607,10 +504,10 @@ async def cmd_facilities(
 ) -> Answer:
     counts = await services.store.places.event_counts()
     items = tuple(PlaceItem(p.name, p.kind, p.region, n) for p, n in counts)
-    paging = _numbered_page(items, page, LINES_PER_PAGE)
+    paging = numbered_page(items, page, LINES_PER_PAGE)
     return Answer(
         title="Places in the briefing",
-        items=_slice(items, paging, LINES_PER_PAGE),
+        items=page_slice(items, paging, LINES_PER_PAGE),
         paging=paging,
         compact=True,
         empty="No places are known yet.",
@@ -641,18 +538,20 @@ async def cmd_sources(
     services: Services, chat: ChatContext, args: str, page: PageRequest
 ) -> Answer:
     repo = services.store.sources
-    after, before = _keys(page, _parse_source_key)
-    rows = await repo.page(after=after, before=before, limit=SOURCES_PER_PAGE + 1)
-    sources = _trim(rows, page, SOURCES_PER_PAGE)
-    if not sources and page.number > 1:
-        raise PageGone
+
+    async def read(
+        after: SourceKey | None, before: SourceKey | None, limit: int
+    ) -> list[SourceInfo]:
+        return await repo.page(after=after, before=before, limit=limit)
+
+    async def count(cap: int) -> int:
+        return await repo.count(cap=cap)
+
+    sources, paging = await keyset_page(
+        page, SOURCES_PER_PAGE, parse_source_key, source_key, read, count
+    )
     counts = await repo.event_counts([s.id for s in sources])
     items = tuple(_source_item(s, counts) for s in sources)
-    paging = None
-    if sources:
-        total = _total_pages(await repo.count(cap=COUNTED_ITEMS), SOURCES_PER_PAGE)
-        first, last = _source_key(sources[0]), _source_key(sources[-1])
-        paging = _keyset_paging(page, len(rows), SOURCES_PER_PAGE, total, first, last)
     return Answer(
         title="Sources",
         items=items,
@@ -707,8 +606,8 @@ async def cmd_search(
     if not re.search(r"\w", args):
         raise UsageError("Search for what?")
     found = await services.store.events.search_ids(args, limit=SEARCH_LIMIT)
-    paging = _numbered_page(found.ids, page, EVENTS_PER_PAGE)
-    events = await services.store.events.by_ids(_slice(found.ids, paging, EVENTS_PER_PAGE))
+    paging = numbered_page(found.ids, page, EVENTS_PER_PAGE)
+    events = await services.store.events.by_ids(page_slice(found.ids, paging, EVENTS_PER_PAGE))
     broad = (
         f"Over {SEARCH_WINDOW} events match: the {len(found.ids)} added most recently come"
         " first. More words narrow the search.",

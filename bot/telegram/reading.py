@@ -11,7 +11,8 @@ import logging
 from telegram import MaybeInaccessibleMessage, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.answers import FIRST_PAGE, answer, parse_command
+from bot.answers import answer, parse_command
+from bot.pages import FIRST_PAGE
 from bot.telegram.context import BriefContext, chat_context, remember_chat
 from bot.telegram.replies import GO_DATA, NOOP_DATA, PAGE_DATA, page_request, reply, show_page
 

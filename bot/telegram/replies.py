@@ -25,7 +25,8 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.answers import Answer, PageRequest
+from bot.answers import Answer
+from bot.pages import PageRequest
 from bot.render_html import render_pages
 from bot.render_text import render_pages as render_text_pages
 from bot.telegram.context import BriefContext

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import answers
+from bot import pages
 from tests.bot.briefing import add_article, add_event
 from tests.bot.telegram.helpers import ask, press
 from tests.fakes.bot_api import Request, visible_text
@@ -90,7 +90,7 @@ async def test_the_last_page_and_back(telegram_bot: RunningBot, many: list) -> N
 async def test_long_lists_are_not_counted(
     telegram_bot: RunningBot, many: list, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(answers, "COUNTED_ITEMS", 10)  # as if the list had a million events
+    monkeypatch.setattr(pages, "COUNTED_ITEMS", 10)  # as if the list had a million events
     first = await ask(telegram_bot, "/timeline")
     assert labels(first) == ["1", "▶"]
     await press(telegram_bot, data_of(first, "▶"), first)
