@@ -217,12 +217,25 @@ CREATE TABLE callback_commands (
 CREATE INDEX callback_commands_created ON callback_commands(created_at);
 """
 
+
+def _count_writes(table: str, counter: str) -> str:
+    """Triggers that add one to data_versions[counter] on every write to `table`, so a
+    process keeping what it read from `table` in memory knows when it changed."""
+    return "".join(
+        f"CREATE TRIGGER {table}_{op.lower()}_version AFTER {op} ON {table} BEGIN\n"
+        f"    UPDATE data_versions SET version = version + 1 WHERE name = '{counter}';\n"
+        "END;\n"
+        for op in ("INSERT", "UPDATE", "DELETE")
+    )
+
+
 # Pages of a list are read by keyset ("the next 4 after this date and id"), so each list's
 # order has an index to walk: visible events by date, sources by date, and a place's
 # visible events by date. For the last, event_places carries a copy of its event's date
 # and visibility, kept by triggers whatever writes events or their places. /facility
 # matches every place name; data_versions tells when the places it keeps in memory changed.
-PAGE_INDEXES = """
+PAGE_INDEXES = (
+    """
 CREATE INDEX events_visible ON events(date, id) WHERE hidden = 0;
 CREATE INDEX sources_listed ON sources(coalesce(published, '~'), id);
 ALTER TABLE event_places ADD COLUMN event_date TEXT;
@@ -248,25 +261,10 @@ CREATE TRIGGER events_update_copy_to_places AFTER UPDATE OF date, hidden ON even
 END;
 CREATE TABLE data_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL);
 INSERT INTO data_versions (name, version) VALUES ('places', 0);
-CREATE TRIGGER places_insert_version AFTER INSERT ON places BEGIN
-    UPDATE data_versions SET version = version + 1 WHERE name = 'places';
-END;
-CREATE TRIGGER places_update_version AFTER UPDATE ON places BEGIN
-    UPDATE data_versions SET version = version + 1 WHERE name = 'places';
-END;
-CREATE TRIGGER places_delete_version AFTER DELETE ON places BEGIN
-    UPDATE data_versions SET version = version + 1 WHERE name = 'places';
-END;
-CREATE TRIGGER place_aliases_insert_version AFTER INSERT ON place_aliases BEGIN
-    UPDATE data_versions SET version = version + 1 WHERE name = 'places';
-END;
-CREATE TRIGGER place_aliases_update_version AFTER UPDATE ON place_aliases BEGIN
-    UPDATE data_versions SET version = version + 1 WHERE name = 'places';
-END;
-CREATE TRIGGER place_aliases_delete_version AFTER DELETE ON place_aliases BEGIN
-    UPDATE data_versions SET version = version + 1 WHERE name = 'places';
-END;
 """
+    + _count_writes("places", "places")
+    + _count_writes("place_aliases", "places")
+)
 
 # A range's spans (events with an end) are read by their end; /start reads counts and
 # extremes from indexes, not by reading every event and article; each place's count of
@@ -277,16 +275,7 @@ CREATE INDEX events_spans ON events(end_date) WHERE end_date IS NOT NULL AND hid
 CREATE INDEX events_status ON events(status, date, end_date) WHERE hidden = 0;
 CREATE INDEX sources_outlet ON sources(outlet);
 INSERT INTO data_versions (name, version) VALUES ('event_places', 0);
-CREATE TRIGGER event_places_insert_version AFTER INSERT ON event_places BEGIN
-    UPDATE data_versions SET version = version + 1 WHERE name = 'event_places';
-END;
-CREATE TRIGGER event_places_update_version AFTER UPDATE ON event_places BEGIN
-    UPDATE data_versions SET version = version + 1 WHERE name = 'event_places';
-END;
-CREATE TRIGGER event_places_delete_version AFTER DELETE ON event_places BEGIN
-    UPDATE data_versions SET version = version + 1 WHERE name = 'event_places';
-END;
-"""
+""" + _count_writes("event_places", "event_places")
 
 # The citations trigger rebuilds an event's whole search document for every citation
 # inserted, so an event cited by many articles cost more with every article. A writer that

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections import defaultdict
-
 import aiosqlite
 
 from store.db import Database
@@ -78,27 +75,6 @@ class PlaceRepo:
         )
         return ids
 
-    async def _with_aliases(self, rows: list[sqlite3.Row]) -> list[Place]:
-        aliases: dict[int, list[str]] = defaultdict(list)
-        if rows:
-            marks = ",".join("?" * len(rows))
-            for place_id, alias in await self.db.fetchall(
-                f"SELECT place_id, alias FROM place_aliases WHERE place_id IN ({marks})"
-                " ORDER BY alias",
-                [row["id"] for row in rows],
-            ):
-                aliases[place_id].append(alias)
-        return [
-            Place(
-                id=row["id"],
-                name=row["name"],
-                kind=row["kind"],
-                region=row["region"],
-                aliases=tuple(aliases[row["id"]]),
-            )
-            for row in rows
-        ]
-
     async def list_all(self) -> list[Place]:
         """Every place with its aliases. /facility matches against them all, so they are
         kept in memory until a write to places or aliases (by any process) bumps their
@@ -126,12 +102,8 @@ class PlaceRepo:
 
     async def find_by_alias(self, text: str) -> list[Place]:
         """Places whose name or alias equals the text (case-insensitive)."""
-        rows = await self.db.fetchall(
-            "SELECT DISTINCT p.* FROM places p JOIN place_aliases a ON a.place_id = p.id"
-            " WHERE a.alias = ? ORDER BY p.name",
-            (normalise_alias(text),),
-        )
-        return await self._with_aliases(rows)
+        alias = normalise_alias(text)
+        return [place for place in await self.list_all() if alias in place.aliases]
 
     async def event_counts(self) -> list[tuple[Place, int]]:
         """Every place with at least one visible event, and how many, most first. Counted
