@@ -48,6 +48,10 @@ PEOPLE_BONUS = 0.15
 PLACE_BONUS = 0.1
 PLACE_PENALTY = -0.3
 DATE_BONUS = 0.05
+# An event is matched on its summary and its first excerpts only: an event that every
+# article's passing remark could join would share words with everything, draw every later
+# draft to it and cost more with each one.
+MATCHED_CITATIONS = 8
 
 
 def _words(text: str) -> set[str]:
@@ -315,11 +319,14 @@ class MergeIndex:
             self.pending.touched.append(event.id)
         event.places.update(place.name for place in draft.places)
         words: set[str] = set()
+        count = sum(len(spans) for spans in event.spans.values())
         for _, _, excerpt, start, end in rows:
             cited = event.spans.setdefault(source_id, set())
             if (start, end) not in cited:
                 cited.add((start, end))
-                words |= _words(excerpt)
+                if count < MATCHED_CITATIONS:
+                    words |= _words(excerpt)
+                count += 1
         self._add_words(event.id, words)
 
     async def flush(self, store: Store, conn: aiosqlite.Connection) -> None:
@@ -408,7 +415,9 @@ def _word_sets(index: MergeIndex, mine: DraftView, threshold: float) -> list[set
 
 
 def _event_text(event: Event) -> str:
-    return " ".join([event.summary, *(c.excerpt for c in event.citations)])
+    """What an event is matched on: its summary and its first MATCHED_CITATIONS excerpts."""
+    first = sorted(event.citations, key=lambda c: c.id)[:MATCHED_CITATIONS]
+    return " ".join([event.summary, *(c.excerpt for c in first)])
 
 
 async def _canonical_people(store: Store, draft: NewEvent, index: MergeIndex) -> NewEvent:

@@ -84,3 +84,22 @@ async def test_the_second_article_merges_into_the_first_with_a_kept_index(store:
     first = await ingest_article(store, parse_article(ARTICLE.encode(), "one.txt"))
     second = await ingest_article(store, parse_article(SAME.encode(), "two.txt"))
     assert set(second.supported_events) & set(first.new_events)
+
+
+async def test_an_event_is_matched_on_its_first_excerpts_only(store: Store) -> None:
+    """An event cited over and over does not grow a vocabulary that draws every later
+    draft to it, and a fresh load sees the words the kept index saw."""
+    from ingest.merge import MATCHED_CITATIONS, MergeIndex, _words
+    from tests.bot.briefing import add_article, add_event
+
+    lines = [f"Witness number {n} described the {w} near the gate." for n, w in
+             enumerate(["smoke", "noise", "crowd", "sirens", "fence", "trucks", "flags",
+                        "banners", "dogs", "lights", "barrels", "ladders"])]  # fmt: skip
+    source = await add_article(store, " ".join(lines))
+    event_id = await add_event(store, source, "2021-10-05", "Witnesses described the gate",
+                               tuple(lines))  # fmt: skip
+    index = await MergeIndex.load(store)
+    words = index.words[event_id]
+    first, late = _words(lines[0]), _words(lines[-1])
+    assert len(lines) > MATCHED_CITATIONS
+    assert first <= words and not (late - first) <= words  # only the first excerpts count
