@@ -18,7 +18,7 @@ import logging
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import aiosqlite
@@ -425,17 +425,7 @@ async def _canonical_people(store: Store, draft: NewEvent, index: MergeIndex) ->
         return draft
     known = await index.known_people(store)
     people: list[PersonRef] = known.canonical(list(draft.people))
-    return NewEvent(
-        draft.date,
-        draft.end,
-        draft.summary,
-        draft.status,
-        draft.attribution,
-        draft.graphic,
-        draft.places,
-        tuple(people),
-        draft.citations,
-    )
+    return replace(draft, people=tuple(people))
 
 
 def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> list[Indexed]:
@@ -550,17 +540,7 @@ async def merge_event(
         return event_id, True
     if support_only:
         # A passing mention confirms the event, not every place near it.
-        draft = NewEvent(
-            draft.date,
-            draft.end,
-            draft.summary,
-            draft.status,
-            draft.attribution,
-            draft.graphic,
-            (),
-            draft.people,
-            draft.citations,
-        )
+        draft = replace(draft, places=())
     await index.link(store, conn, match, source_id, text, draft, touch=True)
     changes: dict[str, object] = {}
     if not support_only and _precision(draft.date) > _precision(match.date):

@@ -282,17 +282,22 @@ def _world_mentions(text: str, taken: list[PlaceMention]) -> list[PlaceMention]:
     return found
 
 
+def _gazetteer_subject(name: str) -> Subject | None:
+    """The gazetteer's region of exactly this name or form (case and spacing aside)."""
+    gaz = gazetteer()
+    return gaz.by_form.get(name) or gaz.by_casefold.get(" ".join(name.casefold().split()))
+
+
 def region_ref(name: str) -> PlaceRef | None:
     """The PlaceRef of a region given any of its names: the gazetteer's exact forms, then
     the world's (a country, a subdivision abroad), then a close spelling of a gazetteer form."""
-    gaz = gazetteer()
-    subject = gaz.by_form.get(name) or gaz.by_casefold.get(" ".join(name.casefold().split()))
+    subject = _gazetteer_subject(name)
     if subject is not None:
         return subject.ref
     place = world_place(name)
     if place is not None and place.country_code != "RU":
         return world_ref(place) if place.kind != "city" else world_ref_country(place)
-    subject = gaz.subject(name)
+    subject = gazetteer().subject(name)
     return subject.ref if subject else None
 
 
@@ -303,8 +308,7 @@ def world_ref_country(place: WorldPlace) -> PlaceRef:
 def canonical_place(name: str) -> str | None:
     """The canonical name of any place: a Russian region's, else a country's, subdivision's or
     city's name abroad ("Primorye" -> "Primorsky Krai", "Brač" -> "Brac")."""
-    gaz = gazetteer()
-    subject = gaz.by_form.get(name) or gaz.by_casefold.get(" ".join(name.casefold().split()))
+    subject = _gazetteer_subject(name)
     if subject is not None:
         return subject.name
     place = world_place(name)
