@@ -3,6 +3,8 @@
 Telegram gives a button 64 bytes of callback data, too little for "/search many words",
 and whatever a client sends back must be treated as hostile. So a button carries only a
 token; the command it runs is kept here, bound to the chat it was sent to, and expires.
+A chat asking the same thing again gets the same token back for a day: a reader paging
+through /timeline every morning adds one row a day, and a reply costs no write.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from store.db import Database, utc_now
 TOKEN_BYTES = 9  # 12 URL-safe characters
 KEEP_DAYS = 30
 PURGE_EVERY_S = 3600
+REUSE_HOURS = 24  # a token this young is handed out again: it has KEEP_DAYS - 1 days left
 
 
 class CallbackRepo:
@@ -24,7 +27,16 @@ class CallbackRepo:
         self._next_purge = 0.0  # monotonic time of the next purge of expired tokens
 
     async def save(self, chat_id: int, command: str) -> str:
-        """A new token for `command` in `chat_id`; drops expired tokens once an hour."""
+        """A token for `command` in `chat_id`: the one given in the last REUSE_HOURS, else a
+        new one. Drops expired tokens once an hour."""
+        recent = (datetime.now(UTC) - timedelta(hours=REUSE_HOURS)).isoformat(timespec="seconds")
+        known = await self.db.scalar(
+            "SELECT token FROM callback_commands WHERE chat_id = ? AND command = ?"
+            " AND created_at >= ? ORDER BY created_at DESC LIMIT 1",
+            (chat_id, command, recent),
+        )
+        if known is not None:
+            return str(known)
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = time.monotonic()
         async with self.db.transaction() as conn:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +36,7 @@ def citation_rows(
     return rows
 
 
+BY_DATE = "date, id"  # the timeline's order
 SEARCH_WINDOW = 500  # most recent matches a search ranks by relevance (see search_ids)
 
 
@@ -307,7 +308,7 @@ class EventRepo:
         answers read one page at a time with `page`)."""
         scope = EventScope(date_from, date_to, tuple(place_ids), source_id)
         where, params = _conditions(scope, include_hidden)
-        return await self._load(f"SELECT * FROM events WHERE {where} ORDER BY date, id", params)
+        return await self._load(f"SELECT * FROM events WHERE {where}", params, order=BY_DATE)
 
     async def page(
         self,
@@ -340,7 +341,9 @@ class EventRepo:
             )
             all_params.extend([*params, *arm_params, limit])
         events = await self._load(
-            " UNION ALL ".join(parts) + f" ORDER BY {order} LIMIT ?", [*all_params, limit]
+            " UNION ALL ".join(parts) + f" ORDER BY {order} LIMIT ?",
+            [*all_params, limit],
+            order=order,
         )
         return events[::-1] if before is not None else events
 
@@ -386,14 +389,14 @@ class EventRepo:
             )
             return int(value or 0)
         where, params = _conditions(scope, include_hidden=False, with_from=False)
-        counted = 0
+        counts, all_params = [], []
         for table, arm, arm_params in _from_arms(scope.date_from):
-            value = await self.db.scalar(
-                f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} AND {arm} LIMIT ?)",
-                (*params, *arm_params, cap),
+            counts.append(
+                f"(SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} AND {arm} LIMIT ?))"
             )
-            counted += int(value or 0)
-        return min(counted, cap)
+            all_params.extend([*params, *arm_params, cap])
+        counted = await self.db.scalar("SELECT " + " + ".join(counts), all_params)
+        return min(int(counted or 0), cap)
 
     async def span(self, *, background: bool) -> tuple[int, str | None, str | None]:
         """(count, first date, last date) of the visible background history, or of the
@@ -467,18 +470,19 @@ class EventRepo:
 
     async def latest(self, limit: int = 10) -> list[Event]:
         """Events most recently added or changed, newest first."""
+        newest = "updated_at DESC, id DESC"
         return await self._load(
-            "SELECT * FROM events WHERE hidden = 0 ORDER BY updated_at DESC, id DESC LIMIT ?",
+            f"SELECT * FROM events WHERE hidden = 0 ORDER BY {newest} LIMIT ?",
             (limit,),
+            order=newest,
         )
 
     async def changed_since(self, timestamp: str | None) -> list[Event]:
         """Visible events added or changed after `timestamp` (all when None), by date."""
         if timestamp is None:
-            return await self._load("SELECT * FROM events WHERE hidden = 0 ORDER BY date, id")
+            return await self._load("SELECT * FROM events WHERE hidden = 0", order=BY_DATE)
         return await self._load(
-            "SELECT * FROM events WHERE hidden = 0 AND updated_at > ? ORDER BY date, id",
-            (timestamp,),
+            "SELECT * FROM events WHERE hidden = 0 AND updated_at > ?", (timestamp,), order=BY_DATE
         )
 
     async def changed_between(self, since: str | None, until: str) -> list[Event]:
@@ -486,13 +490,12 @@ class EventRepo:
         windows sharing a bound see every change exactly once."""
         if since is None:
             return await self._load(
-                "SELECT * FROM events WHERE hidden = 0 AND updated_at < ? ORDER BY date, id",
-                (until,),
+                "SELECT * FROM events WHERE hidden = 0 AND updated_at < ?", (until,), order=BY_DATE
             )
         return await self._load(
-            "SELECT * FROM events WHERE hidden = 0 AND updated_at >= ? AND updated_at < ?"
-            " ORDER BY date, id",
+            "SELECT * FROM events WHERE hidden = 0 AND updated_at >= ? AND updated_at < ?",
             (since, until),
+            order=BY_DATE,
         )
 
     async def all(self, *, include_hidden: bool = False) -> list[Event]:
@@ -506,48 +509,46 @@ class EventRepo:
             f"SELECT * FROM events WHERE hidden = 0 AND id IN ({marks})", tuple(ids)
         )
 
-    async def _load(self, sql: str, params: Sequence[Any] = ()) -> list[Event]:
-        rows = await self.db.fetchall(sql, params)
-        if not rows:
-            return []
-        ids = [r["id"] for r in rows]
-        marks = ",".join("?" * len(ids))
-        # Places and people in one read: each read is a trip to the connection's thread.
-        places: dict[int, list[str]] = defaultdict(list)
-        people: dict[int, list[str]] = defaultdict(list)
-        for kind, event_id, name in await self.db.fetchall(
-            "SELECT 'place', ep.event_id, p.name FROM event_places ep"
-            f" JOIN places p ON p.id = ep.place_id WHERE ep.event_id IN ({marks})"
-            " UNION ALL SELECT 'person', ep.event_id, p.name FROM event_people ep"
-            f" JOIN people p ON p.id = ep.person_id WHERE ep.event_id IN ({marks})"
-            " ORDER BY 3",
-            [*ids, *ids],
-        ):
-            (places if kind == "place" else people)[event_id].append(name)
-        citations: dict[int, list[Citation]] = defaultdict(list)
-        for r in await self.db.fetchall(
-            f"SELECT * FROM citations WHERE event_id IN ({marks})"
-            " ORDER BY source_id, start_offset",
-            ids,
-        ):
-            citations[r["event_id"]].append(_citation(r))
-        return [_event(r, places[r["id"]], people[r["id"]], citations[r["id"]]) for r in rows]
+    async def _load(self, sql: str, params: Sequence[Any] = (), *, order: str = "") -> list[Event]:
+        """The events `sql` selects (whole rows of `events`), each with its places, people
+        and citations, in one read (each read is a trip to the connection's thread), in
+        `order`: an ORDER BY inside `sql` does not bind the outer query."""
+        rows = await self.db.fetchall(
+            f"SELECT e.*, {_DETAILS} FROM ({sql}) AS e" + (f" ORDER BY {order}" if order else ""),
+            params,
+        )
+        return [_event(row) for row in rows]
 
 
-def _citation(row: sqlite3.Row) -> Citation:
-    return Citation(
-        id=row["id"],
-        event_id=row["event_id"],
-        source_id=row["source_id"],
-        excerpt=row["excerpt"],
-        start=row["start_offset"],
-        end=row["end_offset"],
-    )
+# An event's places, people and citations as JSON arrays, read beside the event's row.
+_DETAILS = """
+(SELECT json_group_array(p.name) FROM event_places ep JOIN places p ON p.id = ep.place_id
+ WHERE ep.event_id = e.id) AS place_names,
+(SELECT json_group_array(p.name) FROM event_people ep JOIN people p ON p.id = ep.person_id
+ WHERE ep.event_id = e.id) AS person_names,
+(SELECT json_group_array(json_array(c.id, c.source_id, c.excerpt, c.start_offset, c.end_offset))
+ FROM citations c WHERE c.event_id = e.id) AS citation_rows
+"""
 
 
-def _event(
-    row: sqlite3.Row, places: list[str], people: list[str], citations: list[Citation]
-) -> Event:
+def _citations(event_id: int, encoded: str) -> tuple[Citation, ...]:
+    """The citations of `_DETAILS`, by article and place in it."""
+    found = [
+        Citation(
+            id=citation_id,
+            event_id=event_id,
+            source_id=source_id,
+            excerpt=excerpt,
+            start=start,
+            end=end,
+        )  # fmt: skip
+        for citation_id, source_id, excerpt, start, end in json.loads(encoded)
+    ]
+    return tuple(sorted(found, key=lambda c: (c.source_id, c.start, c.id)))
+
+
+def _event(row: sqlite3.Row) -> Event:
+    """An event read with `_DETAILS`; names sorted as SQLite sorts text (by code point)."""
     return Event(
         id=row["id"],
         date=row["date"],
@@ -559,7 +560,7 @@ def _event(
         hidden=bool(row["hidden"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
-        places=tuple(places),
-        people=tuple(people),
-        citations=tuple(citations),
+        places=tuple(sorted(json.loads(row["place_names"]))),
+        people=tuple(sorted(json.loads(row["person_names"]))),
+        citations=_citations(row["id"], row["citation_rows"]),
     )

@@ -293,6 +293,12 @@ WHEN NOT EXISTS (SELECT 1 FROM search_batch) BEGIN
 END;
 """
 
+# A chat's recent token for a command is looked up before a new one is made
+# (store/callbacks.py), so that a reply needs no write.
+CALLBACK_REUSE = """
+CREATE INDEX callback_commands_chat ON callback_commands(chat_id, command, created_at);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
@@ -302,6 +308,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0007_search_batch", SEARCH_BATCH),
     ("0008_page_indexes", PAGE_INDEXES),
     ("0009_overview_indexes", OVERVIEW_INDEXES),
+    ("0011_callback_reuse", CALLBACK_REUSE),
 ]
 
 
