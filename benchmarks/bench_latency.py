@@ -3,7 +3,9 @@ serving the largest, and time from start to ready.
 
 Each size runs in a process of its own (benchmarks/latency_probe.py) on a store from
 benchmarks/synthetic.py (seeded; built once, then cached under bench/cache/). Figures are
-p50/p99 of the full path beside the bare SQL fetching the same rows, timed in the same run.
+p50/p99 of the full path beside the bare SQL fetching the same rows, timed in the same run,
+and beside the floor: a command that makes one trip to the store and sends a fixed line
+(what python-telegram-bot and aiosqlite cost whatever the command does).
 
 Startup: `briefbot run` is started against a fake Bot API on 127.0.0.1 and the 1M store,
 and timed until it asks for updates (it is then ready to answer), beside the bare
@@ -88,11 +90,13 @@ def startup(store: Path) -> dict[str, float]:
 
 def measure() -> dict[str, Any]:
     latency: dict[str, Any] = {}
+    floor: dict[str, Any] = {}
     memory: dict[str, Any] = {}
     for size in SIZES:
         store = cached_store(size)
         result = probe(store)
         latency[str(size)] = result["commands"]
+        floor[str(size)] = result["floor"]
         memory = {
             "events": result["events"],
             "peak_rss_mb": result["peak_rss_mb"],
@@ -104,6 +108,7 @@ def measure() -> dict[str, Any]:
           f"{started['python_start_s']:.2f} s)")  # fmt: skip
     return {
         "latency": latency,
+        "latency_floor": floor,
         "memory": memory,
         "startup_s": started["startup_s"],
         "startup": started,
@@ -118,6 +123,8 @@ def print_size(size: int, result: dict[str, Any]) -> None:
             f"     {name:14} p50 {figures['p50_ms']:6.2f} ms  p99 {figures['p99_ms']:6.2f} ms"
             f"  bare SQL p99 {figures['sql_p99_ms']:5.2f} ms  ({ratio:.0f}x)"
         )
+    floor = result["floor"]
+    print(f"     {'(floor)':14} p50 {floor['p50_ms']:6.2f} ms  p99 {floor['p99_ms']:6.2f} ms")
 
 
 def main() -> None:

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationHandlerStop, CommandHandler
 from telegram.request import BaseRequest, RequestData
 
 from benchmarks.synthetic import WORDS
@@ -174,6 +176,21 @@ def bare_sources(sql: sqlite3.Connection) -> None:
 # --- the full path ------------------------------------------------------------------
 
 
+def add_floor_command(app: Any, store: Store) -> None:
+    """/floor: the least any command costs on this stack. The update goes the same way
+    (parsed, dispatched by the Application, answered through PTB's Bot), but the handler
+    only makes one trip to the store's thread (`SELECT 1`) and sends a fixed line. The
+    gap between a command and the floor is the briefing's own work."""
+
+    async def floor(update: Update, _context: Any) -> None:
+        await store.db.scalar("SELECT 1")
+        assert update.effective_message is not None
+        await update.effective_message.reply_text("floor", parse_mode=ParseMode.HTML)
+        raise ApplicationHandlerStop  # the bot's own handlers would answer it too
+
+    app.add_handler(CommandHandler("floor", floor), group=-1)
+
+
 def message_update(n: int, chat: int, text: str) -> dict[str, Any]:
     command = text.split()[0]
     return {
@@ -217,6 +234,7 @@ async def measure(store_path: Path, samples: int) -> dict[str, Any]:
     api = InProcessBotAPI()
     settings = Settings(token=TOKEN, db=store_path)
     app = build_application(settings, store, request=api, rate_limited=False)
+    add_floor_command(app, store)
     await app.initialize()
     tokens = {chat: await store.callbacks.save(chat, "/timeline") for chat in range(1, CHATS + 1)}
     counter = iter(range(1, 10**9))
@@ -271,6 +289,11 @@ async def measure(store_path: Path, samples: int) -> dict[str, Any]:
             lambda: bare_page(sql, [rng.choice(work.event_ids)]),
         ),
     }
+    for _ in range(WARMUP):
+        await run(message_update(next(counter), chat(), "/floor"), "floor")
+    floor_times = [
+        await run(message_update(next(counter), chat(), "/floor"), "floor") for _ in range(samples)
+    ]
     results: dict[str, Any] = {}
     for name, (full, bare) in commands.items():
         for _ in range(WARMUP):
@@ -295,6 +318,11 @@ async def measure(store_path: Path, samples: int) -> dict[str, Any]:
     return {
         "events": events,
         "commands": results,
+        "floor": {
+            "p50_ms": round(percentile(floor_times, 0.50), 3),
+            "p99_ms": round(percentile(floor_times, 0.99), 3),
+            "samples": samples,
+        },
         "rss_at_start_mb": round(rss_start, 1),
         "peak_rss_mb": round(rss_mb(), 1),
     }

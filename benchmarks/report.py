@@ -13,6 +13,8 @@ COMMANDS = {
     "sources": "/sources",
     "event": "/event N",
 }
+# What the stack costs a command that does nothing (benchmarks/latency_probe.py, /floor).
+FLOOR_LABEL = "*floor: any command (PTB + one store read)*"
 P99_TARGET_MS = 10.0
 SQL_RATIO_TARGET = 3.0
 INGEST_TARGET = 100.0
@@ -31,7 +33,14 @@ def _latency_rows(results: dict[str, Any]) -> list[str]:
         " | ≤ 3× SQL |",
         "|---:|---|---:|---:|---:|---:|:-:|:-:|",
     ]
+    floors = results.get("latency_floor", {})
     for size, commands in sorted(results["latency"].items(), key=lambda kv: int(kv[0])):
+        floor = floors.get(size)
+        if floor is not None:
+            rows.append(
+                f"| {int(size):,} | {FLOOR_LABEL} | {floor['p50_ms']:.2f} ms"
+                f" | {floor['p99_ms']:.2f} ms | | | | |"
+            )
         for name, label in COMMANDS.items():
             f = commands.get(name)
             if f is None:

@@ -70,5 +70,9 @@ def test_the_latency_probe_measures_real_answers(tmp_path: Path) -> None:
     assert set(result["commands"]) == {
         "timeline", "timeline_deep", "facility", "search", "sources", "event"
     }  # fmt: skip
-    table = readme_table({"latency": {"400": result["commands"]}})
+    assert result["floor"]["p50_ms"] > 0
+    table = readme_table(
+        {"latency": {"400": result["commands"]}, "latency_floor": {"400": result["floor"]}}
+    )
     assert "| 400 | /timeline, first page |" in table
+    assert "| 400 | *floor" in table
