@@ -260,8 +260,11 @@ def _month(name: str) -> int:
     return MONTHS[name.lower().rstrip(".")]
 
 
+LEADING_NUMBER = re.compile(r"\d+")
+
+
 def _day(text: str) -> int:
-    return int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
+    return int(LEADING_NUMBER.match(text).group())  # type: ignore[union-attr]
 
 
 def _iso_day(d: date) -> str:
@@ -571,6 +574,13 @@ def _weekday(m: re.Match[str], g: dict, ctx: TimeContext) -> TimeExpr | None:
 # When two patterns overlap, the longer match wins; among equals, the earlier pattern.
 def find_times(text: str, ctx: TimeContext) -> list[TimeExpr]:
     """Every time expression in `text`, resolved against `ctx`, in text order."""
+    return list(_find_times(text, ctx))
+
+
+# Extraction reads a sentence's times once for its drafts and once more to move the
+# article's time context on, against the same context: the second reading is remembered.
+@lru_cache(maxsize=1024)
+def _find_times(text: str, ctx: TimeContext) -> tuple[TimeExpr, ...]:
     candidates = _candidates(text)
     chosen: list[tuple[TimeExpr, str, re.Match[str]]] = []
     taken: list[tuple[int, int]] = []
@@ -585,7 +595,7 @@ def find_times(text: str, ctx: TimeContext) -> list[TimeExpr]:
         taken.append((start, end))
         if expr is not CONTRADICTION:
             chosen.append((expr, kind, match))
-    return _anchor_within(sorted(chosen, key=lambda c: c[0].start), ctx)
+    return tuple(_anchor_within(sorted(chosen, key=lambda c: c[0].start), ctx))
 
 
 # Patterns that cannot match without a digit (a day, a year): skipped on text without one.
@@ -606,13 +616,22 @@ NEEDS_WORD: dict[str, tuple[str, ...]] = {
     "deictic": ("today", "yesterday", "tomorrow", "tonight"),
     "weekday": ("day",),
 }
+# The same, as one pattern per word list (case folded text is searched): a text is tested
+# once per list rather than once per pattern that needs it.
+CUE_LISTS = {words: re.compile("|".join(words)) for words in set(NEEDS_WORD.values())}
 
 
-def _may_match(kind: str, digits: bool, folded: str) -> bool:
-    if kind in NEEDS_DIGIT and not digits:
-        return False
-    words = NEEDS_WORD.get(kind)
-    return words is None or any(word in folded for word in words)
+def _runnable(text: str) -> list[tuple[int, str, re.Pattern[str]]]:
+    """The patterns that may match `text` (with their order): the others need a digit or a
+    word the text does not have."""
+    digits = DIGIT.search(text) is not None
+    folded = text.casefold()  # as re.I matches case, and more: never skips a match
+    present = {words: cue.search(folded) is not None for words, cue in CUE_LISTS.items()}
+    return [
+        (order, kind, pattern)
+        for order, (kind, pattern) in enumerate(PATTERNS)
+        if (digits or kind not in NEEDS_DIGIT) and present.get(NEEDS_WORD.get(kind, ()), True)
+    ]
 
 
 # Extraction reads each sentence's times several times, against different contexts: the
@@ -621,11 +640,7 @@ def _may_match(kind: str, digits: bool, folded: str) -> bool:
 def _candidates(text: str) -> tuple[tuple[int, int, int, str, re.Match[str]], ...]:
     """Every pattern's matches, longest first, then in pattern order."""
     candidates: list[tuple[int, int, int, str, re.Match[str]]] = []
-    digits = DIGIT.search(text) is not None
-    folded = text.casefold()  # as re.I matches case, and more: never skips a match
-    for order, (kind, pattern) in enumerate(PATTERNS):
-        if not _may_match(kind, digits, folded):
-            continue
+    for order, kind, pattern in _runnable(text):
         for match in pattern.finditer(text):
             if match.group().strip():
                 candidates.append((match.start(), match.end(), order, kind, match))
@@ -653,18 +668,19 @@ def _anchor_within(
     return result
 
 
+CURRENCY_BEFORE = re.compile(r"[$€£#№]\s*$")
+QUANTITY_AFTER = re.compile(
+    r"\s*(?:-|–)?\s*(?:gigabytes?|megabytes?|GB|MB|km|kilomet|people|prisoners|inmates|"
+    r"employees|percent|%|dollars|rubles|roubles|euros)"
+)
+
+
 def _not_a_date(text: str, start: int, end: int, kind: str) -> bool:
     """Numbers that only look like dates: money, measures, scores."""
     before, after = text[max(0, start - 2) : start], text[end : end + 12]
-    if re.search(r"[$€£#№]\s*$", before):
+    if CURRENCY_BEFORE.search(before):
         return True
-    return kind in ("year", "year_span", "year_list") and bool(
-        re.match(
-            r"\s*(?:-|–)?\s*(?:gigabytes?|megabytes?|GB|MB|km|kilomet|people|prisoners|inmates|"
-            r"employees|percent|%|dollars|rubles|roubles|euros)",
-            after,
-        )
-    )
+    return kind in ("year", "year_span", "year_list") and bool(QUANTITY_AFTER.match(after))
 
 
 def advance(ctx: TimeContext, expr: TimeExpr) -> TimeContext:

@@ -253,8 +253,11 @@ SYNONYMS = {
 }
 
 
+CONTENT_WORD = re.compile(r"[A-Za-z][\w’'-]*|\d+(?:\.\d+)?")
+
+
 def content_words(text: str) -> set[str]:
-    words = re.findall(r"[A-Za-z][\w’'-]*|\d+(?:\.\d+)?", text)
+    words = CONTENT_WORD.findall(text)
     stems = {stem(w) for w in words if w.casefold() not in STOPWORDS and len(w) > 2}
     return {SYNONYMS.get(w, w) for w in stems}
 
@@ -286,29 +289,41 @@ ADVERBIAL_OPENER = re.compile(
     r"Update|Today|Yesterday|One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Several|A)\b"
 )
 
+ADVERBIAL_PHRASE = re.compile(r"^(?:[^,“\"]{0,60}),\s+(?=[a-zA-Z])")
+PAST_WORD = re.compile(rf"\b{PAST_VERB}\b")
+QUOTED_OR_BRACKETED = re.compile(r"“[^”]*”|\"[^\"]*\"|\([^)]*\)")
+WORD_TOKEN = re.compile(r"[A-Za-z][\w’'-]*")
+SUBORDINATOR = re.compile(r"\b(?:that|which|who|if|when|whether|because|while)\b")
+
 
 def _strip_adverbial(text: str) -> str:
     """Drop a leading adverbial phrase ending in a comma ("To back up its claims, ...")."""
     if not ADVERBIAL_OPENER.match(text):
         return text
-    match = re.match(r"^(?:[^,“\"]{0,60}),\s+(?=[a-zA-Z])", text)
-    if match and not re.search(rf"\b{PAST_VERB}\b", match.group()):
+    match = ADVERBIAL_PHRASE.match(text)
+    if match and not PAST_WORD.search(match.group()):
         return text[match.end() :]
     return text
 
 
+def _blank(match: re.Match[str]) -> str:
+    """As many spaces as the match is long: offsets in the text stay as they were."""
+    return " " * len(match.group())
+
+
+@lru_cache(maxsize=4096)  # a clause's predicate is asked for by several rules
 def predicate(text: str) -> Predicate:
     """The main verb of a clause and what comes before it, by word shape (no tagger)."""
     body = _strip_adverbial(text.strip())
-    body = re.sub(r"“[^”]*”|\"[^\"]*\"|\([^)]*\)", lambda m: " " * len(m.group()), body)
-    tokens = list(re.finditer(r"[A-Za-z][\w’'-]*", body))
+    body = QUOTED_OR_BRACKETED.sub(_blank, body)
+    tokens = list(WORD_TOKEN.finditer(body))
     for i, token in enumerate(tokens):
         word = token.group()
         lower = word.casefold()
         if i and word[0].isupper():
             continue
         subject = body[: token.start()].strip()
-        if re.search(r"\b(?:that|which|who|if|when|whether|because|while)\b", subject):
+        if SUBORDINATOR.search(subject):
             return Predicate(subject, None, "none")
         if MODAL.match(body[token.start() :]):
             return Predicate(subject, word, "modal")
@@ -337,42 +352,45 @@ def predicate(text: str) -> Predicate:
     return Predicate(body, None, "none")
 
 
+NAMED_BY_DATE = re.compile(
+    r"\b(?i:the|a|an|this|that)\s+(?:[\w’'-]+\s+){0,2}"
+    r"(?!(?:night|morning|evening|afternoon|day|week|weekend|end|start|beginning|middle|"
+    r"summer|winter|spring|autumn|fall|year|month)\s)[a-z][\w’'-]*\s+of\s*$"
+)
+LEADING_PREPOSITION = re.compile(r"(?:on|in|of)\b", re.I)
+DATED_SUBJECT = re.compile(r"^\s*(?:The|This|That)\s+(?:[\w’'-]+\s+){0,3}(?:on|in|of)\s*$")
+DEFINITE_SUBJECT = re.compile(r"^\s*(?:The|This|That)\s+(?:[\w’'-]+\s+){0,3}$")
+DESCRIBED_AFTER = re.compile(r"[\s,]*(?:\d{4}[\s,]*)?(?:was|were|is|are|remains|remained)\b")
+CLAUSE_SPLIT = re.compile(r"[,;:]|\b(?:and|but)\b")
+PARTICIPLE_PHRASE = re.compile(
+    r"\b(?:of|in|to|from|with|about|on|than|like)\s+(?:the|these|those)\s+"
+    r"(?:(?!(?:was|were|is|are|been|be|being|has|have|had)\b)[\w’'-]+\s+){0,3}?"
+    r"(?P<verb>[a-z]+(?:ed|en)|shot|made|seen|sent|taken)\b(?P<rest>[^;]*)$"
+)
+AUXILIARY = re.compile(r"\b(?:was|were|is|are|been|had|has|have)\b")
+
+
 def _is_reference(text: str, expr: TimeExpr) -> bool:
     """A date inside a noun phrase that names an earlier happening: "the video clips
     released on Tuesday", "reminiscent of the videos leaked ... in October 2021"."""
     before = text[: expr.start]
     # "the blaze of 03.03.2023", "the flood of 18 June": a happening named by its date.
-    if re.search(
-        r"\b(?i:the|a|an|this|that)\s+(?:[\w’'-]+\s+){0,2}"
-        r"(?!(?:night|morning|evening|afternoon|day|week|weekend|end|start|beginning|middle|"
-        r"summer|winter|spring|autumn|fall|year|month)\s)[a-z][\w’'-]*\s+of\s*$",
-        before,
-    ):
+    if NAMED_BY_DATE.search(before):
         return True
     # "The fire on March 3 was not the first warning": a dated subject of a description.
-    leading_preposition = re.match(r"(?:on|in|of)\b", expr.text, re.I) is not None
-    if re.search(r"^\s*(?:The|This|That)\s+(?:[\w’'-]+\s+){0,3}(?:on|in|of)\s*$", before) or (
-        leading_preposition and re.search(r"^\s*(?:The|This|That)\s+(?:[\w’'-]+\s+){0,3}$", before)
-    ):
+    leading_preposition = LEADING_PREPOSITION.match(expr.text) is not None
+    if DATED_SUBJECT.search(before) or (leading_preposition and DEFINITE_SUBJECT.search(before)):
         rest = text[expr.end :]
-        if re.match(r"[\s,]*(?:\d{4}[\s,]*)?(?:was|were|is|are|remains|remained)\b", rest):
+        if DESCRIBED_AFTER.match(rest):
             return True
-    clause = re.split(r"[,;:]|\b(?:and|but)\b", before)[-1]
-    match = re.search(
-        r"\b(?:of|in|to|from|with|about|on|than|like)\s+(?:the|these|those)\s+"
-        r"(?:(?!(?:was|were|is|are|been|be|being|has|have|had)\b)[\w’'-]+\s+){0,3}?"
-        r"(?P<verb>[a-z]+(?:ed|en)|shot|made|seen|sent|taken)\b(?P<rest>[^;]*)$",
-        clause,
-    )
+    clause = CLAUSE_SPLIT.split(before)[-1]
+    match = PARTICIPLE_PHRASE.search(clause)
     if not match:
         return False
     if clause is before and predicate(text).verb == match.group("verb"):
         return False  # "Investigators in the region opened ...": the main verb, not a participle
     between = match.group("rest")
-    return (
-        not re.search(r"\b(?:was|were|is|are|been|had|has|have)\b", between)
-        and len(between.split()) <= 14
-    )
+    return not AUXILIARY.search(between) and len(between.split()) <= 14
 
 
 @dataclass
@@ -462,8 +480,11 @@ def _anaphoric_subject(subject: str) -> bool:
     return not (len(words) > 1 and PERSON_NOUN.match(words[1]))
 
 
+NAME_WORD = re.compile(r"[A-Za-z][\w’'.-]*")
+
+
 def _named_in(subject: str, mentions: list, sentence_start_word: bool = True) -> bool:
-    words = re.findall(r"[A-Za-z][\w’'.-]*", subject)
+    words = NAME_WORD.findall(subject)
     capitalised = [w for i, w in enumerate(words) if w[0].isupper() and i > 0]
     return bool(capitalised) or bool(mentions)
 
@@ -505,16 +526,20 @@ def _clause_around(sentence: str, expr: TimeExpr) -> str:
     return sentence[(starts[-1] if starts else 0) : (after.start() if after else len(sentence))]
 
 
+PLANNED_FOR = re.compile(r"\bfor\s+$")
+QUOTATION = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
+
+
 def _choose_times(
     exprs: list[TimeExpr], published: date | None, sentence: str = ""
 ) -> list[TimeExpr]:
     usable = [e for e in exprs if not in_future(e, published)]
     # "a rally called for Saturday", "scheduled for May 3": a plan, not a happening.
-    usable = [e for e in usable if not re.search(r"\bfor\s+$", sentence[: e.start])]
+    usable = [e for e in usable if not PLANNED_FOR.search(sentence[: e.start])]
     # "is due to begin on 8 September": a plan, and without a year its date is not the past.
     # Only the clause around the date counts ("were detained on March 11 and will remain").
     # Words inside quotation marks are what someone said; saying it is not a plan.
-    unquoted = re.sub(r"“[^”]*”?|\"[^\"]*\"?", lambda m: " " * len(m.group()), sentence)
+    unquoted = QUOTATION.sub(_blank, sentence)
     usable = [
         e for e in usable if e.explicit_year or not FUTURE.search(_clause_around(unquoted, e))
     ]
@@ -544,6 +569,9 @@ def _protagonist(people: PeopleIndex, paragraphs: list[str]) -> Person | None:
     return next(p for p in people.people if id(p) == top_id)
 
 
+YEAR_NUMBER = re.compile(r"\b(?:19|20)\d\d\b")
+
+
 def extract(
     text: str, published: str | None, title: str | None = None, *, inferred: bool = False
 ) -> list[Draft]:
@@ -565,7 +593,7 @@ def _extract(text: str, published: str | None, title: str | None, inferred: bool
     state.protagonist = _protagonist(people, [s.text for group in sentences for s in group])
     state.story_region = _story_region([s.text for group in sentences for s in group])
     latest_year = max(
-        (int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", " ".join(b.text for b in paragraphs))),
+        (int(y) for y in YEAR_NUMBER.findall(" ".join(b.text for b in paragraphs))),
         default=0,
     )
     drafts: list[Draft] = []
@@ -850,6 +878,11 @@ def _draft(
     )
 
 
+RELATIVE_PRONOUN = re.compile(r"^(?:who|which)\s+")
+COORDINATOR = re.compile(r"^(?:and|but)\s+")
+PASSIVE_AUXILIARY = re.compile(r"(?:was|were)\b")
+
+
 def _dated_drafts(
     text: str,
     sentence: Span,
@@ -880,7 +913,7 @@ def _dated_drafts(
         absolute = (sentence.start + expr.start, sentence.start + expr.end)
         clause = next((c for c in clauses if c.start <= absolute[0] < c.end), sentence)
         clause_exprs = [e for e in exprs if clause.start <= sentence.start + e.start < clause.end]
-        relative = re.match(r"^(?:who|which)\s+", clause.text) is not None
+        relative = RELATIVE_PRONOUN.match(clause.text) is not None
         # A relative clause alone ("who was released in February") is unreadable as a
         # quotation: such drafts cite their whole sentence.
         whole = len(exprs) == 1 or relative
@@ -901,13 +934,13 @@ def _dated_drafts(
         places = _place_refs(chosen)
         summary_source = clause.text
         clause_text = clause.text
-        relative_clause = re.match(r"^(?:who|which)\s+", clause.text)
+        relative_clause = RELATIVE_PRONOUN.match(clause.text)
         if relative_clause and clause is not clauses[0]:
             antecedent = _antecedent(text[sentence.start : clause.start])
             if antecedent:
                 summary_source = antecedent + " " + clause.text[relative_clause.end() :]
                 places = places or _place_refs(find_places(antecedent, state.region))
-        coordinated = re.match(r"^(?:and|but)\s+", clause.text)
+        coordinated = COORDINATOR.match(clause.text)
         if coordinated and clause is not clauses[0]:
             # "... and was contained on July 28", "was arrested ... and sentenced in May":
             # the first clause's subject (and auxiliary) is this one's.
@@ -915,7 +948,7 @@ def _dated_drafts(
             rest = clause.text[coordinated.end() :]
             if first.subject and first.subject[0].isupper() and first.kind == "event":
                 aux = first.verb.split()[0] if first.verb and " " in first.verb else ""
-                if re.match(r"(?:was|were)\b", rest) or not aux:
+                if PASSIVE_AUXILIARY.match(rest) or not aux:
                     aux = ""
                 summary_source = " ".join(w for w in (first.subject, aux, rest) if w)
         # A literal replace: a pattern built from each date's text missed the regex cache.
@@ -993,22 +1026,24 @@ def _split_coordinated(
     return result
 
 
+RELATIVE_CLAUSE_TAIL = re.compile(
+    r"\b[a-z]+\s+(?:that|which|who)\s+(?:had\s+)?[a-z]+\b[^,;:“\"]*$"
+)
+ANTECEDENT = re.compile(
+    r"\b(?:from|by|to|with|of|for|about|on)\s+((?:a|an|the)\s+[^,;]+?)\s*,?\s*$"
+)
+
+
 def _in_relative_clause(sentence: str, expr: TimeExpr) -> bool:
     """Whether a date sits in a relative clause describing a noun of the subject ("The
     captain of a ferry that sank on Saturday has been charged ..."): it dates the noun."""
     before = sentence[: expr.start]
-    return (
-        re.search(r"\b[a-z]+\s+(?:that|which|who)\s+(?:had\s+)?[a-z]+\b[^,;:“\"]*$", before)
-        is not None
-        and predicate(before).kind == "none"
-    )
+    return RELATIVE_CLAUSE_TAIL.search(before) is not None and predicate(before).kind == "none"
 
 
 def _antecedent(before: str) -> str | None:
     """The noun phrase a relative clause hangs on: "... from a former inmate at the prison"."""
-    match = re.search(
-        r"\b(?:from|by|to|with|of|for|about|on)\s+((?:a|an|the)\s+[^,;]+?)\s*,?\s*$", before
-    )
+    match = ANTECEDENT.search(before)
     return match.group(1) if match else None
 
 
@@ -1020,6 +1055,10 @@ def _after_time(sentence: str, exprs: list[TimeExpr]) -> str:
     return sentence
 
 
+COMMA_FIRST = re.compile(r"^\s*,")
+CAPITALISED_RUN = re.compile(r"^(?:[A-Z][\w’'-]*\s+){2,}")
+
+
 def _fronted_relative_time(sentence: str, exprs: list[TimeExpr]) -> bool:
     """ "The next day, divers recovered ...", "Two days later, parliament voted ...": a time
     counted from the narrative's last date, put first, opens a happening of its own; at the
@@ -1028,7 +1067,7 @@ def _fronted_relative_time(sentence: str, exprs: list[TimeExpr]) -> bool:
     lead = sentence[: first.start].strip()
     return (
         lead in ("", "On", "on")
-        and re.match(r"^\s*,", sentence[first.end :]) is not None
+        and COMMA_FIRST.match(sentence[first.end :]) is not None
         and predicate(sentence[first.end :].lstrip(" ,")).kind == "event"
     )
 
@@ -1036,7 +1075,12 @@ def _fronted_relative_time(sentence: str, exprs: list[TimeExpr]) -> bool:
 def _actor_named(text: str) -> bool:
     """Whether a clause's subject names someone (capitalised words past the first)."""
     subject = predicate(text).subject
-    return _named_in(subject, []) or bool(re.match(r"^(?:[A-Z][\w’'-]*\s+){2,}", subject))
+    return _named_in(subject, []) or bool(CAPITALISED_RUN.match(subject))
+
+
+ADVERB_ONLY = re.compile(r"(?:also|then|later|again|further|now)?")
+LOWER_START = re.compile(r"^[a-z]")
+HEDGE = re.compile(r"\b(?:allegedly|reportedly|purportedly|is said to)\b")
 
 
 def _continuation(
@@ -1080,9 +1124,9 @@ def _continuation(
         protagonist = state.protagonist is not None and any(
             m.person is state.protagonist for m in subject_mentions
         )
-        dropped_name = re.fullmatch(
-            r"(?:also|then|later|again|further|now)?", pred.subject.strip()
-        ) and re.match(r"^[a-z]", clause.text)
+        dropped_name = ADVERB_ONLY.fullmatch(pred.subject.strip()) and LOWER_START.match(
+            clause.text
+        )
         if pred.kind == "event" and dropped_name and _actor_named(anchor.text):
             # Someone else (whose name the page dropped) did something after the anchor's
             # actor: not the anchor's story, and too uncertain to be an event on its own.
@@ -1104,7 +1148,7 @@ def _continuation(
         if TOLL.match(clause.text):
             attached = True
             continue
-        hedged = re.search(r"\b(?:allegedly|reportedly|purportedly|is said to)\b", clause.text)
+        hedged = HEDGE.search(clause.text)
         named_speaker = any(m.person.kind == "person" for m in subject_mentions)
         if (pred.kind == "speech" and shares and not named_speaker) or hedged:
             # A comment on the anchor's happening ("police said the rally passed without

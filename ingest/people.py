@@ -59,6 +59,11 @@ ACRONYM_DEF = re.compile(
     r"Directorate|Commission|Foundation|Bureau|Watch|Party|Guard|Army|Force|Union|Fund|"
     r"Centre|Center|Institute|Organi[sz]ation|Group))\s+\(([A-Z]{2,6})\)"
 )
+ORGANISATION_LEAD = re.compile(r"^(?:The\s+|[A-Z][\w-]*[’']s\s+)")
+LOCATING_BEFORE = re.compile(r"\b(?:in|at|near|from|to|of|outside)\s+$")
+ABBREVIATION = re.compile(r"\b[A-Z]{2,6}\b")
+REPEATED_S = re.compile(r"S{2,}")
+MALE_SKY_ENDING = re.compile(r"(?:sky|skiy|skii|skyi)$")
 DOMAIN_ORG = re.compile(r"\b([A-Z][\w-]+\.(?:net|org|com|ru|info|media))(?:\s+\(([^)]{3,40})\))?")
 
 
@@ -74,7 +79,7 @@ def sound_key(name: str) -> str:
     plain = plain.replace("w", "v").replace("j", "y")
     key = jellyfish.metaphone(plain)
     key = key.replace("X", "S").replace("TS", "S").replace("0", "T")
-    key = re.sub(r"S{2,}", "S", key)  # shch, sh, ch all hiss once
+    key = REPEATED_S.sub("S", key)  # shch, sh, ch all hiss once
     return key[1:] if key[:1] in "AEIOU" and len(key) > 2 else key
 
 
@@ -84,7 +89,7 @@ def gendered_pair(a: str, b: str) -> bool:
     short, long = sorted((a.casefold(), b.casefold()), key=len)
     if long == short + "a" and short.endswith(("ov", "ev", "in", "yn")):
         return True
-    male = re.sub(r"(?:sky|skiy|skii|skyi)$", "", short)
+    male = MALE_SKY_ENDING.sub("", short)
     return male != short and long == male + "skaya"
 
 
@@ -137,13 +142,104 @@ def _is_place(token: str) -> bool:
     return subject is not None and not subject.ambiguous
 
 
+@dataclass(frozen=True)
+class NameCandidates:
+    """What a sentence may name, read off its text alone; which people those are depends
+    on the article read so far (`PeopleIndex.scan`)."""
+
+    acronyms: tuple[tuple[str, str, int, int], ...]  # (name, acronym, start, end)
+    domains: tuple[tuple[str, str | None, int, int], ...]  # (site, its description, ...)
+    full_names: tuple[tuple[str, int, int], ...]
+    single_words: tuple[tuple[str, int, int], ...]  # possible surnames alone
+    abbreviations: tuple[tuple[str, int, int], ...]
+
+
+# An article's sentences are scanned for names more than once (to find its protagonist,
+# then for each draft and for what it leaves to the next sentence): the text is read once.
+@lru_cache(maxsize=1024)
+def name_candidates(text: str) -> NameCandidates:
+    """The names `text` may hold, in the order `PeopleIndex.scan` takes them."""
+    acronyms, domains, full_names, singles, abbreviations = [], [], [], [], []
+    taken: list[tuple[int, int]] = []
+    for match in ACRONYM_DEF.finditer(text):
+        name = ORGANISATION_LEAD.sub("", match.group(1).strip())
+        acronyms.append((name, match.group(2), match.start(1), match.end(2) + 1))
+        taken.append((match.start(), match.end()))
+    for match in DOMAIN_ORG.finditer(text):
+        described = match.group(2) if match.group(2) and match.group(2)[0].isupper() else None
+        domains.append((match.group(1), described, match.start(), match.end(1)))
+        taken.append((match.start(), match.end()))
+    for match in FULL_NAME.finditer(text):
+        tokens = match.group().split()
+        # A town's name first, then a surname, outside a place phrase: a first name
+        # ("Artyom Zhukov", "Artyom" also being a town).
+        located = LOCATING_BEFORE.search(text[: match.start()])
+        first_name = (
+            not located and _is_place(tokens[0]) and not any(_is_place(t) for t in tokens[1:])
+        )
+        if any(
+            t in NOT_NAME or (_is_place(t) and not (first_name and i == 0))
+            for i, t in enumerate(tokens)
+        ):
+            tokens = _trim(tokens)
+            if len(tokens) < 2:
+                continue
+        if any(s < match.end() and match.start() < e for s, e in taken):
+            continue
+        name = " ".join(tokens)
+        start = match.start() + match.group().index(tokens[0])
+        full_names.append((name, start, start + len(name)))
+        taken.append((match.start(), match.end()))
+    for match in SINGLE.finditer(text):
+        token = match.group(1)
+        if token in NOT_NAME or _is_place(token):
+            continue
+        if any(s <= match.start() < e for s, e in taken):
+            continue
+        singles.append((token, match.start(), match.end()))
+    for abbreviation in ABBREVIATION.finditer(text):
+        if not any(s <= abbreviation.start() < e for s, e in taken):
+            abbreviations.append((abbreviation.group(), abbreviation.start(), abbreviation.end()))
+    return NameCandidates(
+        tuple(acronyms), tuple(domains), tuple(full_names), tuple(singles), tuple(abbreviations)
+    )
+
+
+def _trim(tokens: list[str]) -> list[str]:
+    """The longest run of name-like tokens ("President Vladimir Putin" -> two tokens)."""
+    best: list[str] = []
+    run: list[str] = []
+    for token in tokens:
+        if token in NOT_NAME or _is_place(token):
+            run = []
+        else:
+            run.append(token)
+            if len(run) > len(best):
+                best = list(run)
+    return best
+
+
 class PeopleIndex:
     """The people and organisations one article names, spellings merged as it goes."""
 
     def __init__(self) -> None:
         self.people: list[Person] = []
+        # Who a name or a lone surname is, while no one is added and no spelling learnt:
+        # an article's sentences are scanned more than once and mostly meet known names.
+        self._known: dict[tuple[str, str], Person | None] = {}
+
+    def _learn(self, person: Person, spelling: str) -> None:
+        if spelling not in person.spellings:
+            person.spellings.add(spelling)
+            self._known.clear()
 
     def _find(self, name: str, kind: str) -> Person | None:
+        key = (kind, name)
+        if key not in self._known:
+            self._known[key] = self._compare(name, kind)
+        return self._known[key]
+
+    def _compare(self, name: str, kind: str) -> Person | None:
         for person in self.people:
             if person.kind != kind:
                 continue
@@ -160,64 +256,34 @@ class PeopleIndex:
         if person is None:
             person = Person(name, kind, {name})
             self.people.append(person)
-        person.spellings.add(name)
+            self._known.clear()
+        self._learn(person, name)
         return person
 
     def scan(self, text: str) -> list[Mention]:
         """Find names in `text` (a sentence), adding new people; returns the mentions."""
+        found = name_candidates(text)
         mentions: list[Mention] = []
-        taken: list[tuple[int, int]] = []
-        for match in ACRONYM_DEF.finditer(text):
-            name = re.sub(r"^(?:The\s+|[A-Z][\w-]*[’']s\s+)", "", match.group(1).strip())
-            org = self._by_acronym(match.group(2)) or self.add(name, "organisation")
-            org.spellings.add(match.group(2))
-            mentions.append(Mention(match.start(1), match.end(2) + 1, org))
-            taken.append((match.start(), match.end()))
-        for match in DOMAIN_ORG.finditer(text):
-            org = self.add(match.group(1), "organisation")
-            if match.group(2) and match.group(2)[0].isupper():
-                org.spellings.add(match.group(2))
-            mentions.append(Mention(match.start(), match.end(1), org))
-            taken.append((match.start(), match.end()))
-        for match in FULL_NAME.finditer(text):
-            tokens = match.group().split()
-            # A town's name first, then a surname, outside a place phrase: a first name
-            # ("Artyom Zhukov", "Artyom" also being a town).
-            located = re.search(r"\b(?:in|at|near|from|to|of|outside)\s+$", text[: match.start()])
-            first_name = (
-                not located and _is_place(tokens[0]) and not any(_is_place(t) for t in tokens[1:])
-            )
-            if any(
-                t in NOT_NAME or (_is_place(t) and not (first_name and i == 0))
-                for i, t in enumerate(tokens)
-            ):
-                tokens = self._trim(tokens)
-                if len(tokens) < 2:
-                    continue
-            if any(s < match.end() and match.start() < e for s, e in taken):
-                continue
-            name = " ".join(tokens)
-            start = match.start() + match.group().index(tokens[0])
-            mentions.append(Mention(start, start + len(name), self.add(name)))
-            taken.append((match.start(), match.end()))
-        for match in SINGLE.finditer(text):
-            token = match.group(1)
-            if token in NOT_NAME or _is_place(token):
-                continue
-            if any(s <= match.start() < e for s, e in taken):
-                continue
+        for name, acronym, start, end in found.acronyms:
+            org = self._by_acronym(acronym) or self.add(name, "organisation")
+            self._learn(org, acronym)
+            mentions.append(Mention(start, end, org))
+        for site, described, start, end in found.domains:
+            org = self.add(site, "organisation")
+            if described is not None:
+                self._learn(org, described)
+            mentions.append(Mention(start, end, org))
+        for name, start, end in found.full_names:
+            mentions.append(Mention(start, end, self.add(name)))
+        for token, start, end in found.single_words:
             person = self._surname_of(token)
             if person is not None:
-                person.spellings.add(token)
-                mentions.append(Mention(match.start(), match.end(), person))
-        for abbreviation in re.finditer(r"\b[A-Z]{2,6}\b", text):
+                self._learn(person, token)
+                mentions.append(Mention(start, end, person))
+        for abbreviation, start, end in found.abbreviations:
             for person in self.people:
-                if (
-                    person.kind == "organisation"
-                    and abbreviation.group() in person.spellings
-                    and not any(s <= abbreviation.start() < e for s, e in taken)
-                ):
-                    mentions.append(Mention(abbreviation.start(), abbreviation.end(), person))
+                if person.kind == "organisation" and abbreviation in person.spellings:
+                    mentions.append(Mention(start, end, person))
         return sorted(mentions, key=lambda m: m.start)
 
     def _by_acronym(self, acronym: str) -> Person | None:
@@ -226,21 +292,13 @@ class PeopleIndex:
                 return person
         return None
 
-    @staticmethod
-    def _trim(tokens: list[str]) -> list[str]:
-        """The longest run of name-like tokens ("President Vladimir Putin" -> two tokens)."""
-        best: list[str] = []
-        run: list[str] = []
-        for token in tokens:
-            if token in NOT_NAME or _is_place(token):
-                run = []
-            else:
-                run.append(token)
-                if len(run) > len(best):
-                    best = list(run)
-        return best
-
     def _surname_of(self, token: str) -> Person | None:
+        key = ("surname", token)
+        if key not in self._known:
+            self._known[key] = self._person_with_surname(token)
+        return self._known[key]
+
+    def _person_with_surname(self, token: str) -> Person | None:
         for person in self.people:
             if person.kind != "person" or len(person.name.split()) < 2:
                 continue

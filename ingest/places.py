@@ -54,9 +54,12 @@ DIRECTIONAL = re.compile(
     re.I,
 )
 WORD_RUN = re.compile(r"[\w-]+")
-WORD_RUN_START = re.compile(r"(?<![\w-])[\w-]+")
 WORD_CHAR = re.compile(r"[\w-]")
 DIGIT = re.compile(r"\d")
+NEXT_CAPITALISED = re.compile(r"\s+([A-Z][\w-]*)")
+PLACE_WORD = re.compile(PLACE_WORDS)
+CAPITALISED_BEFORE = re.compile(r"[A-Z][\w.]*\s+$")
+LISTED_BEFORE = re.compile(r"(?:,|and)\s+$")
 REGION_ANAPHOR = re.compile(r"\b(?:the|this|that) (?:same )?(?:region|oblast|krai|republic)\b")
 
 
@@ -129,6 +132,10 @@ class Gazetteer:
             if lead is None:
                 raise ValueError(f"gazetteer form {form!r} does not start with a letter")
             self.by_lead.setdefault(lead.group(), []).append(form)
+        # Only runs starting with a letter some form starts with can start a form: a text is
+        # cut into just those runs (most of its words start in lower case, no form does).
+        initials = "".join(sorted({lead[0] for lead in self.by_lead}))
+        self.lead_runs = re.compile(rf"(?<![\w-])[{re.escape(initials)}][\w-]*")
         self.facilities = [
             FacilityType(f["label"], re.compile(f["pattern"]), f["code"])
             for f in data["facilities"]
@@ -138,7 +145,7 @@ class Gazetteer:
         """(start, end, form) of every form in `text` standing alone (no word character or
         hyphen on either side), leftmost and then longest first, not overlapping."""
         end = 0
-        for run in WORD_RUN_START.finditer(text):
+        for run in self.lead_runs.finditer(text):
             if run.start() < end:
                 continue
             for form in self.by_lead.get(run.group(), ()):
@@ -172,16 +179,16 @@ def _accept(text: str, start: int, end: int, form: str, subject: Subject) -> boo
     if DIRECTIONAL.search(before):
         return False  # "730 kilometers southeast of Moscow" locates, it is not where
     bare = not DESIGNATED.search(form)
-    next_word = re.match(r"\s+([A-Z][\w-]*)", after)
+    next_word = NEXT_CAPITALISED.match(after)
     if (
         bare
         and next_word
-        and not re.fullmatch(PLACE_WORDS, next_word.group(1))
+        and not PLACE_WORD.fullmatch(next_word.group(1))
         and not PLURAL_DESIGNATOR.match(after)
     ):
         return False  # "Kazan Herald", "Vladimir Petrov": part of another name
     if subject.ambiguous and bare:
-        if re.search(r"[A-Z][\w.]*\s+$", before) and not re.search(r"(?:,|and)\s+$", before):
+        if CAPITALISED_BEFORE.search(before) and not LISTED_BEFORE.search(before):
             return False  # "President Vladimir ..."
         return bool(PLURAL_DESIGNATOR.match(after) or PLACE_PREPOSITION.search(before))
     return True
@@ -231,8 +238,7 @@ def find_places(text: str, context_region: str | None = None) -> list[PlaceMenti
 def _find_places(
     text: str, context_region: str | None, countries: frozenset[str] | None
 ) -> tuple[PlaceMention, ...]:
-    named = find_regions(text)
-    regions = named + _world_mentions(text, named)
+    regions = list(_named_regions(text, countries))
     facilities = []
     for facility in find_facilities(text, None):
         nearest = min(regions, key=lambda r: abs(r.start - facility.start), default=None)
@@ -251,6 +257,14 @@ def _find_places(
             if ref is not None:
                 mentions.append(PlaceMention(match.start(), match.end(), ref, context_region))
     return tuple(sorted(mentions, key=lambda m: m.start))
+
+
+# The regions and places abroad a text names do not depend on the region of the context,
+# which extraction asks about in turn (None, then the article's latest region).
+@lru_cache(maxsize=4096)
+def _named_regions(text: str, countries: frozenset[str] | None) -> tuple[PlaceMention, ...]:
+    named = find_regions(text)
+    return tuple(named + _world_mentions(text, named))
 
 
 def world_ref(place: WorldPlace) -> PlaceRef:

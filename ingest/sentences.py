@@ -81,18 +81,24 @@ class Span:
     text: str
 
 
+DOTTED_INITIALS = re.compile(r"\b[A-Za-z]\.[A-Za-z]\.$")
+CAPITAL_NEXT = re.compile(r"\s+[A-Z“\"]")
+WORD_AND_DOT = re.compile(r"([A-Za-z]+)\.$")
+NUMBER_NEXT = re.compile(r"\s*\d")
+
+
 def _abbreviation_before(text: str, dot: int) -> bool:
     """Whether the full stop at `dot` ends an abbreviation or an initial, not a sentence."""
     window = text[max(0, dot - 20) : dot + 1]
-    if re.search(r"\b[A-Za-z]\.[A-Za-z]\.$", window):
+    if DOTTED_INITIALS.search(window):
         # "a.m.", "U.S.": a sentence ends there only if a capital follows
-        return not re.match(r"\s+[A-Z“\"]", text[dot + 1 : dot + 4])
-    match = re.search(r"([A-Za-z]+)\.$", window)
+        return not CAPITAL_NEXT.match(text[dot + 1 : dot + 4])
+    match = WORD_AND_DOT.search(window)
     if not match:
         return False
     word = match.group(1)
     if word.lower() in ABBREVIATIONS:
-        return not (word.lower() == "no" and not re.match(r"\s*\d", text[dot + 1 : dot + 8]))
+        return not (word.lower() == "no" and not NUMBER_NEXT.match(text[dot + 1 : dot + 8]))
     # "Janet N. Vic", "U.S.": single capitals are initials
     return len(word) == 1 and word.isupper()
 

@@ -61,6 +61,9 @@ DROPPED_NAME_GAP = re.compile(
 )
 
 
+LEADING_COMMA = re.compile(r"^\s*,?\s*")
+
+
 def _strip_leading_time(text: str, ctx: TimeContext) -> str:
     """Drop an opening date phrase ("On Tuesday, October 5, ...", "Later, in November, ...");
     the event's date says it."""
@@ -72,7 +75,7 @@ def _strip_leading_time(text: str, ctx: TimeContext) -> str:
         ]
         if not leading:
             break
-        rest = re.sub(r"^\s*,?\s*", "", text[leading[0].end :])
+        rest = LEADING_COMMA.sub("", text[leading[0].end :])
         if len(rest.split()) < 3:
             break
         text = rest
@@ -94,11 +97,14 @@ PERSONAL_NOUN = re.compile(
 )
 
 
+POSSESSIVE_START = re.compile(r"^(?:’s|'s)\b")
+
+
 def _fill_dropped_name(text: str, who: Speakers, clause_piece: bool = False) -> str:
     referent = who.organisation
     if PERSONAL_NOUN.match(text):
         return who.person + text if who.person else "Their" + text[2:]
-    if re.match(r"^(?:’s|'s)\b", text):
+    if POSSESSIVE_START.match(text):
         return referent[0].upper() + referent[1:] + text
     if VERB_START.match(text) and not clause_piece:
         text = f"{referent} {text}"  # "published the recordings ...": the subject was a link
@@ -120,36 +126,44 @@ def _gender_clash(pronoun: str, person: str) -> bool:
     return male
 
 
+PERSONAL_PRONOUN_START = re.compile(r"^(He|She|His|Her)\b")
+SPEAKING_PRONOUN_START = re.compile(
+    r"^(It|They)\s+(?=(?:said|reported|announced|published|released)\b)"
+)
+
+
 def _resolve_pronoun(text: str, who: Speakers) -> str:
     person = who.person
-    match = re.match(r"^(He|She|His|Her)\b", text)
+    match = PERSONAL_PRONOUN_START.match(text)
     if match and person and not _gender_clash(match.group(1), person):
         word = match.group(1)
         replacement = person if word in ("He", "She") else f"{person}’s"
         return replacement + text[len(word) :]
     # "It said ...", "They announced ...": the organisation speaking. A possessive "Its"
     # may belong to anything (a city, a plant), so it is left as written.
-    match = re.match(r"^(It|They)\s+(?=(?:said|reported|announced|published|released)\b)", text)
+    match = SPEAKING_PRONOUN_START.match(text)
     if match and who.named_organisation:
         referent = who.organisation
         return referent[0].upper() + referent[1:] + text[len(match.group(1)) :]
     return text
 
 
+SHORT_BRACKETS = re.compile(r"\s*\((?:[^()]{0,60})\)")
+WHITESPACE = re.compile(r"\s+")
+# A comma before anything but a list of names ("Smith, Jones and ...").
+CUTTABLE_COMMA = re.compile(r",\s(?![A-Z][\w-]*(?:,|\s+(?:and|or)\s))")
+
+
 def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
     """At most `limit` characters, cut at a clause boundary when one is near."""
-    text = re.sub(r"\s*\((?:[^()]{0,60})\)", "", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = SHORT_BRACKETS.sub("", text)
+    text = WHITESPACE.sub(" ", text).strip()
     if len(text) <= limit:
         return text
     cuts = [m.start() for m in CUT_BEFORE.finditer(text) if 40 <= m.start() <= limit - 1]
     if cuts:
         return DANGLING_END.sub("", text[: cuts[-1]]).rstrip(" ,;:") + "."
-    commas = [
-        m.start()
-        for m in re.finditer(r",\s(?![A-Z][\w-]*(?:,|\s+(?:and|or)\s))", text)
-        if 60 <= m.start() <= limit - 1
-    ]
+    commas = [m.start() for m in CUTTABLE_COMMA.finditer(text) if 60 <= m.start() <= limit - 1]
     if commas:
         return DANGLING_END.sub("", text[: commas[-1]]).rstrip(" ,;:") + "."
     cut = text.rfind(" ", 0, limit - 1)
@@ -158,25 +172,29 @@ def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
     return DANGLING_END.sub("", text[:cut]).rstrip(" ,;:") + "…"
 
 
+UPDATE_LABEL = re.compile(r"^\s*(?:Update|UPDATE)\.\s*")
+CLAUSE_OPENER = re.compile(r"^(?:and|but|while)\s+")
+DASH_OPENER = re.compile(r"^[–—-]\s+")
+PRONOUN_OPENER = re.compile(r"^(?:he|she|it|they|his|her|its|their)\b")
+QUOTED_TITLE = re.compile(r"\b(?:by|of|about|from)\s+[“\"][A-Z]")
+QUOTED_TITLE_TAIL = re.compile(r"\s+(?:by|of|about|from)\s+[“\"].*$")
+
+
 def summarize(text: str, ctx: TimeContext, who: Speakers) -> str:
     """A one-line summary built from the sentence (or clause) itself."""
-    s = re.sub(r"^\s*(?:Update|UPDATE)\.\s*", "", text.strip())
+    s = UPDATE_LABEL.sub("", text.strip())
     s = DATELINE.sub("", s)
     # A clause cut from its sentence ("and was contained ...") lost no linked name: its
     # subject is the sentence's, so no name is filled in for it.
-    clause_piece = re.match(r"^(?:and|but|while)\s+", s) is not None
-    s = re.sub(r"^(?:and|but|while)\s+", "", s)
-    s = re.sub(r"^[–—-]\s+", "", s)
+    clause_piece = CLAUSE_OPENER.match(s) is not None
+    s = CLAUSE_OPENER.sub("", s)
+    s = DASH_OPENER.sub("", s)
     s = _strip_leading_time(s, ctx)
-    if re.match(r"^(?:he|she|it|they|his|her|its|their)\b", s):
+    if PRONOUN_OPENER.match(s):
         s = s[0].upper() + s[1:]
     s = _fill_dropped_name(s, who, clause_piece)
     s = _resolve_pronoun(s, who)
-    s = (
-        re.sub(r"\s+(?:by|of|about|from)\s+[“\"].*$", "", s)
-        if re.search(r"\b(?:by|of|about|from)\s+[“\"][A-Z]", s)
-        else s
-    )
+    s = QUOTED_TITLE_TAIL.sub("", s) if QUOTED_TITLE.search(s) else s
     s = shorten(s)
     s = s[:1].upper() + s[1:]
     if s and s[-1] not in '.!?…”"':

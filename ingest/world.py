@@ -41,6 +41,14 @@ DIRECTIONAL = re.compile(
 )
 AFTER_COUNTRY_WORDS = re.compile(r"^\s+(?:said|says|told|tells|added|argued|wrote)\b")
 PLACE_NOUNS = r"(?:City|Regional|District|Province|Region|County|Airport|Municipality|Oblast|Krai)"
+PLACE_NOUN = re.compile(PLACE_NOUNS)
+NEXT_CAPITALISED = re.compile(r"\s+([A-Z][\w-]*)")
+CAPITALISED_BEFORE = re.compile(r"[A-Z][\w.]*\s+$")
+LISTED_BEFORE = re.compile(r"(?:,|\band)\s+$")
+REGION_NOUN_AFTER = re.compile(r"^\s+(?:region|province|state|county|prefecture|governorate)\b")
+COUNTRY_AFTER_COMMA = re.compile(r"^,\s+[A-Z]")
+CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+RUSSIA = re.compile(r"\bRussia(?:n|’s|'s)?\b")
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,9 @@ class WorldIndex:
         # The first words of all forms: a capitalised word that starts none (nor does its
         # folded spelling) starts no place, and most capitalised words in news do not.
         self.first_words: set[str] = set()
+        # Every form's leading words ("Nizhny", "Nizhny Novgorod"): a run of words that is
+        # none of them cannot be extended into a form.
+        self.prefixes: set[str] = set()
         self.demonyms: dict[str, str] = {}  # "Croatian" -> "HR", by regular English suffixes
         self.country_name: dict[str, str] = {}
         for country in pycountry.countries:
@@ -131,11 +142,17 @@ class WorldIndex:
             bucket = self.forms.setdefault(form, [])
             if place not in bucket:
                 bucket.append(place)
-            self.first_words.add(form.split(" ")[0])
+            words = form.split(" ")
+            self.first_words.add(words[0])
+            self.prefixes.update(" ".join(words[:n]) for n in range(1, len(words) + 1))
 
     def may_start(self, word: str) -> bool:
         """Whether a form of some place starts with this word (as written or folded)."""
         return word in self.first_words or fold(word).split(" ")[0] in self.first_words
+
+    def may_extend(self, words: str) -> bool:
+        """Whether some form starts with these words (as written or folded)."""
+        return words in self.prefixes or fold(words) in self.prefixes
 
     def lookup(self, form: str) -> WorldPlace | None:
         """The place a surface form names: a country before a region before the most
@@ -169,10 +186,10 @@ def countries_named(text: str) -> frozenset[str]:
     """ISO codes of the countries a text names; Russia when it names Russia or its regions."""
     codes = {m.place.country_code for m in find_world_places(text) if m.place.kind == "country"}
     demonyms = world().demonyms
-    codes.update(demonyms[w] for w in set(re.findall(r"\b[A-Z][a-z]+\b", text)) if w in demonyms)
+    codes.update(demonyms[w] for w in set(CAPITALISED_WORD.findall(text)) if w in demonyms)
     from ingest.places import find_regions
 
-    if re.search(r"\bRussia(?:n|’s|'s)?\b", text) or find_regions(text):
+    if RUSSIA.search(text) or find_regions(text):
         codes.add(HOME_COUNTRY)
     return frozenset(codes)
 
@@ -203,62 +220,105 @@ def _in_place_context(text: str, start: int, end: int, place: WorldPlace) -> boo
     before, after = text[max(0, start - 30) : start], text[end : end + 40]
     if DIRECTIONAL.search(before):
         return False
-    next_word = re.match(r"\s+([A-Z][\w-]*)", after)
-    if next_word and not re.fullmatch(PLACE_NOUNS, next_word.group(1)):
+    next_word = NEXT_CAPITALISED.match(after)
+    if next_word and not PLACE_NOUN.fullmatch(next_word.group(1)):
         return False  # "Georgia Tech", "Victoria Beckham": part of another name
-    if re.search(r"[A-Z][\w.]*\s+$", before) and not re.search(r"(?:,|\band)\s+$", before):
+    if CAPITALISED_BEFORE.search(before) and not LISTED_BEFORE.search(before):
         return False  # "President Jackson", "Mr Reading"
     if place.kind == "country":
         return not AFTER_COUNTRY_WORDS.match(after)  # "Chad said" is a person
-    if place.kind == "region" and re.match(
-        r"^\s+(?:region|province|state|county|prefecture|governorate)\b", after
-    ):
+    if place.kind == "region" and REGION_NOUN_AFTER.match(after):
         return True  # "Imereti region"
-    if re.match(r"^,\s+[A-Z]", after):
+    if COUNTRY_AFTER_COMMA.match(after):
         return True  # "Supetar, Croatia"
     return bool(LOCATING.search(before))
+
+
+# Where a word that may be capitalised starts: a letter after a non-letter, not a lower-case
+# ASCII one. Every capitalised word of WORD starts at such a place (a letter after a letter
+# is inside a word), and reading the text at each of them gives that word, so only these
+# few places are looked at before the text is cut into words.
+MAYBE_CAPITALISED = re.compile(r"(?<![^\W\d_])[^\W\d_a-z][^\W_]*(?:-[^\W\d_][^\W_]*)*")
+
+
+WORD_PART = re.compile(r"[^\W_]|-")
 
 
 def find_world_places(text: str) -> list[WorldMention]:
     """Countries, subdivisions and cities named in `text`, longest form first, in order."""
     index = world()
-    countries = _ARTICLE_COUNTRIES.get()
-    words = list(WORD.finditer(text))
     found: list[WorldMention] = []
-    i = 0
-    while i < len(words):
-        first = words[i].group()
-        if not first[0].isupper() or not index.may_start(first):
-            i += 1
+    resume = 0  # the text before this offset belongs to a place already found
+    for candidate in MAYBE_CAPITALISED.finditer(text):
+        first, start = candidate.group(), candidate.start()
+        if start < resume or not first[0].isupper() or not index.may_start(first):
             continue
-        hit = None
-        for j in range(min(len(words), i + MAX_WORDS), i, -1):
-            last = words[j - 1].group()
-            if not last[0].isupper():
-                continue
-            gaps = [text[words[k].end() : words[k + 1].start()] for k in range(i, j - 1)]
-            if any(g != " " for g in gaps) or any(
-                not w.group()[0].isupper() and w.group() not in JOINERS for w in words[i:j]
-            ):
-                continue
-            start, end = words[i].start(), words[j - 1].end()
-            place = index.lookup(text[start:end])
-            if (
-                place is not None
-                and place.kind != "country"
-                and countries is not None
-                and place.country_code not in countries
-            ):
-                continue
-            if place is not None and _in_place_context(text, start, end, place):
-                hit = (j, WorldMention(start, end, place))
-                break
-        if hit is None:
-            i += 1
+        if not _starts_word(text, start):
             continue
-        i, mention = hit
-        found.append(mention)
+        # Here the candidate is the word itself (the same pattern read from the same place).
+        mention = _place_at(text, _words_from(text, candidate))
+        if mention is not None:
+            resume = mention.end
+            found.append(mention)
     return found
+
+
+def _starts_word(text: str, at: int) -> bool:
+    """Whether WORD, cutting `text` into words from its start, starts one at `at` (a letter
+    after a non-letter): not when a word runs into it ("x1Moscow", "Foo-Bar")."""
+    run = at
+    while run > 0 and WORD_PART.match(text, run - 1):
+        run -= 1
+    if run == at:
+        return True  # nothing a word is made of before it
+    # No word crosses the character before the run: cutting from there cuts as from the start.
+    return any(word.start() == at for word in WORD.finditer(text, run, at + 1))
+
+
+def _words_from(text: str, word: re.Match[str]) -> list[re.Match[str]]:
+    """The words from this one that may make one form with it: at most MAX_WORDS, one space
+    apart, capitalised or joining ("Rio de Janeiro")."""
+    words = [word]
+    while len(words) < MAX_WORDS:
+        following = WORD.search(text, words[-1].end())
+        if following is None or text[words[-1].end() : following.start()] != " ":
+            break
+        if not following.group()[0].isupper() and following.group() not in JOINERS:
+            break
+        words.append(following)
+    return words
+
+
+def _longest_prefix(text: str, words: list[re.Match[str]]) -> int:
+    """How many of `words` start some form: a form is found only within them, since every
+    run of a form's leading words starts that form too."""
+    index = world()
+    start = words[0].start()
+    count = 1
+    while count < len(words) and index.may_extend(text[start : words[count].end()]):
+        count += 1
+    return count
+
+
+def _place_at(text: str, words: list[re.Match[str]]) -> WorldMention | None:
+    """The longest place the first of `words` starts."""
+    index = world()
+    countries = _ARTICLE_COUNTRIES.get()
+    for count in range(_longest_prefix(text, words), 0, -1):
+        if not words[count - 1].group()[0].isupper():
+            continue
+        start, end = words[0].start(), words[count - 1].end()
+        place = index.lookup(text[start:end])
+        if (
+            place is not None
+            and place.kind != "country"
+            and countries is not None
+            and place.country_code not in countries
+        ):
+            continue
+        if place is not None and _in_place_context(text, start, end, place):
+            return WorldMention(start, end, place)
+    return None
 
 
 @lru_cache(maxsize=1)
