@@ -10,6 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
 import charset_normalizer
@@ -43,6 +44,10 @@ DAY_PARSING = {
     "DATE_ORDER": "DMY",
     "PREFER_LOCALE_DATE_ORDER": False,
 }
+# Characters below space other than line breaks, tabs and form feeds: text has few of them.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+# libyaml's safe loader when PyYAML was built with it (it is in the wheels), else PyYAML's.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 URL_DATE = re.compile(r"/(20\d\d|19\d\d)[/-](\d\d?)[/-](\d\d?)(?:/|-|$)")
 
 
@@ -55,7 +60,7 @@ class Article:
     published: str | None = None  # ISO day as given (front matter) or found in the URL
     file: str | None = None
 
-    @property
+    @cached_property  # asked for again when the article is checked and stored
     def content_hash(self) -> str:
         """Same text (ignoring case and spacing) means the same article."""
         canonical = " ".join(self.text.casefold().split())
@@ -75,7 +80,7 @@ def decode(data: bytes) -> str:
         if best is None:
             raise ArticleRejected("binary file or unknown text encoding") from None
         text = str(best)
-    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    controls = len(CONTROL_CHARACTER.findall(text, 0, 8192))
     if controls > 0.01 * min(len(text), 8192):
         raise ArticleRejected("binary file, not text")
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -119,7 +124,7 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
     block, body = text[4:end], text[end + 4 :]
     body = body[1:] if body.startswith("\n") else body
     try:
-        meta = yaml.safe_load(block)
+        meta = yaml.load(block, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
