@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 UNVERIFIED = re.compile(
     r"\b(?:(?:was|were|is|are|been)\s+unable\s+to\s+(?:independently\s+)?(?:verify|confirm)|"
@@ -94,6 +95,7 @@ def status_of(text: str) -> str:
     return "reported"
 
 
+@lru_cache(maxsize=1024)  # a draft's clause is asked once for its status, once for its source
 def attribute(text: str) -> Attribution:
     """Who says so and how sure, from one sentence."""
     return Attribution(speaker(text), status_of(text))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 WORD = re.compile(r"[A-Za-zÀ-ÿА-Яа-яЁё][\w’'-]*")
 SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*\s*$|[\"”]\s*$")
@@ -82,6 +83,13 @@ MORE_MARKER = re.compile(
     re.I,
 )
 CREDIT_LINE = re.compile(r"^[\w .’'-]{2,60}\s/\s[\w .’'-]{2,60}$")
+TAGLINE = re.compile(r"[\"“][^\"“”]+[\"”]")
+LINE = re.compile(r"[^\n]+")
+EXPANDER = re.compile(r"\W*(?:show|see) more\W*", re.I)
+SENTENCE_AND_CAPITAL = re.compile(r"[.!?]\s+[A-Z]")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+ABOUT_THE_SAME = re.compile(r"(?:He|She|They|His|Her|Their|Before|Previously|Prior)\b")
+LABELLED = re.compile(r"^[\w ]{2,40}:\s")
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,7 @@ class Block:
     def kept(self) -> bool:
         return self.reason is None
 
-    @property
+    @cached_property  # asked by most rules
     def words(self) -> int:
         return len(WORD.findall(self.text))
 
@@ -119,7 +127,7 @@ class CleanText:
 def split_blocks(text: str) -> list[Block]:
     """Non-blank lines with their offsets, surrounding spaces excluded."""
     blocks = []
-    for match in re.finditer(r"[^\n]+", text):
+    for match in LINE.finditer(text):
         line = match.group()
         stripped = line.strip().strip("\u00a0").strip()
         if not stripped:
@@ -133,9 +141,9 @@ def _norm(text: str) -> str:
     return " ".join(WORD.findall(text.casefold()))
 
 
-def _line_reason(block: Block, title: str | None, seen: set[str]) -> str | None:
+def _line_reason(block: Block, norm: str, title: str | None, seen: set[str]) -> str | None:
+    """Why a line is page furniture (None when it may be the article); `norm` is its words."""
     text, words = block.text, block.words
-    norm = _norm(text)
     if not norm:
         return "no words"
     if title and norm == _norm(title):
@@ -160,7 +168,7 @@ def _line_reason(block: Block, title: str | None, seen: set[str]) -> str | None:
         return "appeal"
     if words <= 8 and not SENTENCE_END.search(text):
         return "heading"
-    if re.fullmatch(r"[\"“][^\"“”]+[\"”]", text) and words <= 20:
+    if TAGLINE.fullmatch(text) and words <= 20:
         return "tagline"
     return None
 
@@ -169,7 +177,7 @@ def _followed_by_more_prompt(blocks: list[Block], i: int) -> bool:
     """A line an expander follows ("Show more") is a truncated caption; "Read more" after a
     line opens a list of other stories instead, and says nothing about the line."""
     nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-    return bool(nxt and re.fullmatch(r"\W*(?:show|see) more\W*", nxt.text, re.I))
+    return bool(nxt and EXPANDER.fullmatch(nxt.text))
 
 
 def _headline(block: Block) -> bool:
@@ -179,7 +187,7 @@ def _headline(block: Block) -> bool:
         block.words <= 20
         and text[:1].isupper()
         and not SENTENCE_END.search(text)
-        and not re.search(r"[.!?]\s+[A-Z]", text)
+        and not SENTENCE_AND_CAPITAL.search(text)
     )
 
 
@@ -204,18 +212,15 @@ def _teasers(blocks: list[Block], reasons: list[str | None]) -> None:
 def _about_one_person(text: str) -> bool:
     """A bio goes on about its person ("She previously worked ..."); a paragraph that goes
     on to other news ("Police searched his flat ...") is the article's."""
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
-    return all(
-        re.match(r"(?:He|She|They|His|Her|Their|Before|Previously|Prior)\b", s)
-        for s in sentences[1:]
-    )
+    sentences = SENTENCE_BREAK.split(text)
+    return all(ABOUT_THE_SAME.match(s) for s in sentences[1:])
 
 
 def _tail_bio(block: Block) -> bool:
     """A short third-person line telling who wrote the article: "Jane Roe has written about
     ... for the Herald since 2021." Only judged at the article's foot."""
     text = block.text
-    first = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)[0]
+    first = SENTENCE_BREAK.split(text)[0]
     return (
         block.words <= 45
         and bool(TAIL_BIO.match(first))
@@ -226,7 +231,7 @@ def _tail_bio(block: Block) -> bool:
 
 def _weak(block: Block) -> bool:
     """Short lines that can only be furniture when they sit among furniture."""
-    return block.words <= 8 or bool(re.fullmatch(r"[\"“][^\"“”]+[\"”]", block.text))
+    return block.words <= 8 or bool(TAGLINE.fullmatch(block.text))
 
 
 COMMON = set(
@@ -243,7 +248,7 @@ def _drifted(blocks: list[Block]) -> set[int]:
     sit among furniture: a story about something else dropped into the page."""
     vocab = [
         {
-            re.sub(r"[’']s$", "", w)  # "the region's" shares "region" with "the region"
+            w[:-2] if w.endswith(("’s", "'s")) else w  # "the region's" meets "the region"
             for w in WORD.findall(b.text.casefold())
             if len(w) > 3 and w not in COMMON
         }
@@ -261,7 +266,7 @@ def _drifted(blocks: list[Block]) -> set[int]:
         # Alone, a paragraph with new words may just be a new turn of the story; next to
         # page furniture (a teaser, a caption) or under a "Label:" it is an embedded story.
         beside_furniture = any(0 <= j < len(blocks) and not blocks[j].kept for j in (i - 1, i + 1))
-        if beside_furniture or re.match(r"^[\w ]{2,40}:\s", blocks[i].text):
+        if beside_furniture or LABELLED.match(blocks[i].text):
             drifted.add(i)
     return drifted
 
@@ -272,11 +277,12 @@ def clean(text: str, title: str | None = None) -> CleanText:
     seen: set[str] = set()
     reasons: list[str | None] = []
     for i, block in enumerate(blocks):
-        reason = _line_reason(block, title, seen)
+        norm = _norm(block.text)
+        reason = _line_reason(block, norm, title, seen)
         if reason is None and _followed_by_more_prompt(blocks, i):
             reason = "caption"
         reasons.append(reason)
-        seen.add(_norm(block.text))
+        seen.add(norm)
     _teasers(blocks, reasons)
     # Furniture gathers at the head and the tail: short lines there go with it.
     for order in (range(len(blocks)), range(len(blocks) - 1, -1, -1)):

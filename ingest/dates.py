@@ -17,7 +17,7 @@ import calendar
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
 MONTHS = {
     name: i
@@ -598,40 +598,63 @@ def _find_times(text: str, ctx: TimeContext) -> tuple[TimeExpr, ...]:
     return tuple(_anchor_within(sorted(chosen, key=lambda c: c[0].start), ctx))
 
 
-# Patterns that cannot match without a digit (a day, a year): skipped on text without one.
-NEEDS_DIGIT = {"iso", "numeric", "md_span", "dm_span", "my_span", "md", "dm", "year_span"}
-NEEDS_DIGIT |= {"decade", "year", "year_list"}
+# What each pattern cannot match without, as quicker patterns of their own, each tested once
+# per text for all the patterns that need it. Most sentences have none of these.
+# Read in the text as written (the patterns that need them match case and digits exactly):
 DIGIT = re.compile(r"\d")
-# Words a pattern cannot match without (one of them, case folded): a month's name or
-# abbreviation, a weekday's "day", a unit, a season. Most sentences have none of them.
-MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-UNITS = ("day", "week", "month", "year")
-NEEDS_WORD: dict[str, tuple[str, ...]] = {
-    **{kind: MONTH_STEMS for kind in ("md_span", "dm_span", "my_span", "md", "dm", "my")},
-    "month": MONTH_STEMS,
-    "season": ("spring", "summer", "autumn", "fall", "winter"),
-    "offset": UNITS,
-    "anaphoric": UNITS,
-    "relative": UNITS,
-    "deictic": ("today", "yesterday", "tomorrow", "tonight"),
-    "weekday": ("day",),
+FOUR_DIGITS = re.compile(r"\d{4}")  # a year, or the year of a numeric date
+MONTH_NAME = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")  # starts MONTH
+WEEKDAY_NAME = re.compile(WEEKDAY)
+# Read in the case folded text (for the patterns that ignore case; folding never skips a
+# match): a month's name or abbreviation, a season, a unit, a day named from today.
+MONTH_STEMS = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+SEASON_WORD = re.compile("spring|summer|autumn|fall|winter")
+UNIT_WORD = re.compile("day|week|month|year")
+DEICTIC_WORD = re.compile("today|yesterday|tomorrow|tonight")
+AS_WRITTEN = (DIGIT, FOUR_DIGITS, MONTH_NAME, WEEKDAY_NAME)
+NEEDS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "iso": (FOUR_DIGITS,),
+    "numeric": (FOUR_DIGITS,),
+    "md_span": (DIGIT, MONTH_NAME),
+    "dm_span": (DIGIT, MONTH_NAME),
+    "my_span": (FOUR_DIGITS, MONTH_NAME),
+    "md": (DIGIT, MONTH_NAME),
+    "dm": (DIGIT, MONTH_NAME),
+    "year_span": (FOUR_DIGITS,),
+    "my": (MONTH_NAME,),
+    "season": (SEASON_WORD,),
+    "month": (MONTH_STEMS,),
+    "decade": (FOUR_DIGITS,),
+    "year": (FOUR_DIGITS,),
+    "year_list": (FOUR_DIGITS,),
+    "offset": (UNIT_WORD,),
+    "anaphoric": (UNIT_WORD,),
+    "relative": (UNIT_WORD,),
+    "deictic": (DEICTIC_WORD,),
+    "weekday": (WEEKDAY_NAME,),
 }
-# The same, as one pattern per word list (case folded text is searched): a text is tested
-# once per list rather than once per pattern that needs it.
-CUE_LISTS = {words: re.compile("|".join(words)) for words in set(NEEDS_WORD.values())}
 
 
-def _runnable(text: str) -> list[tuple[int, str, re.Pattern[str]]]:
-    """The patterns that may match `text` (with their order): the others need a digit or a
-    word the text does not have."""
-    digits = DIGIT.search(text) is not None
+CUES = (*AS_WRITTEN, MONTH_STEMS, SEASON_WORD, UNIT_WORD, DEICTIC_WORD)
+
+
+def _runnable(text: str) -> tuple[tuple[int, str, re.Pattern[str]], ...]:
+    """The patterns that may match `text` (with their order): the others need something
+    the text does not have."""
     folded = text.casefold()  # as re.I matches case, and more: never skips a match
-    present = {words: cue.search(folded) is not None for words, cue in CUE_LISTS.items()}
-    return [
+    present = tuple(cue.search(text if cue in AS_WRITTEN else folded) is not None for cue in CUES)
+    return _patterns_needing(present)
+
+
+@cache  # one entry per combination of cues: at most 2 ** len(CUES)
+def _patterns_needing(present: tuple[bool, ...]) -> tuple[tuple[int, str, re.Pattern[str]], ...]:
+    """The patterns whose cues are all among those `present` (one flag per CUES entry)."""
+    have = {cue for cue, there in zip(CUES, present, strict=True) if there}
+    return tuple(
         (order, kind, pattern)
         for order, (kind, pattern) in enumerate(PATTERNS)
-        if (digits or kind not in NEEDS_DIGIT) and present.get(NEEDS_WORD.get(kind, ()), True)
-    ]
+        if all(cue in have for cue in NEEDS[kind])
+    )
 
 
 # Extraction reads each sentence's times several times, against different contexts: the

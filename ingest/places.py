@@ -240,7 +240,7 @@ def _find_places(
 ) -> tuple[PlaceMention, ...]:
     regions = list(_named_regions(text, countries))
     facilities = []
-    for facility in find_facilities(text, None):
+    for facility in _facilities_named(text):
         nearest = min(regions, key=lambda r: abs(r.start - facility.start), default=None)
         region = nearest.region if nearest else context_region
         facilities.extend(find_facilities(text[facility.start : facility.end], region))
@@ -257,6 +257,12 @@ def _find_places(
             if ref is not None:
                 mentions.append(PlaceMention(match.start(), match.end(), ref, context_region))
     return tuple(sorted(mentions, key=lambda m: m.start))
+
+
+@lru_cache(maxsize=4096)
+def _facilities_named(text: str) -> tuple[PlaceMention, ...]:
+    """The facilities of a text, not yet placed: which they are depends on the text alone."""
+    return tuple(find_facilities(text, None))
 
 
 # The regions and places abroad a text names do not depend on the region of the context,
