@@ -18,6 +18,7 @@ import logging
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -428,11 +429,11 @@ async def _canonical_people(store: Store, draft: NewEvent, index: MergeIndex) ->
     return replace(draft, people=tuple(people))
 
 
-def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> list[Indexed]:
-    """The events a draft may match, in the order a full scan would meet them. Both the
-    date buckets (compatible dates) and the word postings (enough telling words shared)
-    hold every event that can match: the smaller is read, the other filters it, and
-    `find_match`'s own tests drop the rest."""
+def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> set[int]:
+    """Ids of the events a draft may match (unordered: `find_match` breaks ties by the
+    index's order). Both the date buckets (compatible dates) and the word postings
+    (enough telling words shared) hold every event that can match: the smaller is read,
+    the other filters it, and `find_match`'s own tests drop the rest."""
     draft = mine.draft
     dated = None if support_only else index.dates.bucket_sets(draft.date, draft.end)
     # The same year of a story's history told again needs one shared word: no word filter.
@@ -443,69 +444,137 @@ def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> list[
         worded = _word_sets(index, mine, threshold)
     choices = [sets for sets in (dated, worded) if sets is not None]
     if not choices:
-        return [index.events[i] for i in sorted(index.events, key=index.order.__getitem__)]
+        return set(index.events)
     choices.sort(key=lambda sets: sum(len(s) for s in sets))
     found: set[int] = set().union(*choices[0])
     for sets in choices[1:]:
-        # Whichever is cheaper: look each candidate up in every set, or build the union.
-        if len(found) * len(sets) <= sum(len(s) for s in sets):
-            found = {i for i in found if any(i in s for s in sets)}
+        # Intersecting with each set walks the smaller of the two, in C.
+        kept: set[int] = set()
+        for ids in sets:
+            kept |= found & ids
+        found = kept
+    return found
+
+
+def _thresholds(support_only: bool, same_source: bool, history: bool) -> tuple[float, int]:
+    """The score and the number of shared words a match needs."""
+    if history:
+        # The same year of a story's history, told again: founding, exile, ...
+        return 0.1, 1
+    if support_only:
+        return SUPPORT_SCORE, MIN_SHARED
+    if same_source:
+        return SAME_SOURCE_SCORE, MIN_SHARED  # the article itself told these apart
+    return MERGE_SCORE, MIN_SHARED
+
+
+def _by_words_shared(
+    index: MergeIndex, mine: DraftView, candidates: set[int]
+) -> Iterator[tuple[int, float]]:
+    """The candidates with how many of the draft's words each has, most first, each with
+    the most that words can score for an event from there on (having that many words at
+    best means having the heaviest ones)."""
+    shared: Counter[int] = Counter()
+    for word in mine.words:
+        having = index.postings.get(word)
+        if having:
+            shared.update(candidates & having)
+    heaviest_first = sorted(mine.weight.values(), reverse=True)
+    most = [0.0]  # most[n]: the sum of the n heaviest weights
+    for weight in heaviest_first:
+        most.append(most[-1] + weight)
+    for event_id, count in shared.most_common():
+        yield event_id, most[count] / mine.top
+
+
+@dataclass
+class Contest:
+    """One draft compared with the candidate events: the best so far, and what a match
+    needs. Of equal scores the event met first in the order a fresh load lists them
+    (`MergeIndex.order`) wins, as in a scan in that order."""
+
+    index: MergeIndex
+    mine: DraftView
+    source_id: int
+    support_only: bool
+    best: tuple[float, tuple[int, str, int], Indexed] | None = None
+
+    def __post_init__(self) -> None:
+        draft = self.mine.draft
+        self.most_bonus = _max_bonus(self.mine)
+        self.year_story = (
+            not self.support_only and len(draft.date) == 4 and draft.status == "background"
+        )
+        # The lowest threshold any event can be held to.
+        if self.year_story:
+            self.floor = _thresholds(self.support_only, False, True)[0]
+        elif self.support_only:
+            self.floor = SUPPORT_SCORE
         else:
-            found &= set().union(*sets)
-    return [index.events[i] for i in sorted(found, key=index.order.__getitem__)]
+            self.floor = min(MERGE_SCORE, SAME_SOURCE_SCORE)
+        self.debug = log.isEnabledFor(logging.DEBUG)
+
+    def bar(self) -> float:
+        """The score an event must reach to be chosen now: its threshold, and a tie with
+        the best so far (which the order may still break its way)."""
+        return self.floor if self.best is None else max(self.floor, self.best[0])
+
+    def consider(self, event_id: int) -> None:
+        mine, draft, support_only = self.mine, self.mine.draft, self.support_only
+        event = self.index.events[event_id]
+        history = self.year_story and draft.date == event.date and event.status == "background"
+        common = mine.words & self.index.words[event_id]
+        if len(common) < (1 if history else MIN_SHARED):
+            return  # cheapest test first: most events share too few words
+        if not support_only and not compatible(draft.date, draft.end, event.date, event.end):
+            return
+        cited = event.spans.get(self.source_id)
+        if cited and any(a < e and s < b for a, b in cited for s, e in draft.citations):
+            return  # another clause of the same sentence: a different happening
+        same_source = bool(cited)
+        if same_source and not support_only and event.date != draft.date:
+            return  # the article itself told these apart by their dates
+        threshold, minimum = _thresholds(support_only, same_source, history)
+        if len(common) < minimum:
+            return
+        # A plain sum is within a hair of the exact one: only an event it leaves well
+        # short of the bar, even with every bonus, is passed over without scoring.
+        rough = sum(map(mine.weight.__getitem__, common)) / mine.top
+        if rough + self.most_bonus < max(threshold, self.bar()) - 1e-9:
+            return
+        value = score(mine, event, common)
+        if self.debug:
+            log.debug(
+                "draft %r vs event %d: score %.2f, %d shared (needs %.2f, %d)",
+                draft.summary[:60],
+                event_id,
+                value,
+                len(common),
+                threshold,
+                minimum,
+            )
+        if value < threshold:
+            return
+        order = self.index.order[event_id]
+        best = self.best
+        if best is None or value > best[0] or (value == best[0] and order < best[1]):
+            self.best = (value, order, event)
 
 
 def find_match(
     index: MergeIndex, source_id: int, text: str, draft: NewEvent, *, support_only: bool
 ) -> Indexed | None:
     """The existing event this draft reports, if any."""
-    draft_text = " ".join(text[s:e] for s, e in draft.citations)
-    words = _words(draft_text)
+    words = _words(" ".join(text[s:e] for s, e in draft.citations))
     if not words:
         return None  # nothing to compare: no event can share the words a match needs
     mine = view(draft, words, index.weights(words))
-    best: tuple[float, Indexed] | None = None
-    debug = log.isEnabledFor(logging.DEBUG)
-    for event in _candidates(index, mine, support_only):
-        if not support_only and not compatible(draft.date, draft.end, event.date, event.end):
-            continue
-        history = (
-            not support_only
-            and len(draft.date) == 4
-            and draft.date == event.date
-            and draft.status == event.status == "background"
-        )
-        common = words & index.words[event.id]
-        if len(common) < (1 if history else MIN_SHARED):
-            continue  # cheapest test first: most events share too few words
-        cited = event.spans.get(source_id, ())
-        if any(start < e and s < end for start, end in cited for s, e in draft.citations):
-            continue  # another clause of the same sentence: a different happening
-        same_source = bool(cited)
-        if same_source and not support_only and event.date != draft.date:
-            continue  # the article itself told these apart by their dates
-        threshold, minimum = (
-            (SUPPORT_SCORE, MIN_SHARED) if support_only else (MERGE_SCORE, MIN_SHARED)
-        )
-        if same_source and not support_only:
-            threshold = SAME_SOURCE_SCORE  # the article itself told these apart
-        if history:
-            # The same year of a story's history, told again: founding, exile, ...
-            threshold, minimum = 0.1, 1
-        value, shared = score(mine, event, common), len(common)
-        if debug:
-            log.debug(
-                "draft %r vs event %d: score %.2f, %d shared (needs %.2f, %d)",
-                draft_text[:60],
-                event.id,
-                value,
-                shared,
-                threshold,
-                minimum,
-            )
-        if value >= threshold and shared >= minimum and (best is None or value > best[0]):
-            best = (value, event)
-    return best[1] if best else None
+    contest = Contest(index, mine, source_id, support_only)
+    for event_id, most in _by_words_shared(index, mine, _candidates(index, mine, support_only)):
+        if most + contest.most_bonus < contest.bar() - 1e-9:
+            break  # neither this event nor any after it can reach the bar
+        contest.consider(event_id)
+    return contest.best[2] if contest.best else None
 
 
 async def merge_event(

@@ -7,9 +7,23 @@ from __future__ import annotations
 import random
 
 from ingest.article import parse_article
-from ingest.merge import DateBuckets, compatible
+from ingest.merge import (
+    MERGE_SCORE,
+    MIN_SHARED,
+    SAME_SOURCE_SCORE,
+    SUPPORT_SCORE,
+    DateBuckets,
+    Indexed,
+    MergeIndex,
+    _words,
+    compatible,
+    find_match,
+    score,
+    view,
+)
 from ingest.pipeline import ingest_article
 from store import Store
+from store.models import NewEvent, PersonRef, PlaceRef
 
 
 def _random_date(rng: random.Random) -> str:
@@ -89,7 +103,7 @@ async def test_the_second_article_merges_into_the_first_with_a_kept_index(store:
 async def test_an_event_is_matched_on_its_first_excerpts_only(store: Store) -> None:
     """An event cited over and over does not grow a vocabulary that draws every later
     draft to it, and a fresh load sees the words the kept index saw."""
-    from ingest.merge import MATCHED_CITATIONS, MergeIndex, _words
+    from ingest.merge import MATCHED_CITATIONS
     from tests.bot.briefing import add_article, add_event
 
     lines = [f"Witness number {n} described the {w} near the gate." for n, w in
@@ -103,3 +117,122 @@ async def test_an_event_is_matched_on_its_first_excerpts_only(store: Store) -> N
     first, late = _words(lines[0]), _words(lines[-1])
     assert len(lines) > MATCHED_CITATIONS
     assert first <= words and not (late - first) <= words  # only the first excerpts count
+
+
+# A small vocabulary, so that many events share words and many scores tie.
+VOCABULARY = (
+    "bridge",
+    "river",
+    "engineers",
+    "cracks",
+    "supports",
+    "ministry",
+    "closed",
+    "governor",
+    "protest",
+    "police",
+    "court",
+    "verdict",
+    "prison",
+    "guards",
+    "inmates",
+    "hospital",
+    "doctors",
+    "fire",
+    "warehouse",
+    "explosion",
+)
+PEOPLE = ("Anna Petrova", "Ivan Sokolov", "Oleg Markov")
+REGIONS = ("Kursk Oblast", "Tver Oblast", "Perm Krai")
+
+
+def _full_scan(
+    index: MergeIndex, source_id: int, text: str, draft: NewEvent, support_only: bool
+) -> Indexed | None:
+    """What `find_match` answers, found the slow way: every event scored, in order."""
+    words = _words(" ".join(text[s:e] for s, e in draft.citations))
+    if not words:
+        return None
+    mine = view(draft, words, index.weights(words))
+    best: tuple[float, Indexed] | None = None
+    for event_id in sorted(index.events, key=index.order.__getitem__):
+        event = index.events[event_id]
+        if not support_only and not compatible(draft.date, draft.end, event.date, event.end):
+            continue
+        history = (
+            not support_only
+            and len(draft.date) == 4
+            and draft.date == event.date
+            and draft.status == event.status == "background"
+        )
+        common = words & index.words[event_id]
+        cited = event.spans.get(source_id, set())
+        if any(a < e and s < b for a, b in cited for s, e in draft.citations):
+            continue
+        if cited and not support_only and event.date != draft.date:
+            continue
+        threshold, minimum = (SUPPORT_SCORE if support_only else MERGE_SCORE), MIN_SHARED
+        if cited and not support_only:
+            threshold = SAME_SOURCE_SCORE
+        if history:
+            threshold, minimum = 0.1, 1
+        if len(common) < minimum:
+            continue
+        value = score(mine, event, common)
+        if value >= threshold and (best is None or value > best[0]):
+            best = (value, event)
+    return best[1] if best else None
+
+
+def _sentence(rng: random.Random) -> str:
+    return " ".join(rng.sample(VOCABULARY, rng.randint(2, 8))) + "."
+
+
+def _random_index(rng: random.Random, text: str, source_id: int) -> MergeIndex:
+    index = MergeIndex()
+    for event_id in range(1, 301):
+        date, end = _random_span(rng)
+        event = Indexed(
+            event_id,
+            date,
+            end,
+            rng.choice(["reported", "confirmed", "background"]),
+            False,
+            {},
+            set(rng.sample(REGIONS, rng.randint(0, 1))),
+            set(rng.sample(PEOPLE, rng.randint(0, 1))),
+        )
+        if rng.random() < 0.05:  # already cited by the article being merged
+            start = rng.randrange(0, len(text) - 20)
+            event.spans[source_id] = {(start, start + 20)}
+        index.add(event, _words(_sentence(rng)))
+        if rng.random() < 0.5:
+            index.begin_article()  # some events listed by date, the newest after them
+    return index
+
+
+def test_find_match_chooses_what_a_full_scan_chooses() -> None:
+    """The candidate shortcuts and the cut-off by words shared never change the choice,
+    ties included (the first in the index's order wins)."""
+    rng = random.Random(11)
+    text = " ".join(_sentence(rng) for _ in range(60))
+    source_id = 7
+    chosen = 0
+    for _ in range(20):
+        index = _random_index(rng, text, source_id)
+        for _ in range(40):
+            start = rng.randrange(0, len(text) - 80)
+            draft = NewEvent(
+                *_random_span(rng),
+                "A summary.",
+                status=rng.choice(["reported", "confirmed", "background"]),
+                places=tuple(PlaceRef(r) for r in rng.sample(REGIONS, rng.randint(0, 1))),
+                people=tuple(PersonRef(p) for p in rng.sample(PEOPLE, rng.randint(0, 1))),
+                citations=((start, start + rng.randint(15, 80)),),
+            )
+            for support_only in (False, True):
+                expected = _full_scan(index, source_id, text, draft, support_only)
+                found = find_match(index, source_id, text, draft, support_only=support_only)
+                assert found is expected, (draft, support_only)
+                chosen += expected is not None
+    assert chosen > 100  # the drafts did match, often
