@@ -79,8 +79,10 @@ ANAPHORIC_SUBJECT = re.compile(
 )
 # An institution acting is news even when written in lower case ("the regional prison
 # service responded ...").
+# "(?=[...])" first: the characters a match can start with, so that the regex engine passes
+# over the other places of a text quickly (no match changes).
 INSTITUTION = re.compile(
-    r"\b(?:service|office|ministry|court|police|committee|government|prosecutors?|"
+    r"(?=[somcpgiadk])\b(?:service|office|ministry|court|police|committee|government|prosecutors?|"
     r"investigators|authorities|agency|department|administration|council|parliament|"
     r"commission|army|military|kremlin)\b",
     re.I,
@@ -322,44 +324,58 @@ def _blank(match: re.Match[str]) -> str:
     return " " * len(match.group())
 
 
+@lru_cache(maxsize=8192)  # clauses repeat their few verbs and function words
+def _shape(lower: str) -> tuple[bool, bool, bool]:
+    """Whether a (lower-case) word is a verb of speech, a stative verb, a past form."""
+    return bool(SPEECH.match(lower)), bool(STATIVE.match(lower)), bool(PAST.match(lower))
+
+
+def _subject(body: str, verb: re.Match[str]) -> str:
+    return body[: verb.start()].strip()
+
+
 @lru_cache(maxsize=4096)  # a clause's predicate is asked for by several rules
 def predicate(text: str) -> Predicate:
     """The main verb of a clause and what comes before it, by word shape (no tagger)."""
     body = _strip_adverbial(text.strip())
     body = QUOTED_OR_BRACKETED.sub(_blank, body)
     tokens = list(WORD_TOKEN.finditer(body))
+    # The words before a token hold a subordinator once the token starts past the end of
+    # the first one (no token starts right at a word's end, so none is cut there).
+    subordinator = SUBORDINATOR.search(body)
+    subordinate_from = subordinator.end() if subordinator else len(body) + 1
     for i, token in enumerate(tokens):
         word = token.group()
         lower = word.casefold()
         if i and word[0].isupper():
             continue
-        subject = body[: token.start()].strip()
-        if SUBORDINATOR.search(subject):
-            return Predicate(subject, None, "none")
+        if token.start() >= subordinate_from:
+            return Predicate(_subject(body, token), None, "none")
         if MODAL.match(body[token.start() :]):
-            return Predicate(subject, word, "modal")
-        if SPEECH.match(lower):
-            return Predicate(subject, word, "speech")
+            return Predicate(_subject(body, token), word, "modal")
+        speech, stative, past = _shape(lower)
+        if speech:
+            return Predicate(_subject(body, token), word, "speech")
         if lower in ("was", "were", "has", "have", "had", "is", "are", "been"):
             nxt = tokens[i + 1].group().casefold() if i + 1 < len(tokens) else ""
             if nxt in ("not", "yet", "never", "no"):
-                return Predicate(subject, word, "stative")
+                return Predicate(_subject(body, token), word, "stative")
             if nxt == "been" and i + 2 < len(tokens):
                 nxt = tokens[i + 2].group().casefold()
-            if PAST.match(nxt) and nxt not in ("was", "were", "had", "did"):
+            if _shape(nxt)[2] and nxt not in ("was", "were", "had", "did"):
                 # "was fired" happened; "is charged with" describes a state
                 kind = "stative" if lower in ("is", "are") else "event"
-                return Predicate(subject, f"{word} {nxt}", kind)
+                return Predicate(_subject(body, token), f"{word} {nxt}", kind)
             if lower in ("was", "were") and nxt.endswith("ing"):
-                return Predicate(subject, f"{word} {nxt}", "event")
-            return Predicate(subject, word, "stative")
-        if STATIVE.match(lower):
-            return Predicate(subject, word, "stative")
-        if PAST.match(lower) and i <= 12:
+                return Predicate(_subject(body, token), f"{word} {nxt}", "event")
+            return Predicate(_subject(body, token), word, "stative")
+        if stative:
+            return Predicate(_subject(body, token), word, "stative")
+        if past and i <= 12:
             before = tokens[i - 1].group().casefold() if i else ""
             if before in ("to", "be", "being", "not", "the", "a", "an", "his", "her", "their"):
                 continue  # an infinitive, a negation, or a noun ("the injured")
-            return Predicate(subject, word, "event")
+            return Predicate(_subject(body, token), word, "event")
     return Predicate(body, None, "none")
 
 
@@ -441,8 +457,8 @@ def _referent_phrase(state: ArticleState) -> str:
 
 # Words that put a happening at the level of the country, not of the story's region.
 NATIONAL = re.compile(
-    r"\b(?:Russia|Russian|Kremlin|President|State Duma|Duma|nationwide|across the country|"
-    r"abroad|the country's|parliament)\b",
+    r"(?=[rkpsdnat])\b(?:Russia|Russian|Kremlin|President|State Duma|Duma|nationwide|"
+    r"across the country|abroad|the country's|parliament)\b",
     re.I,
 )
 
