@@ -29,6 +29,7 @@ from ingest.people import KnownPeople
 from store import Store
 from store.events import CitationRow, citation_rows
 from store.models import Event, NewEvent, PersonRef, PlaceRef
+from store.people import PeopleIndex
 from store.places import normalise_alias
 
 log = logging.getLogger(__name__)
@@ -230,8 +231,11 @@ def _spans(event: Event) -> dict[int, set[tuple[int, int]]]:
 class PendingLinks:
     """Rows an article's merges add, sent at the end in one statement per kind."""
 
+    events: list[tuple[int, NewEvent]] = field(default_factory=list)  # new: (id, draft)
     citations: list[CitationRow] = field(default_factory=list)
     places: list[tuple[int, PlaceRef]] = field(default_factory=list)
+    people: list[tuple[int, int]] = field(default_factory=list)  # (event id, person id)
+    changes: dict[int, dict[str, object]] = field(default_factory=dict)  # event id -> columns
     touched: list[int] = field(default_factory=list)
 
 
@@ -252,7 +256,13 @@ class MergeIndex:
         # when the article began, then id; the article's own new events after them.
         self.order: dict[int, tuple[int, str, int]] = {}  # event id -> its sort key
         self.touched: set[int] = set()
-        self.people: KnownPeople | None = None  # read from the store when first needed
+        # The stored people, read with the first batch: spellings to match drafts' people
+        # with, and names and ids to link events to (both kept current by `link`).
+        self.people: KnownPeople | None = None
+        self.directory: PeopleIndex | None = None
+        # The id the next new event gets, read from the store at the start of each batch
+        # of merges (None between batches): new events are written when the batch ends.
+        self.next_id: int | None = None
         self.pending = PendingLinks()
 
     @classmethod
@@ -292,30 +302,50 @@ class MergeIndex:
             self.postings.setdefault(word, set()).add(event_id)
             have.add(word)
 
-    async def link(
-        self,
-        store: Store,
-        conn: aiosqlite.Connection,
-        event: Indexed,
-        source_id: int,
-        text: str,
-        draft: NewEvent,
-        *,
-        touch: bool,
+    async def begin_batch(self, store: Store, conn: aiosqlite.Connection) -> None:
+        """Read what deciding on new rows needs (once per batch of merges): the ids the
+        next event and person get, and the stored people the first time."""
+        if self.next_id is not None:
+            return
+        if self.directory is None:
+            people = await store.people.list_all()
+            self.people = KnownPeople([(p.name, p.aliases) for p in people])
+            self.directory = PeopleIndex.of(people)
+        self.next_id = await store.events.next_id(conn)
+        self.directory.next_id = await store.people.next_id(conn)
+
+    def new_event(self, draft: NewEvent) -> Indexed:
+        """A new event for the draft, with the id SQLite would give it, written at `flush`."""
+        assert self.next_id is not None, "begin_batch first"
+        event_id, self.next_id = self.next_id, self.next_id + 1
+        self.pending.events.append((event_id, draft))
+        event = Indexed(
+            event_id, draft.date, draft.end, draft.status, draft.graphic, {}, set(), set()
+        )
+        self.add(event, _words(draft.summary))
+        return event
+
+    def change(self, event_id: int, changes: dict[str, object]) -> None:
+        """Change an event's columns (`EventRepo.update`) at `flush`, once, to the last
+        value each was given."""
+        self.pending.changes.setdefault(event_id, {}).update(changes)
+
+    def link(
+        self, event: Indexed, source_id: int, text: str, draft: NewEvent, *, touch: bool
     ) -> None:
-        """What `EventRepo.attach` does, with the rows kept for `flush`; people are written
-        now, since the next draft's people are compared with the stored ones."""
+        """What `EventRepo.attach` does, with the rows kept for `flush`."""
         rows = citation_rows(event.id, source_id, text, draft)
         self.pending.citations.extend(rows)
         self.pending.places.extend((event.id, place) for place in draft.places)
         if draft.people:
-            names = await store.events.link_people(conn, event.id, draft.people)
-            event.people.update(names)
-            if self.people is not None:
-                for ref, name in zip(draft.people, names, strict=True):
-                    # The aliases `PersonRepo.ensure` stores for the ref, under that name.
-                    aliases = {normalise_alias(a) for a in (ref.name, *ref.aliases) if a.strip()}
-                    self.people.add(name, aliases)
+            assert self.directory is not None and self.people is not None, "begin_batch first"
+            for ref in draft.people:
+                person_id, name = self.directory.ensure_named(ref)
+                self.pending.people.append((event.id, person_id))
+                event.people.add(name)
+                # The aliases `PersonRepo.ensure` stores for the ref, under that name.
+                aliases = {normalise_alias(a) for a in (ref.name, *ref.aliases) if a.strip()}
+                self.people.add(name, aliases)
         if touch:
             self.pending.touched.append(event.id)
         event.places.update(place.name for place in draft.places)
@@ -333,16 +363,18 @@ class MergeIndex:
     async def flush(self, store: Store, conn: aiosqlite.Connection) -> None:
         """Write the rows collected since the last flush."""
         pending, self.pending = self.pending, PendingLinks()
+        self.next_id = None
+        # Events first: the other rows refer to them, and a place link copies its
+        # event's final date.
+        await store.events.insert_many(conn, pending.events)
+        if self.directory is not None:
+            await store.people.add_pending(conn, self.directory)
+        await store.events.link_person_ids(conn, pending.people)
+        await store.events.update_many(conn, list(pending.changes.items()))
         await store.events.add_citations(conn, pending.citations)
         await store.events.link_places(conn, pending.places)
         if pending.touched:
             await store.events.touch(conn, pending.touched)
-
-    async def known_people(self, store: Store) -> KnownPeople:
-        """Stored people as (name, aliases), read once and kept current by `link`."""
-        if self.people is None:
-            self.people = KnownPeople([(p.name, p.aliases) for p in await store.people.list_all()])
-        return self.people
 
     def weights(self, words: set[str]) -> dict[str, float]:
         total = len(self.events) + 1
@@ -421,11 +453,11 @@ def _event_text(event: Event) -> str:
     return " ".join([event.summary, *(c.excerpt for c in first)])
 
 
-async def _canonical_people(store: Store, draft: NewEvent, index: MergeIndex) -> NewEvent:
+def _canonical_people(draft: NewEvent, index: MergeIndex) -> NewEvent:
     if not draft.people:
         return draft
-    known = await index.known_people(store)
-    people: list[PersonRef] = known.canonical(list(draft.people))
+    assert index.people is not None, "begin_batch first"
+    people: list[PersonRef] = index.people.canonical(list(draft.people))
     return replace(draft, people=tuple(people))
 
 
@@ -588,29 +620,29 @@ async def merge_event(
     index: MergeIndex | None = None,
 ) -> tuple[int, bool] | None:
     """Store the draft as a new event or attach it to a matching one: (event id, is new).
-    A support-only draft (SupportingCitation) that matches nothing is dropped (None)."""
+    A support-only draft (SupportingCitation) that matches nothing is dropped (None).
+    With an `index` the merge is decided in memory and its rows wait for `index.flush`
+    (in the same transaction): an article's drafts cost a few statements, not a trip to
+    the database thread or more per draft."""
     support_only = support_only or isinstance(draft, SupportingCitation)
     alone = index is None  # called on its own: write the rows before returning
     if index is None:
         index = await MergeIndex.load(store)
-    draft = await _canonical_people(store, draft, index)
+    await index.begin_batch(store, conn)
+    draft = _canonical_people(draft, index)
     match = find_match(index, source_id, text, draft, support_only=support_only)
     if match is None:
         if support_only:
             return None
-        event_id = await store.events.insert(conn, draft)
-        event = Indexed(
-            event_id, draft.date, draft.end, draft.status, draft.graphic, {}, set(), set()
-        )
-        index.add(event, _words(draft.summary))
-        await index.link(store, conn, event, source_id, text, draft, touch=False)
+        event = index.new_event(draft)
+        index.link(event, source_id, text, draft, touch=False)
         if alone:
             await index.flush(store, conn)
-        return event_id, True
+        return event.id, True
     if support_only:
         # A passing mention confirms the event, not every place near it.
         draft = replace(draft, places=())
-    await index.link(store, conn, match, source_id, text, draft, touch=True)
+    index.link(match, source_id, text, draft, touch=True)
     changes: dict[str, object] = {}
     if not support_only and _precision(draft.date) > _precision(match.date):
         changes["date"] = draft.date
@@ -620,7 +652,7 @@ async def merge_event(
     if draft.status == "confirmed" and match.status in ("reported", "alleged"):
         changes["status"] = "confirmed"
     if changes:
-        await store.events.update(conn, match.id, **changes)
+        index.change(match.id, changes)
         if "date" in changes:
             index.redate(match, draft.date, draft.end)
         match.graphic = match.graphic or "graphic" in changes

@@ -149,25 +149,34 @@ class EventRepo:
 
     async def insert(self, conn: aiosqlite.Connection, draft: NewEvent) -> int:
         """Insert the event's own row only (no citations, places or people); returns its id."""
-        if draft.status not in STATUSES:
-            raise ValueError(f"unknown status {draft.status!r}")
+        _check_status(draft)
         now = utc_now()
         cursor = await conn.execute(
             "INSERT INTO events (date, end_date, summary, status, attribution, graphic,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                draft.date,
-                draft.end,
-                draft.summary,
-                draft.status,
-                draft.attribution,
-                int(draft.graphic),
-                now,
-                now,
-            ),
+            _event_row(draft, now),
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
+
+    async def next_id(self, conn: aiosqlite.Connection) -> int:
+        """The id SQLite gives the next event inserted without one: a writer holding the
+        write lock can decide on new events' ids before writing them (`insert_many`)."""
+        rows = await conn.execute_fetchall("SELECT coalesce(max(id), 0) + 1 FROM events")
+        return int(list(rows)[0][0])
+
+    async def insert_many(
+        self, conn: aiosqlite.Connection, drafts: list[tuple[int, NewEvent]]
+    ) -> None:
+        """Insert events' own rows with the ids given (from `next_id` on), in order."""
+        for _, draft in drafts:
+            _check_status(draft)
+        now = utc_now()
+        await conn.executemany(
+            "INSERT INTO events (id, date, end_date, summary, status, attribution, graphic,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(event_id, *_event_row(draft, now)) for event_id, draft in drafts],
+        )
 
     async def attach(
         self,
@@ -234,6 +243,34 @@ class EventRepo:
             )
             names.append(name)
         return names
+
+    async def link_person_ids(
+        self, conn: aiosqlite.Connection, links: list[tuple[int, int]]
+    ) -> None:
+        """Tie events to people already stored: (event id, person id) pairs."""
+        if links:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO event_people (event_id, person_id) VALUES (?, ?)", links
+            )
+
+    async def update_many(
+        self, conn: aiosqlite.Connection, changes: list[tuple[int, dict[str, Any]]]
+    ) -> None:
+        """`update` for many events, one statement per set of columns changed (the
+        triggers on a column fire only when it is set), in order within each set."""
+        by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        now = utc_now()
+        for event_id, fields in changes:
+            unknown = set(fields) - set(EDITABLE_FIELDS)
+            if unknown:
+                raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+            if fields:
+                by_columns.setdefault(tuple(fields), []).append((*fields.values(), now, event_id))
+        for columns, rows in by_columns.items():
+            assignments = ", ".join(f"{name} = ?" for name in columns)
+            await conn.executemany(
+                f"UPDATE events SET {assignments}, updated_at = ? WHERE id = ?", rows
+            )
 
     async def touch(self, conn: aiosqlite.Connection, event_ids: list[int]) -> None:
         """Mark events as changed now."""
@@ -529,6 +566,25 @@ _DETAILS = """
 (SELECT json_group_array(json_array(c.id, c.source_id, c.excerpt, c.start_offset, c.end_offset))
  FROM citations c WHERE c.event_id = e.id) AS citation_rows
 """
+
+
+def _check_status(draft: NewEvent) -> None:
+    if draft.status not in STATUSES:
+        raise ValueError(f"unknown status {draft.status!r}")
+
+
+def _event_row(draft: NewEvent, now: str) -> tuple[Any, ...]:
+    """An event's columns from date to updated_at, as `events` stores them."""
+    return (
+        draft.date,
+        draft.end,
+        draft.summary,
+        draft.status,
+        draft.attribution,
+        int(draft.graphic),
+        now,
+        now,
+    )
 
 
 def _citations(event_id: int, encoded: str) -> tuple[Citation, ...]:
