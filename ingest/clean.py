@@ -43,7 +43,10 @@ CAPTION_CREDIT = re.compile(
     r"[A-Z][^.!?]{0,80}(?:\.\s*)?$"
 )
 LABEL_CREDIT = re.compile(r"^\W*(?:Source|Photo|Image|Credit|Illustration|Cover)\s*:", re.I)
+# "(?=[...])" first: the letters a match can start with, so that the regex engine passes over
+# the other places of a line quickly (no match changes).
 APPEAL = re.compile(
+    r"(?=[drsnlyftpbacme])"
     r"\b(?:donat\w*|recurring|subscri\w+|newsletter|sign(?:ing)? up|leave a (?:reply|comment)|"
     r"your email|required fields|remind me later|favou?r to ask|thanks to (?:its|our|their) "
     r"readers|your (?:support|help|contribution)|support (?:us|our|independent)|please support|"

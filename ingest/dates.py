@@ -668,14 +668,17 @@ NEEDS: dict[str, tuple[re.Pattern[str], ...]] = {
 }
 
 
-CUES = (*AS_WRITTEN, MONTH_STEMS, SEASON_WORD, UNIT_WORD, DEICTIC_WORD)
+IN_FOLDED = (MONTH_STEMS, SEASON_WORD, UNIT_WORD, DEICTIC_WORD)
+CUES = (*AS_WRITTEN, *IN_FOLDED)
 
 
 def _runnable(text: str) -> tuple[tuple[int, str, re.Pattern[str]], ...]:
     """The patterns that may match `text` (with their order): the others need something
     the text does not have."""
     folded = text.casefold()  # as re.I matches case, and more: never skips a match
-    present = tuple(cue.search(text if cue in AS_WRITTEN else folded) is not None for cue in CUES)
+    present = tuple(cue.search(text) is not None for cue in AS_WRITTEN) + tuple(
+        cue.search(folded) is not None for cue in IN_FOLDED
+    )
     return _patterns_needing(present)
 
 

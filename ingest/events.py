@@ -112,6 +112,13 @@ REACTION = re.compile(
     r"(?:would|will|planned\s+to|plans\s+to|intends\s+to|intended\s+to)\s+appeal\b",
     re.I,
 )
+# Words REACTION cannot match without (one in each of its branches), looked for first: most
+# sentences have none, and this search is quicker than REACTION's.
+REACTION_WORD = re.compile(
+    r"(?=[crdba])(?:comment|respond|reply|deni|deny|reject|call|brand|describ|dismiss|"
+    r"confirmed|appeal)",
+    re.I,
+)
 # "Nobody was charged", "No one was hurt": what did not happen details the event before it.
 NEGATIVE_SUBJECT = re.compile(r"^(?:Nobody|No one|No-one|None of|Nothing)\b")
 # The toll or the rescue of a happening just told is a detail of it, not a happening of its
@@ -330,6 +337,27 @@ def _shape(lower: str) -> tuple[bool, bool, bool]:
     return bool(SPEECH.match(lower)), bool(STATIVE.match(lower)), bool(PAST.match(lower))
 
 
+class _Tokens:
+    """A clause's words, cut only as far as they are read: the main verb comes early."""
+
+    def __init__(self, body: str) -> None:
+        self._rest = WORD_TOKEN.finditer(body)
+        self._read: list[re.Match[str]] = []
+
+    def at(self, index: int) -> re.Match[str] | None:
+        while len(self._read) <= index:
+            token = next(self._rest, None)
+            if token is None:
+                return None
+            self._read.append(token)
+        return self._read[index]
+
+    def folded(self, index: int) -> str:
+        """The word at `index` in lower case ("" past the end)."""
+        token = self.at(index)
+        return token.group().casefold() if token is not None else ""
+
+
 def _subject(body: str, verb: re.Match[str]) -> str:
     return body[: verb.start()].strip()
 
@@ -339,12 +367,14 @@ def predicate(text: str) -> Predicate:
     """The main verb of a clause and what comes before it, by word shape (no tagger)."""
     body = _strip_adverbial(text.strip())
     body = QUOTED_OR_BRACKETED.sub(_blank, body)
-    tokens = list(WORD_TOKEN.finditer(body))
+    tokens = _Tokens(body)
     # The words before a token hold a subordinator once the token starts past the end of
     # the first one (no token starts right at a word's end, so none is cut there).
     subordinator = SUBORDINATOR.search(body)
     subordinate_from = subordinator.end() if subordinator else len(body) + 1
-    for i, token in enumerate(tokens):
+    i = -1
+    while (token := tokens.at(i + 1)) is not None:
+        i += 1
         word = token.group()
         lower = word.casefold()
         if i and word[0].isupper():
@@ -357,11 +387,11 @@ def predicate(text: str) -> Predicate:
         if speech:
             return Predicate(_subject(body, token), word, "speech")
         if lower in ("was", "were", "has", "have", "had", "is", "are", "been"):
-            nxt = tokens[i + 1].group().casefold() if i + 1 < len(tokens) else ""
+            nxt = tokens.folded(i + 1)
             if nxt in ("not", "yet", "never", "no"):
                 return Predicate(_subject(body, token), word, "stative")
-            if nxt == "been" and i + 2 < len(tokens):
-                nxt = tokens[i + 2].group().casefold()
+            if nxt == "been" and tokens.at(i + 2) is not None:
+                nxt = tokens.folded(i + 2)
             if _shape(nxt)[2] and nxt not in ("was", "were", "had", "did"):
                 # "was fired" happened; "is charged with" describes a state
                 kind = "stative" if lower in ("is", "are") else "event"
@@ -372,7 +402,7 @@ def predicate(text: str) -> Predicate:
         if stative:
             return Predicate(_subject(body, token), word, "stative")
         if past and i <= 12:
-            before = tokens[i - 1].group().casefold() if i else ""
+            before = tokens.folded(i - 1) if i else ""
             if before in ("to", "be", "being", "not", "the", "a", "an", "his", "her", "their"):
                 continue  # an infinitive, a negation, or a noun ("the injured")
             return Predicate(_subject(body, token), word, "event")
@@ -764,7 +794,7 @@ def _sentence_drafts(
     latest_year: int,
 ) -> list[Draft]:
     s = sentence.text
-    if REACTION.match(s) or NEGATIVE_SUBJECT.match(s):
+    if (REACTION_WORD.search(s) and REACTION.match(s)) or NEGATIVE_SUBJECT.match(s):
         # Without a happening in its paragraph, a reaction answers the story's latest one
         # (the latest date told so far), not a piece of history told in between.
         happenings = [d for d in drafts[-RECENT:] if d.date and d.status != "background"]

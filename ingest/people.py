@@ -66,8 +66,10 @@ LOCATING_BEFORE = re.compile(r"\b(?:in|at|near|from|to|of|outside)\s+$")
 ABBREVIATION = re.compile(r"(?=[A-Z])\b[A-Z]{2,6}\b")
 REPEATED_S = re.compile(r"S{2,}")
 MALE_SKY_ENDING = re.compile(r"(?:sky|skiy|skii|skyi)$")
+DOMAIN_ENDINGS = (".net", ".org", ".com", ".ru", ".info", ".media")
 DOMAIN_ORG = re.compile(
-    r"(?=[A-Z])\b([A-Z][\w-]+\.(?:net|org|com|ru|info|media))(?:\s+\(([^)]{3,40})\))?"
+    rf"(?=[A-Z])\b([A-Z][\w-]+\.(?:{'|'.join(e[1:] for e in DOMAIN_ENDINGS)}))"
+    r"(?:\s+\(([^)]{3,40})\))?"
 )
 
 
@@ -165,11 +167,15 @@ def name_candidates(text: str) -> NameCandidates:
     """The names `text` may hold, in the order `PeopleIndex.scan` takes them."""
     acronyms, domains, full_names, singles, abbreviations = [], [], [], [], []
     taken: list[tuple[int, int]] = []
-    for match in ACRONYM_DEF.finditer(text):
+    # Each kind of name is looked for only where the text has what it cannot do without:
+    # the bracket of an acronym's definition, a web domain's ending.
+    definitions = ACRONYM_DEF.finditer(text) if "(" in text else ()
+    for match in definitions:
         name = ORGANISATION_LEAD.sub("", match.group(1).strip())
         acronyms.append((name, match.group(2), match.start(1), match.end(2) + 1))
         taken.append((match.start(), match.end()))
-    for match in DOMAIN_ORG.finditer(text):
+    domain = any(ending in text for ending in DOMAIN_ENDINGS)
+    for match in DOMAIN_ORG.finditer(text) if domain else ():
         described = match.group(2) if match.group(2) and match.group(2)[0].isupper() else None
         domains.append((match.group(1), described, match.start(), match.end(1)))
         taken.append((match.start(), match.end()))

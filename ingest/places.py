@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import yaml
@@ -70,7 +70,7 @@ class Subject:
     forms: tuple[str, ...]  # every spelling that names it, longest first
     ambiguous: bool
 
-    @property
+    @cached_property  # a region's ref is made for each mention of it
     def ref(self) -> PlaceRef:
         aliases = tuple(f for f in self.forms if f != self.name)
         return PlaceRef(self.name, "region", None, aliases)
@@ -308,6 +308,7 @@ def _gazetteer_subject(name: str) -> Subject | None:
     return gaz.by_form.get(name) or gaz.by_casefold.get(" ".join(name.casefold().split()))
 
 
+@lru_cache(maxsize=1024)  # asked for the article's region by each of its drafts
 def region_ref(name: str) -> PlaceRef | None:
     """The PlaceRef of a region given any of its names: the gazetteer's exact forms, then
     the world's (a country, a subdivision abroad), then a close spelling of a gazetteer form."""
@@ -337,6 +338,7 @@ def canonical_place(name: str) -> str | None:
     return canonical_region(name)
 
 
+@lru_cache(maxsize=1024)  # asked for the article's region by each of its drafts
 def canonical_region(name: str) -> str | None:
     """The canonical name of the region a name refers to ("Primorye" -> "Primorsky Krai")."""
     subject = gazetteer().subject(name)

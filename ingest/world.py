@@ -148,7 +148,10 @@ class WorldIndex:
 
     def may_start(self, word: str) -> bool:
         """Whether a form of some place starts with this word (as written or folded)."""
-        return word in self.first_words or fold(word).split(" ")[0] in self.first_words
+        if word in self.first_words:
+            return True
+        # Diacritics off changes no ASCII word: most words need no folding.
+        return not word.isascii() and fold(word).split(" ")[0] in self.first_words
 
     def may_extend(self, words: str) -> bool:
         """Whether some form starts with these words (as written or folded)."""
