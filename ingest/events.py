@@ -274,16 +274,18 @@ SYNONYMS = {
 CONTENT_WORD = re.compile(r"[A-Za-z][\w’'-]*|\d+(?:\.\d+)?")
 
 
-def content_words(text: str) -> set[str]:
+@lru_cache(maxsize=4096)  # a draft's words are compared with each later clause's
+def content_words(text: str) -> frozenset[str]:
     words = CONTENT_WORD.findall(text)
     stems = {stem(w) for w in words if w.casefold() not in STOPWORDS and len(w) > 2}
-    return {SYNONYMS.get(w, w) for w in stems}
+    return frozenset(SYNONYMS.get(w, w) for w in stems)
 
 
 def overlap(a: str, b: str) -> int:
     return len(content_words(a) & content_words(b))
 
 
+@lru_cache(maxsize=1024)  # a sentence is often cited by more than one draft
 def is_graphic(text: str) -> bool:
     """Whether an excerpt describes violence in detail (shown behind a spoiler)."""
     if not HEAVY_GRAPHIC.search(text):

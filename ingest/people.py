@@ -237,11 +237,20 @@ class PeopleIndex:
         # Who a name or a lone surname is, while no one is added and no spelling learnt:
         # an article's sentences are scanned more than once and mostly meet known names.
         self._known: dict[tuple[str, str], Person | None] = {}
+        self._version = 0  # counts the changes: people added, spellings learnt
+        # The last scan that changed nothing, and the version it left: until the next change,
+        # scanning its text again would find just the same (a sentence is scanned for its
+        # drafts, then again for what it leaves to the next one).
+        self._last_scan: tuple[str, int, list[Mention]] | None = None
+
+    def _changed(self) -> None:
+        self._version += 1
+        self._known.clear()
 
     def _learn(self, person: Person, spelling: str) -> None:
         if spelling not in person.spellings:
             person.spellings.add(spelling)
-            self._known.clear()
+            self._changed()
 
     def _find(self, name: str, kind: str) -> Person | None:
         key = (kind, name)
@@ -266,12 +275,20 @@ class PeopleIndex:
         if person is None:
             person = Person(name, kind, {name})
             self.people.append(person)
-            self._known.clear()
+            self._changed()
         self._learn(person, name)
         return person
 
     def scan(self, text: str) -> list[Mention]:
         """Find names in `text` (a sentence), adding new people; returns the mentions."""
+        if self._last_scan is not None and self._last_scan[:2] == (text, self._version):
+            return list(self._last_scan[2])
+        version = self._version
+        mentions = self._scan(text)
+        self._last_scan = (text, version, mentions) if self._version == version else None
+        return list(mentions)
+
+    def _scan(self, text: str) -> list[Mention]:
         found = name_candidates(text)
         mentions: list[Mention] = []
         for name, acronym, start, end in found.acronyms:

@@ -196,13 +196,20 @@ def _accept(text: str, start: int, end: int, form: str, subject: Subject) -> boo
 
 def find_regions(text: str) -> list[PlaceMention]:
     """Federal subjects named in `text`, in order, with their offsets."""
+    return list(_regions(text))
+
+
+def names_a_region(text: str) -> bool:
+    """Whether `text` names a federal subject (read only up to the first one)."""
+    return next(_regions(text), None) is not None
+
+
+def _regions(text: str) -> Iterator[PlaceMention]:
     gaz = gazetteer()
-    found = []
     for start, end, form in gaz.matches(text):
         subject = gaz.by_form[form]
         if _accept(text, start, end, form, subject):
-            found.append(PlaceMention(start, end, subject.ref, subject.name))
-    return found
+            yield PlaceMention(start, end, subject.ref, subject.name)
 
 
 def find_facilities(text: str, region: str | None) -> list[PlaceMention]:

@@ -37,11 +37,31 @@ LEADING_FILLER = re.compile(
     r"during|the|day|that|late|early|of|until)\s*,?\s*)*$",
     re.I,
 )
-DANGLING_END = re.compile(
-    r"(?:\s+(?:by|of|to|from|with|at|in|on|for|and|or|but|the|a|an|that|which|who|as|about|"
-    r"published|released|obtained|its|their|his|her|[\w-]+[’']s))+\s*$",
-    re.I,
+# Words a summary should not end with (a preposition, an article, a possessive).
+DANGLING_WORDS = (
+    r"(?:by|of|to|from|with|at|in|on|for|and|or|but|the|a|an|that|which|who|as|about|"
+    r"published|released|obtained|its|their|his|her|[\w-]+[’']s)"
 )
+DANGLING_END = re.compile(rf"(?:\s+{DANGLING_WORDS})+\s*$", re.I)
+DANGLING_WORD = re.compile(DANGLING_WORDS, re.I)
+
+
+def drop_dangling_end(text: str) -> str:
+    """The text without a run of DANGLING_END words at its end, as `DANGLING_END.sub("",
+    text)` gives it, read from the end word by word: the pattern itself tries every space of
+    the text, and most texts end in no such word."""
+    rest, cut = text.rstrip(), None
+    while rest:
+        parts = rest.rsplit(None, 1)
+        if not DANGLING_WORD.fullmatch(parts[-1]):
+            break
+        if len(parts) == 1 and not rest[:1].isspace():
+            break  # the text's first word: no space before it, so not part of the run
+        rest = parts[0] if len(parts) == 2 else ""
+        cut = len(rest)  # the run starts with the space after what is left
+    return text if cut is None else text[:cut]
+
+
 CUT_BEFORE = re.compile(
     r",\s+(?=(?:which|who|describing|citing|declining|emphasi[sz]ing|adding|saying|according|"
     r"while|when|as|following|along|after|although|but|because|in order)\b)|\s+–\s+|;\s+"
@@ -162,14 +182,14 @@ def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
         return text
     cuts = [m.start() for m in CUT_BEFORE.finditer(text) if 40 <= m.start() <= limit - 1]
     if cuts:
-        return DANGLING_END.sub("", text[: cuts[-1]]).rstrip(" ,;:") + "."
+        return drop_dangling_end(text[: cuts[-1]]).rstrip(" ,;:") + "."
     commas = [m.start() for m in CUTTABLE_COMMA.finditer(text) if 60 <= m.start() <= limit - 1]
     if commas:
-        return DANGLING_END.sub("", text[: commas[-1]]).rstrip(" ,;:") + "."
+        return drop_dangling_end(text[: commas[-1]]).rstrip(" ,;:") + "."
     cut = text.rfind(" ", 0, limit - 1)
     if cut < limit // 2:
         cut = limit - 1  # no space to cut at: a word is cut
-    return DANGLING_END.sub("", text[:cut]).rstrip(" ,;:") + "…"
+    return drop_dangling_end(text[:cut]).rstrip(" ,;:") + "…"
 
 
 UPDATE_LABEL = re.compile(r"^\s*(?:Update|UPDATE)\.\s*")
@@ -198,7 +218,7 @@ def summarize(text: str, ctx: TimeContext, who: Speakers) -> str:
     s = shorten(s)
     s = s[:1].upper() + s[1:]
     if s and s[-1] not in '.!?…”"':
-        s = DANGLING_END.sub("", s).rstrip(" ,;:") + "."
+        s = drop_dangling_end(s).rstrip(" ,;:") + "."
     if len(s) > SUMMARY_LIMIT:
         s = s[: SUMMARY_LIMIT - 1].rstrip() + "…"
     return s or text.strip()[: SUMMARY_LIMIT - 1]

@@ -190,9 +190,9 @@ def countries_named(text: str) -> frozenset[str]:
     codes = {m.place.country_code for m in find_world_places(text) if m.place.kind == "country"}
     demonyms = world().demonyms
     codes.update(demonyms[w] for w in set(CAPITALISED_WORD.findall(text)) if w in demonyms)
-    from ingest.places import find_regions
+    from ingest.places import names_a_region
 
-    if RUSSIA.search(text) or find_regions(text):
+    if RUSSIA.search(text) or names_a_region(text):
         codes.add(HOME_COUNTRY)
     return frozenset(codes)
 
