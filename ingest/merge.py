@@ -57,8 +57,11 @@ MATCHED_CITATIONS = 8
 
 
 def _words(text: str) -> set[str]:
+    # Years left out: a four-digit word (isdecimal: the digits regex \d matches).
     return {
-        w for w in content_words(text) if w not in DATE_WORDS and not re.fullmatch(r"\d{4}", w)
+        w
+        for w in content_words(text)
+        if w not in DATE_WORDS and not (len(w) == 4 and w.isdecimal())
     }
 
 
@@ -188,7 +191,8 @@ class DateBuckets:
             keys = _keys(low, high, level, MAX_QUERY_KEYS)
             if keys is None:
                 return None
-            found.extend(self.buckets[key] for key in keys if key in self.buckets)
+            buckets = self.buckets
+            found.extend([ids for key in keys if (ids := buckets.get(key)) is not None])
         return found
 
 

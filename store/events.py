@@ -227,7 +227,7 @@ class EventRepo:
         ids = await self.places.ensure_many(conn, [place for _, place in links])
         await conn.executemany(
             "INSERT OR IGNORE INTO event_places (event_id, place_id) VALUES (?, ?)",
-            [(event_id, ids[place.name]) for event_id, place in links],
+            list(dict.fromkeys((event_id, ids[place.name]) for event_id, place in links)),
         )
 
     async def link_people(

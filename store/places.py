@@ -49,14 +49,17 @@ class PlaceRepo:
         """`ensure` for many refs in a few statements: name -> id. A name new to the store
         is created from its first ref, in order, as one `ensure` after another would."""
         ids: dict[str, int] = {}
+        # An article links the same few places to most of its events: each ref and each
+        # alias row once (hundreds of rows otherwise, nearly all ignored as present).
+        refs = list(dict.fromkeys(refs))
         names = list(dict.fromkeys(ref.name for ref in refs))
         for chunk in range(0, len(names), SQL_VARIABLES):
             part = names[chunk : chunk + SQL_VARIABLES]
             marks = ",".join("?" * len(part))
-            cursor = await conn.execute(
+            rows = await conn.execute_fetchall(
                 f"SELECT id, name FROM places WHERE name IN ({marks})", tuple(part)
             )
-            ids.update({row[1]: row[0] for row in await cursor.fetchall()})
+            ids.update({row[1]: row[0] for row in rows})
         for ref in refs:
             if ref.name not in ids:
                 cursor = await conn.execute(
@@ -67,11 +70,15 @@ class PlaceRepo:
                 ids[ref.name] = cursor.lastrowid
         await conn.executemany(
             "INSERT OR IGNORE INTO place_aliases (place_id, alias) VALUES (?, ?)",
-            [
-                (ids[ref.name], alias)
-                for ref in refs
-                for alias in {normalise_alias(a) for a in (ref.name, *ref.aliases) if a.strip()}
-            ],
+            list(
+                dict.fromkeys(
+                    (ids[ref.name], alias)
+                    for ref in refs
+                    for alias in {
+                        normalise_alias(a) for a in (ref.name, *ref.aliases) if a.strip()
+                    }
+                )
+            ),
         )
         return ids
 
