@@ -88,7 +88,7 @@ def speaker(text: str) -> str | None:
 
 def status_of(text: str) -> str:
     """How sure the sentence is about what it reports."""
-    if UNVERIFIED.search(text):
+    if disclaims(text):
         return "unverified"
     if CONFIRMING.search(text):
         return "confirmed"
@@ -103,6 +103,7 @@ def attribute(text: str) -> Attribution:
     return Attribution(speaker(text), status_of(text))
 
 
+@lru_cache(maxsize=1024)  # a sentence is asked, and as a clause for its status
 def disclaims(text: str) -> bool:
     """Whether a sentence says the outlet could not verify what precedes it."""
     return bool(UNVERIFIED.search(text))

@@ -93,6 +93,18 @@ ORG_REFERENT = re.compile(
     r"\b(?:[Tt]he|[Aa]n?)\s+((?:[\w’'-]+\s+){0,3}(?:group|organi[sz]ation|project|NGO|"
     r"movement|foundation|initiative|network|charity))\b"
 )
+# The nouns ORG_REFERENT cannot match without.
+ORG_NOUNS = (
+    "group",
+    "organi",
+    "project",
+    "NGO",
+    "movement",
+    "foundation",
+    "initiative",
+    "network",
+    "charity",
+)
 # A reaction to a happening, not a happening an editor would list: declining to comment,
 # denying, labelling it with a quoted word. It supports the event it reacts to.
 REACTION = re.compile(
@@ -495,6 +507,11 @@ NATIONAL = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)  # a dated clause is asked by more than one placing rule
+def _national(text: str) -> bool:
+    return NATIONAL.search(text) is not None
+
+
 def _story_region(sentences: list[str]) -> str | None:
     """The region a local story is about: named in at least two sentences, and more often
     than any other region."""
@@ -510,7 +527,7 @@ def _story_region(sentences: list[str]) -> str | None:
 def _inherits_region(clause: str, state: ArticleState, paragraph: int) -> PlaceRef | None:
     """The story's region, for a clause whose subject points back at something ("The
     incidents were recorded ...", "The video, taken in 2020, ...")."""
-    if QUOTE_START.match(clause) or state.story_region is None or NATIONAL.search(clause):
+    if QUOTE_START.match(clause) or state.story_region is None or _national(clause):
         return None
     subject = predicate(clause).subject.strip()
     match = ANAPHORIC_SUBJECT.match(subject)
@@ -526,7 +543,7 @@ def _local_region(clause: str, state: ArticleState) -> PlaceRef | None:
     unless the sentence puts them at the level of the country or only quotes someone."""
     if state.story_region is None or QUOTE_START.match(clause):
         return None
-    if NATIONAL.search(clause) and canonical_region(state.story_region) is not None:
+    if _national(clause) and canonical_region(state.story_region) is not None:
         return None  # a Russian region's story: national happenings are not the region's
     return region_ref(state.story_region)
 
@@ -723,6 +740,8 @@ FACILITY_REFERENCE = {
     "hospital": re.compile(r"\b[Tt]he (?:prison |tuberculosis )?hospital\b"),
     "any": re.compile(r"\b[Tt]he (?:prison|jail|facility)\b"),
 }
+# The nouns those patterns cannot match without, looked for first: most clauses have none.
+FACILITY_NOUNS = ("colony", "detention", "SIZO", "hospital", "prison", "jail", "facility")
 
 
 def _facility_type(name: str) -> str:
@@ -736,6 +755,8 @@ def _facility_type(name: str) -> str:
 
 def _referred_facility(clause: str, state: ArticleState) -> list[PlaceRef]:
     """The facility a definite noun in the clause refers back to, with its region."""
+    if not any(noun in clause for noun in FACILITY_NOUNS):
+        return []
     for kind, pattern in FACILITY_REFERENCE.items():
         if not pattern.search(clause):
             continue
@@ -756,7 +777,7 @@ def _paragraph_region(clause: str, state: ArticleState, paragraph: int) -> list[
         return []
     if canonical_region(state.region) is None:
         return []  # a country: "tourists from Austria" says where people came from
-    if QUOTE_START.match(clause) or NATIONAL.search(clause):
+    if QUOTE_START.match(clause) or _national(clause):
         return []
     ref = region_ref(state.region)
     return [ref] if ref is not None else []
@@ -775,7 +796,8 @@ def _remember(state: ArticleState, sentence: str, paragraph: int) -> None:
         state.person = mentions[-1].person
     # The fullest description of the organisation seen so far ("the prisoners' rights group"
     # rather than a later "the group") names it best when the page drops its name.
-    for referent in ORG_REFERENT.findall(sentence):
+    organised = any(noun in sentence for noun in ORG_NOUNS)  # most sentences name none
+    for referent in ORG_REFERENT.findall(sentence) if organised else ():
         referent = referent.strip()
         if state.referent is None or len(referent) > len(state.referent):
             state.referent = referent
@@ -1245,7 +1267,7 @@ def _continuation(
             attached = True
     if attached and not result:
         anchor.citations.append((sentence.start, sentence.end))
-        if not anchor.places and not NATIONAL.search(sentence.text):
+        if not anchor.places and not _national(sentence.text):
             anchor.places.extend(_place_refs(find_places(sentence.text, state.region)))
     return result
 
