@@ -18,7 +18,6 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -145,6 +144,9 @@ class DateBuckets:
         self.buckets: dict[str, set[int]] = {}
         self.filed: dict[int, tuple[str, ...]] = {}
         self.everywhere: set[int] = set()  # odd or very long dates: always candidates
+        # A range's buckets, as `bucket_sets` found them: the sets change in place as events
+        # come and go, so a list stays right until some key gets its first bucket.
+        self.looked_up: dict[tuple[str, str | None], list[set[int]] | None] = {}
 
     def put(self, event_id: int, date: str, end: str | None) -> None:
         self.remove(event_id)
@@ -154,7 +156,11 @@ class DateBuckets:
             return
         self.filed[event_id] = keys
         for key in keys:
-            self.buckets.setdefault(key, set()).add(event_id)
+            ids = self.buckets.get(key)
+            if ids is None:
+                ids = self.buckets[key] = set()
+                self.looked_up.clear()
+            ids.add(event_id)
 
     def remove(self, event_id: int) -> None:
         self.everywhere.discard(event_id)
@@ -181,7 +187,13 @@ class DateBuckets:
         return None if sets is None else set().union(*sets)
 
     def bucket_sets(self, date: str, end: str | None) -> list[set[int]] | None:
-        """The buckets whose union `candidates` is; None: look at all."""
+        """The buckets whose union `candidates` is (a list kept for the next lookup of
+        the range: not to be changed); None: look at all."""
+        if (date, end) not in self.looked_up:
+            self.looked_up[date, end] = self._bucket_sets(date, end)
+        return self.looked_up[date, end]
+
+    def _bucket_sets(self, date: str, end: str | None) -> list[set[int]] | None:
         last = end or date
         if not ISO_DATE.fullmatch(date) or not ISO_DATE.fullmatch(last):
             return None
@@ -256,6 +268,9 @@ class MergeIndex:
         self.postings: dict[str, set[int]] = {}  # word -> events that have it
         self.vocabulary = 0  # words with a frequency above zero
         self.dates = DateBuckets()
+        # The events that may have a draft's bonuses for sharing a person or its date.
+        self.by_person: dict[str, set[int]] = {}
+        self.by_date: dict[str, set[int]] = {}
         # Events are compared in the order a fresh load lists them: by the date they had
         # when the article began, then id; the article's own new events after them.
         self.order: dict[int, tuple[int, str, int]] = {}  # event id -> its sort key
@@ -288,9 +303,13 @@ class MergeIndex:
         self.order[event.id] = (1, "", event.id)  # after the events listed at the start
         self.words[event.id] = set()
         self._add_words(event.id, words)
+        for name in event.people:
+            self.by_person.setdefault(name, set()).add(event.id)
         self.redate(event, event.date, event.end)
 
     def redate(self, event: Indexed, date: str, end: str | None) -> None:
+        self.by_date.get(event.date, set()).discard(event.id)
+        self.by_date.setdefault(date, set()).add(event.id)
         event.date, event.end = date, end
         self.dates.put(event.id, date, end)
         self.touched.add(event.id)
@@ -347,6 +366,7 @@ class MergeIndex:
                 person_id, name = self.directory.ensure_named(ref)
                 self.pending.people.append((event.id, person_id))
                 event.people.add(name)
+                self.by_person.setdefault(name, set()).add(event.id)
                 # The aliases `PersonRepo.ensure` stores for the ref, under that name.
                 aliases = {normalise_alias(a) for a in (ref.name, *ref.aliases) if a.strip()}
                 self.people.add(name, aliases)
@@ -433,13 +453,29 @@ def _max_bonus(mine: DraftView) -> float:
 
 
 def _word_sets(index: MergeIndex, mine: DraftView, threshold: float) -> list[set[int]]:
-    """Postings whose union holds every event that can reach `threshold` with at least
-    MIN_SHARED shared words: it must share a word beyond the draft's most common ones,
-    those whose weights together fall short of the threshold even with every bonus, and
+    """Sets whose union holds every event that can reach `threshold` with at least
+    MIN_SHARED shared words. Only the events sharing one of the draft's people or its
+    date can have those bonuses: the others need more of its words, so fewer postings
+    hold them all (see `_postings_beyond`)."""
+    place_bonus = PLACE_BONUS if mine.places else 0.0
+    sets = _postings_beyond(index, mine, threshold - place_bonus)
+    lucky = set().union(*(index.by_person.get(name, ()) for name in mine.people))
+    lucky |= index.by_date.get(mine.draft.date, set())
+    if lucky:
+        sets += [
+            lucky & ids for ids in _postings_beyond(index, mine, threshold - _max_bonus(mine))
+        ]
+    return sets
+
+
+def _postings_beyond(index: MergeIndex, mine: DraftView, needed: float) -> list[set[int]]:
+    """Postings whose union holds every event whose shared words weigh `needed` times the
+    score's denominator, with at least MIN_SHARED of them: it must share a word beyond
+    the draft's most common ones, those whose weights together fall short of that, and
     beyond its MIN_SHARED - 1 most common ones (most common = lightest, so both are a
     prefix of the same order)."""
     by_weight = sorted(mine.words, key=lambda w: (mine.weight[w], w))
-    allowance = (threshold - _max_bonus(mine)) * mine.top - 1e-9
+    allowance = needed * mine.top - 1e-9
     light = 0
     total = 0.0
     for word in by_weight:
@@ -506,21 +542,19 @@ def _thresholds(support_only: bool, same_source: bool, history: bool) -> tuple[f
 
 def _by_words_shared(
     index: MergeIndex, mine: DraftView, candidates: set[int]
-) -> Iterator[tuple[int, float]]:
-    """The candidates with how many of the draft's words each has, most first, each with
-    the most that words can score for an event from there on (having that many words at
+) -> tuple[list[tuple[int, int]], list[float]]:
+    """The candidates with how many of the draft's words each has, most first; and for
+    each number of words, the most they can add to a score (having that many words at
     best means having the heaviest ones)."""
     shared: Counter[int] = Counter()
     for word in mine.words:
         having = index.postings.get(word)
         if having:
             shared.update(candidates & having)
-    heaviest_first = sorted(mine.weight.values(), reverse=True)
-    most = [0.0]  # most[n]: the sum of the n heaviest weights
-    for weight in heaviest_first:
+    most = [0.0]
+    for weight in sorted(mine.weight.values(), reverse=True):
         most.append(most[-1] + weight)
-    for event_id, count in shared.most_common():
-        yield event_id, most[count] / mine.top
+    return shared.most_common(), [total / mine.top for total in most]
 
 
 @dataclass
@@ -606,8 +640,9 @@ def find_match(
         return None  # nothing to compare: no event can share the words a match needs
     mine = view(draft, words, index.weights(words))
     contest = Contest(index, mine, source_id, support_only)
-    for event_id, most in _by_words_shared(index, mine, _candidates(index, mine, support_only)):
-        if most + contest.most_bonus < contest.bar() - 1e-9:
+    ranked, most = _by_words_shared(index, mine, _candidates(index, mine, support_only))
+    for event_id, count in ranked:
+        if most[count] + contest.most_bonus < contest.bar() - 1e-9:
             break  # neither this event nor any after it can reach the bar
         contest.consider(event_id)
     return contest.best[2] if contest.best else None
