@@ -159,7 +159,7 @@ def _line_reason(block: Block, norm: str, title: str | None, seen: set[str]) -> 
         return "navigation"
     if TEASER.match(text) and (words < 25 or not SENTENCE_END.search(text)):
         return "teaser"
-    if CAPTION_CREDIT.search(text):
+    if ":" in text and CAPTION_CREDIT.search(text):  # a credit follows a colon
         return "caption"
     if LABEL_CREDIT.match(text) and words < 12:
         return "credit"

@@ -169,15 +169,15 @@ def _resolve_pronoun(text: str, who: Speakers) -> str:
 
 
 SHORT_BRACKETS = re.compile(r"\s*\((?:[^()]{0,60})\)")
-WHITESPACE = re.compile(r"\s+")
 # A comma before anything but a list of names ("Smith, Jones and ...").
 CUTTABLE_COMMA = re.compile(r",\s(?![A-Z][\w-]*(?:,|\s+(?:and|or)\s))")
 
 
 def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
     """At most `limit` characters, cut at a clause boundary when one is near."""
-    text = SHORT_BRACKETS.sub("", text)
-    text = WHITESPACE.sub(" ", text).strip()
+    if "(" in text:
+        text = SHORT_BRACKETS.sub("", text)
+    text = " ".join(text.split())  # white space runs as one space, none at the ends
     if len(text) <= limit:
         return text
     cuts = [m.start() for m in CUT_BEFORE.finditer(text) if 40 <= m.start() <= limit - 1]
@@ -214,7 +214,8 @@ def summarize(text: str, ctx: TimeContext, who: Speakers) -> str:
         s = s[0].upper() + s[1:]
     s = _fill_dropped_name(s, who, clause_piece)
     s = _resolve_pronoun(s, who)
-    s = QUOTED_TITLE_TAIL.sub("", s) if QUOTED_TITLE.search(s) else s
+    quoted = ("“" in s or '"' in s) and QUOTED_TITLE.search(s)
+    s = QUOTED_TITLE_TAIL.sub("", s) if quoted else s
     s = shorten(s)
     s = s[:1].upper() + s[1:]
     if s and s[-1] not in '.!?…”"':
