@@ -246,18 +246,19 @@ COMMON = set(
 )
 
 
-def _drifted(blocks: list[Block]) -> set[int]:
+def _drifted(blocks: list[Block], folded_words: list[list[str]]) -> set[int]:
     """Indexes of paragraphs that share no content word with the rest of the article and
-    sit among furniture: a story about something else dropped into the page."""
+    sit among furniture: a story about something else dropped into the page.
+    `folded_words`: each block's words, case folded."""
     vocab = [
         {
             w[:-2] if w.endswith(("’s", "'s")) else w  # "the region's" meets "the region"
-            for w in WORD.findall(b.text.casefold())
+            for w in set(words)
             if len(w) > 3 and w not in COMMON
         }
         if b.kept
         else set()
-        for b in blocks
+        for b, words in zip(blocks, folded_words, strict=True)
     ]
     if sum(1 for words in vocab if words) < 5:
         return set()  # too little article to tell its topic from a digression
@@ -279,8 +280,10 @@ def clean(text: str, title: str | None = None) -> CleanText:
     blocks = split_blocks(text)
     seen: set[str] = set()
     reasons: list[str | None] = []
+    # Each line's words, case folded: compared with the lines before, then for topic drift.
+    folded_words = [WORD.findall(block.text.casefold()) for block in blocks]
     for i, block in enumerate(blocks):
-        norm = _norm(block.text)
+        norm = " ".join(folded_words[i])  # as _norm(block.text)
         reason = _line_reason(block, norm, title, seen)
         if reason is None and _followed_by_more_prompt(blocks, i):
             reason = "caption"
@@ -328,6 +331,6 @@ def clean(text: str, title: str | None = None) -> CleanText:
             for i in range(cut, len(blocks)):
                 reasons[i] = reasons[i] or "after appeal"
     marked = [Block(b.start, b.end, b.text, r) for b, r in zip(blocks, reasons, strict=True)]
-    for i in _drifted(marked):
+    for i in _drifted(marked, folded_words):
         marked[i] = Block(marked[i].start, marked[i].end, marked[i].text, "off topic")
     return CleanText(text, tuple(marked))

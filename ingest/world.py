@@ -192,7 +192,7 @@ def countries_named(text: str) -> frozenset[str]:
     codes.update(demonyms[w] for w in set(CAPITALISED_WORD.findall(text)) if w in demonyms)
     from ingest.places import names_a_region
 
-    if RUSSIA.search(text) or names_a_region(text):
+    if ("Russia" in text and RUSSIA.search(text)) or names_a_region(text):
         codes.add(HOME_COUNTRY)
     return frozenset(codes)
 
@@ -241,7 +241,11 @@ def _in_place_context(text: str, start: int, end: int, place: WorldPlace) -> boo
 # ASCII one. Every capitalised word of WORD starts at such a place (a letter after a letter
 # is inside a word), and reading the text at each of them gives that word, so only these
 # few places are looked at before the text is cut into words.
-MAYBE_CAPITALISED = re.compile(r"(?<![^\W\d_])[^\W\d_a-z][^\W_]*(?:-[^\W\d_][^\W_]*)*")
+# (The lookahead first names a range holding every such letter, ASCII capitals and all
+# characters from U+00AA on, so that the regex engine passes over the others quickly.)
+MAYBE_CAPITALISED = re.compile(
+    r"(?=[A-Z\u00aa-\U0010ffff])(?<![^\W\d_])[^\W\d_a-z][^\W_]*(?:-[^\W\d_][^\W_]*)*"
+)
 
 
 WORD_PART = re.compile(r"[^\W_]|-")
