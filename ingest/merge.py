@@ -388,14 +388,12 @@ class MergeIndex:
         """Write the rows collected since the last flush."""
         pending, self.pending = self.pending, PendingLinks()
         self.next_id = None
-        # Events first: the other rows refer to them, and a place link copies its
-        # event's final date.
-        await store.events.insert_many(conn, pending.events)
+        # Events first: the other rows refer to them.
+        await store.events.add_many(conn, pending.events, pending.citations)
         if self.directory is not None:
             await store.people.add_pending(conn, self.directory)
         await store.events.link_person_ids(conn, pending.people)
         await store.events.update_many(conn, list(pending.changes.items()))
-        await store.events.add_citations(conn, pending.citations)
         await store.events.link_places(conn, pending.places)
         if pending.touched:
             await store.events.touch(conn, pending.touched)

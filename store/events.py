@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,18 +166,37 @@ class EventRepo:
         rows = await conn.execute_fetchall("SELECT coalesce(max(id), 0) + 1 FROM events")
         return int(list(rows)[0][0])
 
-    async def insert_many(
-        self, conn: aiosqlite.Connection, drafts: list[tuple[int, NewEvent]]
+    async def add_many(
+        self,
+        conn: aiosqlite.Connection,
+        drafts: list[tuple[int, NewEvent]],
+        citations: list[CitationRow],
     ) -> None:
-        """Insert events' own rows with the ids given (from `next_id` on), in order."""
+        """Insert new events' own rows with the ids given (from `next_id` on), and citation
+        rows (`add_citations`) for them or for stored events, in order. Each event's search
+        document is written once: a new one with its excerpts (migration 0010), a stored
+        one rebuilt."""
         for _, draft in drafts:
             _check_status(draft)
+        if not drafts and not citations:
+            return
         now = utc_now()
-        await conn.executemany(
-            "INSERT INTO events (id, date, end_date, summary, status, attribution, graphic,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(event_id, *_event_row(draft, now)) for event_id, draft in drafts],
-        )
+        new = {event_id for event_id, _ in drafts}
+        async with self._search_batch(conn):
+            await conn.executemany(
+                "INSERT INTO events (id, date, end_date, summary, status, attribution,"
+                " graphic, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(event_id, *_event_row(draft, now)) for event_id, draft in drafts],
+            )
+            await self._insert_citations(conn, citations)
+            await conn.executemany(
+                "INSERT INTO event_search (rowid, summary, excerpts) SELECT id, summary,"
+                " coalesce((SELECT group_concat(excerpt, ' ') FROM citations"
+                " WHERE event_id = ?), '') FROM events WHERE id = ?",
+                [(event_id, event_id) for event_id, _ in drafts],
+            )
+            cited = dict.fromkeys(row[0] for row in citations)
+            await self._rebuild_excerpts(conn, [i for i in cited if i not in new])
 
     async def attach(
         self,
@@ -203,20 +223,34 @@ class EventRepo:
         Each event's search document is rebuilt once, not once per row (migration 0007)."""
         if not rows:
             return
+        async with self._search_batch(conn):
+            await self._insert_citations(conn, rows)
+            await self._rebuild_excerpts(conn, list(dict.fromkeys(row[0] for row in rows)))
+
+    @asynccontextmanager
+    async def _search_batch(self, conn: aiosqlite.Connection) -> AsyncIterator[None]:
+        """While inside, the search triggers on new events and citations stand aside
+        (migrations 0007, 0010): the writer keeps the search documents current itself."""
         await conn.execute("INSERT INTO search_batch (id) VALUES (1)")
         try:
-            await conn.executemany(
-                "INSERT OR IGNORE INTO citations (event_id, source_id, excerpt, start_offset,"
-                " end_offset) VALUES (?, ?, ?, ?, ?)",
-                rows,
-            )
-            await conn.executemany(
-                "UPDATE event_search SET excerpts = (SELECT group_concat(excerpt, ' ')"
-                " FROM citations WHERE event_id = ?) WHERE rowid = ?",
-                [(event_id, event_id) for event_id in dict.fromkeys(row[0] for row in rows)],
-            )
+            yield
         finally:
             await conn.execute("DELETE FROM search_batch")
+
+    async def _insert_citations(self, conn: aiosqlite.Connection, rows: list[CitationRow]) -> None:
+        await conn.executemany(
+            "INSERT OR IGNORE INTO citations (event_id, source_id, excerpt, start_offset,"
+            " end_offset) VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    async def _rebuild_excerpts(self, conn: aiosqlite.Connection, event_ids: list[int]) -> None:
+        """Rewrite stored events' search documents from their citations."""
+        await conn.executemany(
+            "UPDATE event_search SET excerpts = (SELECT group_concat(excerpt, ' ')"
+            " FROM citations WHERE event_id = ?) WHERE rowid = ?",
+            [(event_id, event_id) for event_id in event_ids],
+        )
 
     async def link_places(
         self, conn: aiosqlite.Connection, links: list[tuple[int, PlaceRef]]

@@ -299,6 +299,17 @@ CALLBACK_REUSE = """
 CREATE INDEX callback_commands_chat ON callback_commands(chat_id, command, created_at);
 """
 
+# An event inserted during a batch (`EventRepo.add_many`) gets its search document once,
+# with its excerpts, from the writer: the trigger's empty document would be deleted and
+# written again as soon as its citations arrive (tokenising its summary three times).
+SEARCH_BATCH_EVENTS = """
+DROP TRIGGER events_search_insert;
+CREATE TRIGGER events_search_insert AFTER INSERT ON events
+WHEN NOT EXISTS (SELECT 1 FROM search_batch) BEGIN
+    INSERT INTO event_search(rowid, summary, excerpts) VALUES (new.id, new.summary, '');
+END;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
@@ -308,6 +319,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0007_search_batch", SEARCH_BATCH),
     ("0008_page_indexes", PAGE_INDEXES),
     ("0009_overview_indexes", OVERVIEW_INDEXES),
+    ("0010_search_batch_events", SEARCH_BATCH_EVENTS),
     ("0011_callback_reuse", CALLBACK_REUSE),
 ]
 

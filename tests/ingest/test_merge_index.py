@@ -5,7 +5,10 @@
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 
+from benchmarks.synthetic_news import write_articles
 from ingest.article import parse_article
 from ingest.merge import (
     MERGE_SCORE,
@@ -21,7 +24,7 @@ from ingest.merge import (
     score,
     view,
 )
-from ingest.pipeline import ingest_article
+from ingest.pipeline import ingest_article, ingest_file
 from store import Store
 from store.models import NewEvent, PersonRef, PlaceRef
 
@@ -236,3 +239,26 @@ def test_find_match_chooses_what_a_full_scan_chooses() -> None:
                 assert found is expected, (draft, support_only)
                 chosen += expected is not None
     assert chosen > 100  # the drafts did match, often
+
+
+async def test_an_articles_batch_leaves_the_search_index_as_the_triggers_would(
+    store: Store, tmp_path: Path
+) -> None:
+    """New events get their search documents from the batch writer, stored ones are
+    rebuilt: each holds the event's summary and all its excerpts, the full-text index
+    agrees with them, and a word of a later excerpt finds its event."""
+    for path in write_articles(tmp_path, 12, seed=3):
+        await ingest_file(store, path)
+    documents = await store.db.fetchall("SELECT rowid, summary, excerpts FROM event_search")
+    expected = await store.db.fetchall(
+        "SELECT id, summary, coalesce((SELECT group_concat(excerpt, ' ') FROM citations"
+        " WHERE event_id = events.id), '') FROM events"
+    )
+    assert sorted(map(tuple, documents)) == sorted(map(tuple, expected))
+    assert any(len(e.citations) > 1 for e in await store.events.all())
+    async with store.db.transaction() as conn:
+        # Raises if the index does not hold exactly the documents' words.
+        await conn.execute("INSERT INTO event_search (event_search) VALUES ('integrity-check')")
+    cited = max(await store.events.all(), key=lambda e: len(e.citations))
+    word = max(re.findall(r"[a-z]{6,}", cited.citations[-1].excerpt.lower()), key=len)
+    assert cited.id in (await store.events.search_ids(word, limit=500)).ids
