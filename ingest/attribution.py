@@ -59,6 +59,15 @@ ATTRIBUTIONS = [
     ),
     re.compile(rf"(?=c)\bciting\s+(?:the\s+)?{SPEAKER}"),
 ]
+# What each of ATTRIBUTIONS cannot match without (any one of these strings; none: no such
+# string), looked for first: most sentences cite no one "according to" and quote no one.
+ATTRIBUTION_NEEDS: list[tuple[str, ...]] = [
+    ("ccording to ",),
+    ("ccording to ",),
+    (),
+    ("”", '"'),
+    ("citing",),
+]
 NOT_SPEAKERS = set(
     """
     The A An He She It They We I You This That These Those On In At Update After Before
@@ -76,7 +85,9 @@ class Attribution:
 
 def speaker(text: str) -> str | None:
     """The source a sentence names for its claim, if any."""
-    for pattern in ATTRIBUTIONS:
+    for pattern, needs in zip(ATTRIBUTIONS, ATTRIBUTION_NEEDS, strict=True):
+        if needs and not any(needed in text for needed in needs):
+            continue
         for match in pattern.finditer(text):
             words = match.group("who").split()
             while words and words[0] in NOT_SPEAKERS:

@@ -644,7 +644,7 @@ MONTH_STEMS = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
 SEASON_WORD = re.compile("spring|summer|autumn|fall|winter")
 UNIT_WORD = re.compile("day|week|month|year")
 DEICTIC_WORD = re.compile("today|yesterday|tomorrow|tonight")
-AS_WRITTEN = (DIGIT, FOUR_DIGITS, MONTH_NAME, WEEKDAY_NAME)
+AS_WRITTEN = (DIGIT, FOUR_DIGITS, MONTH_NAME, WEEKDAY_NAME)  # (FOUR_DIGITS needs DIGIT)
 NEEDS: dict[str, tuple[re.Pattern[str], ...]] = {
     "iso": (FOUR_DIGITS,),
     "numeric": (FOUR_DIGITS,),
@@ -670,14 +670,25 @@ NEEDS: dict[str, tuple[re.Pattern[str], ...]] = {
 
 IN_FOLDED = (MONTH_STEMS, SEASON_WORD, UNIT_WORD, DEICTIC_WORD)
 CUES = (*AS_WRITTEN, *IN_FOLDED)
+# Seasons and days named from today are rare: one search rules both out.
+RARE_WORD = re.compile(f"{SEASON_WORD.pattern}|{DEICTIC_WORD.pattern}")
 
 
 def _runnable(text: str) -> tuple[tuple[int, str, re.Pattern[str]], ...]:
     """The patterns that may match `text` (with their order): the others need something
     the text does not have."""
     folded = text.casefold()  # as re.I matches case, and more: never skips a match
-    present = tuple(cue.search(text) is not None for cue in AS_WRITTEN) + tuple(
-        cue.search(folded) is not None for cue in IN_FOLDED
+    digit = DIGIT.search(text) is not None
+    rare = RARE_WORD.search(folded) is not None
+    present = (  # in the order of CUES
+        digit,
+        digit and FOUR_DIGITS.search(text) is not None,
+        MONTH_NAME.search(text) is not None,
+        WEEKDAY_NAME.search(text) is not None,
+        MONTH_STEMS.search(folded) is not None,
+        rare and SEASON_WORD.search(folded) is not None,
+        UNIT_WORD.search(folded) is not None,
+        rare and DEICTIC_WORD.search(folded) is not None,
     )
     return _patterns_needing(present)
 

@@ -62,7 +62,8 @@ ACRONYM_DEF = re.compile(
     r"Centre|Center|Institute|Organi[sz]ation|Group))\s+\(([A-Z]{2,6})\)"
 )
 ORGANISATION_LEAD = re.compile(r"^(?:The\s+|[A-Z][\w-]*[’']s\s+)")
-LOCATING_BEFORE = re.compile(r"\b(?:in|at|near|from|to|of|outside)\s+$")
+LOCATING_WORDS = ("in", "at", "near", "from", "to", "of", "outside")
+LOCATING_BEFORE = re.compile(rf"\b(?:{'|'.join(LOCATING_WORDS)})\s+$")
 ABBREVIATION = re.compile(r"(?=[A-Z])\b[A-Z]{2,6}\b")
 REPEATED_S = re.compile(r"S{2,}")
 MALE_SKY_ENDING = re.compile(r"(?:sky|skiy|skii|skyi)$")
@@ -183,7 +184,7 @@ def name_candidates(text: str) -> NameCandidates:
         tokens = match.group().split()
         # A town's name first, then a surname, outside a place phrase: a first name
         # ("Artyom Zhukov", "Artyom" also being a town).
-        located = LOCATING_BEFORE.search(text[: match.start()])
+        located = _located_before(text, match.start())
         first_name = (
             not located and _is_place(tokens[0]) and not any(_is_place(t) for t in tokens[1:])
         )
@@ -213,6 +214,16 @@ def name_candidates(text: str) -> NameCandidates:
     return NameCandidates(
         tuple(acronyms), tuple(domains), tuple(full_names), tuple(singles), tuple(abbreviations)
     )
+
+
+def _located_before(text: str, at: int) -> bool:
+    """Whether `text[:at]` ends in a locating preposition and a space (LOCATING_BEFORE),
+    read near `at` only: the preposition ends where the spaces before `at` start."""
+    word_end = at
+    while word_end > 0 and text[word_end - 1].isspace():
+        word_end -= 1
+    longest = max(len(word) for word in LOCATING_WORDS)
+    return LOCATING_BEFORE.search(text, max(0, word_end - longest), at) is not None
 
 
 def _trim(tokens: list[str]) -> list[str]:
