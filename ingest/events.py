@@ -446,7 +446,7 @@ def _is_reference(text: str, expr: TimeExpr) -> bool:
     released on Tuesday", "reminiscent of the videos leaked ... in October 2021"."""
     before = text[: expr.start]
     # "the blaze of 03.03.2023", "the flood of 18 June": a happening named by its date.
-    if NAMED_BY_DATE.search(before):
+    if before.rstrip().endswith("of") and NAMED_BY_DATE.search(before):
         return True
     # "The fire on March 3 was not the first warning": a dated subject of a description.
     leading_preposition = LEADING_PREPOSITION.match(expr.text) is not None
@@ -594,11 +594,13 @@ FUTURE = re.compile(
 )
 
 
+CLAUSE_BOUNDARY = re.compile(r"[,;:]\s|\s(?:and|but|while|whereas)\s")
+
+
 def _clause_around(sentence: str, expr: TimeExpr) -> str:
     """The stretch of the sentence between the clause boundaries around an expression."""
-    boundary = re.compile(r"[,;:]\s|\s(?:and|but|while|whereas)\s")
-    starts = [m.end() for m in boundary.finditer(sentence, 0, expr.start)]
-    after = boundary.search(sentence, expr.end)
+    starts = [m.end() for m in CLAUSE_BOUNDARY.finditer(sentence, 0, expr.start)]
+    after = CLAUSE_BOUNDARY.search(sentence, expr.end)
     return sentence[(starts[-1] if starts else 0) : (after.start() if after else len(sentence))]
 
 
@@ -615,7 +617,8 @@ def _choose_times(
     # "is due to begin on 8 September": a plan, and without a year its date is not the past.
     # Only the clause around the date counts ("were detained on March 11 and will remain").
     # Words inside quotation marks are what someone said; saying it is not a plan.
-    unquoted = QUOTATION.sub(_blank, sentence)
+    quoted = "“" in sentence or '"' in sentence
+    unquoted = QUOTATION.sub(_blank, sentence) if quoted else sentence
     usable = [
         e for e in usable if e.explicit_year or not FUTURE.search(_clause_around(unquoted, e))
     ]

@@ -68,6 +68,7 @@ ABBREVIATION = re.compile(r"(?=[A-Z])\b[A-Z]{2,6}\b")
 REPEATED_S = re.compile(r"S{2,}")
 MALE_SKY_ENDING = re.compile(r"(?:sky|skiy|skii|skyi)$")
 DOMAIN_ENDINGS = (".net", ".org", ".com", ".ru", ".info", ".media")
+DOMAIN_ENDING = re.compile(rf"\.(?:{'|'.join(e[1:] for e in DOMAIN_ENDINGS)})")
 DOMAIN_ORG = re.compile(
     rf"(?=[A-Z])\b([A-Z][\w-]+\.(?:{'|'.join(e[1:] for e in DOMAIN_ENDINGS)}))"
     r"(?:\s+\(([^)]{3,40})\))?"
@@ -175,8 +176,7 @@ def name_candidates(text: str) -> NameCandidates:
         name = ORGANISATION_LEAD.sub("", match.group(1).strip())
         acronyms.append((name, match.group(2), match.start(1), match.end(2) + 1))
         taken.append((match.start(), match.end()))
-    domain = any(ending in text for ending in DOMAIN_ENDINGS)
-    for match in DOMAIN_ORG.finditer(text) if domain else ():
+    for match in DOMAIN_ORG.finditer(text) if DOMAIN_ENDING.search(text) else ():
         described = match.group(2) if match.group(2) and match.group(2)[0].isupper() else None
         domains.append((match.group(1), described, match.start(), match.end(1)))
         taken.append((match.start(), match.end()))
