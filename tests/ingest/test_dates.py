@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from ingest.dates import PATTERNS, TimeContext, _candidates, advance, find_times, infer_year
+from ingest.dates import (
+    FIRST_CHARACTERS,
+    PATTERNS,
+    TimeContext,
+    _candidates,
+    advance,
+    find_times,
+    infer_year,
+)
 
 PUB_2021 = TimeContext(published=date(2021, 10, 6))  # a Wednesday
 
@@ -144,3 +153,38 @@ def test_skipping_patterns_never_skips_a_match_in_articles(corpus: Path) -> None
     for path in sorted(corpus.glob("*.txt")):
         for line in path.read_text("utf-8").splitlines():
             assert sorted((c[0], c[1], c[3]) for c in _candidates(line)) == _every_pattern(line)
+
+
+def _without_first_characters(text: str) -> list[tuple[int, int, str]]:
+    """Every pattern's matches with its leading first-character lookahead taken off."""
+    found = []
+    for (kind, pattern), (_, first) in zip(PATTERNS, FIRST_CHARACTERS, strict=True):
+        plain = pattern.pattern.removeprefix(f"(?=[{first}])") if first else pattern.pattern
+        found += [
+            (m.start(), m.end(), kind)
+            for m in re.finditer(plain, text, pattern.flags)
+            if m.group().strip()
+        ]
+    return sorted(found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FROM May 1 to 5, Between 3 and 5 June, from July 2015 to September 2020",
+        "late on Friday, Tuesday night, early 2020, mid-2020, the end of 2019, in the 1990s",
+        "the next day, the day before, later that week, this year, last  month, 2019 and 2020",
+        "Two days later; a few weeks earlier; several years ago; 12 months afterwards",
+        "In Spring, during the winter of 2020, TODAY, Yesterday, 3rd of March, Sept. 4th",
+        "Tuesday, October 5, 2021; Wednesday, 21 September; Thursday 6 May; Sunday, Dec. 1",
+    ],
+    ids=["spans", "parts", "anaphoric", "offsets", "cases", "weekdays"],
+)
+def test_first_characters_change_no_match(text: str) -> None:
+    assert _every_pattern(text) == _without_first_characters(text)
+
+
+def test_first_characters_change_no_match_in_articles(corpus: Path) -> None:
+    for path in sorted(corpus.glob("*.txt")):
+        for line in path.read_text("utf-8").splitlines():
+            assert _every_pattern(line) == _without_first_characters(line)
