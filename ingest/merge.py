@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import chain
 
 import aiosqlite
 
@@ -418,13 +419,18 @@ class DraftView:
     top: float  # the sum of the 14 largest weights, the score's denominator
     people: set[str]
     places: set[str]  # regions
+    heaviest: list[float]  # the weights, largest first
+    lightest_first: list[str]  # the words by weight (then spelling), smallest first
 
 
 def view(draft: NewEvent, words: set[str], weight: dict[str, float]) -> DraftView:
-    ranked = sorted(weight.values(), reverse=True)[:14]
+    heaviest = sorted(weight.values(), reverse=True)
     people = {p.name for p in draft.people}
     places = {p.name for p in draft.places if p.kind == "region"}
-    return DraftView(draft, words, weight, sum(ranked), people, places)
+    lightest_first = sorted(words, key=lambda w: (weight[w], w))
+    return DraftView(
+        draft, words, weight, sum(heaviest[:14]), people, places, heaviest, lightest_first
+    )
 
 
 def score(mine: DraftView, event: Indexed, shared: set[str]) -> float:
@@ -450,18 +456,37 @@ def _max_bonus(mine: DraftView) -> float:
     )
 
 
-def _word_sets(index: MergeIndex, mine: DraftView, threshold: float) -> list[set[int]]:
-    """Sets whose union holds every event that can reach `threshold` with at least
-    MIN_SHARED shared words. Only the events sharing one of the draft's people or its
-    date can have those bonuses: the others need more of its words, so fewer postings
-    hold them all (see `_postings_beyond`)."""
-    place_bonus = PLACE_BONUS if mine.places else 0.0
-    sets = _postings_beyond(index, mine, threshold - place_bonus)
+@dataclass(frozen=True)
+class Bonuses:
+    """What the people, places and date can add to a draft's score with an event: at most
+    `most`, and at most `plain` unless the event is `lucky` (shares one of the draft's
+    people, or its date when `_bonuses` was asked to tell those apart)."""
+
+    lucky: set[int]
+    plain: float
+    most: float
+
+
+def _bonuses(index: MergeIndex, mine: DraftView, *, date_apart: bool) -> Bonuses:
     lucky = set().union(*(index.by_person.get(name, ()) for name in mine.people))
-    lucky |= index.by_date.get(mine.draft.date, set())
-    if lucky:
+    plain = PLACE_BONUS if mine.places else 0.0
+    if date_apart:
+        lucky |= index.by_date.get(mine.draft.date, set())
+    elif mine.draft.date:
+        plain += DATE_BONUS
+    return Bonuses(lucky, plain, _max_bonus(mine))
+
+
+def _word_sets(
+    index: MergeIndex, mine: DraftView, threshold: float, bonuses: Bonuses
+) -> list[set[int]]:
+    """Sets whose union holds every event that can reach `threshold` with at least
+    MIN_SHARED shared words. Only the lucky events can have every bonus: the others need
+    more of the draft's words, so fewer postings hold them all (see `_postings_beyond`)."""
+    sets = _postings_beyond(index, mine, threshold - bonuses.plain)
+    if bonuses.lucky:
         sets += [
-            lucky & ids for ids in _postings_beyond(index, mine, threshold - _max_bonus(mine))
+            bonuses.lucky & ids for ids in _postings_beyond(index, mine, threshold - bonuses.most)
         ]
     return sets
 
@@ -472,7 +497,7 @@ def _postings_beyond(index: MergeIndex, mine: DraftView, needed: float) -> list[
     the draft's most common ones, those whose weights together fall short of that, and
     beyond its MIN_SHARED - 1 most common ones (most common = lightest, so both are a
     prefix of the same order)."""
-    by_weight = sorted(mine.words, key=lambda w: (mine.weight[w], w))
+    by_weight = mine.lightest_first
     allowance = needed * mine.top - 1e-9
     light = 0
     total = 0.0
@@ -499,7 +524,9 @@ def _canonical_people(draft: NewEvent, index: MergeIndex) -> NewEvent:
     return replace(draft, people=tuple(people))
 
 
-def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> set[int]:
+def _candidates(
+    index: MergeIndex, mine: DraftView, support_only: bool, bonuses: Bonuses
+) -> set[int]:
     """Ids of the events a draft may match (unordered: `find_match` breaks ties by the
     index's order). Both the date buckets (compatible dates) and the word postings
     (enough telling words shared) hold every event that can match: the smaller is read,
@@ -511,7 +538,7 @@ def _candidates(index: MergeIndex, mine: DraftView, support_only: bool) -> set[i
     worded = None
     if not history:
         threshold = SUPPORT_SCORE if support_only else min(MERGE_SCORE, SAME_SOURCE_SCORE)
-        worded = _word_sets(index, mine, threshold)
+        worded = _word_sets(index, mine, threshold, bonuses)
     choices = [sets for sets in (dated, worded) if sets is not None]
     if not choices:
         return set(index.events)
@@ -544,13 +571,13 @@ def _by_words_shared(
     """The candidates with how many of the draft's words each has, most first; and for
     each number of words, the most they can add to a score (having that many words at
     best means having the heaviest ones)."""
-    shared: Counter[int] = Counter()
-    for word in mine.words:
-        having = index.postings.get(word)
-        if having:
-            shared.update(candidates & having)
+    postings = index.postings
+    # One count over every word's candidates, in C.
+    shared = Counter(
+        chain.from_iterable(candidates & postings[w] for w in mine.words if w in postings)
+    )
     most = [0.0]
-    for weight in sorted(mine.weight.values(), reverse=True):
+    for weight in mine.heaviest:
         most.append(most[-1] + weight)
     return shared.most_common(), [total / mine.top for total in most]
 
@@ -581,11 +608,9 @@ class Contest:
         else:
             self.floor = min(MERGE_SCORE, SAME_SOURCE_SCORE)
         self.debug = log.isEnabledFor(logging.DEBUG)
-
-    def bar(self) -> float:
-        """The score an event must reach to be chosen now: its threshold, and a tie with
-        the best so far (which the order may still break its way)."""
-        return self.floor if self.best is None else max(self.floor, self.best[0])
+        # The score an event must reach to be chosen now: its threshold, and a tie with
+        # the best so far (which the order may still break its way).
+        self.bar = self.floor
 
     def consider(self, event_id: int) -> None:
         mine, draft, support_only = self.mine, self.mine.draft, self.support_only
@@ -608,7 +633,7 @@ class Contest:
         # A plain sum is within a hair of the exact one: only an event it leaves well
         # short of the bar, even with every bonus, is passed over without scoring.
         rough = sum(map(mine.weight.__getitem__, common)) / mine.top
-        if rough + self.most_bonus < max(threshold, self.bar()) - 1e-9:
+        if rough + self.most_bonus < max(threshold, self.bar) - 1e-9:
             return
         value = score(mine, event, common)
         if self.debug:
@@ -627,6 +652,7 @@ class Contest:
         best = self.best
         if best is None or value > best[0] or (value == best[0] and order < best[1]):
             self.best = (value, order, event)
+            self.bar = max(self.floor, value)
 
 
 def find_match(
@@ -638,10 +664,15 @@ def find_match(
         return None  # nothing to compare: no event can share the words a match needs
     mine = view(draft, words, index.weights(words))
     contest = Contest(index, mine, source_id, support_only)
-    ranked, most = _by_words_shared(index, mine, _candidates(index, mine, support_only))
+    # A dated draft's candidates are those of its dates: many have its very date.
+    bonuses = _bonuses(index, mine, date_apart=support_only)
+    candidates = _candidates(index, mine, support_only, bonuses)
+    ranked, most = _by_words_shared(index, mine, candidates)
     for event_id, count in ranked:
-        if most[count] + contest.most_bonus < contest.bar() - 1e-9:
+        if most[count] + bonuses.most < contest.bar - 1e-9:
             break  # neither this event nor any after it can reach the bar
+        if most[count] + bonuses.plain < contest.bar - 1e-9 and event_id not in bonuses.lucky:
+            continue  # it could only with a bonus it cannot have
         contest.consider(event_id)
     return contest.best[2] if contest.best else None
 
