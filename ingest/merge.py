@@ -50,6 +50,7 @@ PEOPLE_BONUS = 0.15
 PLACE_BONUS = 0.1
 PLACE_PENALTY = -0.3
 DATE_BONUS = 0.05
+HISTORY_SCORE = 0.1  # the same year of a story's history told again: founding, exile, ...
 # An event is matched on its summary and its first excerpts only: an event that every
 # article's passing remark could join would share words with everything, draw every later
 # draft to it and cost more with each one.
@@ -556,8 +557,7 @@ def _candidates(
 def _thresholds(support_only: bool, same_source: bool, history: bool) -> tuple[float, int]:
     """The score and the number of shared words a match needs."""
     if history:
-        # The same year of a story's history, told again: founding, exile, ...
-        return 0.1, 1
+        return HISTORY_SCORE, 1
     if support_only:
         return SUPPORT_SCORE, MIN_SHARED
     if same_source:
@@ -602,7 +602,7 @@ class Contest:
         )
         # The lowest threshold any event can be held to.
         if self.year_story:
-            self.floor = _thresholds(self.support_only, False, True)[0]
+            self.floor = HISTORY_SCORE
         elif self.support_only:
             self.floor = SUPPORT_SCORE
         else:
@@ -613,6 +613,7 @@ class Contest:
         self.bar = self.floor
 
     def consider(self, event_id: int) -> None:
+        """Score the event if it can match the draft, and keep it if it is the best."""
         mine, draft, support_only = self.mine, self.mine.draft, self.support_only
         event = self.index.events[event_id]
         history = self.year_story and draft.date == event.date and event.status == "background"
