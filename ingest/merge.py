@@ -94,6 +94,7 @@ ISO_DATE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)
 # keys at all: it is compared with every event, as before the index.
 MAX_KEYS = {10: 62, 7: 36, 4: 200}
 MAX_QUERY_KEYS = 3000
+MAX_LOOKED_UP = 4096  # ranges whose buckets are kept (`DateBuckets.bucket_sets`)
 
 
 def _padded(iso: str, high: bool) -> str:
@@ -192,6 +193,8 @@ class DateBuckets:
         """The buckets whose union `candidates` is (a list kept for the next lookup of
         the range: not to be changed); None: look at all."""
         if (date, end) not in self.looked_up:
+            if len(self.looked_up) >= MAX_LOOKED_UP:
+                self.looked_up.clear()
             self.looked_up[date, end] = self._bucket_sets(date, end)
         return self.looked_up[date, end]
 
