@@ -638,37 +638,49 @@ DIGIT = re.compile(r"\d")
 FOUR_DIGITS = re.compile(r"\d{4}")  # a year, or the year of a numeric date
 MONTH_NAME = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")  # starts MONTH
 WEEKDAY_NAME = re.compile(WEEKDAY)
+# A span's first day or year, then what joins it to the second (spans are rare, numbers not).
+SPAN_JOIN = re.compile(r"\d(?:st|nd|rd|th)?\s*(?:-|–|—|to|until|through|and)")
+# What ISO and numeric dates have between their numbers, and a decade after its year.
+DATE_PUNCTUATION = re.compile(r"\d[-./]\d|\d0s")
 # Read in the case folded text (for the patterns that ignore case; folding never skips a
 # match): a month's name or abbreviation, a season, a unit, a day named from today.
 MONTH_STEMS = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
 SEASON_WORD = re.compile("spring|summer|autumn|fall|winter")
-UNIT_WORD = re.compile("day|week|month|year")
+# A unit starting a word: the patterns want one after a space or a word boundary, not the
+# "day" of "Monday" or "today". Folding leaves no ASCII word character where a character
+# that is no word character was (a test checks every character), so the lookbehind skips no
+# match. (Each lookbehind follows its unit's first letter, so that the regex engine looks
+# only at those letters.)
+UNIT_START = re.compile(
+    "d(?<![a-z0-9_]d)ay|w(?<![a-z0-9_]w)eek|m(?<![a-z0-9_]m)onth|y(?<![a-z0-9_]y)ear"
+)
 DEICTIC_WORD = re.compile("today|yesterday|tomorrow|tonight")
-AS_WRITTEN = (DIGIT, FOUR_DIGITS, MONTH_NAME, WEEKDAY_NAME)  # (FOUR_DIGITS needs DIGIT)
+# (FOUR_DIGITS and SPAN_JOIN need DIGIT; DATE_PUNCTUATION needs FOUR_DIGITS)
+AS_WRITTEN = (DIGIT, FOUR_DIGITS, MONTH_NAME, WEEKDAY_NAME, SPAN_JOIN, DATE_PUNCTUATION)
 NEEDS: dict[str, tuple[re.Pattern[str], ...]] = {
-    "iso": (FOUR_DIGITS,),
-    "numeric": (FOUR_DIGITS,),
-    "md_span": (DIGIT, MONTH_NAME),
-    "dm_span": (DIGIT, MONTH_NAME),
-    "my_span": (FOUR_DIGITS, MONTH_NAME),
+    "iso": (FOUR_DIGITS, DATE_PUNCTUATION),
+    "numeric": (FOUR_DIGITS, DATE_PUNCTUATION),
+    "md_span": (DIGIT, MONTH_NAME, SPAN_JOIN),
+    "dm_span": (DIGIT, MONTH_NAME, SPAN_JOIN),
+    "my_span": (FOUR_DIGITS, MONTH_NAME, SPAN_JOIN),
     "md": (DIGIT, MONTH_NAME),
     "dm": (DIGIT, MONTH_NAME),
-    "year_span": (FOUR_DIGITS,),
+    "year_span": (FOUR_DIGITS, SPAN_JOIN),
     "my": (MONTH_NAME,),
     "season": (SEASON_WORD,),
     "month": (MONTH_STEMS,),
-    "decade": (FOUR_DIGITS,),
+    "decade": (FOUR_DIGITS, DATE_PUNCTUATION),
     "year": (FOUR_DIGITS,),
     "year_list": (FOUR_DIGITS,),
-    "offset": (UNIT_WORD,),
-    "anaphoric": (UNIT_WORD,),
-    "relative": (UNIT_WORD,),
+    "offset": (UNIT_START,),
+    "anaphoric": (UNIT_START,),
+    "relative": (UNIT_START,),
     "deictic": (DEICTIC_WORD,),
     "weekday": (WEEKDAY_NAME,),
 }
 
 
-IN_FOLDED = (MONTH_STEMS, SEASON_WORD, UNIT_WORD, DEICTIC_WORD)
+IN_FOLDED = (MONTH_STEMS, SEASON_WORD, UNIT_START, DEICTIC_WORD)
 CUES = (*AS_WRITTEN, *IN_FOLDED)
 # Seasons and days named from today are rare: one search rules both out.
 RARE_WORD = re.compile(f"{SEASON_WORD.pattern}|{DEICTIC_WORD.pattern}")
@@ -679,15 +691,18 @@ def _runnable(text: str) -> tuple[tuple[int, str, re.Pattern[str]], ...]:
     the text does not have."""
     folded = text.casefold()  # as re.I matches case, and more: never skips a match
     digit = DIGIT.search(text) is not None
+    four_digits = digit and FOUR_DIGITS.search(text) is not None
     rare = RARE_WORD.search(folded) is not None
     present = (  # in the order of CUES
         digit,
-        digit and FOUR_DIGITS.search(text) is not None,
+        four_digits,
         MONTH_NAME.search(text) is not None,
         WEEKDAY_NAME.search(text) is not None,
+        digit and SPAN_JOIN.search(text) is not None,
+        four_digits and DATE_PUNCTUATION.search(text) is not None,
         MONTH_STEMS.search(folded) is not None,
         rare and SEASON_WORD.search(folded) is not None,
-        UNIT_WORD.search(folded) is not None,
+        UNIT_START.search(folded) is not None,
         rare and DEICTIC_WORD.search(folded) is not None,
     )
     return _patterns_needing(present)

@@ -142,11 +142,25 @@ def _every_pattern(text: str) -> list[tuple[int, int, str]]:
         "On Tuesday, 5 October 2021, and in SEPT. 2020, the ſpring of 2019, two weeks later",
         "Between 1921 and 1953; 05.10.2021; 2021-10-05; in the 1990s; yesterday and tonight",
         "No date at all here, only words: the council met and the mayor spoke.",
+        "From May 1 to 5, 3rd and 5th June, from July 2015 to September 2020, 2018–2020",
+        "The day before, (day after, the following week, three days ago, later that month",
+        "DAY BEFORE this YEAR; 5/10/2021 and 1990s, 2019, 2020 or 2021; Monday;today",
     ],
-    ids=["words", "numbers", "none"],
+    ids=["words", "numbers", "none", "spans", "units", "cases"],
 )
 def test_skipping_patterns_never_skips_a_match(text: str) -> None:
     assert sorted((c[0], c[1], c[3]) for c in _candidates(text)) == _every_pattern(text)
+
+
+def test_folding_puts_no_ascii_word_character_where_none_was() -> None:
+    """What lets the unit cue (read in the folded text) skip a unit right after an ASCII
+    letter, digit or underscore: every character that is no word character (where a
+    pattern's word boundary or space may be) folds to no such character."""
+    everything = "".join(chr(code) for code in range(0x110000))
+    clashes = [
+        char for char in re.findall(r"\W", everything) if re.search(r"[a-z0-9_]", char.casefold())
+    ]
+    assert clashes == []
 
 
 def test_skipping_patterns_never_skips_a_match_in_articles(corpus: Path) -> None:
