@@ -19,11 +19,15 @@ from rapidfuzz import fuzz
 from ingest.places import gazetteer
 from store.models import PersonRef
 
-NAME_TOKEN = r"[A-Z][a-z]+(?:-[A-Z]?[a-z]+|[’'][A-Z][a-z]+)?"
-FULL_NAME = re.compile(rf"(?<![\w.])({NAME_TOKEN})((?:\s+{NAME_TOKEN}){{1,2}})(?![\w])")
-# "(?=[A-Z])" first: a name starts with a capital, and saying so lets the regex engine pass
-# over the other places of a text quickly (no match changes).
-SINGLE = re.compile(rf"(?=[A-Z])(?<![\w.])({NAME_TOKEN})(?!\w|\.\w)")
+NAME_REST = r"[a-z]+(?:-[A-Z]?[a-z]+|[’'][A-Z][a-z]+)?"  # a name token after its capital
+NAME_TOKEN = rf"[A-Z]{NAME_REST}"
+# A name token no word character or full stop comes right before. The capital is read first
+# and what comes before it checked after (the lookbehind spans the character before and the
+# capital): a pattern that starts by reading one of a set of characters lets the regex
+# engine pass quickly over the places of a text that hold none (no match changes).
+FIRST_NAME_TOKEN = rf"[A-Z](?<![\w.].){NAME_REST}"
+FULL_NAME = re.compile(rf"({FIRST_NAME_TOKEN})((?:\s+{NAME_TOKEN}){{1,2}})(?![\w])")
+SINGLE = re.compile(rf"({FIRST_NAME_TOKEN})(?!\w|\.\w)")
 # Capitalised words that are not parts of personal names: function words, titles, months,
 # institutions. General English, no names of any story.
 NOT_NAME = {
@@ -64,7 +68,7 @@ ACRONYM_DEF = re.compile(
 ORGANISATION_LEAD = re.compile(r"^(?:The\s+|[A-Z][\w-]*[’']s\s+)")
 LOCATING_WORDS = ("in", "at", "near", "from", "to", "of", "outside")
 LOCATING_BEFORE = re.compile(rf"\b(?:{'|'.join(LOCATING_WORDS)})\s+$")
-ABBREVIATION = re.compile(r"(?=[A-Z])\b[A-Z]{2,6}\b")
+ABBREVIATION = re.compile(r"[A-Z](?<!\w.)[A-Z]{1,5}\b")  # as FIRST_NAME_TOKEN: \b[A-Z]{2,6}\b
 REPEATED_S = re.compile(r"S{2,}")
 MALE_SKY_ENDING = re.compile(r"(?:sky|skiy|skii|skyi)$")
 DOMAIN_ENDINGS = (".net", ".org", ".com", ".ru", ".info", ".media")

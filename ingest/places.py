@@ -135,7 +135,10 @@ class Gazetteer:
         # Only runs starting with a letter some form starts with can start a form: a text is
         # cut into just those runs (most of its words start in lower case, no form does).
         initials = "".join(sorted({lead[0] for lead in self.by_lead}))
-        self.lead_runs = re.compile(rf"(?<![\w-])[{re.escape(initials)}][\w-]*")
+        # (The letter is read first and what comes before it checked after, looking back over
+        # both: a pattern that starts by reading one of a set of characters lets the regex
+        # engine pass quickly over the places of a text that hold none.)
+        self.lead_runs = re.compile(rf"[{re.escape(initials)}](?<![\w-].)[\w-]*")
         self.facilities = [
             FacilityType(f["label"], re.compile(f["pattern"]), f["code"])
             for f in data["facilities"]

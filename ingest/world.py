@@ -241,10 +241,12 @@ def _in_place_context(text: str, start: int, end: int, place: WorldPlace) -> boo
 # ASCII one. Every capitalised word of WORD starts at such a place (a letter after a letter
 # is inside a word), and reading the text at each of them gives that word, so only these
 # few places are looked at before the text is cut into words.
-# (The lookahead first names a range holding every such letter, ASCII capitals and all
-# characters from U+00AA on, so that the regex engine passes over the others quickly.)
+# (The pattern first reads a character of a range holding every such letter, ASCII capitals
+# and all characters from U+00AA on, and then checks it and the one before it, looking back
+# over both: a pattern that starts by reading one of a set of characters lets the regex
+# engine pass quickly over the places of a text that hold none.)
 MAYBE_CAPITALISED = re.compile(
-    r"(?=[A-Z\u00aa-\U0010ffff])(?<![^\W\d_])[^\W\d_a-z][^\W_]*(?:-[^\W\d_][^\W_]*)*"
+    r"[A-Z\u00aa-\U0010ffff](?<=[^\W\d_a-z])(?<![^\W\d_].)[^\W_]*(?:-[^\W\d_][^\W_]*)*"
 )
 
 
