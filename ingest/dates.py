@@ -686,10 +686,23 @@ CUES = (*AS_WRITTEN, *IN_FOLDED)
 RARE_WORD = re.compile(f"{SEASON_WORD.pattern}|{DEICTIC_WORD.pattern}")
 
 
+# The two Turkish i's that IGNORECASE matches with "i" but case folding leaves as other
+# characters ("İ" folds to "i" and a combining dot): made plain i's before folding.
+TURKISH_I = str.maketrans({"İ": "i", "ı": "i"})
+
+
+def fold_for_cues(text: str) -> str:
+    """`text` case folded so that each letter of a cue word is found wherever a pattern
+    ignoring case matches that letter (a test checks every character)."""
+    if not text.isascii():
+        text = text.translate(TURKISH_I)
+    return text.casefold()
+
+
 def _runnable(text: str) -> tuple[tuple[int, str, re.Pattern[str]], ...]:
     """The patterns that may match `text` (with their order): the others need something
     the text does not have."""
-    folded = text.casefold()  # as re.I matches case, and more: never skips a match
+    folded = fold_for_cues(text)
     digit = DIGIT.search(text) is not None
     four_digits = digit and FOUR_DIGITS.search(text) is not None
     rare = RARE_WORD.search(folded) is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ingest.dates import (
     _candidates,
     advance,
     find_times,
+    fold_for_cues,
     infer_year,
 )
 
@@ -145,11 +147,21 @@ def _every_pattern(text: str) -> list[tuple[int, int, str]]:
         "From May 1 to 5, 3rd and 5th June, from July 2015 to September 2020, 2018–2020",
         "The day before, (day after, the following week, three days ago, later that month",
         "DAY BEFORE this YEAR; 5/10/2021 and 1990s, 2019, 2020 or 2021; Monday;today",
+        "In the SPR\u0130NG of 2019, last w\u0131nter, TON\u0130GHT and to\u0131ght, \u212aelvin",
     ],
-    ids=["words", "numbers", "none", "spans", "units", "cases"],
+    ids=["words", "numbers", "none", "spans", "units", "cases", "turkish-i"],
 )
 def test_skipping_patterns_never_skips_a_match(text: str) -> None:
     assert sorted((c[0], c[1], c[3]) for c in _candidates(text)) == _every_pattern(text)
+
+
+def test_folding_keeps_every_letter_a_pattern_ignoring_case_matches() -> None:
+    """What lets the cues read in the folded text stand for patterns that ignore case: every
+    character such a pattern matches with an ASCII letter folds to that letter."""
+    everything = "".join(chr(code) for code in range(0x110000))
+    for letter in string.ascii_lowercase:
+        same = re.findall(letter, everything, re.I)
+        assert {fold_for_cues(char) for char in same} == {letter}, letter
 
 
 def test_folding_puts_no_ascii_word_character_where_none_was() -> None:
@@ -158,7 +170,9 @@ def test_folding_puts_no_ascii_word_character_where_none_was() -> None:
     pattern's word boundary or space may be) folds to no such character."""
     everything = "".join(chr(code) for code in range(0x110000))
     clashes = [
-        char for char in re.findall(r"\W", everything) if re.search(r"[a-z0-9_]", char.casefold())
+        char
+        for char in re.findall(r"\W", everything)
+        if re.search(r"[a-z0-9_]", fold_for_cues(char))
     ]
     assert clashes == []
 
