@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from ingest.events import extract, is_graphic
+import pytest
+
+from ingest.events import HEAVY_GRAPHIC, extract, is_graphic
 from ingest.summaries import shorten
 
 ARTICLE = """Skip to main content
@@ -121,6 +123,31 @@ def test_graphic_detail_is_flagged_and_mere_mention_is_not() -> None:
         "The video shows a naked man tied to a bed, screaming in pain while guards rape him."
     )
     assert not is_graphic("The group published videos evidencing torture in prisons.")
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        "raped",
+        "Sexual assault",
+        "sodomised",
+        "naked",
+        "genitals",
+        "mutilated",
+        "decapitated",
+        "dismembered",
+        "BEHEADED",
+        "tied to",
+        "bound and",
+        "strapped to",
+        "chained to",
+        "handcuffed to",
+    ],
+)
+def test_every_heavier_graphic_term_is_found(term: str) -> None:
+    """The search for the heavier terms (which starts by naming their first letters) finds
+    each of them, in any case."""
+    assert HEAVY_GRAPHIC.search(f"The report says he was {term} the guards.")
 
 
 def test_shorten_cuts_at_a_clause_boundary() -> None:
