@@ -104,6 +104,7 @@ class WorldIndex:
         # Every form's leading words ("Nizhny", "Nizhny Novgorod"): a run of words that is
         # none of them cannot be extended into a form.
         self.prefixes: set[str] = set()
+        self.country_first_words: set[str] = set()  # the first words of countries' forms
         self.demonyms: dict[str, str] = {}  # "Croatian" -> "HR", by regular English suffixes
         self.country_name: dict[str, str] = {}
         for country in pycountry.countries:
@@ -144,6 +145,8 @@ class WorldIndex:
                 bucket.append(place)
             words = form.split(" ")
             self.first_words.add(words[0])
+            if place.kind == "country":
+                self.country_first_words.add(words[0])
             self.prefixes.update(" ".join(words[:n]) for n in range(1, len(words) + 1))
 
     def may_start(self, word: str) -> bool:
@@ -152,6 +155,12 @@ class WorldIndex:
             return True
         # Diacritics off changes no ASCII word: most words need no folding.
         return not word.isascii() and fold(word).split(" ")[0] in self.first_words
+
+    def may_start_country(self, word: str) -> bool:
+        """Whether a form of some country starts with this word (as written or folded)."""
+        if word in self.country_first_words:
+            return True
+        return not word.isascii() and fold(word).split(" ")[0] in self.country_first_words
 
     def may_extend(self, words: str) -> bool:
         """Whether some form starts with these words (as written or folded)."""
@@ -187,7 +196,8 @@ _ARTICLE_COUNTRIES: ContextVar[frozenset[str] | None] = ContextVar("countries", 
 
 def countries_named(text: str) -> frozenset[str]:
     """ISO codes of the countries a text names; Russia when it names Russia or its regions."""
-    codes = {m.place.country_code for m in find_world_places(text) if m.place.kind == "country"}
+    mentions = _world_places(text, countries_only=True)
+    codes = {m.place.country_code for m in mentions if m.place.kind == "country"}
     demonyms = world().demonyms
     codes.update(demonyms[w] for w in set(CAPITALISED_WORD.findall(text)) if w in demonyms)
     from ingest.places import names_a_region
@@ -255,8 +265,14 @@ WORD_PART = re.compile(r"[^\W_]|-")
 
 def find_world_places(text: str) -> list[WorldMention]:
     """Countries, subdivisions and cities named in `text`, longest form first, in order."""
+    return list(_world_places(text, countries_only=False))
+
+
+def _world_places(text: str, countries_only: bool) -> Iterator[WorldMention]:
+    """As `find_world_places`; with `countries_only`, a place of one word that no country's
+    name starts with is not looked up: it is no country, and the place it may be would
+    cover no other word (the next one starts after it)."""
     index = world()
-    found: list[WorldMention] = []
     resume = 0  # the text before this offset belongs to a place already found
     for candidate in MAYBE_CAPITALISED.finditer(text):
         first, start = candidate.group(), candidate.start()
@@ -265,11 +281,13 @@ def find_world_places(text: str) -> list[WorldMention]:
         if not _starts_word(text, start):
             continue
         # Here the candidate is the word itself (the same pattern read from the same place).
-        mention = _place_at(text, _words_from(text, candidate))
+        words = _words_from(text, candidate)
+        if countries_only and len(words) == 1 and not index.may_start_country(first):
+            continue
+        mention = _place_at(text, words)
         if mention is not None:
             resume = mention.end
-            found.append(mention)
-    return found
+            yield mention
 
 
 def _starts_word(text: str, at: int) -> bool:

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+
 import pytest
 
+from benchmarks.synthetic_news import write_articles
 from ingest.places import canonical_place, find_places
-from ingest.world import countries_named, within_article
+from ingest.world import (
+    WorldMention,
+    _world_places,
+    countries_named,
+    find_world_places,
+    within_article,
+)
+from tests.conftest import CORPUS
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def names(text: str, article: str | None = None) -> list[str]:
@@ -70,3 +83,24 @@ def test_any_known_place_name_is_canonical() -> None:
     assert canonical_place("Croatia") == "Croatia"
     assert canonical_place("Kutaisi") == "Kutaisi"
     assert canonical_place("Narnia") is None
+
+
+def _countries(mentions: Iterable[WorldMention]) -> set[str]:
+    return {m.place.country_code for m in mentions if m.place.kind == "country"}
+
+
+def test_reading_only_for_countries_finds_the_same_countries(tmp_path: Path) -> None:
+    """Reading an article for its countries skips one-word places no country's name starts
+    with: it finds the countries that reading all its places finds."""
+    texts = [
+        "Mexico City and New Mexico, Georgia Tech and Georgia, Papua New Guinea, South Africa",
+        "Guinea-Bissau, the Dominican Republic, Trinidad and Tobago, Côte d'Ivoire, Türkiye",
+        "Paris, Texas, and Jordan Peterson in Jordan; Chad said; Niger, Nigeria, Congo",
+    ]
+    files = [*DATA.glob("heldout*/*.txt"), *CORPUS.glob("*.txt")]
+    files += write_articles(tmp_path, 20, seed=5)
+    texts += [path.read_text("utf-8") for path in files]
+    for text in texts:
+        expected = _countries(find_world_places(text))
+        assert _countries(_world_places(text, countries_only=True)) == expected, text[:80]
+    assert _countries(_world_places(texts[0], countries_only=True)) >= {"GE", "PG", "ZA"}
