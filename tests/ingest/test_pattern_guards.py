@@ -52,7 +52,7 @@ def test_a_guard_changes_no_match(pattern: re.Pattern[str], tmp_path: Path) -> N
 # that the regex engine can pass over the places holding none of the characters a match may
 # start with), each with the plain form it must agree with: the lookbehind first.
 def _read_first_patterns() -> list[Any]:
-    from ingest import people, world
+    from ingest import attribution, people, world
     from ingest.places import gazetteer
 
     name = people.NAME_TOKEN
@@ -67,6 +67,13 @@ def _read_first_patterns() -> list[Any]:
             r"(?<![^\W\d_])[^\W\d_a-z][^\W_]*(?:-[^\W\d_][^\W_]*)*",
         ),
         ("places.lead_runs", gazetteer().lead_runs, rf"(?<![\w-])[{re.escape(initials)}][\w-]*"),
+        (
+            "attribution.ATTRIBUTIONS[2]",
+            attribution.ATTRIBUTIONS[2],
+            attribution.ATTRIBUTIONS[2].pattern.replace(
+                attribution.SPEAKER_READ_FIRST, attribution.SPEAKER
+            ),
+        ),
     ]
     return [pytest.param(fast, re.compile(plain), id=name) for name, fast, plain in pairs]
 
@@ -75,6 +82,7 @@ EDGES = [
     "Moscow at the start, .Dot before, x-Hyphen, 5Digit, _Under, NATO, A.B.C. and TASS",
     "Ärzte in Šibenik and Đakovo, ÉTAT, São Paulo, «Kazan», (Tver), “Perm”, O’Brien-Smith",
     "First line\nSecond Line after a newline\n\nIvan Petrov Sidorov, NASA-RU, Jean-Luc",
+    "The Federal Penitentiary Service (FSIN) said, Ivan A. Petrov Jr. told. Anna Ivanova wrote",
 ]
 
 
