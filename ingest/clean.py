@@ -43,19 +43,51 @@ CAPTION_CREDIT = re.compile(
     r"[A-Z][^.!?]{0,80}(?:\.\s*)?$"
 )
 LABEL_CREDIT = re.compile(r"^\W*(?:Source|Photo|Image|Credit|Illustration|Cover)\s*:", re.I)
-# "(?=[...])" first: the letters a match can start with, so that the regex engine passes over
-# the other places of a line quickly (no match changes).
-APPEAL = re.compile(
-    r"(?=[drsnlyftpbacme])"
-    r"\b(?:donat\w*|recurring|subscri\w+|newsletter|sign(?:ing)? up|leave a (?:reply|comment)|"
-    r"your email|required fields|remind me later|favou?r to ask|thanks to (?:its|our|their) "
-    r"readers|your (?:support|help|contribution)|support (?:us|our|independent)|please support|"
-    r"become a (?:member|patron|supporter)|pa[iy]ment methods?|paywall|not ready to support|"
-    r"all rights reserved|cookies?|privacy policy|terms of (?:use|service)|can ?not play media|"
-    r"media is not available|not available in your (?:country|territory|region)|"
-    r"enable javascript|your browser)\b",
-    re.I,
-)
+# What a donation, subscription or cookie appeal says.
+APPEAL_PHRASES = [
+    r"donat\w*",
+    "recurring",
+    r"subscri\w+",
+    "newsletter",
+    "sign(?:ing)? up",
+    "leave a (?:reply|comment)",
+    "your email",
+    "required fields",
+    "remind me later",
+    "favou?r to ask",
+    "thanks to (?:its|our|their) readers",
+    "your (?:support|help|contribution)",
+    "support (?:us|our|independent)",
+    "please support",
+    "become a (?:member|patron|supporter)",
+    "pa[iy]ment methods?",
+    "paywall",
+    "not ready to support",
+    "all rights reserved",
+    "cookies?",
+    "privacy policy",
+    "terms of (?:use|service)",
+    "can ?not play media",
+    "media is not available",
+    "not available in your (?:country|territory|region)",
+    "enable javascript",
+    "your browser",
+]
+
+
+def _by_first_letter(phrases: list[str]) -> str:
+    """The phrases as one alternation, grouped by their first letter (each starts with a
+    letter): at a word's start the regex engine tries one group, not every phrase."""
+    groups: dict[str, list[str]] = {}
+    for phrase in phrases:
+        groups.setdefault(phrase[0], []).append(phrase[1:])
+    alternation = "|".join(f"{letter}(?:{'|'.join(rests)})" for letter, rests in groups.items())
+    # "(?=[...])" first: the letters a match can start with, so that the regex engine passes
+    # over the other places of a line quickly (no match changes).
+    return rf"(?=[{''.join(groups)}])\b(?:{alternation})\b"
+
+
+APPEAL = re.compile(_by_first_letter(APPEAL_PHRASES), re.I)
 # An author's bio at the foot of a page: "Our author ...", "Jane Roe is a freelance journalist".
 BIO = re.compile(
     r"^(?:Our author|About the author|The author)\b"

@@ -3,7 +3,9 @@
 # ruff: noqa: E501  (sample articles are prose, one paragraph a line)
 from __future__ import annotations
 
-from ingest.clean import clean
+import pytest
+
+from ingest.clean import APPEAL, clean
 
 PAGE = """Skip to main content
   • Share on Facebook
@@ -184,3 +186,40 @@ def test_a_last_paragraph_before_read_more_and_one_line_ledes_stay() -> None:
     ]
     kept = [b.text for b in clean("\n".join(page)).paragraphs]
     assert kept == page[1:-2]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Donate now",
+        "a recurring gift",
+        "Subscribe",
+        "our NEWSLETTER",
+        "signing up",
+        "Sign up",
+        "Leave a comment",
+        "your email",
+        "Required fields are marked",
+        "Remind me later",
+        "a favor to ask",
+        "thanks to our readers",
+        "your contribution",
+        "support independent",
+        "Please support",
+        "become a patron",
+        "Payment methods",
+        "paywall",
+        "not ready to support",
+        "All rights reserved",
+        "cookies",
+        "Privacy policy",
+        "Terms of service",
+        "cannot play media",
+        "Media is not available",
+        "not available in your region",
+        "enable JavaScript",
+        "Your browser",
+    ],
+)
+def test_every_appeal_phrase_is_found_in_any_case(line: str) -> None:
+    assert APPEAL.search(f"— {line} —")
