@@ -16,6 +16,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
+from ingest.patterns import by_first_letter
+
 WORD = re.compile(r"[A-Za-zÀ-ÿА-Яа-яЁё][\w’'-]*")
 SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*\s*$|[\"”]\s*$")
 
@@ -75,19 +77,8 @@ APPEAL_PHRASES = [
 ]
 
 
-def _by_first_letter(phrases: list[str]) -> str:
-    """The phrases as one alternation, grouped by their first letter (each starts with a
-    letter): at a word's start the regex engine tries one group, not every phrase."""
-    groups: dict[str, list[str]] = {}
-    for phrase in phrases:
-        groups.setdefault(phrase[0], []).append(phrase[1:])
-    alternation = "|".join(f"{letter}(?:{'|'.join(rests)})" for letter, rests in groups.items())
-    # "(?=[...])" first: the letters a match can start with, so that the regex engine passes
-    # over the other places of a line quickly (no match changes).
-    return rf"(?=[{''.join(groups)}])\b(?:{alternation})\b"
-
-
-APPEAL = re.compile(_by_first_letter(APPEAL_PHRASES), re.I)
+# Asked only whether a line has one.
+APPEAL = re.compile(by_first_letter(APPEAL_PHRASES), re.I)
 # An author's bio at the foot of a page: "Our author ...", "Jane Roe is a freelance journalist".
 BIO = re.compile(
     r"^(?:Our author|About the author|The author)\b"

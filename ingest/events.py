@@ -30,6 +30,7 @@ from functools import lru_cache
 from ingest.attribution import attribute, disclaims
 from ingest.clean import clean
 from ingest.dates import TimeContext, TimeExpr, advance, find_times, in_future
+from ingest.patterns import by_first_letter
 from ingest.people import PeopleIndex, Person
 from ingest.places import PlaceMention, canonical_region, find_places, region_ref
 from ingest.sentences import PAST_VERB, Span, split_clauses, split_sentences
@@ -126,9 +127,14 @@ REACTION = re.compile(
 )
 # Words REACTION cannot match without (one in each of its branches), looked for first: most
 # sentences have none, and this search is quicker than REACTION's.
-REACTION_WORD = re.compile(
-    r"(?=[crdba])(?:comment|respond|reply|deni|deny|reject|call|brand|describ|dismiss|"
-    r"confirmed|appeal)",
+REACTION_WORD = re.compile(  # asked only whether a sentence has one
+    by_first_letter(
+        [
+            *("comment", "respond", "reply", "deni", "deny", "reject", "call", "brand"),
+            *("describ", "dismiss", "confirmed", "appeal"),
+        ],
+        words=False,
+    ),
     re.I,
 )
 # "Nobody was charged", "No one was hurt": what did not happen details the event before it.
@@ -504,9 +510,13 @@ def _referent_phrase(state: ArticleState) -> str:
 
 
 # Words that put a happening at the level of the country, not of the story's region.
-NATIONAL = re.compile(
-    r"(?=[rkpsdnat])\b(?:Russia|Russian|Kremlin|President|State Duma|Duma|nationwide|"
-    r"across the country|abroad|the country's|parliament)\b",
+NATIONAL = re.compile(  # asked only whether a clause has one
+    by_first_letter(
+        [
+            *("russia", "russian", "kremlin", "president", "state duma", "duma", "nationwide"),
+            *("across the country", "abroad", "the country's", "parliament"),
+        ]
+    ),
     re.I,
 )
 
