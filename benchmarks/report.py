@@ -122,7 +122,8 @@ def readme_table(results: dict[str, Any]) -> str:
 
 
 def draw_chart(results: dict[str, Any], path: Path) -> bool:
-    """p99 (solid) and bare SQL p99 (dotted) against store size; False without matplotlib."""
+    """p99 (solid), bare SQL p99 (dotted) and the floor's p99 (dash-dot) against store size;
+    False without matplotlib."""
     try:
         import matplotlib
 
@@ -146,6 +147,12 @@ def draw_chart(results: dict[str, Any], path: Path) -> bool:
             linestyle=":",
             color=line.get_color(),
         )
+    floors = results.get("latency_floor", {})
+    if all(s in floors for s in sizes):
+        axes.plot(
+            xs, [floors[s]["p99_ms"] for s in sizes], color="black", linestyle="-.",
+            label="floor: any command (PTB + one store read)",
+        )  # fmt: skip
     axes.axhline(P99_TARGET_MS, color="grey", linestyle="--", linewidth=1)
     axes.text(xs[0], P99_TARGET_MS * 1.08, "target p99 10 ms", color="grey", fontsize=8)
     axes.set_xscale("log")
