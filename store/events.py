@@ -631,7 +631,7 @@ def _citations(event_id: int, encoded: str) -> tuple[Citation, ...]:
             excerpt=excerpt,
             start=start,
             end=end,
-        )  # fmt: skip
+        )
         for citation_id, source_id, excerpt, start, end in json.loads(encoded)
     ]
     return tuple(sorted(found, key=lambda c: (c.source_id, c.start, c.id)))
