@@ -310,6 +310,12 @@ WHEN NOT EXISTS (SELECT 1 FROM search_batch) BEGIN
 END;
 """
 
+# Search results are checked against this small index of hidden events (store/events.py)
+# rather than by reading each matching event's row.
+HIDDEN_EVENTS = """
+CREATE INDEX events_hidden ON events(id) WHERE hidden = 1;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
@@ -321,6 +327,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0009_overview_indexes", OVERVIEW_INDEXES),
     ("0010_search_batch_events", SEARCH_BATCH_EVENTS),
     ("0011_callback_reuse", CALLBACK_REUSE),
+    ("0012_hidden_events", HIDDEN_EVENTS),
 ]
 
 

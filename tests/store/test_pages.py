@@ -124,6 +124,28 @@ async def test_a_broad_search_lists_the_newest_first(store: Store) -> None:
     assert not narrow.broad and len(narrow.ids) == 6
 
 
+async def test_searches_never_list_hidden_events(store: Store) -> None:
+    source = await add_article(store, "Common things happened.")
+    ids = [
+        await add_event(store, source, "2021-01-01", f"Common event {n}" + " rare" * (n % 2),
+                        ("Common things happened.",))
+        for n in range(SEARCH_WINDOW + 20)
+    ]  # fmt: skip
+    hidden = set(ids[-15:-5]) | set(ids[1:11])  # among the newest, and among the rare
+    async with store.db.transaction() as conn:
+        await conn.executemany("UPDATE events SET hidden = 1 WHERE id = ?", [(i,) for i in hidden])
+    broad = await store.events.search_ids("common", limit=30)
+    assert broad.broad and len(broad.ids) == 30 and not hidden & set(broad.ids)
+    assert list(broad.ids) == [i for i in reversed(ids) if i not in hidden][:30]
+    narrow = await store.events.search_ids("rare", limit=SEARCH_WINDOW)
+    assert not narrow.broad and not hidden & set(narrow.ids)
+    assert len(narrow.ids) == len({i for i in ids[1::2]} - hidden)
+    async with store.db.transaction() as conn:
+        await conn.executemany("UPDATE events SET hidden = 0 WHERE id = ?", [(i,) for i in hidden])
+    shown_again = await store.events.search_ids("rare", limit=SEARCH_WINDOW)
+    assert set(ids[1:11:2]) <= set(shown_again.ids)
+
+
 async def test_the_places_kept_in_memory_follow_every_writer(store: Store, db_path) -> None:
     import sqlite3
 
