@@ -167,12 +167,15 @@ def _norm(text: str) -> str:
     return " ".join(WORD.findall(text.casefold()))
 
 
-def _line_reason(block: Block, norm: str, title: str | None, seen: set[str]) -> str | None:
-    """Why a line is page furniture (None when it may be the article); `norm` is its words."""
+def _line_reason(
+    block: Block, norm: str, title: str | None, title_norm: str, seen: set[str]
+) -> str | None:
+    """Why a line is page furniture (None when it may be the article); `norm` is its words,
+    `title_norm` the title's."""
     text, words = block.text, block.words
     if not norm:
         return "no words"
-    if title and norm == _norm(title):
+    if title_norm and norm == title_norm:
         return "title"
     if norm in seen and words < 30:
         return "repeated line"
@@ -305,9 +308,10 @@ def clean(text: str, title: str | None = None) -> CleanText:
     reasons: list[str | None] = []
     # Each line's words, case folded: compared with the lines before, then for topic drift.
     folded_words = [WORD.findall(block.text.casefold()) for block in blocks]
+    title_norm = _norm(title) if title else ""
     for i, block in enumerate(blocks):
         norm = " ".join(folded_words[i])  # as _norm(block.text)
-        reason = _line_reason(block, norm, title, seen)
+        reason = _line_reason(block, norm, title, title_norm, seen)
         if reason is None and _followed_by_more_prompt(blocks, i):
             reason = "caption"
         reasons.append(reason)

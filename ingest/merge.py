@@ -30,7 +30,7 @@ from store import Store
 from store.events import CitationRow, citation_rows
 from store.models import Event, NewEvent, PersonRef, PlaceRef
 from store.people import PeopleIndex
-from store.places import normalise_alias
+from store.places import ref_aliases
 
 log = logging.getLogger(__name__)
 
@@ -373,8 +373,7 @@ class MergeIndex:
                 event.people.add(name)
                 self.by_person.setdefault(name, set()).add(event.id)
                 # The aliases `PersonRepo.ensure` stores for the ref, under that name.
-                aliases = {normalise_alias(a) for a in (ref.name, *ref.aliases) if a.strip()}
-                self.people.add(name, aliases)
+                self.people.add(name, ref_aliases(ref))
         if touch:
             self.pending.touched.append(event.id)
         event.places.update(place.name for place in draft.places)
@@ -401,7 +400,8 @@ class MergeIndex:
         await store.events.update_many(conn, list(pending.changes.items()))
         await store.events.link_places(conn, pending.places)
         if pending.touched:
-            await store.events.touch(conn, pending.touched)
+            # An event several drafts matched is marked once.
+            await store.events.touch(conn, list(dict.fromkeys(pending.touched)))
 
     def weights(self, words: set[str]) -> dict[str, float]:
         total = len(self.events) + 1
@@ -688,18 +688,14 @@ async def merge_event(
     text: str,
     draft: NewEvent,
     *,
-    support_only: bool = False,
-    index: MergeIndex | None = None,
+    index: MergeIndex,
 ) -> tuple[int, bool] | None:
     """Store the draft as a new event or attach it to a matching one: (event id, is new).
     A support-only draft (SupportingCitation) that matches nothing is dropped (None).
-    With an `index` the merge is decided in memory and its rows wait for `index.flush`
-    (in the same transaction): an article's drafts cost a few statements, not a trip to
-    the database thread or more per draft."""
-    support_only = support_only or isinstance(draft, SupportingCitation)
-    alone = index is None  # called on its own: write the rows before returning
-    if index is None:
-        index = await MergeIndex.load(store)
+    The merge is decided in memory and its rows wait for `index.flush` (in the same
+    transaction): an article's drafts cost a few statements, not a trip to the database
+    thread or more per draft."""
+    support_only = isinstance(draft, SupportingCitation)
     await index.begin_batch(store, conn)
     draft = _canonical_people(draft, index)
     match = find_match(index, source_id, text, draft, support_only=support_only)
@@ -708,8 +704,6 @@ async def merge_event(
             return None
         event = index.new_event(draft)
         index.link(event, source_id, text, draft, touch=False)
-        if alone:
-            await index.flush(store, conn)
         return event.id, True
     if support_only:
         # A passing mention confirms the event, not every place near it.
@@ -729,6 +723,4 @@ async def merge_event(
             index.redate(match, draft.date, draft.end)
         match.graphic = match.graphic or "graphic" in changes
         match.status = str(changes.get("status", match.status))
-    if alone:
-        await index.flush(store, conn)
     return match.id, False

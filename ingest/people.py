@@ -67,6 +67,7 @@ ACRONYM_DEF = re.compile(
 )
 ORGANISATION_LEAD = re.compile(r"^(?:The\s+|[A-Z][\w-]*[’']s\s+)")
 LOCATING_WORDS = ("in", "at", "near", "from", "to", "of", "outside")
+LONGEST_LOCATING_WORD = max(len(word) for word in LOCATING_WORDS)
 LOCATING_BEFORE = re.compile(rf"\b(?:{'|'.join(LOCATING_WORDS)})\s+$")
 ABBREVIATION = re.compile(r"[A-Z](?<!\w.)[A-Z]{1,5}\b")  # as FIRST_NAME_TOKEN: \b[A-Z]{2,6}\b
 REPEATED_S = re.compile(r"S{2,}")
@@ -226,7 +227,7 @@ def _located_before(text: str, at: int) -> bool:
     word_end = at
     while word_end > 0 and text[word_end - 1].isspace():
         word_end -= 1
-    longest = max(len(word) for word in LOCATING_WORDS)
+    longest = LONGEST_LOCATING_WORD
     return LOCATING_BEFORE.search(text, max(0, word_end - longest), at) is not None
 
 
@@ -376,6 +377,8 @@ class KnownPeople:
         self.by_surname: dict[str, set[str]] = {}
         self.surnames: list[str] = []  # in the order first seen, for `_close_surnames`
         self.close: dict[str, tuple[int, set[str]]] = {}  # surname -> (checked, close ones)
+        # After `add`, the order is the store's: by name (no re-sort per person added).
+        self.by_name = False
         for name, aliases in known:
             if name not in self.aliases:
                 self.position[name] = len(self.position)
@@ -396,8 +399,8 @@ class KnownPeople:
         and each one's aliases sorted, and so does this."""
         merged = tuple(sorted(set(self.aliases.get(name, ())) | aliases))
         if name not in self.position:
-            names = sorted([*self.position, name])
-            self.position = {n: i for i, n in enumerate(names)}
+            self.by_name = True
+            self.position[name] = len(self.position)
         self._index(name, merged)
 
     def _close_surnames(self, surname: str) -> set[str]:
@@ -420,7 +423,7 @@ class KnownPeople:
             if len(words) > 1:
                 for surname in self._close_surnames(words[-1]):
                     names |= self.by_surname[surname]
-        for name in sorted(names, key=self.position.__getitem__):
+        for name in sorted(names, key=None if self.by_name else self.position.__getitem__):
             if _is_spelling_of(spellings, {name, *self.aliases[name]}):
                 return name
         return None

@@ -18,6 +18,8 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from ingest.world import (
+    CAPITALISED_BEFORE,
+    NEXT_CAPITALISED,
     WorldPlace,
     article_countries,
     find_world_places,
@@ -56,9 +58,7 @@ DIRECTIONAL = re.compile(
 WORD_RUN = re.compile(r"[\w-]+")
 WORD_CHAR = re.compile(r"[\w-]")
 DIGIT = re.compile(r"\d")
-NEXT_CAPITALISED = re.compile(r"\s+([A-Z][\w-]*)")
 PLACE_WORD = re.compile(PLACE_WORDS)
-CAPITALISED_BEFORE = re.compile(r"[A-Z][\w.]*\s+$")
 LISTED_BEFORE = re.compile(r"(?:,|and)\s+$")
 REGION_ANAPHOR = re.compile(r"\b(?:the|this|that) (?:same )?(?:region|oblast|krai|republic)\b")
 

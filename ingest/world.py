@@ -51,6 +51,14 @@ CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]+\b")
 RUSSIA = re.compile(r"\bRussia(?:n|’s|'s)?\b")
 
 
+def _one_of(word: str, first_words: set[str]) -> bool:
+    """Whether the word, as written or folded, is among `first_words`."""
+    if word in first_words:
+        return True
+    # Diacritics off changes no ASCII word: most words need no folding.
+    return not word.isascii() and fold(word).split(" ")[0] in first_words
+
+
 @dataclass(frozen=True)
 class WorldPlace:
     name: str
@@ -151,16 +159,11 @@ class WorldIndex:
 
     def may_start(self, word: str) -> bool:
         """Whether a form of some place starts with this word (as written or folded)."""
-        if word in self.first_words:
-            return True
-        # Diacritics off changes no ASCII word: most words need no folding.
-        return not word.isascii() and fold(word).split(" ")[0] in self.first_words
+        return _one_of(word, self.first_words)
 
     def may_start_country(self, word: str) -> bool:
         """Whether a form of some country starts with this word (as written or folded)."""
-        if word in self.country_first_words:
-            return True
-        return not word.isascii() and fold(word).split(" ")[0] in self.country_first_words
+        return _one_of(word, self.country_first_words)
 
     def may_extend(self, words: str) -> bool:
         """Whether some form starts with these words (as written or folded)."""

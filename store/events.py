@@ -14,7 +14,7 @@ import aiosqlite
 
 from store.db import Database, utc_now
 from store.errors import NotFound
-from store.models import STATUSES, Citation, Event, NewEvent, PersonRef, PlaceRef
+from store.models import STATUSES, Citation, Event, NewEvent, PlaceRef
 from store.people import PersonRepo
 from store.places import PlaceRepo
 
@@ -162,7 +162,7 @@ class EventRepo:
 
     async def next_id(self, conn: aiosqlite.Connection) -> int:
         """The id SQLite gives the next event inserted without one: a writer holding the
-        write lock can decide on new events' ids before writing them (`insert_many`)."""
+        write lock can decide on new events' ids before writing them (`add_many`)."""
         rows = await conn.execute_fetchall("SELECT coalesce(max(id), 0) + 1 FROM events")
         return int(list(rows)[0][0])
 
@@ -173,9 +173,9 @@ class EventRepo:
         citations: list[CitationRow],
     ) -> None:
         """Insert new events' own rows with the ids given (from `next_id` on), and citation
-        rows (`add_citations`) for them or for stored events, in order. Each event's search
-        document is written once: a new one with its excerpts (migration 0010), a stored
-        one rebuilt."""
+        rows (`citation_rows`) for them or for stored events, in order (duplicates are
+        ignored). Each event's search document is written once: a new one with its
+        excerpts (migration 0010), a stored one rebuilt."""
         for _, draft in drafts:
             _check_status(draft)
         if not drafts and not citations:
@@ -209,23 +209,16 @@ class EventRepo:
         touch: bool = True,
     ) -> None:
         """Add a draft's citations, places and people to an existing event (a merge)."""
-        await self.add_citations(conn, citation_rows(event_id, source_id, source_text, draft))
+        await self.add_many(conn, [], citation_rows(event_id, source_id, source_text, draft))
         await self.link_places(conn, [(event_id, place) for place in draft.places])
-        await self.link_people(conn, event_id, draft.people)
+        await self.link_person_ids(
+            conn, [(event_id, await self.people.ensure(conn, person)) for person in draft.people]
+        )
         if touch:
             await self.touch(conn, [event_id])
 
     # The pieces of `attach`, for a writer that collects one article's links and sends
     # each kind in one statement (executemany) instead of a round trip per row.
-
-    async def add_citations(self, conn: aiosqlite.Connection, rows: list[CitationRow]) -> None:
-        """Insert citation rows made by `citation_rows`, in order; duplicates are ignored.
-        Each event's search document is rebuilt once, not once per row (migration 0007)."""
-        if not rows:
-            return
-        async with self._search_batch(conn):
-            await self._insert_citations(conn, rows)
-            await self._rebuild_excerpts(conn, list(dict.fromkeys(row[0] for row in rows)))
 
     @asynccontextmanager
     async def _search_batch(self, conn: aiosqlite.Connection) -> AsyncIterator[None]:
@@ -264,20 +257,6 @@ class EventRepo:
             list(dict.fromkeys((event_id, ids[place.name]) for event_id, place in links)),
         )
 
-    async def link_people(
-        self, conn: aiosqlite.Connection, event_id: int, refs: Sequence[PersonRef]
-    ) -> list[str]:
-        """Tie an event to people (found or created); returns the names they are stored as."""
-        names = []
-        for person in refs:
-            person_id, name = await self.people.ensure_named(conn, person)
-            await conn.execute(
-                "INSERT OR IGNORE INTO event_people (event_id, person_id) VALUES (?, ?)",
-                (event_id, person_id),
-            )
-            names.append(name)
-        return names
-
     async def link_person_ids(
         self, conn: aiosqlite.Connection, links: list[tuple[int, int]]
     ) -> None:
@@ -295,9 +274,7 @@ class EventRepo:
         by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         now = utc_now()
         for event_id, fields in changes:
-            unknown = set(fields) - set(EDITABLE_FIELDS)
-            if unknown:
-                raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+            _check_editable(fields)
             if fields:
                 by_columns.setdefault(tuple(fields), []).append((*fields.values(), now, event_id))
         for columns, rows in by_columns.items():
@@ -315,9 +292,7 @@ class EventRepo:
 
     async def update(self, conn: aiosqlite.Connection, event_id: int, **fields: Any) -> None:
         """Change editable columns of one event and mark it updated."""
-        unknown = set(fields) - set(EDITABLE_FIELDS)
-        if unknown:
-            raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+        _check_editable(fields)
         if not fields:
             return
         assignments = ", ".join(f"{name} = ?" for name in fields)
@@ -396,7 +371,7 @@ class EventRepo:
             ids = await self._place_page_ids(scope.place_ids, after, before, limit)
             return sorted(await self._by_ids(ids), key=lambda e: (e.date, e.id))
         where, params = _conditions(scope, include_hidden=False, with_from=False)
-        order = "date, id"
+        order = BY_DATE
         if after is not None:
             where += " AND (date, id) > (?, ?)"
             params.extend(after)
@@ -603,6 +578,12 @@ _DETAILS = """
 (SELECT json_group_array(json_array(c.id, c.source_id, c.excerpt, c.start_offset, c.end_offset))
  FROM citations c WHERE c.event_id = e.id) AS citation_rows
 """
+
+
+def _check_editable(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
 
 
 def _check_status(draft: NewEvent) -> None:

@@ -279,7 +279,7 @@ INSERT INTO data_versions (name, version) VALUES ('event_places', 0);
 
 # The citations trigger rebuilds an event's whole search document for every citation
 # inserted, so an event cited by many articles cost more with every article. A writer that
-# inserts many citations at once (`EventRepo.add_citations`) marks the batch in
+# inserts many citations at once (`EventRepo.add_many`) marks the batch in
 # `search_batch`, during which the trigger stands aside, and rebuilds each event's document
 # once; any other writer still gets the trigger.
 SEARCH_BATCH = """

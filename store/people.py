@@ -9,12 +9,7 @@ import aiosqlite
 
 from store.db import Database
 from store.models import Person, PersonRef
-from store.places import normalise_alias
-
-
-def _aliases(ref: PersonRef) -> set[str]:
-    """The spellings stored for a ref: its name and aliases, normalised."""
-    return {normalise_alias(a) for a in (ref.name, *ref.aliases) if a.strip()}
+from store.places import ref_aliases
 
 
 @dataclass
@@ -41,7 +36,7 @@ class PeopleIndex:
 
     def ensure_named(self, ref: PersonRef) -> tuple[int, str]:
         """`PersonRepo.ensure_named`, in memory: the rows it would add are kept."""
-        aliases = _aliases(ref)
+        aliases = ref_aliases(ref)
         person_id = self.by_name.get(ref.name)
         if person_id is None:
             owners = [self.first_owner[a] for a in aliases if a in self.first_owner]
@@ -70,7 +65,7 @@ class PersonRepo:
     async def ensure_named(self, conn: aiosqlite.Connection, ref: PersonRef) -> tuple[int, str]:
         """`ensure`, also returning the name the person is stored under (another spelling
         when an alias found them)."""
-        aliases = _aliases(ref)
+        aliases = ref_aliases(ref)
         row = await (
             await conn.execute("SELECT id, name FROM people WHERE name = ?", (ref.name,))
         ).fetchone()

@@ -5,10 +5,15 @@ from __future__ import annotations
 import aiosqlite
 
 from store.db import Database
-from store.models import Place, PlaceRef
+from store.models import PersonRef, Place, PlaceRef
 
 # Bound parameters per statement: SQLite's oldest default limit, safe on any build.
 SQL_VARIABLES = 999
+
+
+def ref_aliases(ref: PlaceRef | PersonRef) -> set[str]:
+    """The spellings stored for a place or person ref: its name and aliases, normalised."""
+    return {normalise_alias(a) for a in (ref.name, *ref.aliases) if a.strip()}
 
 
 def normalise_alias(text: str) -> str:
@@ -24,24 +29,7 @@ class PlaceRepo:
 
     async def ensure(self, conn: aiosqlite.Connection, ref: PlaceRef) -> int:
         """Find the place by name or create it; add any new aliases. Returns its id."""
-        row = await (
-            await conn.execute("SELECT id FROM places WHERE name = ?", (ref.name,))
-        ).fetchone()
-        if row is None:
-            cursor = await conn.execute(
-                "INSERT INTO places (name, kind, region) VALUES (?, ?, ?)",
-                (ref.name, ref.kind, ref.region),
-            )
-            place_id = cursor.lastrowid
-        else:
-            place_id = row[0]
-        assert place_id is not None
-        for alias in {normalise_alias(a) for a in (ref.name, *ref.aliases) if a.strip()}:
-            await conn.execute(
-                "INSERT OR IGNORE INTO place_aliases (place_id, alias) VALUES (?, ?)",
-                (place_id, alias),
-            )
-        return place_id
+        return (await self.ensure_many(conn, [ref]))[ref.name]
 
     async def ensure_many(
         self, conn: aiosqlite.Connection, refs: list[PlaceRef]
@@ -71,13 +59,7 @@ class PlaceRepo:
         await conn.executemany(
             "INSERT OR IGNORE INTO place_aliases (place_id, alias) VALUES (?, ?)",
             list(
-                dict.fromkeys(
-                    (ids[ref.name], alias)
-                    for ref in refs
-                    for alias in {
-                        normalise_alias(a) for a in (ref.name, *ref.aliases) if a.strip()
-                    }
-                )
+                dict.fromkeys((ids[ref.name], alias) for ref in refs for alias in ref_aliases(ref))
             ),
         )
         return ids
