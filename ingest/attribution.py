@@ -56,28 +56,32 @@ SPEAKER = r"(?P<who>(?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.’'-]*)"
 # a set of characters lets the regex engine pass quickly over the places holding none (each
 # word's rest and the spaces after it come before the next capital; no match changes).
 SPEAKER_READ_FIRST = r"(?P<who>[A-Z](?:[\w.’'-]*\s+[A-Z]){0,3}[\w.’'-]*)"
-ATTRIBUTIONS = [
-    re.compile(rf"\b[Aa]ccording to (?:the\s+)?(?:founder\s+)?{SPEAKER}"),
-    re.compile(r"\b[Aa]ccording to (?P<who>an? (?:informed|anonymous|unnamed|official) source)"),
-    re.compile(
-        rf"{SPEAKER_READ_FIRST}(?:\s+\([^)]{{1,20}}\))?\s+(?:said|says|told|reported|reports|added|claimed|claims|stated|announced|"
-        r"wrote|noted|emphasi[sz]ed|underscored|confirmed|alleged|maintains)\b"
+# Each pattern with what it cannot match without (any one of these strings; none: no
+# such string), looked for first: most sentences cite no one "according to" and quote no one.
+ATTRIBUTIONS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
+    (re.compile(rf"\b[Aa]ccording to (?:the\s+)?(?:founder\s+)?{SPEAKER}"), ("ccording to ",)),
+    (
+        re.compile(
+            r"\b[Aa]ccording to (?P<who>an? (?:informed|anonymous|unnamed|official) source)"
+        ),
+        ("ccording to ",),
+    ),
+    (
+        re.compile(
+            rf"{SPEAKER_READ_FIRST}(?:\s+\([^)]{{1,20}}\))?\s+(?:said|says|told|reported|reports|added|claimed|claims|stated|announced|"
+            r"wrote|noted|emphasi[sz]ed|underscored|confirmed|alleged|maintains)\b"
+        ),
+        (),
     ),
     # After a quotation: "“...,” said the ministry's spokeswoman Anna Volkova".
-    re.compile(
-        r"[”\"],?\s+(?:said|says|told|added|wrote)\s+(?:[a-z]+\s+){0,3}"
-        r"(?P<who>(?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.’'-]*)"
+    (
+        re.compile(
+            r"[”\"],?\s+(?:said|says|told|added|wrote)\s+(?:[a-z]+\s+){0,3}"
+            r"(?P<who>(?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.’'-]*)"
+        ),
+        ("”", '"'),
     ),
-    re.compile(rf"(?=c)\bciting\s+(?:the\s+)?{SPEAKER}"),
-]
-# What each of ATTRIBUTIONS cannot match without (any one of these strings; none: no such
-# string), looked for first: most sentences cite no one "according to" and quote no one.
-ATTRIBUTION_NEEDS: list[tuple[str, ...]] = [
-    ("ccording to ",),
-    ("ccording to ",),
-    (),
-    ("”", '"'),
-    ("citing",),
+    (re.compile(rf"(?=c)\bciting\s+(?:the\s+)?{SPEAKER}"), ("citing",)),
 ]
 NOT_SPEAKERS = set(
     """
@@ -96,7 +100,7 @@ class Attribution:
 
 def speaker(text: str) -> str | None:
     """The source a sentence names for its claim, if any."""
-    for pattern, needs in zip(ATTRIBUTIONS, ATTRIBUTION_NEEDS, strict=True):
+    for pattern, needs in ATTRIBUTIONS:
         if needs and not any(needed in text for needed in needs):
             continue
         for match in pattern.finditer(text):

@@ -184,14 +184,10 @@ class DateBuckets:
             level -= 3
         return None
 
-    def candidates(self, date: str, end: str | None) -> set[int] | None:
-        """Ids of the events that may be compatible with [date, end]; None: look at all."""
-        sets = self.bucket_sets(date, end)
-        return None if sets is None else set().union(*sets)
-
     def bucket_sets(self, date: str, end: str | None) -> list[set[int]] | None:
-        """The buckets whose union `candidates` is (a list kept for the next lookup of
-        the range: not to be changed); None: look at all."""
+        """The buckets whose union holds every event that may be compatible with
+        [date, end] (a list kept for the next lookup of the range: not to be changed);
+        None: look at all."""
         if (date, end) not in self.looked_up:
             if len(self.looked_up) >= MAX_LOOKED_UP:
                 self.looked_up.clear()
@@ -284,8 +280,9 @@ class MergeIndex:
         # with, and names and ids to link events to (both kept current by `link`).
         self.people: KnownPeople | None = None
         self.directory: PeopleIndex | None = None
-        # The id the next new event gets, read from the store at the start of each batch
-        # of merges (None between batches): new events are written when the batch ends.
+        # The id the next new event gets, read from the store with the first batch of
+        # merges, then counted on: new events are written when a batch ends, and an index
+        # outlives its article only while no one else writes (see ingest/pipeline.py).
         self.next_id: int | None = None
         self.pending = PendingLinks()
 
@@ -331,14 +328,13 @@ class MergeIndex:
             have.add(word)
 
     async def begin_batch(self, store: Store, conn: aiosqlite.Connection) -> None:
-        """Read what deciding on new rows needs (once per batch of merges): the ids the
-        next event and person get, and the stored people the first time."""
+        """Read what deciding on new rows needs, the first time: the stored people and the
+        ids the next event and person get."""
         if self.next_id is not None:
             return
-        if self.directory is None:
-            people = await store.people.list_all()
-            self.people = KnownPeople([(p.name, p.aliases) for p in people])
-            self.directory = PeopleIndex.of(people)
+        people = await store.people.list_all()
+        self.people = KnownPeople([(p.name, p.aliases) for p in people])
+        self.directory = PeopleIndex.of(people)
         self.next_id = await store.events.next_id(conn)
         self.directory.next_id = await store.people.next_id(conn)
 
@@ -391,7 +387,6 @@ class MergeIndex:
     async def flush(self, store: Store, conn: aiosqlite.Connection) -> None:
         """Write the rows collected since the last flush."""
         pending, self.pending = self.pending, PendingLinks()
-        self.next_id = None
         # Events first: the other rows refer to them.
         await store.events.add_many(conn, pending.events, pending.citations)
         if self.directory is not None:
@@ -537,12 +532,10 @@ def _candidates(
     the other filters it, and `find_match`'s own tests drop the rest."""
     draft = mine.draft
     dated = None if support_only else index.dates.bucket_sets(draft.date, draft.end)
-    # The same year of a story's history told again needs one shared word: no word filter.
-    history = len(draft.date) == 4 and draft.status == "background" and not support_only
+    # A year story needs one shared word: no word filter.
     worded = None
-    if not history:
-        threshold = SUPPORT_SCORE if support_only else min(MERGE_SCORE, SAME_SOURCE_SCORE)
-        worded = _word_sets(index, mine, threshold, bonuses)
+    if not _year_story(draft, support_only):
+        worded = _word_sets(index, mine, _lowest_bar(support_only), bonuses)
     choices = [sets for sets in (dated, worded) if sets is not None]
     if not choices:
         return set(index.events)
@@ -555,6 +548,17 @@ def _candidates(
             kept |= found & ids
         found = kept
     return found
+
+
+def _year_story(draft: NewEvent, support_only: bool) -> bool:
+    """Whether the draft tells a year of the story's history again (a founding, an exile):
+    it matches an event of that year on one shared word and HISTORY_SCORE."""
+    return not support_only and len(draft.date) == 4 and draft.status == "background"
+
+
+def _lowest_bar(support_only: bool) -> float:
+    """The lowest score any match needs, outside a year story."""
+    return SUPPORT_SCORE if support_only else min(MERGE_SCORE, SAME_SOURCE_SCORE)
 
 
 def _thresholds(support_only: bool, same_source: bool, history: bool) -> tuple[float, int]:
@@ -600,16 +604,9 @@ class Contest:
     def __post_init__(self) -> None:
         draft = self.mine.draft
         self.most_bonus = _max_bonus(self.mine)
-        self.year_story = (
-            not self.support_only and len(draft.date) == 4 and draft.status == "background"
-        )
+        self.year_story = _year_story(draft, self.support_only)
         # The lowest threshold any event can be held to.
-        if self.year_story:
-            self.floor = HISTORY_SCORE
-        elif self.support_only:
-            self.floor = SUPPORT_SCORE
-        else:
-            self.floor = min(MERGE_SCORE, SAME_SOURCE_SCORE)
+        self.floor = HISTORY_SCORE if self.year_story else _lowest_bar(self.support_only)
         self.debug = log.isEnabledFor(logging.DEBUG)
         # The score an event must reach to be chosen now: its threshold, and a tie with
         # the best so far (which the order may still break its way).

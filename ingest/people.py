@@ -72,10 +72,10 @@ LOCATING_BEFORE = re.compile(rf"\b(?:{'|'.join(LOCATING_WORDS)})\s+$")
 ABBREVIATION = re.compile(r"[A-Z](?<!\w.)[A-Z]{1,5}\b")  # as FIRST_NAME_TOKEN: \b[A-Z]{2,6}\b
 REPEATED_S = re.compile(r"S{2,}")
 MALE_SKY_ENDING = re.compile(r"(?:sky|skiy|skii|skyi)$")
-DOMAIN_ENDINGS = (".net", ".org", ".com", ".ru", ".info", ".media")
-DOMAIN_ENDING = re.compile(rf"\.(?:{'|'.join(e[1:] for e in DOMAIN_ENDINGS)})")
+DOMAIN_ENDINGS = r"(?:net|org|com|ru|info|media)"
+DOMAIN_ENDING = re.compile(rf"\.{DOMAIN_ENDINGS}")
 DOMAIN_ORG = re.compile(
-    rf"(?=[A-Z])\b([A-Z][\w-]+\.(?:{'|'.join(e[1:] for e in DOMAIN_ENDINGS)}))"
+    rf"(?=[A-Z])\b([A-Z][\w-]+\.{DOMAIN_ENDINGS})"
     r"(?:\s+\(([^)]{3,40})\))?"
 )
 
@@ -349,12 +349,6 @@ class PeopleIndex:
             if any(similar_surnames(token, s) for s in surnames):
                 return person
         return None
-
-
-def canonical(refs: list[PersonRef], known: list[tuple[str, tuple[str, ...]]]) -> list[PersonRef]:
-    """Rename refs to people already known (name, aliases) when they are spellings of them,
-    so that an article's "Schtscheglow" joins the stored "Shcheglov"."""
-    return KnownPeople(known).canonical(refs)
 
 
 def _is_spelling_of(spellings: set[str], pool: set[str]) -> bool:

@@ -22,7 +22,7 @@ class PeopleIndex:
     by_name: dict[str, int]
     names: dict[int, str]
     first_owner: dict[str, int]  # alias -> the lowest id of a person with that alias
-    next_id: int = 0  # set from the store before each batch (`PersonRepo.next_id`)
+    next_id: int = 0  # set from the store before the first batch (`PersonRepo.next_id`)
     new_people: list[tuple[int, str, str]] = field(default_factory=list)  # id, name, kind
     new_aliases: list[tuple[int, str]] = field(default_factory=list)
 

@@ -69,8 +69,8 @@ def _read_first_patterns() -> list[Any]:
         ("places.lead_runs", gazetteer().lead_runs, rf"(?<![\w-])[{re.escape(initials)}][\w-]*"),
         (
             "attribution.ATTRIBUTIONS[2]",
-            attribution.ATTRIBUTIONS[2],
-            attribution.ATTRIBUTIONS[2].pattern.replace(
+            attribution.ATTRIBUTIONS[2][0],
+            attribution.ATTRIBUTIONS[2][0].pattern.replace(
                 attribution.SPEAKER_READ_FIRST, attribution.SPEAKER
             ),
         ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.people import KnownPeople, PeopleIndex, canonical, similar_names
+from ingest.people import KnownPeople, PeopleIndex, similar_names
 from store.models import PersonRef
 
 
@@ -41,10 +41,10 @@ def test_organisations_keep_their_acronyms_and_titles_are_not_names() -> None:
 
 def test_known_people_in_the_store_absorb_new_spellings() -> None:
     known = [("Natalia Ostrovskaya", ("ostrovskaya", "natalia ostrovskaya"))]
-    [ref] = canonical([PersonRef("Natalia Ostrowskaja", "person", ())], known)
+    [ref] = KnownPeople(known).canonical([PersonRef("Natalia Ostrowskaja", "person", ())])
     assert ref.name == "Natalia Ostrovskaya"
     assert "Natalia Ostrowskaja" in ref.aliases
-    [other] = canonical([PersonRef("Boris Kuznetsov", "person", ())], known)
+    [other] = KnownPeople(known).canonical([PersonRef("Boris Kuznetsov", "person", ())])
     assert other.name == "Boris Kuznetsov"
 
 
