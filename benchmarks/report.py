@@ -58,6 +58,10 @@ def _latency_row(size: int, label: str, f: dict[str, Any], floor: dict[str, Any]
     )
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds >= 0.1 else f"{seconds * 1000:.0f} ms"
+
+
 def _other_rows(results: dict[str, Any]) -> list[str]:
     rows = [
         "| Measure | Figure | Baseline, same run | Ratio | Target | Met |",
@@ -72,12 +76,24 @@ def _other_rows(results: dict[str, Any]) -> list[str]:
             f" | {ingest['ratio_to_baseline']:.1f}× the time | ≥ {INGEST_TARGET:.0f}/s"
             f" | {_mark(ingest['articles_per_s'] >= INGEST_TARGET)} |"
         )
-        for name, label in (("sample_corpus", "the sample corpus"), ("t17", "Timeline17")):
-            if ingest.get(f"{name}_articles"):
+        # The target is for the sample corpus too; Timeline17 is timed, with no target.
+        for name, label, target in (
+            ("sample_corpus", "the sample corpus", True),
+            ("t17", "Timeline17", False),
+        ):
+            count = ingest.get(f"{name}_articles")
+            if count:
+                rate = count / ingest[f"{name}_s"]
                 rows.append(
-                    f"| Ingest, {label} ({ingest[f'{name}_articles']} articles)"
-                    f" | {ingest[f'{name}_s']:.2f} s | {ingest[f'{name}_baseline_s']:.2f} s"
-                    f" | {ingest[f'{name}_ratio_to_baseline']:.1f}× | | |"
+                    f"| Ingest, {label} ({count} articles)"
+                    f" | {_duration(ingest[f'{name}_s'])} = {rate:.0f} articles/s"
+                    f" | store only: {_duration(ingest[f'{name}_baseline_s'])}"
+                    f" | {ingest[f'{name}_ratio_to_baseline']:.1f}× the time"
+                    + (
+                        f" | ≥ {INGEST_TARGET:.0f}/s | {_mark(rate >= INGEST_TARGET)} |"
+                        if target
+                        else " | | |"
+                    )
                 )
     fanout = results.get("fanout")
     if fanout:
