@@ -26,7 +26,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check config store ingest bot tests
+	$(BIN)/ruff check config store ingest bot tests benchmarks
 	$(BIN)/mypy
 
 # Builds seeded synthetic stores (10k, 100k, 1M events; cached in bench/cache/, ~3 min

@@ -54,7 +54,8 @@ async def _time_until_polling(command: list[str], env: dict[str, str]) -> float:
             self.polled.set()
             return await super().m_getUpdates(params)
 
-    api = await ReadyWatch().start()
+    api = ReadyWatch()
+    await api.start()
     env = {**env, "BRIEFBOT_TOKEN": TOKEN, "BRIEFBOT_BASE_URL": f"{api.url}/bot"}
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(

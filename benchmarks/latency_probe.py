@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop, CommandHandler
@@ -58,8 +59,15 @@ class InProcessBotAPI(BaseRequest):
     def read_timeout(self) -> float | None:
         return None
 
-    async def do_request(
-        self, url: str, method: str, request_data: RequestData | None = None, **_: Any
+    async def do_request(  # the timeouts mean nothing in process
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: object = None,
+        write_timeout: object = None,
+        connect_timeout: object = None,
+        pool_timeout: object = None,
     ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data else {}
@@ -232,7 +240,7 @@ async def measure(store_path: Path, samples: int) -> dict[str, Any]:
     work = Workload(sql, rng)
     store = await Store.open(store_path)
     api = InProcessBotAPI()
-    settings = Settings(token=TOKEN, db=store_path)
+    settings = Settings(token=SecretStr(TOKEN), db=store_path)
     app = build_application(settings, store, request=api, rate_limited=False)
     add_floor_command(app, store)
     await app.initialize()

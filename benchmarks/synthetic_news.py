@@ -152,13 +152,13 @@ ACTORS = [
     "the port authority",
     "union representatives",
 ]
-THINGS = """bridge|chemical plant|water treatment works|regional airport|power station|ferry
+_THINGS = """bridge|chemical plant|water treatment works|regional airport|power station|ferry
     terminal|district hospital|coal mine|grain terminal|motorway section|secondary school|textile
     factory|cement works|bus depot|river embankment|heating plant|shopping centre|sports arena|
     railway station|oil depot|landfill site|children's clinic|tram line|pulp mill|steel works|
     dairy plant|sewage plant|gas pipeline|housing estate|cable car|river port|museum|concert hall|
     paper mill|shipyard|glass factory|fish farm|meat plant|tannery|brewery""".replace("\n", "")
-THINGS = [" ".join(thing.split()) for thing in THINGS.split("|")]
+THINGS = [" ".join(thing.split()) for thing in _THINGS.split("|")]
 ACTIONS = [
     "opened an inquiry into the {thing}",
     "announced safety checks at the {thing}",

@@ -7,12 +7,14 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.delivery import (
     ChatGone,
     ChatMoved,
+    Compose,
     DeliveryEngine,
     RetryLater,
     RetryPolicy,
@@ -51,7 +53,7 @@ class Recorder:
         return Counter(chat for chat, _ in self.sent)
 
 
-def parts_for(count: int) -> Callable[..., object]:
+def parts_for(count: int) -> Compose:
     """A composer that sends `count` parts naming the chat and window."""
 
     async def compose(chat: Chat, since: str | None, until: str, manual: bool) -> list[str]:
@@ -87,7 +89,9 @@ async def subscribe(
     )
 
 
-def engine(store: Store, send: Recorder, clock: FakeClock, compose=None, **kw) -> DeliveryEngine:  # type: ignore[no-untyped-def]
+def engine(
+    store: Store, send: Recorder, clock: FakeClock, compose: Compose | None = None, **kw: Any
+) -> DeliveryEngine:
     return DeliveryEngine(store, send, compose or parts_for(1), clock=clock, **kw)
 
 

@@ -553,7 +553,7 @@ class FakeBotAPI:
                 if filename:
                     raw[str(name)] = {"filename": filename, "content": payload}
                 else:
-                    raw[str(name)] = payload.decode() if payload is not None else ""
+                    raw[str(name)] = payload.decode() if isinstance(payload, bytes) else ""
         elif kind.startswith("application/json"):
             raw = json.loads(body or b"{}")
         else:

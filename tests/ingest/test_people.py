@@ -40,7 +40,9 @@ def test_organisations_keep_their_acronyms_and_titles_are_not_names() -> None:
 
 
 def test_known_people_in_the_store_absorb_new_spellings() -> None:
-    known = [("Natalia Ostrovskaya", ("ostrovskaya", "natalia ostrovskaya"))]
+    known: list[tuple[str, tuple[str, ...]]] = [
+        ("Natalia Ostrovskaya", ("ostrovskaya", "natalia ostrovskaya"))
+    ]
     [ref] = KnownPeople(known).canonical([PersonRef("Natalia Ostrowskaja", "person", ())])
     assert ref.name == "Natalia Ostrovskaya"
     assert "Natalia Ostrowskaja" in ref.aliases
