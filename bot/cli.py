@@ -12,18 +12,50 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from config.settings import Settings, SettingsError, load_settings
+from store.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 
-def configure_logging(level: str) -> None:
-    """Logging is configured here only; httpx stays at WARNING because PTB puts the bot
-    token in request URLs and httpx logs every URL at INFO."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    """The text with `***` for each secret (longest first: the whole token, then its
+    secret half)."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """Writes `***` for each secret wherever it appears in a record, traceback included:
+    at DEBUG, PTB logs the API URLs it builds, and they hold the bot token."""
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        super().__init__(LOG_FORMAT)
+        self.secrets = list(secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self.secrets)
+
+
+def _token_secrets(settings: Settings) -> list[str]:
+    if settings.token is None:
+        return []
+    token = settings.token.get_secret_value()
+    return [token, token.partition(":")[2]]
+
+
+def configure_logging(level: str, secrets: Sequence[str] = ()) -> None:
+    """Logging is configured here only. The bot token never reaches the log: httpx stays at
+    WARNING (it logs every request URL at INFO, and PTB puts the token in them), and every
+    line is written through `RedactingFormatter`."""
+    logging.basicConfig(level=level, stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(RedactingFormatter(secrets))
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
@@ -204,10 +236,22 @@ def cmd_eval_t17(directory: Path, limit: int | None) -> int:
     return EXIT_OK
 
 
-def cmd_run(settings: Settings) -> int:
-    from bot.telegram.app import run_bot
+async def _check_store(settings: Settings) -> None:
+    store = await _open_store(settings)
+    await store.close()
 
-    run_bot(settings)
+
+def cmd_run(settings: Settings) -> int:
+    from bot.telegram.app import TelegramUnavailable, run_bot
+
+    # Opened (and brought up to date) before Telegram is contacted: a bad BRIEFBOT_DB is
+    # reported at once, not after the bot has connected.
+    asyncio.run(_check_store(settings))
+    try:
+        run_bot(settings)
+    except TelegramUnavailable as exc:
+        print(f"briefbot: {redact(str(exc), _token_secrets(settings))}", file=sys.stderr)
+        return EXIT_REJECTED
     return EXIT_OK
 
 
@@ -227,17 +271,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"briefbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    configure_logging(settings.log_level)
-    if args.command == "run":
-        return cmd_run(settings)
+    configure_logging(settings.log_level, _token_secrets(settings))
     runners = {
-        "ingest": lambda: cmd_ingest(settings, args.paths),
-        "export": lambda: cmd_export(settings),
-        "ask": lambda: cmd_ask(settings, args.message),
-        "console": lambda: cmd_console(settings),
+        "ingest": lambda: asyncio.run(cmd_ingest(settings, args.paths)),
+        "export": lambda: asyncio.run(cmd_export(settings)),
+        "ask": lambda: asyncio.run(cmd_ask(settings, args.message)),
+        "console": lambda: asyncio.run(cmd_console(settings)),
+        "run": lambda: cmd_run(settings),
     }
     try:
-        return asyncio.run(runners[args.command]())
+        return runners[args.command]()
+    except StoreUnavailable as exc:
+        print(f"briefbot: BRIEFBOT_DB: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_OK
     except BrokenPipeError:

@@ -10,14 +10,14 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from store.errors import StoreClosed
+from store.errors import StoreClosed, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,17 @@ WAL_CHECKPOINT_PAGES = 10_000
 def utc_now() -> str:
     """Current UTC time as an ISO string with seconds, the store's timestamp format."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _check_openable(path: Path) -> None:
+    """Fail early, with the reason, on a file SQLite cannot open or read (a folder, a text
+    file, no permission): when aiosqlite's own connect fails, its thread is left to report
+    into an event loop that may be closed by then."""
+    try:
+        with closing(sqlite3.connect(path)) as probe:
+            probe.execute("PRAGMA schema_version")
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(f"{path} cannot be opened: {exc}") from exc
 
 
 class Database:
@@ -53,15 +64,24 @@ class Database:
             return self
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        _check_openable(self.path)
         conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
-        self._conn = conn
-        await apply_migrations(self)
+        try:
+            conn.row_factory = sqlite3.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+            self._conn = conn
+            await apply_migrations(self)
+        except BaseException as exc:
+            # Closed here, or its thread would keep the process alive after the error.
+            self._conn = None
+            await conn.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreUnavailable(f"{self.path} cannot be used: {exc}") from exc
+            raise
         return self
 
     async def close(self) -> None:

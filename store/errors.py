@@ -2,6 +2,7 @@
 
 StoreError
 ├── StoreClosed      the database is not open (or was closed)
+├── StoreUnavailable the database file cannot be opened (not SQLite, no access, ...)
 ├── NotFound         a record with that id does not exist
 └── Conflict         the change would break a rule (duplicate, wrong state)
 """
@@ -13,6 +14,10 @@ class StoreError(Exception):
 
 class StoreClosed(StoreError):
     """The database is not open."""
+
+
+class StoreUnavailable(StoreError):
+    """The database file cannot be opened or read as a briefing."""
 
 
 class NotFound(StoreError):

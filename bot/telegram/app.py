@@ -26,7 +26,7 @@ from telegram import (
     BotCommandScopeDefault,
     Update,
 )
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
@@ -181,12 +181,33 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+class TelegramUnavailable(Exception):
+    """The bot could not start: Telegram refused the token or could not be reached."""
+
+
+class _StartFailureInOneLine(logging.Filter):
+    """PTB logs a failed start with its traceback, then raises the error, which `briefbot
+    run` reports in one line: the log keeps PTB's line, and the traceback only at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        starting = record.getMessage().startswith("Network Retry Loop (Bootstrap")
+        if starting and not log.isEnabledFor(logging.DEBUG):
+            record.exc_info = record.exc_text = None
+        return True
+
+
 def run_bot(settings: Settings) -> None:
     """Run until interrupted: long polling, or a webhook when settings.webhook_url is set."""
     app = build_application(settings)
-    if settings.webhook_url:
-        log.info("starting the webhook on port %s", settings.webhook_port)
-        app.run_webhook(**webhook_options(settings))
-    else:
-        log.info("starting long polling")
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    logging.getLogger("telegram.ext").addFilter(_StartFailureInOneLine())
+    try:
+        if settings.webhook_url:
+            log.info("starting the webhook on port %s", settings.webhook_port)
+            app.run_webhook(**webhook_options(settings))
+        else:
+            log.info("starting long polling")
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken as exc:
+        raise TelegramUnavailable(f"Telegram refused the token (BRIEFBOT_TOKEN): {exc}") from exc
+    except NetworkError as exc:
+        raise TelegramUnavailable(f"Telegram cannot be reached: {exc}") from exc

@@ -133,6 +133,25 @@ def test_run_without_token_names_the_variable_and_never_echoes_it(
     assert "BRIEFBOT_TIMEZONE" in err and "secret-token" not in err
 
 
+@pytest.mark.parametrize("command", [["ask", "/timeline"], ["ingest", "."], ["run"]])
+def test_a_database_that_cannot_be_opened_is_named_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    not_a_database = tmp_path / "notes.sqlite3"
+    not_a_database.write_text("my notes, not a briefing\n")
+    monkeypatch.setenv("BRIEFBOT_DB", str(not_a_database))
+    monkeypatch.setenv("BRIEFBOT_TOKEN", "123:secret-token")
+    code, out = run(*command)  # in a subprocess: an open connection would keep it running
+    assert code == 2, out
+    assert out.strip().splitlines() == [
+        f"briefbot: BRIEFBOT_DB: {not_a_database} cannot be opened: file is not a database"
+    ]
+    assert not_a_database.read_text() == "my notes, not a briefing\n"
+    monkeypatch.setenv("BRIEFBOT_DB", str(tmp_path))  # a folder
+    code, out = run(*command)
+    assert code == 2 and "cannot be opened" in out and "Traceback" not in out, out
+
+
 def test_ask_prints_plain_text(corpus: Path) -> None:
     run("ingest", str(corpus))
     code, out = run("ask", "/help")

@@ -37,7 +37,8 @@ async def test_briefbot_run_polls_answers_and_stops_cleanly(
         "BRIEFBOT_TOKEN": bot_api.token,
         "BRIEFBOT_BASE_URL": bot_api.url + "/bot",
         "BRIEFBOT_DB": str(db_path),
-        "BRIEFBOT_LOG_LEVEL": "INFO",
+        # DEBUG: PTB then logs the API URLs it builds, token and all.
+        "BRIEFBOT_LOG_LEVEL": "DEBUG",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
@@ -56,6 +57,7 @@ async def test_briefbot_run_polls_answers_and_stops_cleanly(
     assert process.returncode == 0, log
     assert "Traceback" not in log
     assert bot_api.token not in log and bot_api.token.split(":")[1] not in log
+    assert "/bot***" in log  # the URLs were logged, with the token written over
 
 
 async def test_webhook_answers_updates_with_the_secret_only(
@@ -102,3 +104,25 @@ async def test_webhook_answers_updates_with_the_secret_only(
         assert len(bot_api.of("sendMessage")) == 1  # the refused update was not handled
     finally:
         await stop_polling(app)
+
+
+async def test_briefbot_run_refused_token_says_so_without_the_token(
+    bot_api: FakeBotAPI, db_path: Path
+) -> None:
+    wrong = "987654321:WRONG-token-the-fake-refuses"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "BRIEFBOT_TOKEN": wrong,
+        "BRIEFBOT_BASE_URL": bot_api.url + "/bot",
+        "BRIEFBOT_DB": str(db_path),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
+    )
+    _out, err = await asyncio.wait_for(process.communicate(), 30)
+    log = err.decode()
+    assert process.returncode == 1, log
+    assert log.splitlines()[-1].startswith("briefbot: Telegram refused the token"), log
+    assert wrong not in log and wrong.split(":")[1] not in log
+    assert "Traceback" not in log
