@@ -170,4 +170,7 @@ async def ingest_file(
         raise ArticleRejected("no such file")
     if not path.is_file():
         raise ArticleRejected("not a regular file")
+    if path.suffix.lower() not in ARTICLE_SUFFIXES:
+        # As in a folder, and as /addstory asks: other files are not articles.
+        raise ArticleRejected(f"not an article file ({', '.join(sorted(ARTICLE_SUFFIXES))})")
     return await ingest_article(store, read_article(path, max_bytes=max_bytes))

@@ -96,14 +96,26 @@ def test_bad_files_are_rejected_one_line_each_and_nothing_changes(
     (bad / "empty.txt").write_bytes(b"")
     (bad / "binary.txt").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 10)
     (bad / "front.txt").write_text("---\ntitle: [oops\n---\nSome text.")
-    code, out = run("ingest", str(bad), str(tmp_path / "missing.txt"))
+    # Named directly, a file of another kind is refused as a folder would skip it.
+    (tmp_path / "timeline.yaml").write_text("events:\n- date: 2021-10-05\n  summary: Text.\n")
+    code, out = run(
+        "ingest", str(bad), str(tmp_path / "missing.txt"), str(tmp_path / "timeline.yaml")
+    )
     assert code == 1
     lines = [line for line in out.splitlines() if line.startswith("rejected")]
-    assert len(lines) == 4
+    assert len(lines) == 5
     assert "empty file" in out and "binary" in out and "front matter" in out
     assert "no such file" in out
+    assert "timeline.yaml: not an article file (.htm, .html, .md, .txt)" in out
     assert "Traceback" not in out
     assert stored_sources(db_path) == before
+
+
+def test_a_folder_without_articles_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    code, out = run("ingest", str(tmp_path))
+    assert code == 2
+    assert out.strip() == "briefbot: no article files (.htm, .html, .md, .txt) in the paths given"
 
 
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
