@@ -136,16 +136,22 @@ def parse_range(text: str) -> DateRange:
     tokens = [t for t in re.split(r"[\s,]+", text.strip()) if t]
     lead = tokens[0].casefold() if tokens else ""
     if lead in OPEN_END_WORDS | OPEN_START_WORDS:
-        rest = parse_range(" ".join(tokens[1:]))
-        if rest.start is None:
+        dates = _dates(tokens[1:])
+        if not dates:
             raise DateArgError(f"{tokens[0]} when? Give a date after it")
-        if rest.start != rest.end:
+        if len(dates) == 2:
             if lead in OPEN_END_WORDS:
-                return rest  # "from X to Y"
+                return _ordered(dates)  # "from X to Y", X and Y perhaps the same
             raise DateArgError(f"give one date after {tokens[0]!r}")
         if lead in OPEN_END_WORDS:
-            return DateRange(rest.start, None)
-        return DateRange(None, rest.end)
+            return DateRange(dates[0], None)
+        return DateRange(None, dates[0])
+    dates = _dates(tokens)
+    return _ordered(dates) if dates else DateRange(None, None)
+
+
+def _dates(tokens: list[str]) -> list[str]:
+    """The one or two ISO dates the tokens give (none: no tokens)."""
     # "2021-10-01..2021-10-31" and "2021-10-01–2021-10-31" become two dates.
     split: list[str] = []
     for token in tokens:
@@ -165,8 +171,11 @@ def parse_range(text: str) -> DateRange:
         i += taken[1]
     if len(dates) > 2:
         raise DateArgError("give at most two dates: from and to")
-    if not dates:
-        return DateRange(None, None)
+    return dates
+
+
+def _ordered(dates: list[str]) -> DateRange:
+    """The range from the first date to the last, refused when they are the wrong way round."""
     start, end = dates[0], dates[-1]
     # Compare at the coarser precision so "2021-10 2021" is accepted.
     shortest = min(len(start), len(end))

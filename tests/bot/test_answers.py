@@ -171,6 +171,8 @@ async def test_help_depends_on_who_asks(services: Services) -> None:
         ("since Oct 2021", ["leak", "torture", "case", "dismissal"]),
         ("until 2021-10-05", ["beatings", "leak", "torture"]),
         ("from 2020 to 5 Oct 2021", ["beatings", "leak", "torture"]),
+        ("from 2020 until 2020", ["beatings"]),  # both ends, though the same
+        ("from 2021-10-05 to 2021-10-05", ["leak", "torture"]),
     ],
     ids=lambda v: str(v) or "all",
 )
@@ -191,6 +193,8 @@ async def test_timeline_ranges(services: Services, ids: dict, args: str, expecte
         "2021 2022 2023",
         "from",
         "until 2020 2021",
+        "until 2021 2021",
+        "from from 2021",
         "<b>2021</b>",
     ],
 )
