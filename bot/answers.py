@@ -477,9 +477,10 @@ async def cmd_facility(
     if not matched:
         if not suggestions:
             suggestions = [m.place for m in rank_places(args, places, limit=3)]
+        offer = "Did you mean one of these? " if suggestions else ""
         return Answer(
             title=f"No place called “{args}” in the briefing.",
-            intro=("Did you mean one of these? /facilities lists them all.",),
+            intro=(f"{offer}/facilities lists them all.",),
             buttons=tuple(Button(p.name, f"/facility {p.name}") for p in suggestions),
             is_error=True,
         )

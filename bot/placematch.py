@@ -48,6 +48,9 @@ ADJECTIVE_ENDING = re.compile(r"(?<=sk)(aya|aia|oy|oi|iy|ii|y|ogo|oye|oe)$")
 
 EXACT, CLOSE = 100.0, 82.0  # scores: an alias equal after normalising; a confident slip
 SUGGEST = 55.0  # below this a name is not worth offering as a button
+# A shorter query matches only a name it equals: fuzzy scoring finds one or two letters
+# inside almost every name, all scoring alike ("a" would match every place with an "a").
+MIN_FUZZY_KEY = 3
 
 
 def transliterate(text: str) -> str:
@@ -102,7 +105,7 @@ def rank_places(query: str, places: list[Place], limit: int = 5) -> list[PlaceMa
     # Only identical keys score 100 (WRatio scales every partial match below it), so an
     # exact name needs no fuzzy scoring of the rest.
     exact = [PlaceMatch(owners[i], EXACT) for i, k in enumerate(keys) if k == key]
-    if exact:
+    if exact or len(key) < MIN_FUZZY_KEY:
         return _best_per_place(exact, limit)
     # WRatio tolerates slips, word order and partial names; scored in one call.
     found = process.extract(key, keys, scorer=fuzz.WRatio, limit=None)

@@ -280,6 +280,14 @@ async def test_unknown_place_offers_the_closest_as_buttons(services: Services, i
     assert reply.buttons[0].command == "/facility Tuberculosis Hospital No. 1"
 
 
+@pytest.mark.parametrize("name", ["a", "<b>", "%", "Ok"])
+async def test_a_letter_or_two_is_no_place(services: Services, ids: dict, name: str) -> None:
+    reply = await ask(services, f"/facility {name}")
+    assert reply.is_error and reply.title == f"No place called “{name}” in the briefing."
+    assert not reply.buttons
+    assert reply.intro == ("/facilities lists them all.",)  # no offer of nothing
+
+
 async def test_facility_without_places_or_name(services: Services) -> None:
     assert "No places are known yet" in (await ask(services, "/facility Saratov")).title
     assert "Usage: /facility NAME" in (await ask(services, "/facility")).title
