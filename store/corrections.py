@@ -12,6 +12,7 @@ from store.audit import AuditRepo, Scope
 from store.db import Database, utc_now
 from store.errors import Conflict, NotFound
 from store.events import EventRepo
+from store.ids import next_id_sql
 from store.maintainers import MaintainerRepo
 
 
@@ -115,8 +116,9 @@ class Corrections:
                 raise Conflict(f"event {event_id} has only that citation; nothing to split")
             now = utc_now()
             cursor = await conn.execute(
-                "INSERT INTO events (date, end_date, summary, status, attribution, graphic,"
-                " hidden, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO events (id, date, end_date, summary, status, attribution, graphic,"
+                f" hidden, created_at, updated_at) VALUES ({next_id_sql('events')},"
+                " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     row["date"],
                     row["end_date"],

@@ -14,6 +14,7 @@ import aiosqlite
 
 from store.db import Database, utc_now
 from store.errors import NotFound
+from store.ids import next_id_sql
 from store.models import STATUSES, Citation, Event, NewEvent, PlaceRef
 from store.people import PersonRepo
 from store.places import PlaceRepo
@@ -38,6 +39,7 @@ def citation_rows(
 
 
 BY_DATE = "date, id"  # the timeline's order
+NEXT_EVENT_ID = next_id_sql("events")
 SEARCH_WINDOW = 500  # most recent matches a search ranks by relevance (see search_ids)
 
 
@@ -153,17 +155,18 @@ class EventRepo:
         _check_status(draft)
         now = utc_now()
         cursor = await conn.execute(
-            "INSERT INTO events (date, end_date, summary, status, attribution, graphic,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (id, date, end_date, summary, status, attribution, graphic,"
+            f" created_at, updated_at) VALUES ({NEXT_EVENT_ID}, ?, ?, ?, ?, ?, ?, ?, ?)",
             _event_row(draft, now),
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
     async def next_id(self, conn: aiosqlite.Connection) -> int:
-        """The id SQLite gives the next event inserted without one: a writer holding the
-        write lock can decide on new events' ids before writing them (`add_many`)."""
-        rows = await conn.execute_fetchall("SELECT coalesce(max(id), 0) + 1 FROM events")
+        """The id the next event gets (never one a deleted event had: store/ids.py): a
+        writer holding the write lock can decide on new events' ids before writing them
+        (`add_many`)."""
+        rows = await conn.execute_fetchall(f"SELECT {NEXT_EVENT_ID}")
         return int(list(rows)[0][0])
 
     async def add_many(

@@ -316,6 +316,20 @@ HIDDEN_EVENTS = """
 CREATE INDEX events_hidden ON events(id) WHERE hidden = 1;
 """
 
+# The highest id a table has given before a delete, so that no id is given twice
+# (store/ids.py).
+RETIRED_IDS = """
+CREATE TABLE retired_ids (tbl TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
+CREATE TRIGGER events_retire_id AFTER DELETE ON events BEGIN
+    INSERT INTO retired_ids (tbl, last_id) VALUES ('events', old.id)
+    ON CONFLICT (tbl) DO UPDATE SET last_id = max(last_id, excluded.last_id);
+END;
+CREATE TRIGGER sources_retire_id AFTER DELETE ON sources BEGIN
+    INSERT INTO retired_ids (tbl, last_id) VALUES ('sources', old.id)
+    ON CONFLICT (tbl) DO UPDATE SET last_id = max(last_id, excluded.last_id);
+END;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
@@ -328,6 +342,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0010_search_batch_events", SEARCH_BATCH_EVENTS),
     ("0011_callback_reuse", CALLBACK_REUSE),
     ("0012_hidden_events", HIDDEN_EVENTS),
+    ("0013_retired_ids", RETIRED_IDS),
 ]
 
 

@@ -9,6 +9,7 @@ import aiosqlite
 
 from store.db import Database, utc_now
 from store.errors import NotFound
+from store.ids import next_id_sql
 from store.models import NewSource, Source, SourceInfo
 
 # The /sources order: by publication day, undated articles last ("~" sorts after digits),
@@ -59,8 +60,9 @@ class SourceRepo:
     async def add(self, conn: aiosqlite.Connection, draft: NewSource) -> int:
         """Insert inside the caller's transaction; returns the new id."""
         cursor = await conn.execute(
-            "INSERT INTO sources (outlet, title, url, file, published, published_inferred,"
-            " text, content_hash, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sources (id, outlet, title, url, file, published, published_inferred,"
+            f" text, content_hash, added_at) VALUES ({next_id_sql('sources')},"
+            " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 draft.outlet,
                 draft.title,

@@ -144,6 +144,21 @@ async def test_remove_story_keeps_events_other_articles_cite(store: Store) -> No
     assert await dump(store) == before
 
 
+async def test_ids_of_removed_articles_and_events_are_never_given_again(store: Store) -> None:
+    ids = await _seed(store)
+    await store.corrections.remove_source(1001, ids["a"])  # with the newest event, dismissal
+    await store.corrections.remove_source(1001, ids["b"])  # with the last one, leak
+    assert await store.sources.list_all() == []
+    async with store.db.transaction() as conn:
+        source = await store.sources.add(conn, _source(TEXT_A, "https://c.example/3"))
+        event = await store.events.add(
+            conn, source, TEXT_A, NewEvent("2021-10-06", None, "Again.", citations=((0, 87),))
+        )
+        assert await store.events.next_id(conn) == event + 1
+    # Links to the removed ones (/event 2, /source 2) must not lead to these.
+    assert source == ids["b"] + 1 and event == ids["dismissal"] + 1
+
+
 async def test_undo_refuses_when_someone_changed_the_rows_since(store: Store) -> None:
     ids = await _seed(store)
     first = await store.corrections.edit_event(1001, ids["leak"], "status", status="alleged")
