@@ -345,6 +345,9 @@ async def on_digest(update: Update, context: BriefContext) -> None:
 
 async def _send_now(context: BriefContext, chat_id: int, label: str) -> Answer | None:
     """Deliver a digest at once; None when the digest itself is the reply."""
+    if await context.services.store.digests.subscription(chat_id) is None:
+        # Without one there is no last digest to start from: it would be the whole briefing.
+        return Answer(title=f"No digests for {label} yet: /subscribe first.", is_error=True)
     outcome = await engine_for(context.application).deliver_now(chat_id)
     if outcome == Outcome.SENT:
         return None if label == "this chat" else Answer(title=f"Sent the digest to {label}.")

@@ -516,3 +516,11 @@ async def test_kill_inside_one_send_repeats_only_that_message(
     assert await _fanout_child(db_path, bot_api, now + timedelta(minutes=1)) == 0
     counts = {c: len(delivered(bot_api, c)) for c in chats}
     assert counts == {c: 2 if c == 6005 else 1 for c in chats}
+
+
+async def test_digest_now_needs_a_subscription(digest_bot: DigestBot) -> None:
+    bot = digest_bot
+    await sample_briefing(bot.store)
+    text = await ask(bot, "/digest now")
+    assert text == "No digests for this chat yet: /subscribe first."
+    assert len(delivered(bot.api, 42)) == 1  # that reply, not the whole briefing
