@@ -134,7 +134,7 @@ async def _open_store(settings: Settings):  # type: ignore[no-untyped-def]
 
 async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
     from ingest.errors import ArticleRejected
-    from ingest.pipeline import ARTICLE_SUFFIXES, article_files, ingest_file
+    from ingest.pipeline import ARTICLE_KINDS, article_files, ingest_file
 
     counts = {"added": 0, "present": 0, "rejected": 0}
     store = await _open_store(settings)
@@ -159,8 +159,7 @@ async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
     total = sum(counts.values())
     if total == 0:
         # Nothing to do is a usage error: the paths name no article.
-        kinds = ", ".join(sorted(ARTICLE_SUFFIXES))
-        print(f"briefbot: no article files ({kinds}) in the paths given", file=sys.stderr)
+        print(f"briefbot: no article files ({ARTICLE_KINDS}) in the paths given", file=sys.stderr)
         return EXIT_USAGE
     print(
         f"{total} articles: {counts['added']} added, {counts['present']} already present, "

@@ -25,6 +25,7 @@ from store.models import NewEvent, NewSource
 log = logging.getLogger(__name__)
 
 ARTICLE_SUFFIXES = {".txt", ".md", ".html", ".htm"}
+ARTICLE_KINDS = ", ".join(sorted(ARTICLE_SUFFIXES))  # for messages
 # More drafts than this is a list or a dump, not a news article; merging stays fast.
 MAX_DRAFTS = 600
 
@@ -172,5 +173,5 @@ async def ingest_file(
         raise ArticleRejected("not a regular file")
     if path.suffix.lower() not in ARTICLE_SUFFIXES:
         # As in a folder, and as /addstory asks: other files are not articles.
-        raise ArticleRejected(f"not an article file ({', '.join(sorted(ARTICLE_SUFFIXES))})")
+        raise ArticleRejected(f"not an article file ({ARTICLE_KINDS})")
     return await ingest_article(store, read_article(path, max_bytes=max_bytes))
