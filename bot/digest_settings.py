@@ -132,7 +132,7 @@ async def change(
     assert request.action == "set"
     if request.zone is not None:
         # A zone named here becomes the chat's zone, so later changes keep using it.
-        await store.digests.set_timezone(chat_id, request.zone)
+        await store.digests.set_timezone(chat_id, request.zone, at=iso(now))
     schedule: Schedule = request.schedule(await chat_zone(store, settings, chat_id))
     await store.digests.set_schedule(
         chat_id,
@@ -164,6 +164,6 @@ async def set_timezone(
         zone = parse_zone(text)
     except ScheduleError as exc:
         return refusal(str(exc))
-    await store.digests.set_timezone(chat_id, zone)
+    await store.digests.set_timezone(chat_id, zone, at=iso(now))
     lines = await _schedule_lines(store, chat_id, now)
     return Answer(title=f"Time zone of {where}: {zone}.", intro=tuple(lines))

@@ -62,8 +62,15 @@ class DigestRepo:
     # --- subscriptions ----------------------------------------------------------------
 
     async def subscribe(self, chat_id: int, *, at: str | None = None) -> Subscription:
-        """Start (or resume) digests for a known chat; keeps when the last one went out."""
+        """Start (or resume) digests for a known chat; keeps when the last one went out.
+        Resuming makes the schedule count from `at`: slots missed while paused are not owed,
+        so the chat's next digest is its next slot, as the reply to /subscribe says."""
         async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE digest_schedules SET updated_at = ? WHERE chat_id = ?"
+                " AND chat_id IN (SELECT chat_id FROM subscriptions WHERE active = 0)",
+                (at or utc_now(), chat_id),
+            )
             await conn.execute(
                 "INSERT INTO subscriptions (chat_id, active, created_at) VALUES (?, 1, ?)"
                 " ON CONFLICT(chat_id) DO UPDATE SET active = 1, paused_reason = NULL",
@@ -179,8 +186,10 @@ class DigestRepo:
 
     # --- per-chat options ---------------------------------------------------------------
 
-    async def set_timezone(self, chat_id: int, zone: str) -> None:
-        """The chat's zone; an existing schedule moves with it (09:00 stays 09:00 local)."""
+    async def set_timezone(self, chat_id: int, zone: str, *, at: str | None = None) -> None:
+        """The chat's zone; an existing schedule moves with it (09:00 stays 09:00 local) and
+        counts from `at`, as a new schedule would: a slot of the new zone that fell before
+        the move is not owed (it would send an unscheduled digest at once)."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE chats SET timezone = ? WHERE id = ?", (zone, chat_id)
@@ -188,7 +197,9 @@ class DigestRepo:
             if cursor.rowcount == 0:
                 raise NotFound(f"no chat {chat_id}")
             await conn.execute(
-                "UPDATE digest_schedules SET timezone = ? WHERE chat_id = ?", (zone, chat_id)
+                "UPDATE digest_schedules SET timezone = ?, updated_at = ?"
+                " WHERE chat_id = ? AND timezone != ?",
+                (zone, at or utc_now(), chat_id, zone),
             )
 
     async def set_send_empty(self, chat_id: int, send: bool) -> None:

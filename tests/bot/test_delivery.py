@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot import digest_settings
 from bot.delivery import (
     ChatGone,
     ChatMoved,
@@ -20,7 +21,8 @@ from bot.delivery import (
     RetryPolicy,
     TransientError,
 )
-from bot.schedule import iso
+from bot.schedule import iso, parse_digest_args
+from config.settings import Settings
 from store import Store
 from store.models import Chat
 from tests.fakes.clock import FakeClock
@@ -114,7 +116,9 @@ async def test_each_chat_gets_its_digest_at_its_local_time_once(store: Store) ->
     await fanout.run_due()
     assert send.per_chat() == {3: 1, 1: 1, 2: 1}
     rows = await store.digests.deliveries(1)
-    assert [(r.period, r.status, r.parts_sent) for r in rows] == [("daily:2026-03-02", "sent", 1)]
+    assert [(r.period, r.status, r.parts_sent) for r in rows] == [
+        ("daily:2026-03-02T09:00", "sent", 1)
+    ]
     subscription = await store.digests.subscription(1)
     assert subscription is not None and subscription.last_digest_at == "2026-03-02T08:00:30+00:00"
 
@@ -137,10 +141,10 @@ async def test_berlin_digest_follows_local_time_over_the_spring_change(store: St
     assert sent_at == ["28 08:30", "29 07:30", "30 07:30"]
     periods = [r.period for r in await store.digests.deliveries(1)]
     assert periods == [
-        "daily:2026-03-27",
-        "daily:2026-03-28",
-        "daily:2026-03-29",
-        "daily:2026-03-30",
+        "daily:2026-03-27T09:00",
+        "daily:2026-03-28T09:00",
+        "daily:2026-03-29T09:00",
+        "daily:2026-03-30T09:00",
     ]
 
 
@@ -162,8 +166,8 @@ async def test_restart_after_downtime_sends_one_catch_up_not_one_per_missed_slot
         await restarted.run_due()
         assert send.per_chat() == {1: 2, 2: 1}
         periods = [r.period for r in await store.digests.deliveries(1)]
-        assert periods == ["daily:2026-03-02", "daily:2026-03-05"]
-        assert [r.period for r in await store.digests.deliveries(2)] == ["weekly:2026-03-02"]
+        assert periods == ["daily:2026-03-02T09:00", "daily:2026-03-05T09:00"]
+        assert [r.period for r in await store.digests.deliveries(2)] == ["weekly:2026-03-02T09:00"]
         # the next regular run comes as usual
         clock.set(datetime(2026, 3, 6, 8, 1, tzinfo=UTC))
         await restarted.run_due()
@@ -203,7 +207,7 @@ async def test_persistent_5xx_fails_the_run_and_a_later_run_retries(store: Store
     report = await fanout.run_due()
     assert report.outcomes == {"failed": 1, "sent": 1}
     assert send.per_chat() == {2: 1}
-    row = await store.digests.delivery(1, "daily:2026-03-02")
+    row = await store.digests.delivery(1, "daily:2026-03-02T09:00")
     assert row is not None and (row.status, row.attempts, row.error) == (
         "failed",
         1,
@@ -212,7 +216,7 @@ async def test_persistent_5xx_fails_the_run_and_a_later_run_retries(store: Store
     clock.advance(minutes=1)
     await fanout.run_due()
     assert send.per_chat() == {1: 1, 2: 1}
-    row = await store.digests.delivery(1, "daily:2026-03-02")
+    row = await store.digests.delivery(1, "daily:2026-03-02T09:00")
     assert row is not None and (row.status, row.attempts) == ("sent", 2)
 
 
@@ -225,7 +229,7 @@ async def test_a_period_that_keeps_failing_is_left_to_the_next_one(store: Store)
     for _ in range(5):
         await fanout.run_due()
         clock.advance(minutes=1)
-    row = await store.digests.delivery(1, "daily:2026-03-02")
+    row = await store.digests.delivery(1, "daily:2026-03-02T09:00")
     assert row is not None and (row.status, row.attempts) == ("failed", 3)
     assert send.sent == []
     # the events were not lost: the next day's digest starts where the last delivered one ended
@@ -246,13 +250,13 @@ async def test_forbidden_pauses_the_subscription_with_the_reason(store: Store) -
     subscription = await store.digests.subscription(1)
     assert subscription is not None and not subscription.active
     assert subscription.paused_reason == "Forbidden: bot was blocked by the user"
-    row = await store.digests.delivery(1, "daily:2026-03-02")
+    row = await store.digests.delivery(1, "daily:2026-03-02T09:00")
     assert row is not None and row.status == "paused"
     clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
     await fanout.run_due()
     assert send.per_chat() == {2: 2}
     # resubscribing resumes delivery
-    await store.digests.subscribe(1)
+    await store.digests.subscribe(1, at=iso(clock.now()))
     clock.set(datetime(2026, 3, 4, 8, 0, tzinfo=UTC))
     await fanout.run_due()
     assert send.per_chat() == {2: 3, 1: 1}
@@ -293,7 +297,7 @@ async def test_parts_are_a_second_apart_and_a_crash_between_them_resumes(store: 
         await engine(store, send, clock, compose=parts_for(4)).run_due()
     assert [t[-6:] for _, t in send.sent] == ["part 1", "part 2"]
     assert clock.sleeps == [1.0, 1.0]
-    row = await store.digests.delivery(1, "daily:2026-03-02")
+    row = await store.digests.delivery(1, "daily:2026-03-02T09:00")
     assert row is not None and (row.status, row.parts_sent) == ("pending", 2)
 
     send.on_send = None
@@ -376,3 +380,87 @@ async def test_a_stopping_bot_ends_the_fanout_between_chats_and_resumes(store: S
     assert report.outcomes == {"sent": 2}
     await fanout.run_due()
     assert send.per_chat() == {chat_id: 1 for chat_id in range(1, 7)}
+
+
+# --- changes a chat makes to its digests: what the reply promises is what is sent ----------
+
+
+async def test_moving_the_zone_east_sends_nothing_until_the_new_local_time(
+    store: Store, settings: Settings
+) -> None:
+    await subscribe(store, 1, zone="UTC")
+    clock = FakeClock(datetime(2026, 3, 10, 9, 0, 30, tzinfo=UTC))
+    send = Recorder()
+    fanout = engine(store, send, clock)
+    await fanout.run_due()
+    assert send.per_chat() == {1: 1}
+    # 08:00 UTC next day: 09:00 in Tokyo (00:00 UTC) is already past today
+    clock.set(datetime(2026, 3, 11, 8, 0, tzinfo=UTC))
+    reply = await digest_settings.set_timezone(
+        store, settings, 1, "Asia/Tokyo", clock.now(), "this chat"
+    )
+    assert "Next digest: Thu 12 Mar 2026, 09:00 JST." in " ".join(reply.intro)
+    clock.advance(seconds=30)
+    await fanout.run_due()
+    assert send.per_chat() == {1: 1}  # nothing unscheduled
+    clock.set(datetime(2026, 3, 12, 0, 0, 30, tzinfo=UTC))
+    await fanout.run_due()
+    assert send.per_chat() == {1: 2}
+
+
+async def test_resubscribing_after_a_pause_waits_for_the_next_slot(
+    store: Store, settings: Settings
+) -> None:
+    await subscribe(store, 1, zone="UTC")
+    clock = FakeClock(datetime(2026, 3, 10, 9, 0, 30, tzinfo=UTC))
+    send = Recorder()
+    fanout = engine(store, send, clock)
+    await fanout.run_due()
+    await digest_settings.unsubscribe(store, 1, "this chat")
+    clock.set(datetime(2026, 3, 13, 15, 0, tzinfo=UTC))
+    reply = await digest_settings.subscribe(store, settings, 1, 7, clock.now(), "this chat")
+    assert "Next digest: Sat 14 Mar 2026, 09:00 UTC." in " ".join(reply.intro)
+    clock.advance(seconds=30)
+    await fanout.run_due()
+    assert send.per_chat() == {1: 1}  # the 13 March slot was missed while off: not owed
+    clock.set(datetime(2026, 3, 14, 9, 0, 30, tzinfo=UTC))
+    await fanout.run_due()
+    assert send.per_chat() == {1: 2}
+
+
+async def test_subscribing_again_while_on_keeps_a_slot_not_yet_delivered(
+    store: Store, settings: Settings
+) -> None:
+    await subscribe(store, 1, zone="UTC")
+    clock = FakeClock(datetime(2026, 3, 10, 9, 0, 10, tzinfo=UTC))  # before the tick
+    await digest_settings.subscribe(store, settings, 1, 7, clock.now(), "this chat")
+    send = Recorder()
+    await engine(store, send, clock).run_due()
+    assert send.per_chat() == {1: 1}
+
+
+async def test_moving_todays_digest_later_after_it_went_sends_at_the_new_time(
+    store: Store, settings: Settings
+) -> None:
+    await subscribe(store, 1, zone="UTC")
+    clock = FakeClock(datetime(2026, 3, 10, 9, 0, 30, tzinfo=UTC))
+    send = Recorder()
+    fanout = engine(store, send, clock)
+    await fanout.run_due()
+    clock.set(datetime(2026, 3, 10, 10, 0, tzinfo=UTC))
+    reply = await digest_settings.change(
+        store,
+        settings,
+        1,
+        parse_digest_args(["daily", "18:00"]),
+        7,
+        clock.now(),
+        "this chat",
+    )
+    assert reply.intro == ("Next digest: Tue 10 Mar 2026, 18:00 UTC.",)
+    clock.set(datetime(2026, 3, 10, 18, 0, 30, tzinfo=UTC))
+    await fanout.run_due()
+    await fanout.run_due()
+    assert send.per_chat() == {1: 2}
+    windows = [text for _, text in send.sent]
+    assert "[2026-03-10T09:00:30+00:00, 2026-03-10T18:00:30+00:00)" in windows[1]

@@ -86,19 +86,19 @@ async def test_timezone_moves_the_schedule_and_clearing_removes_it(store: Store)
 async def test_a_period_is_claimed_once(store: Store) -> None:
     await _chat(store, 1)
     first = await store.digests.claim(
-        1, "daily:2026-03-02", since=None, cutoff="c1", parts=["one", "two"]
+        1, "daily:2026-03-02T09:00", since=None, cutoff="c1", parts=["one", "two"]
     )
     second = await store.digests.claim(
-        1, "daily:2026-03-02", since="other", cutoff="c2", parts=["three"]
+        1, "daily:2026-03-02T09:00", since="other", cutoff="c2", parts=["three"]
     )
     assert second == first
     assert first.parts == ("one", "two") and first.status == "pending"
-    await store.digests.part_sent(1, "daily:2026-03-02", 1)
-    row = await store.digests.delivery(1, "daily:2026-03-02")
+    await store.digests.part_sent(1, "daily:2026-03-02T09:00", 1)
+    row = await store.digests.delivery(1, "daily:2026-03-02T09:00")
     assert row is not None and row.parts_sent == 1
-    assert [r.period for r in await store.digests.pending()] == ["daily:2026-03-02"]
+    assert [r.period for r in await store.digests.pending()] == ["daily:2026-03-02T09:00"]
     with pytest.raises(ValueError):
-        await store.digests.finish(1, "daily:2026-03-02", "pending", slot=None)
+        await store.digests.finish(1, "daily:2026-03-02T09:00", "pending", slot=None)
 
 
 async def test_migration_moves_everything_and_replaces_a_stub_of_the_new_chat(
@@ -108,7 +108,7 @@ async def test_migration_moves_everything_and_replaces_a_stub_of_the_new_chat(
     await store.digests.subscribe(-5)
     await _daily(store, -5, "America/New_York")
     await store.digests.set_send_empty(-5, True)
-    await store.digests.claim(-5, "daily:2026-03-02", since=None, cutoff="c", parts=["x"])
+    await store.digests.claim(-5, "daily:2026-03-02T09:00", since=None, cutoff="c", parts=["x"])
     await _chat(store, -1005, "supergroup")  # the bot already saw the new supergroup
     await store.digests.migrate_chat(-5, -1005)
     chat = await store.chats.get(-1005)
@@ -117,7 +117,7 @@ async def test_migration_moves_everything_and_replaces_a_stub_of_the_new_chat(
     assert (await store.digests.subscription(-1005)) is not None
     schedule = await store.digests.schedule(-1005)
     assert schedule is not None and schedule.timezone == "America/New_York"
-    assert [r.period for r in await store.digests.deliveries(-1005)] == ["daily:2026-03-02"]
+    assert [r.period for r in await store.digests.deliveries(-1005)] == ["daily:2026-03-02T09:00"]
     assert await store.digests.deliveries(-5) == []
     await store.digests.migrate_chat(-5, -1005)  # a repeated service message changes nothing
     assert (await store.digests.subscription(-1005)) is not None
