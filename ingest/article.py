@@ -6,6 +6,7 @@ citations are character offsets into it.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from dataclasses import dataclass, replace
@@ -36,6 +37,13 @@ BINARY_MAGIC = (
     b"OggS",
     b"ID3",
     b"RIFF",
+)
+# UTF-32's marks first: UTF-32-LE's begins with UTF-16-LE's.
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 # Whole days only, day before month when the text is ambiguous (05.10.2021 is 5 October).
 DAY_PARSING = {
@@ -68,22 +76,41 @@ class Article:
 
 
 def decode(data: bytes) -> str:
-    """Bytes to text: UTF-8 when valid, otherwise the detected encoding; binary is refused."""
+    """Bytes to text: by its byte-order mark, UTF-8 when valid, otherwise the detected
+    encoding; binary is refused."""
     if not data.strip():
         raise ArticleRejected("empty file")
-    if data.startswith(BINARY_MAGIC) or b"\x00" in data[:8192]:
-        raise ArticleRejected("binary file, not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        best = charset_normalizer.from_bytes(data).best()
-        if best is None:
-            raise ArticleRejected("binary file or unknown text encoding") from None
-        text = str(best)
+    text = _by_byte_order_mark(data)
+    if text is None:
+        text = _without_byte_order_mark(data)
     controls = len(CONTROL_CHARACTER.findall(text, 0, 8192))
     if controls > 0.01 * min(len(text), 8192):
         raise ArticleRejected("binary file, not text")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _by_byte_order_mark(data: bytes) -> str | None:
+    """Text that says it is UTF-16 or UTF-32 (Windows editors save "Unicode" so); None when
+    it does not say. Checked before the NUL test, since such text is full of NUL bytes."""
+    for mark, codec in BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return data[len(mark) :].decode(codec)
+            except UnicodeDecodeError:
+                raise ArticleRejected(f"not valid {codec.upper()} text") from None
+    return None
+
+
+def _without_byte_order_mark(data: bytes) -> str:
+    if data.startswith(BINARY_MAGIC) or b"\x00" in data[:8192]:
+        raise ArticleRejected("binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = charset_normalizer.from_bytes(data).best()
+        if best is None:
+            raise ArticleRejected("binary file or unknown text encoding") from None
+        return str(best)
 
 
 def parse_day(text: str) -> str | None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import codecs
+
 import pytest
 
 from ingest.article import date_from_url, parse_article, parse_day
@@ -72,6 +74,26 @@ def test_html_is_reduced_to_text_without_scripts() -> None:
 def test_latin1_text_is_decoded() -> None:
     article = parse_article("Café in Zürich reported.".encode("latin-1"), "x.txt")
     assert "Zürich" in article.text
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_text_saved_as_utf16_or_utf32_with_a_byte_order_mark_is_read(codec: str) -> None:
+    raw = "---\ntitle: Café\n---\nВ Зürich 5 октября.\r\n".encode(codec)
+    if codec == "utf-16-be":
+        raw = codecs.BOM_UTF16_BE + raw
+    article = parse_article(raw, "x.txt")
+    assert (article.title, article.text) == ("Café", "В Зürich 5 октября.\n")
+
+
+def test_a_byte_order_mark_over_broken_text_is_refused() -> None:
+    with pytest.raises(ArticleRejected, match="not valid UTF-16-LE text"):
+        parse_article(codecs.BOM_UTF16_LE + b"a\x00\x00\xdc", "x.txt")
+
+
+def test_utf16_that_hides_binary_is_refused() -> None:
+    raw = codecs.BOM_UTF16_LE + "text\x01\x02\x03\x04".encode("utf-16-le") * 10
+    with pytest.raises(ArticleRejected, match="binary"):
+        parse_article(raw, "x.txt")
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,13 @@ def test_document_in_a_legacy_encoding_is_decoded() -> None:
     assert "правозащитники" in article.text
 
 
+def test_document_saved_as_utf16_is_decoded() -> None:
+    text = "outlet: Новая газета\n\n5 октября 2021 года правозащитники опубликовали видео. " * 3
+    article = parse_document(text.encode("utf-16"), "story.txt")
+    assert article.outlet == "Новая газета"
+    assert "правозащитники" in article.text
+
+
 def _zip_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
