@@ -135,7 +135,16 @@ class LineItem:
     text: str
 
 
-Item = EventItem | SourceItem | PlaceItem | LineItem
+@dataclass(frozen=True)
+class CitationItem:
+    """One citation of the event /event N shows: an item of its own, so that an event
+    cited hundreds of times is paged like any long list instead of crammed into one."""
+
+    citation: CitationView
+    graphic: bool  # the event's: hidden behind a spoiler unless the chat chose otherwise
+
+
+Item = EventItem | SourceItem | PlaceItem | LineItem | CitationItem
 
 
 @dataclass(frozen=True)
@@ -593,12 +602,27 @@ async def cmd_event(services: Services, chat: ChatContext, args: str, page: Page
     except NotFound:
         return usage_answer(f"There is no event {event_id}. /timeline lists them.")
     sources = await _cited_sources(services, [event])
+    full = event_item(event, sources, full=True)
+    # The event's head first, then each citation as an item: the pages split between
+    # citations, and the summary is never squeezed to make room for them.
+    head = replace(full, citations=())
+    cited = tuple(CitationItem(view, event.graphic) for view in full.citations)
     return Answer(
         title=f"Event {event.id}",
-        items=(event_item(event, sources, full=True),),
+        intro=_citation_count(full.citations),
+        items=(head, *cited),
         graphic_shown=await graphic_shown(services, chat),
         command=f"/event {event_id}",
     )
+
+
+def _citation_count(citations: tuple[CitationView, ...]) -> tuple[str, ...]:
+    """'Cited 300 times, in 150 articles.' when there are more citations than lists show."""
+    if len(citations) <= LIST_CITATIONS:
+        return ()
+    articles = len({c.source_id for c in citations})
+    in_articles = "1 article" if articles == 1 else f"{articles} articles"
+    return (f"Cited {len(citations)} times, in {in_articles}.",)
 
 
 async def cmd_search(

@@ -3,6 +3,8 @@
 Renderers (HTML for Telegram, plain text) implement `Renderer`; `paginate` groups whole
 items into pages under the size limits, and only cuts an item when it alone is too long
 (each renderer re-renders it with shorter texts, ending in a pointer to the full view).
+No page ever exceeds the limits: what is still too long in its shortest form (a huge
+header, a hostile field) is clipped to its first characters that fit, as a last resort.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ class Renderer(Protocol):
         """The text a reader sees once markup is applied."""
         ...
 
+    def clip(self, rendered: str, length: int) -> str:
+        """The first `length` visible characters of `rendered` and "…", as valid markup
+        that hides what the whole hid."""
+        ...
+
 
 def _fits(renderer: Renderer, text: str, limits: Limits) -> bool:
     return len(text) <= limits.raw and utf16_len(renderer.visible(text)) <= limits.visible
@@ -61,7 +68,23 @@ def _fit_item(renderer: Renderer, item: Item, answer: Answer, room: Limits) -> s
         text = renderer.item(item, answer, cut)
     if _fits(renderer, text, room):
         return text
-    return renderer.item(item, answer, 0)  # only fixed labels left
+    return _clipped(renderer, renderer.item(item, answer, 0), room)  # only fixed labels left
+
+
+def _clipped(renderer: Renderer, text: str, room: Limits) -> str:
+    """`text` if it fits `room`, else its longest clipped form that does ("" if none)."""
+    if _fits(renderer, text, room):
+        return text
+    if not _fits(renderer, renderer.clip(text, 0), room):
+        return ""
+    shortest, longest = 0, len(renderer.visible(text))
+    while shortest < longest:  # the longest length that fits, by halving
+        middle = (shortest + longest + 1) // 2
+        if _fits(renderer, renderer.clip(text, middle), room):
+            shortest = middle
+        else:
+            longest = middle - 1
+    return renderer.clip(text, shortest)
 
 
 def one_page(renderer: Renderer, answer: Answer, limits: Limits) -> str:
@@ -90,6 +113,12 @@ def one_page(renderer: Renderer, answer: Answer, limits: Limits) -> str:
 def paginate(renderer: Renderer, answer: Answer, limits: Limits) -> list[str]:
     """The answer as pages of at most `limits`; always at least one page. A page the
     store already cut is one message."""
+    pages = _pages(renderer, answer, limits)
+    return [_clipped(renderer, page, limits) for page in pages]
+
+
+def _pages(renderer: Renderer, answer: Answer, limits: Limits) -> list[str]:
+    """The pages, each item shortened as needed; only a header can still be too long."""
     if answer.paging is not None:
         return [one_page(renderer, answer, limits)]
     footer = renderer.footer(answer)

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from bot.answers import (
     Answer,
+    CitationItem,
+    CitationView,
     EventItem,
     Item,
     LineItem,
@@ -29,6 +31,7 @@ MESSAGE_LIMIT = 4096  # Telegram's limit, UTF-16 code units after entity parsing
 HTML_LIMITS = Limits(visible=MESSAGE_LIMIT - 96, raw=3 * MESSAGE_LIMIT, items=8)
 
 TAG = re.compile(r"<[^>]*>")
+TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
 
 
 def esc(text: str) -> str:
@@ -69,6 +72,30 @@ def visible_text(rendered: str) -> str:
     return html.unescape(TAG.sub("", rendered))
 
 
+def clip_html(rendered: str, length: int) -> str:
+    """Our HTML cut after `length` visible characters, with "…" and the tags open at the
+    cut closed (a spoiler stays a spoiler). Text between tags is always escaped here, so
+    every "<" starts a tag."""
+    kept: list[str] = []
+    open_tags: list[str] = []
+    left = length
+    for piece in TAG_OR_TEXT.split(rendered):
+        if piece.startswith("</"):
+            if open_tags:
+                open_tags.pop()
+        elif piece.startswith("<"):
+            open_tags.append((piece[1:-1].split(maxsplit=1) or [""])[0])
+        else:
+            text = html.unescape(piece)
+            if len(text) > left:
+                kept.append(esc(text[:left].rstrip() + "…"))
+                kept.extend(f"</{name}>" for name in reversed(open_tags))
+                return "".join(kept)
+            left -= len(text)
+        kept.append(piece)
+    return rendered
+
+
 class HtmlRenderer:
     def header(self, answer: Answer, first_page: bool) -> str:
         lines = [f"<b>{esc(answer.title)}</b>"] if answer.title else []
@@ -85,11 +112,16 @@ class HtmlRenderer:
     def visible(self, rendered: str) -> str:
         return visible_text(rendered)
 
+    def clip(self, rendered: str, length: int) -> str:
+        return clip_html(rendered, length)
+
     def item(self, item: Item, answer: Answer, cut: int | None) -> str:
         if isinstance(item, EventItem):
             return self._event(item, answer, cut)
         if isinstance(item, SourceItem):
             return self._source(item, cut)
+        if isinstance(item, CitationItem):
+            return _quote(item.citation, item.graphic and not answer.graphic_shown, cut)
         if isinstance(item, PlaceItem):
             kind = item.kind + (f", {item.region}" if item.region else "")
             return (
@@ -112,14 +144,7 @@ class HtmlRenderer:
             lines.append(f"<i>according to {esc(_cut(item.attribution, cut))}</i>")
         if item.places:
             lines.append("📍 " + esc(_cut(", ".join(item.places), cut)))
-        for citation in item.citations:
-            quote = esc(_cut(citation.excerpt, cut))
-            if hide:
-                quote = f"<tg-spoiler>{quote}</tg-spoiler>"
-            where = link(_cut(citation.outlet, cut), citation.url)
-            if citation.published:
-                where += f", {esc(citation.published)}"
-            lines.append(f"<blockquote>{quote}</blockquote>— {where}")
+        lines.extend(_quote(citation, hide, cut) for citation in item.citations)
         if item.more_citations:
             lines.append(f"+{item.more_citations} more: /event {item.id}")
         if cut is not None:
@@ -135,6 +160,17 @@ class HtmlRenderer:
             f"<b>{item.id}.</b> {title}\n{esc(_cut(item.outlet, cut))}, {esc(when)}"
             f" · {events_phrase(item.events)} · /source {item.id}"
         )
+
+
+def _quote(citation: CitationView, hide: bool, cut: int | None) -> str:
+    """An excerpt as a quote (in a spoiler when `hide`), then its outlet, linked."""
+    quote = esc(_cut(citation.excerpt, cut))
+    if hide:
+        quote = f"<tg-spoiler>{quote}</tg-spoiler>"
+    where = link(_cut(citation.outlet, cut), citation.url)
+    if citation.published:
+        where += f", {esc(citation.published)}"
+    return f"<blockquote>{quote}</blockquote>— {where}"
 
 
 class DigestRenderer(HtmlRenderer):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from bot.answers import (
     Answer,
+    CitationItem,
+    CitationView,
     EventItem,
     Item,
     LineItem,
@@ -47,11 +49,16 @@ class TextRenderer:
     def visible(self, rendered: str) -> str:
         return rendered
 
+    def clip(self, rendered: str, length: int) -> str:
+        return rendered if len(rendered) <= length else rendered[:length].rstrip() + "…"
+
     def item(self, item: Item, answer: Answer, cut: int | None) -> str:
         if isinstance(item, EventItem):
             return self._event(item, answer, cut)
         if isinstance(item, SourceItem):
             return self._source(item, cut)
+        if isinstance(item, CitationItem):
+            return _quote(item.citation, item.graphic and not answer.graphic_shown, cut)
         if isinstance(item, PlaceItem):
             kind = item.kind + (f", {item.region}" if item.region else "")
             return f"{_cut(item.name, cut)} ({kind}) — {events_phrase(item.events)}"
@@ -66,11 +73,7 @@ class TextRenderer:
             lines.append(f"according to {_cut(item.attribution, cut)}")
         if item.places:
             lines.append("Places: " + _cut(", ".join(item.places), cut))
-        for citation in item.citations:
-            quote = GRAPHIC_HIDDEN if hide else f"“{_cut(citation.excerpt, cut)}”"
-            where = citation.outlet + (f", {citation.published}" if citation.published else "")
-            link = f" {citation.url}" if citation.url else ""
-            lines.append(f"  {quote} — {where}{link}")
+        lines.extend(f"  {_quote(citation, hide, cut)}" for citation in item.citations)
         if item.more_citations:
             lines.append(f"  +{item.more_citations} more: /event {item.id}")
         if cut is not None:
@@ -87,6 +90,14 @@ class TextRenderer:
             lines.append(f"   {item.url}")
         lines.append(f"   /source {item.id}")
         return "\n".join(lines)
+
+
+def _quote(citation: CitationView, hide: bool, cut: int | None) -> str:
+    """An excerpt in quotes (a notice instead when `hide`), its outlet and link."""
+    quote = GRAPHIC_HIDDEN if hide else f"“{_cut(citation.excerpt, cut)}”"
+    where = _cut(citation.outlet, cut) + (f", {citation.published}" if citation.published else "")
+    link = f" {citation.url}" if citation.url else ""
+    return f"{quote} — {where}{link}"
 
 
 def render_pages(answer: Answer) -> list[str]:

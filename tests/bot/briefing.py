@@ -163,3 +163,37 @@ async def sample_briefing(store: Store) -> dict[str, int]:
         "dismissal": dismissal,
         "beatings": beatings,
     }
+
+
+MUCH_CITED_SUMMARY = (
+    "Investigators open a criminal case over the torture of prisoners at the regional "
+    "tuberculosis hospital, after the leaked videos were confirmed by the prison service"
+)
+
+
+async def much_cited(store: Store, articles: int) -> tuple[int, list[str]]:
+    """One event cited twice by each of `articles` articles (as a story every outlet
+    covered); returns its id and every excerpt, in citation order."""
+    excerpts: list[str] = []
+    event_id = None
+    for n in range(1, articles + 1):
+        first = f"Outlet {n} reported on 6 October 2021 that investigators opened a criminal case."
+        second = f"Officials quoted in report {n} said an inquiry into the hospital would follow."
+        source = await add_article(
+            store,
+            f"{first} {second}",
+            outlet=f"Outlet {n}",
+            title=f"Report {n}",
+            url=f"https://outlet{n}.example/2021/10/06/case",
+            published="2021-10-06",
+        )
+        if event_id is None:
+            event_id = await add_event(
+                store, source, "2021-10-06", MUCH_CITED_SUMMARY, (first, second), places=(SARATOV,)
+            )
+        else:
+            await cite(store, event_id, source, first)
+            await cite(store, event_id, source, second)
+        excerpts += [first, second]
+    assert event_id is not None
+    return event_id, excerpts

@@ -10,6 +10,7 @@ from bot.answers import (
     IGNORED,
     Answer,
     ChatContext,
+    CitationItem,
     EventItem,
     PlaceItem,
     Services,
@@ -18,11 +19,20 @@ from bot.answers import (
     every_page,
     parse_command,
 )
-from bot.render_text import render_text
+from bot.render_html import render_pages
+from bot.render_text import TEXT_LIMITS, render_text
+from bot.render_text import render_pages as render_text_pages
 from config.settings import Settings
 from store import Store
 from store.models import PlaceRef
-from tests.bot.briefing import add_article, add_event, sample_briefing
+from tests.bot.briefing import (
+    MUCH_CITED_SUMMARY,
+    add_article,
+    add_event,
+    much_cited,
+    sample_briefing,
+)
+from tests.fakes.bot_api import MESSAGE_LIMIT, parse_html, utf16_len
 
 PRIVATE = ChatContext(chat_id=42, chat_type="private", user_id=42, bot_username="brief_bot")
 GROUP = ChatContext(chat_id=-100, chat_type="supergroup", user_id=7, bot_username="brief_bot")
@@ -48,6 +58,10 @@ async def ask(services: Services, text: str, chat: ChatContext = PRIVATE) -> Ans
 
 def events_of(reply: Answer) -> list[EventItem]:
     return [i for i in reply.items if isinstance(i, EventItem)]
+
+
+def citations_of(reply: Answer) -> list[CitationItem]:
+    return [i for i in reply.items if isinstance(i, CitationItem)]
 
 
 # --- parsing -------------------------------------------------------------------------
@@ -237,8 +251,8 @@ async def test_spans_and_long_excerpts(services: Services, store: Store) -> None
     assert item.when == "3–9 Oct 2021"
     assert item.citations[0].outlet == "example.org"  # no outlet: the site's name
     assert item.citations[0].excerpt.endswith("…") and len(item.citations[0].excerpt) < 400
-    [full] = events_of(await ask(services, f"/event {event}"))
-    assert full.citations[0].excerpt == text.strip()
+    [quote] = citations_of(await ask(services, f"/event {event}"))
+    assert quote.citation.excerpt == text.strip()
 
 
 # --- /facility and /facilities -----------------------------------------------------------
@@ -335,8 +349,41 @@ async def test_malformed_arguments(services: Services, text: str, expected: str)
 
 
 async def test_event_in_full(services: Services, ids: dict) -> None:
-    [item] = events_of(await ask(services, f"/event {ids['case']}"))
-    assert len(item.citations) == 2 and item.more_citations == 0
+    reply = await ask(services, f"/event {ids['case']}")
+    # The event's head, then each citation as an item of its own (so long lists page).
+    [head, *quotes] = reply.items
+    assert isinstance(head, EventItem) and head.summary == "Investigators open a criminal case"
+    assert head.citations == () and head.more_citations == 0
+    assert [(q.citation.outlet, q.citation.excerpt) for q in citations_of(reply)] == [
+        ("Meduza", "Investigators opened a criminal case on 6 October 2021"),
+        ("The Moscow Times", "Officials said an inquiry would follow."),
+    ]
+    assert len(quotes) == 2 and not reply.intro  # two citations: no count line
+
+
+def _in_order_once(pages: list[str], excerpts: list[str]) -> bool:
+    """Every excerpt appears on exactly one page, in citation order."""
+    text = "\n".join(pages)
+    if any(text.count(excerpt) != 1 for excerpt in excerpts):
+        return False
+    positions = [text.index(excerpt) for excerpt in excerpts]
+    return positions == sorted(positions)
+
+
+async def test_an_event_cited_hundreds_of_times_is_paged(services: Services, store: Store) -> None:
+    event, excerpts = await much_cited(store, 150)
+    reply = await answer(services, PRIVATE, f"/event {event}")
+    assert reply.intro == ("Cited 300 times, in 150 articles.",)
+    pages = [parse_html(page) for page in render_pages(reply)]  # as Telegram parses them
+    assert len(pages) > 10
+    assert all(utf16_len(page) <= MESSAGE_LIMIT for page in pages)
+    assert MUCH_CITED_SUMMARY in pages[0] and "Saratov Oblast" in pages[0]
+    assert _in_order_once(pages, excerpts)  # whole: nothing cut to make room
+    # The console and `briefbot ask` show the same, every page.
+    text_pages = render_text_pages(reply)
+    assert all(len(page) <= TEXT_LIMITS.raw for page in text_pages)
+    assert MUCH_CITED_SUMMARY in text_pages[0] and _in_order_once(text_pages, excerpts)
+    assert f"— page {len(text_pages)}/{len(text_pages)} —" in render_text(reply)
 
 
 async def test_search_best_first(services: Services, ids: dict) -> None:

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from bot.answers import Answer, CitationView, EventItem, LineItem, SourceItem
-from bot.render_html import render_pages
+from bot.render_html import clip_html, render_pages
 from bot.render_text import render_pages as render_text_pages
 from bot.render_text import render_text
 from tests.fakes.bot_api import MESSAGE_LIMIT, parse_html, utf16_len
@@ -93,6 +93,44 @@ def test_one_huge_item_is_cut_with_a_pointer_to_the_full_event(filler: str) -> N
     assert utf16_len(visible) <= MESSAGE_LIMIT
     assert "…" in visible and "/event 7" in visible
     assert len(pages[0]) <= 3 * MESSAGE_LIMIT  # the raw markup stays bounded too
+
+
+@pytest.mark.parametrize("filler", ["я", "🚨", "&<>"], ids=["cyrillic", "emoji", "markup"])
+def test_an_item_too_long_even_at_its_shortest_still_fits(filler: str) -> None:
+    # 3,000 citations are too many even with every text cut to "…": the item is clipped.
+    crowded = event(9, filler * 50, filler * 10, citations=3000, graphic=True)
+    for pages in (render_pages(listing(crowded)), render_text_pages(listing(crowded))):
+        [page] = pages
+        visible = parse_html(page) if page.startswith("<b>") else page
+        assert 1000 < utf16_len(visible) <= MESSAGE_LIMIT and visible.endswith("…")
+        assert "/event 9" in visible
+    # The graphic excerpts stay hidden: every opened spoiler is closed.
+    html_page = render_pages(listing(crowded))[0]
+    assert html_page.count("<tg-spoiler>") == html_page.count("</tg-spoiler>") > 100
+
+
+@pytest.mark.parametrize("filler", ["я", "🚨", "&<>"], ids=["cyrillic", "emoji", "markup"])
+def test_a_header_too_long_still_fits(filler: str) -> None:
+    answer = Answer(title=filler * 5000, items=(LineItem("a line"),), footer=("the end",))
+    for page in render_pages(answer):
+        assert utf16_len(parse_html(page)) <= MESSAGE_LIMIT
+    for page in render_text_pages(answer):
+        assert len(page) <= 4000 and page.startswith(filler * 100)
+
+
+@pytest.mark.parametrize(
+    ("length", "clipped"),
+    [
+        (0, "<b>…</b>"),
+        (3, "<b>Hea…</b>"),
+        (9, "<b>Headline</b> <tg-spoiler>…</tg-spoiler>"),
+        (13, "<b>Headline</b> <tg-spoiler>a &lt;…</tg-spoiler>"),
+        (99, '<b>Headline</b> <tg-spoiler>a &lt; b</tg-spoiler> <a href="https://x.org">x</a>'),
+    ],
+)
+def test_clipped_html_keeps_its_tags_balanced(length: int, clipped: str) -> None:
+    rendered = '<b>Headline</b> <tg-spoiler>a &lt; b</tg-spoiler> <a href="https://x.org">x</a>'
+    assert clip_html(rendered, length) == clipped
 
 
 def test_plain_text_pages_match_telegram_pages() -> None:

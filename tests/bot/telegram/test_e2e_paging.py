@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot import pages
-from tests.bot.briefing import add_article, add_event
+from tests.bot.briefing import MUCH_CITED_SUMMARY, add_article, add_event, much_cited
 from tests.bot.telegram.helpers import ask, press
 from tests.fakes.bot_api import Request, visible_text
 from tests.fakes.telegram import RunningBot
@@ -234,3 +234,29 @@ async def test_forged_keys_show_at_most_a_page_of_the_same_list(
         page = visible_text((await edits(telegram_bot, 1)).text)
         assert "Fact 01" in page and "Fact 04" in page and "Fact 05" not in page
     assert await telegram_bot.store.events.all() == before
+
+
+async def test_an_event_cited_hundreds_of_times_pages_through_every_citation(
+    telegram_bot: RunningBot,
+) -> None:
+    event, excerpts = await much_cited(telegram_bot.store, 150)
+    first = await ask(telegram_bot, f"/event {event}")
+    shown = [first]
+    total = int(labels(first)[0].split("/")[1])
+    assert labels(first) == [f"1/{total}", "▶"] and total > 10
+    for n in range(1, total):
+        await press(telegram_bot, data_of(shown[-1], "▶"), first)
+        shown.append(await edits(telegram_bot, n))
+        assert labels(shown[-1])[1] == f"{n + 1}/{total}"
+    assert "▶" not in labels(shown[-1])
+    # The fake refuses what Telegram refuses (over 4096 UTF-16 units, bad markup).
+    assert all(r.answered == "ok" for r in telegram_bot.api.requests)
+    pages = [visible_text(request.text) for request in shown]
+    assert pages[0].startswith(f"Event {event}\nCited 300 times, in 150 articles.\n\n")
+    assert MUCH_CITED_SUMMARY in pages[0]
+    text = "\n".join(pages)
+    assert [text.count(excerpt) for excerpt in excerpts] == [1] * len(excerpts)
+    assert [text.index(e) for e in excerpts] == sorted(text.index(e) for e in excerpts)
+    # Back from the last page shows the one before it again.
+    await press(telegram_bot, data_of(shown[-1], "◀"), first)
+    assert visible_text((await edits(telegram_bot, total)).text) == pages[-2]
