@@ -37,6 +37,7 @@ from bot.pages import (
 )
 from bot.placematch import rank_places, resolve
 from config.settings import Settings
+from ingest.article import OUTLET_CHARS, TITLE_CHARS, clip
 from store import Store
 from store.errors import NotFound
 from store.events import SEARCH_WINDOW, EventKey, EventScope
@@ -279,7 +280,13 @@ def _host(url: str | None) -> str | None:
 
 
 def outlet_name(source: Source | SourceInfo) -> str:
-    return source.outlet or _host(source.url) or f"source {source.id}"
+    return clip(source.outlet or _host(source.url) or f"source {source.id}", OUTLET_CHARS)
+
+
+def title_shown(title: str | None) -> str | None:
+    """A stored title as headers show it: no longer than ingestion keeps titles now
+    (articles stored before that may have longer ones)."""
+    return clip(title, TITLE_CHARS) if title else title
 
 
 def _cut(text: str, limit: int) -> str:
@@ -400,7 +407,7 @@ async def story_overview(services: Services) -> list[str]:
         f"It holds {news} events from {describe(first)} to {describe(last)}{history}"
         f"{where}, drawn from {articles} articles by {len(outlets)} outlets."
     )
-    title = await store.sources.latest_title()
+    title = title_shown(await store.sources.latest_title())
     if title and not story:
         lines.append(f"Latest article added: “{title}”.")
     return lines
@@ -531,7 +538,7 @@ def _source_item(source: Source | SourceInfo, counts: dict[int, int]) -> SourceI
     return SourceItem(
         id=source.id,
         outlet=outlet_name(source),
-        title=source.title,
+        title=title_shown(source.title),
         url=source.url,
         published=describe(source.published) if source.published else None,
         published_inferred=source.published_inferred,

@@ -22,7 +22,15 @@ from typing import Any
 
 import httpx
 
-from bot.answers import Answer, LineItem, Services, outlet_name, parse_command, usage_answer
+from bot.answers import (
+    Answer,
+    LineItem,
+    Services,
+    outlet_name,
+    parse_command,
+    title_shown,
+    usage_answer,
+)
 from bot.dates import describe, describe_span
 from bot.placematch import resolve
 from ingest.article import Article
@@ -262,7 +270,7 @@ async def cmd_removestory(services: Services, user_id: int, args: str) -> Outcom
     source = await services.store.sources.get(source_id)
     removed, _entry = await services.store.corrections.remove_source(user_id, source_id)
     return done(
-        f"Removed story {source_id}: {source.title or outlet_name(source)}.",
+        f"Removed story {source_id}: {title_shown(source.title) or outlet_name(source)}.",
         f"{len(removed)} events only it supported were removed"
         + (f" ({', '.join(map(str, removed))})." if removed else "."),
         "Send /undo to restore it.",
@@ -464,7 +472,7 @@ async def add_story(services: Services, user_id: int, article: Article) -> Outco
 
 
 def _already_present(source_id: int, title: str | None) -> Outcome:
-    name = f"“{title}”" if title else "That article"
+    name = f"“{title_shown(title)}”" if title else "That article"
     return refusal(f"{name} is already in the briefing as story {source_id}; nothing changed.")
 
 
@@ -497,7 +505,7 @@ async def _preview(services: Services, source_id: int, outcome: Any) -> Answer:
         if len(ids) > PREVIEW_EVENTS:
             items.append(LineItem(f"…and {len(ids) - PREVIEW_EVENTS} more"))
     return Answer(
-        title=f"Added story {source_id}: {source.title or outlet_name(source)}",
+        title=f"Added story {source_id}: {title_shown(source.title) or outlet_name(source)}",
         intro=intro,
         items=tuple(items),
         empty="No dated events were found in it.",

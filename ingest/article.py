@@ -57,6 +57,23 @@ CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 # libyaml's safe loader when PyYAML was built with it (it is in the wheels), else PyYAML's.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 URL_DATE = re.compile(r"/(20\d\d|19\d\d)[/-](\d\d?)[/-](\d\d?)(?:/|-|$)")
+# Longest title and outlet name kept. Headlines run to about 150 characters; a longer
+# "title" is a paste gone wrong or a hostile page, and every message naming the article
+# (the /addstory preview, /sources) would grow with it past Telegram's limit.
+TITLE_CHARS = 300
+OUTLET_CHARS = 100
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` if it has at most `limit` characters, else cut to fit with "…" (at a word
+    boundary when one is near, so the cut does not read as a typo)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,14 @@ class Article:
     url: str | None = None
     published: str | None = None  # ISO day as given (front matter) or found in the URL
     file: str | None = None
+
+    def __post_init__(self) -> None:
+        # Here, so that every way an article is read (front matter, metadata lines, HTML
+        # <title>, a fetched page) stores names of a sane length.
+        if self.title is not None and len(self.title) > TITLE_CHARS:
+            object.__setattr__(self, "title", clip(self.title, TITLE_CHARS))
+        if self.outlet is not None and len(self.outlet) > OUTLET_CHARS:
+            object.__setattr__(self, "outlet", clip(self.outlet, OUTLET_CHARS))
 
     @cached_property  # asked for again when the article is checked and stored
     def content_hash(self) -> str:

@@ -53,6 +53,7 @@ CORRECTIONS = tuple(name for name in USAGE if name != "addstory")
 STORY_DATA = re.compile(r"story:(keep|undo):([1-9][0-9]{0,11}):([0-9a-f]{8})")
 WORKING = "Working… reading the article."
 FAILED = "Sorry, adding that article failed."
+UNSHOWN = "The story was added, but its preview could not be shown. Keep it, or Undo it?"
 
 
 def intake(context: BriefContext) -> Intake:
@@ -192,7 +193,37 @@ async def _show(context: BriefContext, working: Message | None, outcome: Outcome
                 ]
             ]
         )
-    await _edit(context, working, outcome.answer, markup)
+    try:
+        await _edit(context, working, outcome.answer, markup)
+    except BadRequest as exc:
+        # The story may be stored and awaiting Keep or Undo: when the working message
+        # cannot show the outcome (refused, or deleted meanwhile), a new message must.
+        log.warning("editing the /addstory message failed (%s); sending a new one", exc.message)
+        await _send_outcome(context, working, outcome.answer, markup)
+
+
+async def _send_outcome(
+    context: BriefContext, working: Message, answer: Answer, markup: InlineKeyboardMarkup | None
+) -> None:
+    """The outcome as a new message in the working message's chat and thread; if even
+    that is refused and there are Keep/Undo buttons, a short fixed line carries them."""
+    thread = working.message_thread_id if working.is_topic_message else None
+    try:
+        await context.bot.send_message(
+            working.chat.id,
+            render_pages(answer)[0],
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_markup=markup,
+            message_thread_id=thread,
+        )
+    except BadRequest as exc:
+        if markup is None:
+            raise
+        log.warning("sending the /addstory preview failed (%s); sending a short one", exc.message)
+        await context.bot.send_message(
+            working.chat.id, UNSHOWN, reply_markup=markup, message_thread_id=thread
+        )
 
 
 async def _edit(

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from ingest.article import Article
+from ingest.article import OUTLET_CHARS, TITLE_CHARS, Article
 from ingest.errors import ArticleRejected
 from ingest.fetch import FetchOptions, fetch_article
 from tests.fakes.web import FakeWeb, article_page
@@ -48,6 +48,15 @@ async def test_article_page_gives_text_and_metadata_without_scripts(web: FakeWeb
     assert "October 5, 2021" in article.text
     assert "SCRIPT-PAYLOAD" not in article.text
     assert "newsletter" not in article.text
+
+
+async def test_a_page_with_an_overlong_title_gives_a_cut_one(web: FakeWeb) -> None:
+    title, outlet = "Breaking " * 700, "Site " * 50
+    web.page(URL, article_page(title, outlet, "2021-10-06", PARAGRAPHS))
+    article = await _fetch(web)
+    assert article.title is not None and article.outlet is not None
+    assert len(article.title) <= TITLE_CHARS and article.title.endswith("Breaking…")
+    assert len(article.outlet) <= OUTLET_CHARS and article.outlet.endswith("Site…")
 
 
 async def test_redirects_are_followed_and_the_final_url_kept(web: FakeWeb) -> None:

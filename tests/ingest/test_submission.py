@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 
 import pytest
 
+from ingest.article import OUTLET_CHARS, TITLE_CHARS, Article
 from ingest.errors import ArticleRejected
 from ingest.submission import Link, classify, parse_document, parse_text, require_dates
 
@@ -67,6 +69,44 @@ def test_html_document_is_extracted_with_its_title() -> None:
     assert "October 5, 2021" in article.text
     assert "alert" not in article.text
     assert article.file == "leak.html"
+
+
+LONG_TITLE = "Very long headline " * 300  # 5,700 characters, as a paste gone wrong
+LONG_OUTLET = "Outlet " * 100
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda: parse_text(f"outlet: {LONG_OUTLET}\ntitle: {LONG_TITLE}\n\n{BODY}"),
+        lambda: parse_document(
+            f"---\noutlet: {LONG_OUTLET}\ntitle: {LONG_TITLE}\n---\n{BODY}".encode(), "a.md"
+        ),
+        lambda: parse_document(
+            f"<html><head><title>{LONG_TITLE}</title>"
+            f'<meta property="og:site_name" content="{LONG_OUTLET}"></head>'
+            f"<body><article><p>{BODY}</p><p>{BODY}</p></article></body></html>".encode(),
+            "a.html",
+        ),
+    ],
+    ids=["metadata-lines", "front-matter", "html-title"],
+)
+def test_overlong_titles_and_outlets_are_cut_where_they_are_read(
+    read: Callable[[], Article],
+) -> None:
+    article = read()
+    assert article.title is not None and article.outlet is not None
+    # Cut between words, marked with "…".
+    assert len(article.title) <= TITLE_CHARS and article.title.endswith("…")
+    assert LONG_TITLE.startswith(article.title[:-1] + " ")
+    assert len(article.outlet) <= OUTLET_CHARS and article.outlet.endswith("Outlet…")
+    assert article.text.startswith("On October 5, 2021")
+
+
+def test_titles_and_outlets_of_a_sane_length_are_kept_as_given() -> None:
+    title, outlet = "T" * TITLE_CHARS, "O" * OUTLET_CHARS
+    article = parse_text(f"outlet: {outlet}\ntitle: {title}\n\n{BODY}")
+    assert (article.title, article.outlet) == (title, outlet)
 
 
 def test_document_in_a_legacy_encoding_is_decoded() -> None:

@@ -17,7 +17,7 @@ from bot.maintenance import Intake
 from config.settings import Settings
 from store import Store
 from store.models import NewEvent
-from tests.bot.briefing import sample_briefing
+from tests.bot.briefing import add_article, sample_briefing
 from tests.fakes.bot_api import Request, visible_text
 from tests.fakes.telegram import RunningBot
 from tests.fakes.web import FakeWeb, article_page
@@ -387,6 +387,84 @@ async def test_a_slow_fetch_does_not_hold_up_other_users(bot: RunningBot, web: F
     release.set()
     [edit] = await bot.api.sent("editMessageText", 1)
     assert "Added story 1: Slow" in _text(edit)
+
+
+LONG_TITLE = "Very long headline " * 300  # 5,700 characters
+LONG_TITLED = f"---\ntitle: {LONG_TITLE}\noutlet: {'Outlet ' * 100}\n---\n{STORY}".encode()
+
+
+def _keep_undo(request: Request) -> list[str]:
+    return [label for label, _data in request.buttons()]
+
+
+async def test_an_overlong_title_is_cut_and_the_preview_keeps_its_buttons(
+    bot: RunningBot,
+) -> None:
+    def send() -> None:
+        bot.api.user_sends_document(LONG_TITLED, "story.md", caption="/addstory", chat=OWNER)
+
+    edit = await add(bot, send)
+    [source] = await bot.store.sources.list_all()
+    assert source.title is not None and source.outlet is not None
+    assert len(source.title) <= 300 and source.title.endswith("…")
+    assert LONG_TITLE.startswith(source.title[:-1])
+    assert len(source.outlet) <= 100 and source.outlet.endswith("…")
+    assert _text(edit).startswith(f"Added story {source.id}: {source.title}\n")
+    assert _keep_undo(edit) == ["Keep", "Undo"]
+    # Sent again: the "already in the briefing" reply is short too.
+    again = await add(bot, send)
+    assert _text(again) == (
+        f"“{source.title}” is already in the briefing as story {source.id}; nothing changed."
+    )
+    assert len(await bot.store.sources.list_all()) == 1
+
+
+async def test_a_title_stored_before_the_cut_is_shown_cut(bot: RunningBot) -> None:
+    source = await add_article(bot.store, STORY, title=LONG_TITLE.strip(), url=URL)
+    edit = await add(bot, lambda: bot.api.user_sends(f"/addstory {URL}", chat=OWNER))
+    text = _text(edit)
+    assert text.startswith("“Very long headline") and text.endswith(
+        f"…” is already in the briefing as story {source}; nothing changed."
+    )
+    assert len(text) < 400
+    assert (await bot.store.sources.get(source)).title == LONG_TITLE.strip()  # kept as stored
+
+
+async def test_when_the_preview_cannot_replace_the_working_message_a_new_one_has_the_buttons(
+    bot: RunningBot,
+) -> None:
+    bot.api.fail("editMessageText", 400, "Bad Request: message to edit not found")
+    bot.api.user_sends("/addstory " + STORY, chat=OWNER)
+    [working, preview] = await bot.api.sent("sendMessage", 2)
+    assert _text(working) == WORKING
+    [source] = await bot.store.sources.list_all()
+    assert _text(preview).startswith(f"Added story {source.id}: ")
+    assert _keep_undo(preview) == ["Keep", "Undo"]
+    keep = preview.buttons()[0][1]
+    query = bot.api.user_presses(keep, bot.api.message_for(preview), user=OWNER)
+    await bot.api.sent("answerCallbackQuery", 1)
+    assert bot.api.callback_answers[query]["text"] == "Kept."
+    assert (await bot.store.reviews.get(preview_audit_id(keep))).state == "kept"
+
+
+async def test_when_no_preview_can_be_sent_a_short_line_carries_the_buttons(
+    bot: RunningBot,
+) -> None:
+    bot.api.fail("editMessageText", 400, "Bad Request: message is too long")
+    bot.api.slow("sendMessage", 0)  # the working message goes through
+    bot.api.fail("sendMessage", 400, "Bad Request: message is too long")  # the preview not
+    bot.api.user_sends("/addstory " + STORY, chat=OWNER)
+    [_working, line] = await bot.api.sent("sendMessage", 2)
+    assert _text(line) == (
+        "The story was added, but its preview could not be shown. Keep it, or Undo it?"
+    )
+    assert _keep_undo(line) == ["Keep", "Undo"]
+    assert len(await bot.store.sources.list_all()) == 1
+
+
+def preview_audit_id(data: str) -> int:
+    """The review a Keep or Undo button's data names (story:keep:AUDIT:NONCE)."""
+    return int(data.split(":")[2])
 
 
 # --- corrections -------------------------------------------------------------------
