@@ -503,7 +503,9 @@ async def cmd_facility(
     scope = _places_in(places, matched)
     names = ", ".join(p.name for p in matched)
     inside = len(scope) - len(matched)
-    intro = (f"Including {inside} places within it.",) if inside else ()
+    counted = "1 place" if inside == 1 else f"{inside} places"
+    within = "it" if len(matched) == 1 else "them"
+    intro = (f"Including {counted} within {within}.",) if inside else ()
     return await _event_page(
         services,
         chat,
@@ -512,7 +514,9 @@ async def cmd_facility(
         title=f"Events at {names}",
         intro=intro,
         empty="No events at this place.",
-        command=f"/facility {matched[0].name}",
+        # The reader's own words: they resolve to the same places when the next page is
+        # asked for, where one place's name would lose the others.
+        command=f"/facility {args}",
     )
 
 

@@ -287,6 +287,23 @@ async def test_a_region_includes_its_facilities(services: Services, ids: dict) -
     assert {e.id for e in events_of(facility)} == {ids[n] for n in ("leak", "torture", "beatings")}
 
 
+async def test_every_page_of_several_places_lists_events_at_all_of_them(
+    services: Services, store: Store, ids: dict
+) -> None:
+    source = await add_article(
+        store, "Something happened in Omsk in 2022.", url="https://news.test/omsk"
+    )
+    omsk = PlaceRef("Omsk Oblast", "region", None, ("Omsk", "Omsk region", "Omsk Oblast"))
+    await add_event(store, source, "2022", "Something", ("Something happened",), places=(omsk,))
+    pages = await every_page(services, PRIVATE, "/facility omsk saratov")
+    assert len(pages) > 1
+    assert {p.title for p in pages} == {"Events at Omsk Oblast, Saratov Oblast"}
+    assert pages[0].intro == ("Including 1 place within them.",)
+    listed = [e.id for page in pages for e in events_of(page)]
+    everywhere = {e.id for e in await store.events.all()}
+    assert sorted(listed) == sorted(everywhere)
+
+
 async def test_unknown_place_offers_the_closest_as_buttons(services: Services, ids: dict) -> None:
     reply = await ask(services, "/facility Tuberculosis Hospital Samara")
     assert reply.is_error and "No place called" in reply.title
