@@ -171,6 +171,26 @@ async def write_back(conn: aiosqlite.Connection, current: Snapshot, target: Snap
             )
 
 
+def _without_change_times(snap: Snapshot) -> Snapshot:
+    """The snapshot without events' `updated_at`, which an undo sets to its own time. Every
+    real change also changes some other column or row in scope, so none goes unnoticed."""
+    return {
+        table: [{k: v for k, v in row.items() if k != "updated_at"} for row in rows]
+        if table == "events"
+        else rows
+        for table, rows in snap.items()
+    }
+
+
+async def _mark_changed_now(conn: aiosqlite.Connection, restored: Snapshot) -> None:
+    """Stamp the events an undo brought back as changed now, not when they last were: the
+    next digest then carries the restored version to readers who got the undone one."""
+    ids = [(row["id"],) for row in restored.get("events", [])]
+    await conn.executemany(
+        "UPDATE events SET updated_at = ? WHERE id = ?", [(utc_now(),) + i for i in ids]
+    )
+
+
 def _normalise(snap: Snapshot) -> Snapshot:
     # Snapshots are compared after a JSON round trip, as they are stored.
     loaded: Snapshot = json.loads(json.dumps(snap))
@@ -307,10 +327,12 @@ class AuditRepo:
             scope = Scope.from_json(entry.scope)
             current = _normalise(await snapshot(conn, scope))
             recorded_after: Snapshot = json.loads(entry.after or "{}")
-            if current != recorded_after:
+            if _without_change_times(current) != _without_change_times(recorded_after):
                 raise Conflict("what it changed has been changed again since")
             before: Snapshot = json.loads(entry.before or "{}")
             await write_back(conn, current, before)
+            await _mark_changed_now(conn, before)
             await conn.execute("UPDATE audit_log SET undone = 1 WHERE id = ?", (entry_id,))
-            await self._record(conn, actor, "undo", entry.target, scope, recorded_after, before)
+            restored = _normalise(await snapshot(conn, scope))
+            await self._record(conn, actor, "undo", entry.target, scope, current, restored)
         return replace(entry, undone=True)

@@ -170,6 +170,39 @@ async def test_undo_refuses_when_someone_changed_the_rows_since(store: Store) ->
     assert not (await store.audit.get(first)).undone
 
 
+LATER = "2030-01-01T00:00:00+00:00"
+
+
+async def test_undo_stamps_what_it_restores_so_the_next_digest_carries_it(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = await _seed(store)
+    entry_id = await store.corrections.edit_event(1001, ids["leak"], "summary", summary="Wrong.")
+    monkeypatch.setattr("store.audit.utc_now", lambda: LATER)
+    await store.audit.undo(1001, entry_id)
+    restored = await store.events.get(ids["leak"])
+    assert restored.updated_at == LATER
+    changed = await store.events.changed_between("2029-12-31T23:59:59+00:00", "2030-01-02")
+    assert [(e.id, e.summary) for e in changed] == [
+        (ids["leak"], "Activists publish leaked videos.")
+    ]
+
+
+async def test_undos_in_a_row_go_back_change_by_change(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = await _seed(store)
+    before = await dump(store)
+    first = await store.corrections.edit_event(1001, ids["leak"], "status", status="alleged")
+    second = await store.corrections.edit_event(1001, ids["leak"], "summary", summary="New.")
+    monkeypatch.setattr("store.audit.utc_now", lambda: LATER)
+    await store.audit.undo(1001, second)
+    # the first undo's stamp is not taken for someone else's change
+    await store.audit.undo(1001, first)
+    assert await dump(store) == before
+    assert (await store.events.get(ids["leak"])).updated_at == LATER
+
+
 async def test_undo_twice_is_refused(store: Store) -> None:
     ids = await _seed(store)
     entry_id = await store.corrections.edit_event(1001, ids["leak"], "hide", hidden=1)
