@@ -40,7 +40,7 @@ from config.settings import Settings
 from ingest.article import OUTLET_CHARS, TITLE_CHARS, clip
 from store import Store
 from store.errors import NotFound
-from store.events import SEARCH_WINDOW, EventKey, EventScope
+from store.events import SEARCH_WINDOW, EventKey, EventScope, SearchResult
 from store.models import Event, Place, Source, SourceInfo
 from store.sources import SourceKey
 
@@ -644,19 +644,30 @@ async def cmd_search(
     found = await services.store.events.search_ids(args, limit=SEARCH_LIMIT)
     paging = numbered_page(found.ids, page, EVENTS_PER_PAGE)
     events = await services.store.events.by_ids(page_slice(found.ids, paging, EVENTS_PER_PAGE))
-    broad = (
-        f"Over {SEARCH_WINDOW} events match: the {len(found.ids)} added most recently come"
-        " first. More words narrow the search.",
-    )
     return Answer(
         items=await _event_items(services, events),
         graphic_shown=await graphic_shown(services, chat),
         paging=paging if found.ids else None,
-        intro=broad if found.broad else (),
+        intro=_search_scope(found),
         title=f"Search: {args}",
         empty="Nothing found. Try fewer or other words.",
         command=f"/search {args}",
     )
+
+
+def _search_scope(found: SearchResult) -> tuple[str, ...]:
+    """Say when the list is not every match, and which part of them it is."""
+    if found.broad:
+        return (
+            f"Over {SEARCH_WINDOW} events match: the {len(found.ids)} added most recently come"
+            " first. More words narrow the search.",
+        )
+    if found.matches > len(found.ids):
+        return (
+            f"{found.matches} events match: the best {len(found.ids)} are listed."
+            " More words narrow the search.",
+        )
+    return ()
 
 
 async def cmd_latest(

@@ -47,6 +47,7 @@ SEARCH_WINDOW = 500  # most recent matches a search ranks by relevance (see sear
 class SearchResult:
     ids: tuple[int, ...]  # best first
     broad: bool  # more than SEARCH_WINDOW matches: the newest first, not ranked
+    matches: int  # visible events that match; for a broad search, the ids' count
 
 
 # Timeline order: an event's key is its (date, id).
@@ -487,7 +488,7 @@ class EventRepo:
         serves a reader better."""
         query = _fts_query(words)
         if not query:
-            return SearchResult((), broad=False)
+            return SearchResult((), broad=False, matches=0)
         newest = await self.db.fetchall(
             "SELECT rowid FROM event_search WHERE event_search MATCH ?"
             " ORDER BY rowid DESC LIMIT ?",
@@ -495,14 +496,17 @@ class EventRepo:
         )
         if len(newest) > SEARCH_WINDOW:
             ids = await self._visible_ids([row[0] for row in newest[: limit * 2]])
-            return SearchResult(tuple(ids[:limit]), broad=True)
+            return SearchResult(tuple(ids[:limit]), broad=True, matches=len(ids[:limit]))
         ranked = await self.db.fetchall(
             "SELECT s.rowid FROM event_search s WHERE event_search MATCH ? AND NOT EXISTS"
             " (SELECT 1 FROM events h INDEXED BY events_hidden WHERE h.hidden = 1"
             " AND h.id = s.rowid) ORDER BY bm25(event_search, 2.0, 1.0), s.rowid DESC LIMIT ?",
             (query, limit),
         )
-        return SearchResult(tuple(row[0] for row in ranked), broad=False)
+        matches = len(ranked)
+        if matches == limit:  # there may be more, to count
+            matches = len(await self._visible_ids([row[0] for row in newest]))
+        return SearchResult(tuple(row[0] for row in ranked), broad=False, matches=matches)
 
     async def _visible_ids(self, ids: Sequence[int]) -> list[int]:
         """The ids among `ids` (of stored events) that are not hidden, in their order. Read

@@ -8,6 +8,7 @@ import pytest
 
 from bot.answers import (
     IGNORED,
+    SEARCH_LIMIT,
     Answer,
     ChatContext,
     CitationItem,
@@ -409,6 +410,24 @@ async def test_search_best_first(services: Services, ids: dict) -> None:
     assert not events_of(await ask(services, "/search zebra"))
     # FTS syntax from users is text, not operators.
     assert not (await ask(services, '/search "NEAR(a b)" OR *')).is_error
+
+
+async def test_search_says_when_it_lists_only_the_best_matches(
+    services: Services, store: Store
+) -> None:
+    source = await add_article(store, "Guards searched the cells.")
+    for n in range(SEARCH_LIMIT + 10):
+        await add_event(store, source, "2021", f"Search {n} of the cells", ("Guards searched",))
+    await add_event(store, source, "2021", "A hidden search", ("Guards searched",))
+    async with store.db.transaction() as conn:
+        await conn.execute("UPDATE events SET hidden = 1 WHERE summary = 'A hidden search'")
+    reply = await ask(services, "/search search")
+    assert reply.intro == (
+        f"{SEARCH_LIMIT + 10} events match: the best {SEARCH_LIMIT} are listed."
+        " More words narrow the search.",
+    )
+    assert len(events_of(reply)) == SEARCH_LIMIT
+    assert (await ask(services, "/search search 7")).intro == ()  # "Search 7 …" only
 
 
 async def test_latest_newest_first(services: Services, ids: dict) -> None:
