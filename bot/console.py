@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from bot.answers import ChatContext, Services, every_page
 from bot.maintenance import operator_answer
 from bot.render_text import render_answers
 from config.settings import Settings
 from store import Store
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong."
 
 # The terminal is one chat of its own (so /graphic on|off persists), run by the operator.
 CONSOLE_CHAT = ChatContext(chat_id=0, chat_type="console", is_maintainer=True)
@@ -41,5 +46,13 @@ async def run_console(store: Store, settings: Settings) -> None:
         except EOFError:
             print()
             return
-        if line.strip():
-            print(await answer_plain(store, settings, line))
+        if not line.strip():
+            continue
+        try:
+            reply = await answer_plain(store, settings, line)
+        except Exception:
+            # A bug in one command must not end the session (as in Telegram, where the
+            # one error handler logs it and apologises); the store rolled the change back.
+            log.exception("the console command %r failed", line[:200])
+            reply = APOLOGY
+        print(reply)

@@ -39,8 +39,8 @@ from ingest.fetch import FetchOptions, Resolver, fetch_article, system_resolver
 from ingest.pipeline import prepare_article, store_article
 from ingest.submission import Link, classify, parse_document, parse_text, require_dates
 from store.audit import Scope
-from store.errors import Conflict, NotFound
-from store.models import STATUSES
+from store.errors import Clash, Conflict, NotFound
+from store.models import STATUSES, AuditEntry
 from store.reviews import StoryReview
 
 NOT_ALLOWED = "Sorry, that command is only for the briefing's maintainers."
@@ -330,11 +330,27 @@ async def cmd_undo(services: Services, user_id: int, args: str) -> Outcome:
     entry = await services.store.audit.last_undoable(user_id)
     if entry is None:
         return done("You have no change left to undo.")
-    await _undo_entry(services, user_id, entry.id, entry.action)
+    try:
+        await _undo_entry(services, user_id, entry.id, entry.action)
+    except Clash:
+        story = await _back_again(services, entry)
+        if story is None:
+            raise
+        raise Conflict(f"that article is in the briefing again as story {story}") from None
     answer = done(f"Undone: {entry.action} ({entry.target.replace(':', ' ')}).").answer
     kind, _, target = entry.target.partition(":")
     # Undoing a maintainer's addition or removal changes whose menu has our commands.
     return Outcome(answer, menu_user=int(target) if kind == "user" else None)
+
+
+async def _back_again(services: Services, entry: AuditEntry) -> int | None:
+    """The story now in the briefing that equals an article this entry removed, if any:
+    why undoing a removal can clash."""
+    for row in json.loads(entry.before or "{}").get("sources", []):
+        again = await services.store.sources.find_duplicate(row["url"], row["content_hash"])
+        if again is not None:
+            return again.id
+    return None
 
 
 async def _undo_entry(services: Services, user_id: int, entry_id: int, action: str) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import aiosqlite
 
 from store.db import Database, utc_now
-from store.errors import Conflict, NotFound
+from store.errors import Clash, Conflict, NotFound
 from store.models import AuditEntry
 
 Row = dict[str, Any]
@@ -330,7 +330,13 @@ class AuditRepo:
             if _without_change_times(current) != _without_change_times(recorded_after):
                 raise Conflict("what it changed has been changed again since")
             before: Snapshot = json.loads(entry.before or "{}")
-            await write_back(conn, current, before)
+            try:
+                await write_back(conn, current, before)
+            except sqlite3.IntegrityError as exc:
+                # A row it restores equals one added since (the same article added again):
+                # the transaction rolls back and the caller can say what clashes.
+                clash = "what it would bring back clashes with something added since"
+                raise Clash(clash) from exc
             await _mark_changed_now(conn, before)
             await conn.execute("UPDATE audit_log SET undone = 1 WHERE id = ?", (entry_id,))
             restored = _normalise(await snapshot(conn, scope))

@@ -5,6 +5,7 @@ StoreError
 ├── StoreUnavailable the database file cannot be opened (not SQLite, no access, ...)
 ├── NotFound         a record with that id does not exist
 └── Conflict         the change would break a rule (duplicate, wrong state)
+    └── Clash        an undo would bring back rows that clash with rows added since
 """
 
 
@@ -26,3 +27,8 @@ class NotFound(StoreError):
 
 class Conflict(StoreError):
     """The change contradicts what is stored."""
+
+
+class Clash(Conflict):
+    """Undoing would restore rows that a unique rule now refuses: something equal to them
+    (the same article, say) was added since. Nothing was changed."""

@@ -10,7 +10,7 @@ import pytest
 
 from bot.answers import Services
 from bot.console import answer_plain
-from bot.maintenance import PREVIEW_EVENTS, add_story, decide_story
+from bot.maintenance import PREVIEW_EVENTS, add_story, decide_story, run
 from config.settings import Settings
 from ingest.errors import ArticleRejected
 from ingest.fetch import download_limited
@@ -19,7 +19,7 @@ from store import Store
 from store.models import NewEvent
 from tests.store.rows import dump
 
-OWNER = 1001
+OWNER, OTHER = 1001, 1002
 
 
 def _extract(text: str, published: str | None, **_: object) -> list[NewEvent]:
@@ -145,3 +145,58 @@ async def test_extracting_a_story_does_not_hold_up_other_writers(
     outcome = await adding
     assert outcome.review is not None
     assert len(await store.events.all()) == 2
+
+
+async def test_undoing_a_removal_after_the_article_came_back_is_refused_cleanly(
+    store: Store, settings: Settings
+) -> None:
+    """The owner removes a story, another maintainer adds the same article again, the owner
+    undoes the removal: restoring it would duplicate the article, so nothing changes."""
+    services = Services(store, settings)
+    first = await add_story(services, OWNER, parse_text(_story(2)))
+    assert first.review is not None
+    removed = await run(services, OWNER, "removestory", str(first.review.source_id))
+    assert removed.answer.title.startswith(f"Removed story {first.review.source_id}")
+    again = await add_story(services, OTHER, parse_text(_story(2)))
+    assert again.review is not None and again.review.source_id != first.review.source_id
+    before = await dump(store)
+    for _ in range(2):  # the entry stays the owner's last change: same answer, no crash
+        undo = await run(services, OWNER, "undo", "")
+        assert undo.answer.is_error
+        assert undo.answer.title == (
+            f"That article is in the briefing again as story {again.review.source_id}."
+        )
+        assert await dump(store) == before
+    assert [e.action for e in await store.audit.all()][-1] == "add story"
+
+
+async def test_the_console_survives_a_failing_command(
+    store: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot import console
+
+    lines = iter(["/timeline", "/help"])
+
+    def typed(prompt: str = "") -> str:
+        line = next(lines, None)
+        if line is None:
+            raise EOFError
+        return line
+
+    real = console.answer_plain
+    calls: list[str] = []
+
+    async def first_fails(store_: Store, settings_: Settings, line: str) -> str:
+        calls.append(line)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in one command")
+        return await real(store_, settings_, line)
+
+    monkeypatch.setattr("builtins.input", typed)
+    monkeypatch.setattr(console, "answer_plain", first_fails)
+    settings = Settings(db=store.db.path, maintainers=[OWNER], _env_file=None)  # type: ignore[call-arg]
+    await console.run_console(store, settings)
+    out = capsys.readouterr().out
+    assert "Sorry, something went wrong." in out
+    assert "Commands" in out  # the next command was still answered
+    assert calls == ["/timeline", "/help"]
