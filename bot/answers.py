@@ -371,8 +371,11 @@ def _positive_int(args: str, what: str) -> int:
     text = args.strip().lstrip("#")
     if not text:
         raise UsageError(f"Which {what}? Give its number")
-    if not re.fullmatch(r"\d{1,9}", text):
+    # ASCII digits: \d would take other scripts' digits as well.
+    if not re.fullmatch(r"[0-9]+", text):
         raise UsageError(f"{args.strip()[:40]!r} is not a number")
+    if len(text) > 18:  # past SQLite's integers: no such row can exist
+        raise UsageError(f"There is no {what} {text[:24]}…")
     return int(text)
 
 

@@ -51,10 +51,14 @@ def month_number(word: str) -> int | None:
     return None
 
 
+# The years a date argument may name (a briefing's dates are four-digit ISO years).
+FIRST_YEAR, LAST_YEAR = 1000, 2999
+
+
 def _year(token: str) -> int | None:
     if re.fullmatch(r"\d{4}", token):
         year = int(token)
-        if 1000 <= year <= 2999:
+        if FIRST_YEAR <= year <= LAST_YEAR:
             return year
     return None
 

@@ -31,7 +31,7 @@ from bot.answers import (
     title_shown,
     usage_answer,
 )
-from bot.dates import describe, describe_span
+from bot.dates import FIRST_YEAR, LAST_YEAR, describe, describe_span
 from bot.placematch import resolve
 from ingest.article import Article
 from ingest.errors import ArticleRejected
@@ -49,7 +49,10 @@ PREVIEW_EVENTS = 8  # events listed per group in a preview (one page); the rest 
 HISTORY_ENTRIES = 15  # the latest changes /history shows (one page)
 SUMMARY_LIMIT = 300
 ADDSTORY_PREFIX = re.compile(r"^/addstory(?:@[A-Za-z0-9_]{1,64})?(?=\s|$)", re.IGNORECASE)
-DATE = re.compile(r"\d{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?")
+# ASCII digits only: \d would also take "２０２１", stored as such and then in no year.
+DATE = re.compile(r"[0-9]{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12][0-9]|3[01]))?)?")
+# Telegram user ids pass 2**32 now; 15 digits leave room and stay far from SQLite's 2**63.
+ID_DIGITS = 15
 
 USAGE = {
     "addstory": "/addstory URL, or the article's text (first lines may be outlet:, title:, "
@@ -125,7 +128,7 @@ async def is_maintainer(services: Services, user_id: int | None) -> bool:
 
 def _number(text: str, what: str) -> int:
     token = text.strip().lstrip("#")
-    if not re.fullmatch(r"\d{1,9}", token):
+    if not re.fullmatch(rf"[0-9]{{1,{ID_DIGITS}}}", token):
         raise Refused(
             f"{text.strip()[:30]!r} is not {what} number" if token else f"give {what} number"
         )
@@ -148,6 +151,8 @@ def _date_value(value: str) -> tuple[str, str | None]:
 
 
 def _check_day(iso: str) -> None:
+    if not FIRST_YEAR <= int(iso[:4]) <= LAST_YEAR:
+        raise Refused(f"the year is one from {FIRST_YEAR} to {LAST_YEAR}")
     if len(iso) == 10:
         try:
             date.fromisoformat(iso)
@@ -194,18 +199,19 @@ async def cmd_editevent(services: Services, user_id: int, args: str) -> Outcome:
 async def _places(services: Services, value: str) -> tuple[list[int], list[str]]:
     if value.strip().lower() in ("none", "-"):
         return [], []
+    given = [n.strip() for n in value.split(",") if n.strip()]
+    if not given:
+        # "," must not quietly remove every place: that takes the word.
+        raise Refused("give the place names, comma-separated, or none to remove every place")
     known = await services.store.places.list_all()
-    ids, names = [], []
-    for name in (n.strip() for n in value.split(",")):
-        if not name:
-            continue
+    chosen: dict[int, str] = {}  # by id, in the order given: "omsk, Omsk" is one place
+    for name in given:
         matched, close = resolve(name, known)
         if len(matched) != 1:
             hint = f"; did you mean {', '.join(p.name for p in close[:3])}?" if close else ""
             raise Refused(f"no single known place called {name!r}{hint}")
-        ids.append(matched[0].id)
-        names.append(matched[0].name)
-    return ids, names
+        chosen.setdefault(matched[0].id, matched[0].name)
+    return list(chosen), list(chosen.values())
 
 
 async def cmd_hideevent(services: Services, user_id: int, args: str) -> Outcome:

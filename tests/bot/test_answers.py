@@ -353,7 +353,7 @@ async def test_sources_and_one_source(services: Services, ids: dict) -> None:
         ("/source 999", "There is no source 999"),
         ("/event", "Which event? Give its number. Usage: /event N"),
         ("/event -1", "is not a number"),
-        ("/event 99999999999999", "is not a number"),
+        ("/event 99999999999999", "There is no event 99999999999999"),
         ("/event 404", "There is no event 404"),
         ("/search", "Search for what? Usage: /search WORDS"),
         ("/search ***", "Usage: /search WORDS"),

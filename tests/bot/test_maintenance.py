@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bot.answers import Services
+from bot.answers import ChatContext, Services, answer
 from bot.console import answer_plain
 from bot.maintenance import PREVIEW_EVENTS, add_story, decide_story, run
 from config.settings import Settings
@@ -17,6 +17,7 @@ from ingest.fetch import download_limited
 from ingest.submission import parse_text
 from store import Store
 from store.models import NewEvent
+from tests.bot.briefing import sample_briefing
 from tests.store.rows import dump
 
 OWNER, OTHER = 1001, 1002
@@ -200,3 +201,68 @@ async def test_the_console_survives_a_failing_command(
     assert "Sorry, something went wrong." in out
     assert "Commands" in out  # the next command was still answered
     assert calls == ["/timeline", "/help"]
+
+
+async def test_a_place_named_twice_is_set_once(store: Store, settings: Settings) -> None:
+    ids = await sample_briefing(store)
+    services = Services(store, settings)
+    outcome = await run(services, OWNER, "editevent", f"{ids['case']} place OTB-1, otb-1")
+    assert outcome.answer.title == (
+        f"Event {ids['case']}: place is now Tuberculosis Hospital No. 1."
+    )
+    assert (await store.events.get(ids["case"])).places == ("Tuberculosis Hospital No. 1",)
+
+
+REFUSED_ARGUMENTS = {
+    "only commas": ("editevent", "{case} place ,", "Give the place names, comma-separated, or"),
+    "full-width year": ("editevent", "{case} date ２０２１", "A date is written 2021-10-05"),
+    "arabic-indic day": ("editevent", "{case} date 2021-10-0٥", "A date is written 2021-10-05"),
+    "year 0000": ("editevent", "{case} date 0000", "The year is one from 1000 to 2999."),
+    "year 3021 in a span": (
+        "editevent",
+        "{case} date 2021..3021-01",
+        "The year is one from 1000 to 2999.",
+    ),
+    "full-width user id": ("maintainer", "add ６１２３４５６７８９", "is not a Telegram user id"),
+    "16-digit user id": ("maintainer", "add 1234567890123456", "is not a Telegram user id"),
+    "arabic-indic event": ("hideevent", "٣", "is not an event number"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_ARGUMENTS), ids=list(REFUSED_ARGUMENTS))
+async def test_arguments_in_other_scripts_or_out_of_range_are_refused(
+    store: Store, settings: Settings, case: str
+) -> None:
+    ids = await sample_briefing(store)
+    name, args, expected = REFUSED_ARGUMENTS[case]
+    before = await dump(store)
+    outcome = await run(Services(store, settings), OWNER, name, args.format(**ids))
+    assert outcome.answer.is_error and expected in outcome.answer.title, outcome.answer.title
+    assert await dump(store) == before
+    assert await store.audit.all() == []
+
+
+async def test_a_ten_digit_telegram_id_can_be_added_and_removed(
+    store: Store, settings: Settings
+) -> None:
+    services = Services(store, settings)
+    added = await run(services, OWNER, "maintainer", "add 6123456789")
+    assert (added.answer.title, added.menu_user) == ("6123456789 is now a maintainer.", 6123456789)
+    assert await store.maintainers.contains(6123456789)
+    removed = await run(services, OWNER, "maintainer", "remove 6123456789")
+    assert removed.answer.title == "6123456789 is no longer a maintainer."
+    assert not await store.maintainers.contains(6123456789)
+
+
+async def test_an_event_number_past_nine_digits_is_no_such_event(
+    store: Store, settings: Settings
+) -> None:
+    await sample_briefing(store)
+    services = Services(store, settings)
+    chat = ChatContext(chat_id=None)
+    assert (await answer(services, chat, "/event 99999999999")).title == (
+        "There is no event 99999999999. /timeline lists them."
+    )
+    huge = await answer(services, chat, "/event " + "9" * 30)
+    assert huge.is_error and huge.title.startswith("There is no event 999")
+    assert "is not a number" in (await answer(services, chat, "/event ３")).title
