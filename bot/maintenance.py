@@ -162,10 +162,19 @@ def _check_day(iso: str) -> None:
 
 # --- the correction commands ---------------------------------------------------------
 
-Command = Callable[[Services, int, str], Awaitable[Outcome]]
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sends a maintainer command, and whether others in the chat read the answer."""
+
+    user_id: int
+    in_group: bool = False
 
 
-async def cmd_editevent(services: Services, user_id: int, args: str) -> Outcome:
+Command = Callable[[Services, Caller, str], Awaitable[Outcome]]
+
+
+async def cmd_editevent(services: Services, caller: Caller, args: str) -> Outcome:
     parts = args.split(maxsplit=2)
     if len(parts) < 3:
         raise Refused("give the event number, what to change and the new value")
@@ -176,24 +185,26 @@ async def cmd_editevent(services: Services, user_id: int, args: str) -> Outcome:
         value = " ".join(value.split())
         if len(value) > SUMMARY_LIMIT:
             raise Refused(f"a summary is at most {SUMMARY_LIMIT} characters")
-        await corrections.edit_event(user_id, event_id, "summary", summary=value)
+        await corrections.edit_event(caller.user_id, event_id, "summary", summary=value)
         shown = value
     elif what == "date":
         start, end = _date_value(value)
-        await corrections.edit_event(user_id, event_id, "date", date=start, end_date=end)
+        await corrections.edit_event(caller.user_id, event_id, "date", date=start, end_date=end)
         shown = describe_span(start, end)
     elif what == "status":
         if value.lower() not in STATUSES:
             raise Refused(f"status is one of: {', '.join(STATUSES)}")
-        await corrections.edit_event(user_id, event_id, "status", status=value.lower())
+        await corrections.edit_event(caller.user_id, event_id, "status", status=value.lower())
         shown = value.lower()
     elif what in ("place", "places"):
         place_ids, names = await _places(services, value)
-        await corrections.set_places(user_id, event_id, place_ids)
+        await corrections.set_places(caller.user_id, event_id, place_ids)
         shown = ", ".join(names) or "no place"
     else:
         raise Refused("you can edit an event's summary, date, place or status")
-    return done(f"Event {event_id}: {what} is now {shown}.", "Send /undo to revert it.")
+    # A summary that ends a sentence ends the line too: no "..".
+    stop = "" if shown.endswith((".", "!", "?", "…")) else "."
+    return done(f"Event {event_id}: {what} is now {shown}{stop}", "Send /undo to revert it.")
 
 
 async def _places(services: Services, value: str) -> tuple[list[int], list[str]]:
@@ -214,24 +225,29 @@ async def _places(services: Services, value: str) -> tuple[list[int], list[str]]
     return list(chosen), list(chosen.values())
 
 
-async def cmd_hideevent(services: Services, user_id: int, args: str) -> Outcome:
+async def cmd_hideevent(services: Services, caller: Caller, args: str) -> Outcome:
     parts = args.split()
     if not parts or len(parts) > 2 or (len(parts) == 2 and parts[1].lower() != "off"):
         raise Refused("give the event number")
     event_id = _number(parts[0], "an event")
-    if len(parts) == 2:
-        await services.store.corrections.edit_event(user_id, event_id, "shown", hidden=0)
-        return done(f"Event {event_id} is shown again.", "Send /undo to hide it again.")
-    await services.store.corrections.edit_event(user_id, event_id, "hide", hidden=1)
+    corrections = services.store.corrections
+    try:
+        if len(parts) == 2:
+            await corrections.edit_event(caller.user_id, event_id, "shown", hidden=0)
+            return done(f"Event {event_id} is shown again.", "Send /undo to hide it again.")
+        await corrections.edit_event(caller.user_id, event_id, "hide", hidden=1)
+    except Conflict:  # nothing would change
+        state = "is not hidden" if len(parts) == 2 else "is already hidden"
+        raise Conflict(f"event {event_id} {state}") from None
     return done(f"Event {event_id} is hidden from readers.", "Send /undo to show it again.")
 
 
-async def cmd_mergeevents(services: Services, user_id: int, args: str) -> Outcome:
+async def cmd_mergeevents(services: Services, caller: Caller, args: str) -> Outcome:
     parts = args.split()
     if len(parts) != 2:
         raise Refused("give two event numbers: the one to keep, then the one merged into it")
     keep_id, gone_id = _number(parts[0], "an event"), _number(parts[1], "an event")
-    await services.store.corrections.merge_events(user_id, keep_id, gone_id)
+    await services.store.corrections.merge_events(caller.user_id, keep_id, gone_id)
     event = await services.store.events.get(keep_id)
     return done(
         f"Event {gone_id} is merged into event {keep_id}.",
@@ -240,7 +256,7 @@ async def cmd_mergeevents(services: Services, user_id: int, args: str) -> Outcom
     )
 
 
-async def cmd_splitcitation(services: Services, user_id: int, args: str) -> Outcome:
+async def cmd_splitcitation(services: Services, caller: Caller, args: str) -> Outcome:
     parts = args.split()
     if not 1 <= len(parts) <= 2:
         raise Refused("give the event number and the citation's number in it")
@@ -263,7 +279,7 @@ async def cmd_splitcitation(services: Services, user_id: int, args: str) -> Outc
         raise Refused(f"event {event_id} has citations 1 to {len(event.citations)}")
     citation = event.citations[position - 1]
     new_id, _entry = await services.store.corrections.split_citation(
-        user_id, event_id, citation.id
+        caller.user_id, event_id, citation.id
     )
     return done(
         f"Citation {position} of event {event_id} is now event {new_id}.",
@@ -271,10 +287,10 @@ async def cmd_splitcitation(services: Services, user_id: int, args: str) -> Outc
     )
 
 
-async def cmd_removestory(services: Services, user_id: int, args: str) -> Outcome:
+async def cmd_removestory(services: Services, caller: Caller, args: str) -> Outcome:
     source_id = _number(args, "a story")
     source = await services.store.sources.get(source_id)
-    removed, _entry = await services.store.corrections.remove_source(user_id, source_id)
+    removed, _entry = await services.store.corrections.remove_source(caller.user_id, source_id)
     return done(
         f"Removed story {source_id}: {title_shown(source.title) or outlet_name(source)}.",
         f"{len(removed)} events only it supported were removed"
@@ -283,24 +299,44 @@ async def cmd_removestory(services: Services, user_id: int, args: str) -> Outcom
     )
 
 
-async def cmd_history(services: Services, user_id: int, args: str) -> Outcome:
+async def cmd_history(services: Services, caller: Caller, args: str) -> Outcome:
     event_id = _number(args, "an event")
     entries = await services.store.audit.for_event(event_id, limit=HISTORY_ENTRIES)
     if not entries:
         return done(f"Event {event_id} has no recorded changes.")
+    places = {p.id: p.name for p in await services.store.places.list_all()}
     lines = []
     for entry in entries:
         mark = " (undone)" if entry.undone else ""
         when = entry.at.replace("T", " ")[:16]
-        what = _cut(_describe(entry, event_id), 200)
-        lines.append(f"#{entry.id} {when} UTC · {entry.actor} · {what}{mark}")
-    return done(f"Changes to event {event_id}:", *lines)
+        what = _cut(_describe(entry, event_id, places), 200)
+        who = _who(services, caller, entry.actor)
+        lines.append(f"#{entry.id} {when} UTC · {who} · {what}{mark}")
+    # In a group everyone reads the answer: maintainers' user ids stay private.
+    note = ("User ids are shown in a private chat with the bot.",) if caller.in_group else ()
+    answer = Answer(
+        title=f"Changes to event {event_id}:",
+        items=tuple(LineItem(line) for line in lines),
+        footer=note,
+        compact=True,
+        command=f"/history {event_id}",
+    )
+    return Outcome(answer)
+
+
+def _who(services: Services, caller: Caller, actor: int) -> str:
+    """Who made a change: the user id, or in a group you / the owner / a maintainer."""
+    if not caller.in_group:
+        return str(actor)
+    if actor == caller.user_id:
+        return "you"
+    return "the owner" if actor == services.settings.owner else "a maintainer"
 
 
 FIELDS_SHOWN = ("summary", "date", "end_date", "status", "hidden")
 
 
-def _describe(entry: Any, event_id: int) -> str:
+def _describe(entry: Any, event_id: int, places: dict[int, str]) -> str:
     """What an audit entry did to one event, from its before and after rows."""
     before = _event_row(entry.before, event_id)
     after = _event_row(entry.after, event_id)
@@ -313,11 +349,26 @@ def _describe(entry: Any, event_id: int) -> str:
     if before is None or after is None:
         return entry.action
     changes = [
-        f"{name} “{_cut(str(before[name]), 60)}” → “{_cut(str(after[name]), 60)}”"
+        f"{name} “{_cut(_shown(before.get(name)), 60)}” → “{_cut(_shown(after.get(name)), 60)}”"
         for name in FIELDS_SHOWN
         if before.get(name) != after.get(name)
     ]
+    old_places = _event_places(entry.before, event_id, places)
+    new_places = _event_places(entry.after, event_id, places)
+    if old_places != new_places:
+        changes.append(f"places “{_cut(old_places, 80)}” → “{_cut(new_places, 80)}”")
     return f"{entry.action}" + (f": {'; '.join(changes)}" if changes else "")
+
+
+def _shown(value: Any) -> str:
+    return "none" if value is None else str(value)
+
+
+def _event_places(snapshot: str | None, event_id: int, places: dict[int, str]) -> str:
+    """The event's places in a snapshot, by name ("none" without any)."""
+    rows = json.loads(snapshot or "{}").get("event_places", [])
+    ids = [r["place_id"] for r in rows if r.get("event_id") == event_id]
+    return ", ".join(sorted(places.get(i, f"place {i}") for i in ids)) or "none"
 
 
 def _event_row(snapshot: str | None, event_id: int) -> dict[str, Any] | None:
@@ -330,14 +381,14 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-async def cmd_undo(services: Services, user_id: int, args: str) -> Outcome:
+async def cmd_undo(services: Services, caller: Caller, args: str) -> Outcome:
     if args.strip():
         raise Refused("/undo takes no arguments: it reverts your own last change")
-    entry = await services.store.audit.last_undoable(user_id)
+    entry = await services.store.audit.last_undoable(caller.user_id)
     if entry is None:
         return done("You have no change left to undo.")
     try:
-        await _undo_entry(services, user_id, entry.id, entry.action)
+        await _undo_entry(services, caller.user_id, entry.id, entry.action)
     except Clash:
         story = await _back_again(services, entry)
         if story is None:
@@ -367,15 +418,27 @@ async def _undo_entry(services: Services, user_id: int, entry_id: int, action: s
             await store.reviews.decide(conn, entry_id, "undone")
 
 
-async def cmd_maintainer(services: Services, user_id: int, args: str) -> Outcome:
+async def cmd_maintainer(services: Services, caller: Caller, args: str) -> Outcome:
     parts = args.split()
     if parts in ([], ["list"]):
+        if caller.in_group:
+            # Everyone in a group would read them; ids are for the maintainers' eyes.
+            return done(
+                "Maintainers' user ids are not shown in groups: send /maintainer list to the"
+                " bot in a private chat."
+            )
         ids = await maintainer_ids(services)
         owner = services.settings.owner
-        return done("Maintainers:", *(f"{i}" + (" (owner)" if i == owner else "") for i in ids))
+        answer = Answer(
+            title="Maintainers:",
+            items=tuple(LineItem(f"{i}" + (" (owner)" if i == owner else "")) for i in ids),
+            compact=True,
+            command="/maintainer list",
+        )
+        return Outcome(answer)
     if len(parts) != 2 or parts[0].lower() not in ("add", "remove"):
         raise Refused("say add or remove, and the Telegram user id")
-    if user_id != services.settings.owner:
+    if caller.user_id != services.settings.owner:
         return refusal(OWNER_ONLY)
     target = _number(parts[1], "a Telegram user id")
     in_settings = target in services.settings.maintainers
@@ -383,11 +446,11 @@ async def cmd_maintainer(services: Services, user_id: int, args: str) -> Outcome
     if parts[0].lower() == "add":
         if in_settings:
             raise Refused(f"{target} is already a maintainer (in BRIEFBOT_MAINTAINERS)")
-        await corrections.add_maintainer(user_id, target)
+        await corrections.add_maintainer(caller.user_id, target)
         return Outcome(done(f"{target} is now a maintainer.").answer, menu_user=target)
     if in_settings:
         raise Refused(f"{target} is set in BRIEFBOT_MAINTAINERS; remove it there")
-    await corrections.remove_maintainer(user_id, target)
+    await corrections.remove_maintainer(caller.user_id, target)
     return Outcome(done(f"{target} is no longer a maintainer.").answer, menu_user=target)
 
 
@@ -403,20 +466,23 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-async def run(services: Services, user_id: int | None, name: str, args: str) -> Outcome:
-    """One maintainer command: refused for anyone else, usage on bad arguments."""
+async def run(
+    services: Services, user_id: int | None, name: str, args: str, *, in_group: bool = False
+) -> Outcome:
+    """One maintainer command: refused for anyone else, usage on bad arguments. In a group
+    (`in_group`) answers leave out maintainers' user ids."""
     if not await is_maintainer(services, user_id):
         return refusal(NOT_ALLOWED)
     assert user_id is not None
-    return await _execute(services, user_id, name, args)
+    return await _execute(services, Caller(user_id, in_group), name, args)
 
 
-async def _execute(services: Services, user_id: int, name: str, args: str) -> Outcome:
+async def _execute(services: Services, caller: Caller, name: str, args: str) -> Outcome:
     command = COMMANDS.get(name)
     if command is None:
         return refusal(f"Unknown maintainer command /{name}.")
     try:
-        return await command(services, user_id, args)
+        return await command(services, caller, args)
     except Refused as exc:
         return refusal(f"{str(exc)[:1].upper()}{str(exc)[1:]}. Usage: {USAGE[name]}")
     except (NotFound, Conflict) as exc:
@@ -537,7 +603,13 @@ async def _preview(services: Services, source_id: int, outcome: Any) -> Answer:
 
 
 async def decide_story(
-    services: Services, user_id: int | None, audit_id: int, nonce: str, keep: bool
+    services: Services,
+    user_id: int | None,
+    audit_id: int,
+    nonce: str,
+    keep: bool,
+    *,
+    in_group: bool = False,
 ) -> tuple[str, Answer | None]:
     """A Keep or Undo press: (short notice for the presser, new text for the preview or
     None to leave it as it is). Only the maintainer who added the story may decide, once."""
@@ -556,10 +628,14 @@ async def decide_story(
         target = f"source:{review.source_id}"
         try:
             async with store.audit.change(user_id, "keep story", target, Scope()) as change:
+                # Checked inside the transaction: a removal cannot slip in between.
+                await store.sources.get(review.source_id)
                 if not await store.reviews.decide(change.conn, audit_id, "kept"):
                     raise Conflict("already decided")
         except Conflict:
             return "Already decided.", None  # a second press raced the first
+        except NotFound:
+            return await _removed_meanwhile(services, Caller(user_id, in_group), review)
         return "Kept.", Answer(title=f"Story {review.source_id} is kept in the briefing.")
     entry = await store.audit.get(audit_id)
     try:
@@ -568,6 +644,28 @@ async def decide_story(
         return f"Cannot undo: {exc}.", None
     return "Undone.", Answer(
         title=f"Story {review.source_id} was undone: the briefing is as before."
+    )
+
+
+async def _removed_meanwhile(
+    services: Services, caller: Caller, review: StoryReview
+) -> tuple[str, Answer]:
+    """Keep pressed on a story someone removed since: say so, and close the review (the
+    story is out of the briefing, as an undo would have left it)."""
+    store = services.store
+    removal = await store.audit.latest(f"source:{review.source_id}", "remove story")
+    who = ""
+    if removal is not None:
+        who = " by " + _who(services, caller, removal.actor)
+        if removal.actor != caller.user_id and not caller.in_group:
+            who = f" by maintainer {removal.actor}"
+        elif removal.actor == caller.user_id:
+            who = " by you"
+    async with store.db.transaction() as conn:
+        await store.reviews.decide(conn, review.audit_id, "undone")
+    return "It was removed meanwhile.", Answer(
+        title=f"Story {review.source_id} was removed from the briefing meanwhile{who}"
+        " (/removestory): there is nothing to keep."
     )
 
 
@@ -587,7 +685,7 @@ async def operator_answer(
     owner = services.settings.owner
     actor = owner if owner is not None else CONSOLE_ACTOR
     if parsed.name != "addstory":
-        return (await _execute(services, actor, parsed.name, parsed.args)).answer
+        return (await _execute(services, Caller(actor), parsed.name, parsed.args)).answer
     pasted = ADDSTORY_PREFIX.sub("", text.strip(), count=1).lstrip(" \t").removeprefix("\n")
     if not pasted.strip():
         return usage_answer(f"Usage: {USAGE['addstory']}")

@@ -307,6 +307,14 @@ class AuditRepo:
         )
         return [_entry(r) for r in rows]
 
+    async def latest(self, target: str, action: str) -> AuditEntry | None:
+        """The most recent entry doing `action` to `target` (e.g. who removed a story)."""
+        row = await self.db.fetchone(
+            "SELECT * FROM audit_log WHERE target = ? AND action = ? ORDER BY id DESC LIMIT 1",
+            (target, action),
+        )
+        return _entry(row) if row else None
+
     async def all(self) -> list[AuditEntry]:
         return [_entry(r) for r in await self.db.fetchall("SELECT * FROM audit_log ORDER BY id")]
 

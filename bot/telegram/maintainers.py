@@ -75,7 +75,9 @@ async def on_correction(update: Update, context: BriefContext) -> None:
     await remember_chat(update, context)
     name = message.text.split(maxsplit=1)[0].lstrip("/").split("@", 1)[0].lower()
     args = " ".join(context.args or [])
-    outcome = await run(context.services.answers, user.id if user else None, name, args)
+    in_group = update.effective_chat is not None and update.effective_chat.type != "private"
+    services = context.services.answers
+    outcome = await run(services, user.id if user else None, name, args, in_group=in_group)
     await reply(update, context, outcome.answer)
     if outcome.menu_user is not None:
         await refresh_menu(context, outcome.menu_user)
@@ -258,8 +260,14 @@ async def on_story_button(update: Update, context: BriefContext) -> None:
         return
     action, audit_id, nonce = match.groups()
     user_id = query.from_user.id if query.from_user else None
+    chat = query.message.chat if query.message else None
     notice, new_answer = await decide_story(
-        context.services.answers, user_id, int(audit_id), nonce, keep=action == "keep"
+        context.services.answers,
+        user_id,
+        int(audit_id),
+        nonce,
+        keep=action == "keep",
+        in_group=chat is not None and chat.type != "private",
     )
     await query.answer(notice)
     if new_answer is not None and isinstance(query.message, Message):

@@ -266,3 +266,84 @@ async def test_an_event_number_past_nine_digits_is_no_such_event(
     huge = await answer(services, chat, "/event " + "9" * 30)
     assert huge.is_error and huge.title.startswith("There is no event 999")
     assert "is not a number" in (await answer(services, chat, "/event ３")).title
+
+
+async def test_keep_on_a_story_removed_meanwhile_says_so_and_closes_the_review(
+    store: Store, settings: Settings
+) -> None:
+    services = Services(store, settings)
+    added = await add_story(services, OWNER, parse_text(_story(2)))
+    review = added.review
+    assert review is not None
+    await run(services, OTHER, "removestory", str(review.source_id))
+    before = await dump(store)
+    notice, shown = await decide_story(services, OWNER, review.audit_id, review.nonce, keep=True)
+    assert notice == "It was removed meanwhile."
+    assert shown is not None and shown.title == (
+        f"Story {review.source_id} was removed from the briefing meanwhile by maintainer"
+        f" {OTHER} (/removestory): there is nothing to keep."
+    )
+    assert await dump(store) == before
+    assert (await store.reviews.get(review.audit_id)).state == "undone"
+    assert "keep story" not in [e.action for e in await store.audit.all()]
+    again, _ = await decide_story(services, OWNER, review.audit_id, review.nonce, keep=True)
+    assert again == "Already decided: the story was undone."
+
+
+async def test_correction_replies_read_right(store: Store, settings: Settings) -> None:
+    ids = await sample_briefing(store)
+    services = Services(store, settings)
+
+    async def says(command: str) -> str:
+        name, _, args = command.partition(" ")
+        return (await run(services, OWNER, name, args.format(**ids))).answer.title
+
+    assert await says("hideevent {torture}") == f"Event {ids['torture']} is hidden from readers."
+    assert await says("hideevent {torture}") == f"Event {ids['torture']} is already hidden."
+    assert await says("hideevent {case} off") == f"Event {ids['case']} is not hidden."
+    assert await says("editevent {case} summary Case opened.") == (
+        f"Event {ids['case']}: summary is now Case opened."
+    )
+    assert await says("editevent {case} summary Case opened") == (
+        f"Event {ids['case']}: summary is now Case opened."
+    )
+
+
+async def test_history_shows_no_end_date_as_none_and_the_places_changed(
+    store: Store, settings: Settings
+) -> None:
+    ids = await sample_briefing(store)
+    services = Services(store, settings)
+    await run(services, OWNER, "editevent", f"{ids['case']} date 2021-10-06..2021-10-08")
+    await run(services, OWNER, "editevent", f"{ids['case']} place OTB-1, Saratov")
+    history = await run(services, OWNER, "history", str(ids["case"]))
+    lines = [item.text for item in history.answer.items]  # type: ignore[union-attr]
+    assert "end_date “none” → “2021-10-08”" in lines[0]
+    assert "None" not in lines[0]
+    assert lines[1].endswith(
+        "· 1001 · edit place: places “Saratov Oblast” → “Saratov Oblast, Tuberculosis"
+        " Hospital No. 1”"
+    )
+
+
+async def test_in_a_group_maintainers_user_ids_are_not_shown(
+    store: Store, settings: Settings
+) -> None:
+    ids = await sample_briefing(store)
+    services = Services(store, settings)
+    await run(services, OWNER, "hideevent", str(ids["leak"]))
+    await run(services, OTHER, "hideevent", f"{ids['leak']} off")
+    listed = await run(services, OTHER, "maintainer", "list", in_group=True)
+    assert listed.answer.title == (
+        "Maintainers' user ids are not shown in groups: send /maintainer list to the bot in a"
+        " private chat."
+    )
+    assert listed.answer.items == ()
+    history = await run(services, OTHER, "history", str(ids["leak"]), in_group=True)
+    lines = [item.text for item in history.answer.items]  # type: ignore[union-attr]
+    assert [line.split(" · ")[1] for line in lines] == ["the owner", "you"]
+    assert history.answer.footer == ("User ids are shown in a private chat with the bot.",)
+    assert not any(str(OWNER) in line or str(OTHER) in line for line in lines)
+    private = await run(services, OTHER, "history", str(ids["leak"]))
+    lines = [item.text for item in private.answer.items]  # type: ignore[union-attr]
+    assert [line.split(" · ")[1] for line in lines] == [str(OWNER), str(OTHER)]

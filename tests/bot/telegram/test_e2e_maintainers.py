@@ -717,3 +717,14 @@ async def test_an_unexpected_failure_replaces_the_working_message(
     assert _text(apology) == "Sorry, something went wrong. Please try again later."
     assert await bot.store.sources.list_all() == []
     assert await bot.store.audit.all() == []
+
+
+async def test_in_a_group_maintainer_ids_stay_private(bot: RunningBot) -> None:
+    group = -100501
+    bot.api.user_sends("/maintainer list", chat=group, user=OTHER_MAINTAINER, chat_type="group")
+    [listed] = await bot.api.sent("sendMessage", 1, chat_id=group)
+    assert _text(listed) == (
+        "Maintainers' user ids are not shown in groups: send /maintainer list to the bot in a"
+        " private chat."
+    )
+    assert str(OWNER) not in _text(listed)
