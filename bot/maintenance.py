@@ -540,7 +540,7 @@ async def add_story(services: Services, user_id: int, article: Article) -> Outco
     try:
         async with store.db.transaction() as conn:
             async with store.audit.change(
-                user_id, "add story", "source:?", Scope(), watch=await store.audit.briefing_scope()
+                user_id, "add story", "source:?", Scope(), discover=True
             ) as change:
                 outcome = await store_article(store, prepared)
                 if outcome.status != "added":

@@ -191,6 +191,36 @@ async def _mark_changed_now(conn: aiosqlite.Connection, restored: Snapshot) -> N
     )
 
 
+async def _newest_ids(conn: aiosqlite.Connection) -> dict[str, int]:
+    """The highest place and person ids: rows above them are the change's own."""
+    newest = {}
+    for table in ("places", "people"):
+        row = await (await conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}")).fetchone()
+        newest[table] = row[0] if row else 0
+    return newest
+
+
+async def _tied_to(conn: aiosqlite.Connection, scope: Scope, newest: dict[str, int]) -> Scope:
+    """The places and people tied to the scope's events, and those created since `newest`
+    was read: every place or person a story's events may have changed or added."""
+    events = sorted(scope.events)
+    marks = ",".join("?" * len(events))
+    ids: dict[str, set[int]] = {}
+    for table, link, column in (
+        ("places", "event_places", "place_id"),
+        ("people", "event_people", "person_id"),
+    ):
+        rows = await (
+            await conn.execute(
+                f"SELECT {column} FROM {link} WHERE event_id IN ({marks})"
+                f" UNION SELECT id FROM {table} WHERE id > ?",
+                [*events, newest[table]],
+            )
+        ).fetchall()
+        ids[table] = {r[0] for r in rows}
+    return Scope.of(**ids)
+
+
 def _normalise(snap: Snapshot) -> Snapshot:
     # Snapshots are compared after a JSON round trip, as they are stored.
     loaded: Snapshot = json.loads(json.dumps(snap))
@@ -228,19 +258,32 @@ class AuditRepo:
 
     @asynccontextmanager
     async def change(
-        self, actor: int, action: str, target: str, scope: Scope, *, watch: Scope | None = None
+        self, actor: int, action: str, target: str, scope: Scope, *, discover: bool = False
     ) -> AsyncIterator[Change]:
-        """One audited transaction. The body may widen `change.scope` with ids it creates;
-        pass `watch` (a superset of what may change) when the body cannot say in advance
-        which existing rows it will touch: the scope then becomes exactly what changed."""
+        """One audited transaction. The body may widen `change.scope` with ids it creates.
+
+        With `discover` the body cannot say in advance which existing rows it will touch
+        (adding a story merges into events, places and people found on the way): it sets
+        `change.scope` to the sources and events it added or touched, and the record then
+        holds exactly what changed among those and the places and people tied to them.
+        Their earlier state is read from the last commit, so `discover` needs the change
+        to be its transaction's first write."""
         async with self.db.transaction() as conn:
-            before_all = await snapshot(conn, watch or scope)
+            if discover:
+                if self.db.written_in_transaction():
+                    raise AssertionError("a discovering change must be the first write")
+                newest = await _newest_ids(conn)
+                before_all: Snapshot = {}
+            else:
+                before_all = await snapshot(conn, scope)
             change = Change(conn, scope, target)
             yield change
-            if watch is not None:
-                after_all = await snapshot(conn, watch | change.scope)
-                change.scope = changed_scope(before_all, after_all) | scope
-            # Taken afresh: places or people the body created were not watched.
+            if discover:
+                reach = change.scope | await _tied_to(conn, change.scope, newest)
+                async with self.db.last_commit() as committed:
+                    before_all = await snapshot(committed, reach)
+                change.scope = changed_scope(before_all, await snapshot(conn, reach)) | scope
+            # Taken afresh: places or people the body created were not in scope before.
             after = await snapshot(conn, change.scope)
             before = restrict(before_all, change.scope)
             change.entry_id = await self._record(
@@ -272,13 +315,6 @@ class AuditRepo:
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
-
-    async def briefing_scope(self) -> Scope:
-        """Every event, place and person: what an added story may touch."""
-        ids = {}
-        for kind, table in (("events", "events"), ("places", "places"), ("people", "people")):
-            ids[kind] = [r[0] for r in await self.db.fetchall(f"SELECT id FROM {table}")]
-        return Scope.of(**ids)
 
     async def get(self, entry_id: int) -> AuditEntry:
         row = await self.db.fetchone("SELECT * FROM audit_log WHERE id = ?", (entry_id,))

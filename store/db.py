@@ -54,6 +54,7 @@ class Database:
         self._closed = False
         self._owner: asyncio.Task[Any] | None = None  # the task inside transaction()
         self._depth = 0
+        self._changes_at_begin = 0  # total_changes when the running transaction began
 
     async def open(self) -> Database:
         from store.migrations import apply_migrations
@@ -117,6 +118,7 @@ class Database:
             conn = self.conn
             await conn.execute("BEGIN IMMEDIATE")
             self._owner = asyncio.current_task()
+            self._changes_at_begin = conn.total_changes
             try:
                 yield conn
             except BaseException:
@@ -143,6 +145,21 @@ class Database:
             await conn.execute(f"RELEASE {name}")
         finally:
             self._depth -= 1
+
+    def written_in_transaction(self) -> bool:
+        """Whether the running transaction has changed any row yet."""
+        return self.conn.total_changes != self._changes_at_begin
+
+    @asynccontextmanager
+    async def last_commit(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A read-only connection of its own: it sees the database as last committed,
+        without what the running transaction has written so far (the log keeps both)."""
+        reader = await aiosqlite.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            await reader.execute("BEGIN")  # one snapshot for every read
+            yield reader
+        finally:
+            await reader.close()
 
     async def change_stamp(self) -> tuple[int, int]:
         """(rows this connection has changed, commits seen from other connections): equal

@@ -261,17 +261,12 @@ async def test_nested_transaction_is_one_atomic_change(store: Store) -> None:
     assert await store.sources.list_all() == []
 
 
-async def test_watched_change_records_new_places_people_and_aliases(store: Store) -> None:
+async def test_discovering_change_records_new_places_people_and_aliases(store: Store) -> None:
     """A change that cannot say in advance what it touches (adding a story) records what
     changed, including places and people it created, and undo removes exactly that."""
     ids = await _seed(store)
     before = await dump(store)
-    watch = Scope.of(
-        events=[e.id for e in await store.events.all(include_hidden=True)],
-        places=[p.id for p in await store.places.list_all()],
-        people=[p.id for p in await store.people.list_all()],
-    )
-    async with store.audit.change(1001, "add story", "source:?", Scope(), watch=watch) as ch:
+    async with store.audit.change(1001, "add story", "source:?", Scope(), discover=True) as ch:
         source = await store.sources.add(ch.conn, _source(TEXT_B + " More.", "https://c.example/"))
         new = await store.events.add(
             ch.conn,
@@ -303,3 +298,13 @@ async def test_watched_change_records_new_places_people_and_aliases(store: Store
     assert ids["leak"] not in scope.events  # untouched events stay out of the record
     await store.audit.undo(1001, ch.entry_id)
     assert await dump(store) == before
+
+
+async def test_a_discovering_change_must_be_its_transactions_first_write(store: Store) -> None:
+    # Its rows' earlier state is read from the last commit, which would miss that write.
+    with pytest.raises(AssertionError, match="first write"):
+        async with store.db.transaction() as conn:
+            await store.sources.add(conn, _source(TEXT_A, "https://a.example/1"))
+            async with store.audit.change(1001, "add story", "source:?", Scope(), discover=True):
+                pass
+    assert await store.sources.list_all() == []
