@@ -40,7 +40,7 @@ from ingest.pipeline import prepare_article, store_article
 from ingest.submission import Link, classify, parse_document, parse_text, require_dates
 from store.audit import Scope
 from store.errors import Clash, Conflict, NotFound
-from store.models import STATUSES, AuditEntry
+from store.models import STATUSES, AuditEntry, Citation, Event, SourceInfo
 from store.reviews import StoryReview
 
 NOT_ALLOWED = "Sorry, that command is only for the briefing's maintainers."
@@ -60,7 +60,8 @@ USAGE = {
     "editevent": "/editevent N summary|date|place|status VALUE",
     "hideevent": "/hideevent N (or /hideevent N off to show it again)",
     "mergeevents": "/mergeevents N M (event M becomes part of event N)",
-    "splitcitation": "/splitcitation EVENT [CITATION] (without a citation number: list them)",
+    "splitcitation": "/splitcitation EVENT [CITATION] (CITATION: its number in the list, or"
+    " its id as c123; without it: list them)",
     "removestory": "/removestory N (N as in /sources)",
     "history": "/history N (an event's changes)",
     "undo": "/undo (reverts your last change)",
@@ -256,25 +257,31 @@ async def cmd_mergeevents(services: Services, caller: Caller, args: str) -> Outc
     )
 
 
+CITATION_ID = re.compile(r"[cC]([0-9]{1,15})")
+
+
 async def cmd_splitcitation(services: Services, caller: Caller, args: str) -> Outcome:
     parts = args.split()
     if not 1 <= len(parts) <= 2:
         raise Refused("give the event number and the citation's number in it")
     event_id = _number(parts[0], "an event")
     event = await services.store.events.get(event_id)
+    sources = await services.store.sources.info(sorted({c.source_id for c in event.citations}))
     if len(parts) == 1:
-        sources = {s.id: s for s in await services.store.sources.list_all()}
-        lines = [
-            f"{n}. {outlet_name(sources[c.source_id])}: “{_cut(c.excerpt, 120)}”"
-            for n, c in enumerate(event.citations, start=1)
-            if c.source_id in sources
-        ]
-        return done(
-            f"Event {event_id} cites:",
-            *lines,
-            f"Send /splitcitation {event_id} K to move citation K into its own event.",
-        )
-    position = _number(parts[1], "a citation")
+        return Outcome(_citation_list(event, sources))
+    by_id = CITATION_ID.fullmatch(parts[1])
+    if by_id is not None:
+        # An id stays the citation's own when other splits renumber the list.
+        wanted = int(by_id.group(1))
+        found = [n for n, c in enumerate(event.citations, start=1) if c.id == wanted]
+        if not found:
+            raise NotFound(
+                f"event {event_id} has no citation c{wanted} (any more); /splitcitation"
+                f" {event_id} lists what it cites now"
+            )
+        position = found[0]
+    else:
+        position = _number(parts[1], "a citation")
     if not 1 <= position <= len(event.citations):
         raise Refused(f"event {event_id} has citations 1 to {len(event.citations)}")
     citation = event.citations[position - 1]
@@ -282,8 +289,38 @@ async def cmd_splitcitation(services: Services, caller: Caller, args: str) -> Ou
         caller.user_id, event_id, citation.id
     )
     return done(
-        f"Citation {position} of event {event_id} is now event {new_id}.",
+        f"Citation {position} (c{citation.id}) of event {event_id} is now event {new_id}:",
+        _citation_line(citation, sources),
         f"Edit it with /editevent {new_id} summary|date|place|status VALUE; /undo reverts.",
+    )
+
+
+def _citation_line(citation: Citation, sources: dict[int, SourceInfo]) -> str:
+    """Which article a citation quotes, and its first words: what a split moves."""
+    source = sources.get(citation.source_id)
+    outlet = outlet_name(source) if source else f"source {citation.source_id}"
+    return f"c{citation.id} · {outlet}: “{_cut(citation.excerpt, 120)}”"
+
+
+def _citation_list(event: Event, sources: dict[int, SourceInfo]) -> Answer:
+    """An event's citations, numbered and with their ids. A long list is paged; the
+    command makes its page buttons work (a maintainer's rights are checked per press)."""
+    lines = [
+        LineItem(f"{n}. {_citation_line(c, sources)}")
+        for n, c in enumerate(event.citations, start=1)
+    ]
+    first = event.citations[0].id if event.citations else 1
+    how = (
+        f"Send /splitcitation {event.id} K (K as numbered here) or /splitcitation {event.id}"
+        f" c{first} (the citation's id, which other splits do not change) to move a citation"
+        " into an event of its own.",
+    )
+    return Answer(
+        title=f"Event {event.id} cites:",
+        intro=how,
+        items=tuple(lines),
+        compact=True,
+        command=f"/splitcitation {event.id}",
     )
 
 
@@ -487,6 +524,31 @@ async def _execute(services: Services, caller: Caller, name: str, args: str) -> 
         return refusal(f"{str(exc)[:1].upper()}{str(exc)[1:]}. Usage: {USAGE[name]}")
     except (NotFound, Conflict) as exc:
         return refusal(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+
+
+def _reads_only(name: str, args: str) -> bool:
+    """Maintainer commands whose answer is a list and changes nothing: a page button may
+    run them again."""
+    if name == "splitcitation":
+        return len(args.split()) == 1
+    if name == "maintainer":
+        return args.strip().lower() in ("", "list")
+    return name == "history"
+
+
+async def reread(
+    services: Services, user_id: int | None, command: str, *, in_group: bool = False
+) -> Answer | None:
+    """A maintainer's list run again for a page button, None when `command` is no
+    maintainer command. The presser's rights are checked again (in a group anyone may
+    press), and only commands that change nothing are run."""
+    parsed = parse_command(command)
+    if parsed is None or parsed.name not in COMMANDS:
+        return None
+    if not _reads_only(parsed.name, parsed.args):
+        return usage_answer("This button does not work any more.")
+    outcome = await run(services, user_id, parsed.name, parsed.args, in_group=in_group)
+    return outcome.answer
 
 
 # --- adding stories ----------------------------------------------------------------

@@ -12,6 +12,7 @@ from telegram import MaybeInaccessibleMessage, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.answers import answer, parse_command
+from bot.maintenance import reread
 from bot.pages import FIRST_PAGE
 from bot.telegram.context import BriefContext, chat_context, remember_chat
 from bot.telegram.replies import GO_DATA, NOOP_DATA, PAGE_DATA, page_request, reply, show_page
@@ -77,8 +78,22 @@ async def on_button(update: Update, context: BriefContext) -> None:
         await query.answer(EXPIRED)
         return
     request = page_request(page_match) if page_match else FIRST_PAGE
-    chat = await chat_context(update, context)
-    result = await answer(context.services.answers, chat, command, request)
+    user = update.effective_user
+    # A maintainer's list (/history N, /splitcitation N): only a maintainer may turn it.
+    listed = await reread(
+        context.services.answers,
+        user.id if user else None,
+        command,
+        in_group=message.chat.type != "private",
+    )
+    if listed is not None and listed.is_error:
+        await query.answer(listed.title[:200])
+        return
+    if listed is not None:
+        result = listed
+    else:
+        chat = await chat_context(update, context)
+        result = await answer(context.services.answers, chat, command, request)
     if page_match:
         shown = await show_page(context, message, result, request.number, token)
         await query.answer(None if shown else EXPIRED)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bot.answers import ChatContext, Services, answer
+from bot.answers import ChatContext, LineItem, Services, answer
 from bot.console import answer_plain
 from bot.maintenance import PREVIEW_EVENTS, add_story, decide_story, run
 from config.settings import Settings
@@ -17,7 +17,7 @@ from ingest.fetch import download_limited
 from ingest.submission import parse_text
 from store import Store
 from store.models import NewEvent
-from tests.bot.briefing import sample_briefing
+from tests.bot.briefing import much_cited, sample_briefing
 from tests.store.rows import dump
 
 OWNER, OTHER = 1001, 1002
@@ -347,3 +347,32 @@ async def test_in_a_group_maintainers_user_ids_are_not_shown(
     private = await run(services, OTHER, "history", str(ids["leak"]))
     lines = [item.text for item in private.answer.items]  # type: ignore[union-attr]
     assert [line.split(" · ")[1] for line in lines] == [str(OWNER), str(OTHER)]
+
+
+async def test_splitcitation_by_id_moves_that_citation_whatever_moved_before(
+    store: Store, settings: Settings
+) -> None:
+    event_id, excerpts = await much_cited(store, 2)  # cited 4 times
+    services = Services(store, settings)
+    listed = (await run(services, OWNER, "splitcitation", str(event_id))).answer
+    citations = (await store.events.get(event_id)).citations
+    wanted = citations[1]
+    assert listed.items[1] == LineItem(f"2. c{wanted.id} · Outlet 1: “{excerpts[1]}”")
+    # Another maintainer splits citation 1 first: what the owner saw as 2 is now 1.
+    await run(services, OTHER, "splitcitation", f"{event_id} 1")
+    moved = await run(services, OWNER, "splitcitation", f"{event_id} c{wanted.id}")
+    quoted, _hint = (item.text for item in moved.answer.items)  # type: ignore[union-attr]
+    new_id = int(moved.answer.title.rsplit(" ", 1)[1].rstrip(":"))
+    assert (
+        moved.answer.title
+        == f"Citation 1 (c{wanted.id}) of event {event_id} is now event {new_id}:"
+    )
+    assert quoted == f"c{wanted.id} · Outlet 1: “{excerpts[1]}”"
+    assert [c.excerpt for c in (await store.events.get(new_id)).citations] == [excerpts[1]]
+    before = await dump(store)
+    gone = await run(services, OWNER, "splitcitation", f"{event_id} c{citations[0].id}")
+    assert gone.answer.title == (
+        f"Event {event_id} has no citation c{citations[0].id} (any more); /splitcitation"
+        f" {event_id} lists what it cites now."
+    )
+    assert await dump(store) == before

@@ -24,8 +24,10 @@ async def ask_text(bot: RunningBot, text: str, chat: int = 501, **kwargs: Any) -
     return request.text
 
 
-async def press(bot: RunningBot, data: str, message: Any) -> dict[str, Any]:
-    """Press a button; returns the answerCallbackQuery parameters (always sent)."""
-    query_id = bot.api.user_presses(data, message)
+async def press(
+    bot: RunningBot, data: str, message: Any, *, user: int | None = None
+) -> dict[str, Any]:
+    """Press a button (as `user`); returns the answerCallbackQuery parameters (always sent)."""
+    query_id = bot.api.user_presses(data, message, user=user)
     await bot.api.sent("answerCallbackQuery", len(bot.api.callback_answers) + 1)
     return bot.api.callback_answers[query_id]

@@ -17,7 +17,8 @@ from bot.maintenance import Intake
 from config.settings import Settings
 from store import Store
 from store.models import NewEvent
-from tests.bot.briefing import add_article, sample_briefing
+from tests.bot.briefing import add_article, much_cited, sample_briefing
+from tests.bot.telegram.helpers import press
 from tests.fakes.bot_api import Request, visible_text
 from tests.fakes.telegram import RunningBot
 from tests.fakes.web import FakeWeb, article_page
@@ -517,7 +518,7 @@ async def test_corrections_are_audited_and_undo_restores_each_exactly(bot: Runni
             f"/mergeevents {ids['leak']} {ids['torture']}",
             f"Event {ids['torture']} is merged into event {ids['leak']}.",
         ),
-        (f"/splitcitation {ids['case']} 2", f"Citation 2 of event {ids['case']} is now event"),
+        (f"/splitcitation {ids['case']} 2", "Citation 2 (c"),
         (f"/removestory {ids['b']}", f"Removed story {ids['b']}: Prison chief dismissed."),
     ]
     for command, expected in steps:
@@ -601,12 +602,59 @@ async def test_malformed_corrections_get_a_hint_and_change_nothing(
 async def test_splitcitation_without_a_number_lists_the_citations(bot: RunningBot) -> None:
     ids = await sample_briefing(bot.store)
     text = await ask(bot, f"/splitcitation {ids['case']}")
+    first, second = (await bot.store.events.get(ids["case"])).citations
     assert [line for line in text.splitlines() if line] == [
         f"Event {ids['case']} cites:",
-        "1. Meduza: “Investigators opened a criminal case on 6 October 2021”",
-        "2. The Moscow Times: “Officials said an inquiry would follow.”",
-        f"Send /splitcitation {ids['case']} K to move citation K into its own event.",
+        f"Send /splitcitation {ids['case']} K (K as numbered here) or /splitcitation"
+        f" {ids['case']} c{first.id} (the citation's id, which other splits do not change) to"
+        " move a citation into an event of its own.",
+        f"1. c{first.id} · Meduza: “Investigators opened a criminal case on 6 October 2021”",
+        f"2. c{second.id} · The Moscow Times: “Officials said an inquiry would follow.”",
     ]
+
+
+def _page_lines(request: Request) -> list[int]:
+    """The numbers of the citations listed on one page."""
+    return [int(m.group(1)) for m in re.finditer(r"^(\d+)\. c\d+ · ", _text(request), re.M)]
+
+
+async def test_a_long_citation_list_pages_for_maintainers_only(bot: RunningBot) -> None:
+    """An event cited 80 times lists its citations over several pages with ◀ ▶, in a group
+    too; a reader who presses a button there is told no and the message stays."""
+    event_id, _excerpts = await much_cited(bot.store, 40)
+    group = -100502
+    bot.api.user_sends(f"/splitcitation {event_id}", chat=group, user=OWNER, chat_type="group")
+    [shown] = await bot.api.sent("sendMessage", 1, chat_id=group)
+    assert f"Send /splitcitation {event_id} K" in _text(shown)
+    message = bot.api.message_for(shown)
+    listed = _page_lines(shown)
+    labels = [label for label, _data in shown.buttons()]
+    assert labels[-1] == "▶" and labels[0].startswith("1/")
+    pages = int(labels[0].split("/")[1])
+    for n in range(2, pages + 1):
+        forward = dict(shown.buttons())["▶"]
+        notice = await press(bot, forward, message, user=OTHER_MAINTAINER)
+        assert "text" not in notice
+        shown = (await bot.api.sent("editMessageText", n - 1))[-1]
+        listed += _page_lines(shown)
+    assert listed == list(range(1, 81))
+    assert "▶" not in dict(shown.buttons())
+    before = len(bot.api.of("editMessageText"))
+    notice = await press(bot, dict(shown.buttons())["◀"], message, user=READER)
+    assert notice["text"] == NOT_ALLOWED
+    await bot.api.settle(0.2)
+    assert len(bot.api.of("editMessageText")) == before
+
+
+async def test_a_page_button_never_runs_a_change(bot: RunningBot) -> None:
+    """Page buttons re-run the command they were made for; one that would change the
+    briefing (which no answer carries, but stored data is not trusted) is refused."""
+    ids = await sample_briefing(bot.store)
+    token = await bot.store.callbacks.save(OWNER, f"/hideevent {ids['leak']}")
+    before = await dump(bot.store)
+    notice = await press(bot, f"pg:{token}:2", OWNER, user=OWNER)
+    assert notice["text"] == "This button does not work any more."
+    assert await dump(bot.store) == before
 
 
 # --- who maintains -----------------------------------------------------------------
