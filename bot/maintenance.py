@@ -38,7 +38,7 @@ from ingest.errors import ArticleRejected
 from ingest.fetch import FetchOptions, Resolver, fetch_article, system_resolver
 from ingest.pipeline import prepare_article, store_article
 from ingest.submission import Link, classify, parse_document, parse_text, require_dates
-from store.audit import Scope
+from store.audit import NOT_UNDOABLE, Scope
 from store.errors import Clash, Conflict, NotFound
 from store.models import STATUSES, AuditEntry, Citation, Event, SourceInfo
 from store.reviews import StoryReview
@@ -64,7 +64,7 @@ USAGE = {
     " its id as c123; without it: list them)",
     "removestory": "/removestory N (N as in /sources)",
     "history": "/history N (an event's changes)",
-    "undo": "/undo (reverts your last change)",
+    "undo": "/undo (reverts your last change) or /undo #N (your change #N in /history)",
     "maintainer": "/maintainer add|remove ID, or /maintainer list",
 }
 
@@ -419,22 +419,49 @@ def _cut(text: str, limit: int) -> str:
 
 
 async def cmd_undo(services: Services, caller: Caller, args: str) -> Outcome:
-    if args.strip():
-        raise Refused("/undo takes no arguments: it reverts your own last change")
-    entry = await services.store.audit.last_undoable(caller.user_id)
+    entry = await _entry_to_undo(services, caller, args)
     if entry is None:
         return done("You have no change left to undo.")
     try:
         await _undo_entry(services, caller.user_id, entry.id, entry.action)
-    except Clash:
-        story = await _back_again(services, entry)
-        if story is None:
-            raise
-        raise Conflict(f"that article is in the briefing again as story {story}") from None
+    except Conflict as exc:
+        reason = str(exc)
+        if isinstance(exc, Clash) and (story := await _back_again(services, entry)):
+            reason = f"that article is in the briefing again as story {story}"
+        raise Conflict(f"{reason}{await _earlier_change(services, caller, entry)}") from None
     answer = done(f"Undone: {entry.action} ({entry.target.replace(':', ' ')}).").answer
     kind, _, target = entry.target.partition(":")
     # Undoing a maintainer's addition or removal changes whose menu has our commands.
     return Outcome(answer, menu_user=int(target) if kind == "user" else None)
+
+
+async def _entry_to_undo(services: Services, caller: Caller, args: str) -> AuditEntry | None:
+    """Your last change, or with `#N` your change numbered N in /history."""
+    if not args.strip():
+        return await services.store.audit.last_undoable(caller.user_id)
+    entry_id = _number(args, "a change")
+    try:
+        entry = await services.store.audit.get(entry_id)
+    except NotFound:
+        raise NotFound(f"there is no change #{entry_id}") from None
+    if entry.actor != caller.user_id:
+        raise Refused(f"change #{entry_id} is not yours: /undo reverts your own changes")
+    if entry.action in NOT_UNDOABLE:
+        raise Refused(f"change #{entry_id} records {entry.action!r}, which is not undone")
+    return entry
+
+
+async def _earlier_change(services: Services, caller: Caller, blocked: AuditEntry) -> str:
+    """What a maintainer whose change cannot be undone may do instead: without this, every
+    /undo would stop at the same change for good."""
+    earlier = await services.store.audit.last_undoable(caller.user_id, before=blocked.id)
+    where = f" ({blocked.action}, {blocked.target.replace(':', ' ')}; /history shows who)"
+    if earlier is None:
+        return f"{where}. You have no earlier change to undo"
+    return (
+        f"{where}. Your change before it is #{earlier.id} ({earlier.action},"
+        f" {earlier.target.replace(':', ' ')}): /undo #{earlier.id} reverts it"
+    )
 
 
 async def _back_again(services: Services, entry: AuditEntry) -> int | None:

@@ -322,14 +322,15 @@ class AuditRepo:
             raise NotFound(f"no audit entry {entry_id}")
         return _entry(row)
 
-    async def last_undoable(self, actor: int) -> AuditEntry | None:
-        """The actor's most recent change that has not been undone (undos and decisions
-        to keep a story are records, not changes one undoes)."""
+    async def last_undoable(self, actor: int, *, before: int | None = None) -> AuditEntry | None:
+        """The actor's most recent change (older than entry `before`, if given) that has
+        not been undone (undos and decisions to keep a story are records, not changes one
+        undoes)."""
         row = await self.db.fetchone(
-            "SELECT * FROM audit_log WHERE actor = ? AND undone = 0"
+            "SELECT * FROM audit_log WHERE actor = ? AND undone = 0 AND id < ?"
             f" AND action NOT IN ({', '.join(repr(a) for a in NOT_UNDOABLE)})"
             " ORDER BY id DESC LIMIT 1",
-            (actor,),
+            (actor, before if before is not None else 2**63 - 1),
         )
         return _entry(row) if row else None
 

@@ -164,11 +164,55 @@ async def test_undoing_a_removal_after_the_article_came_back_is_refused_cleanly(
     for _ in range(2):  # the entry stays the owner's last change: same answer, no crash
         undo = await run(services, OWNER, "undo", "")
         assert undo.answer.is_error
-        assert undo.answer.title == (
-            f"That article is in the briefing again as story {again.review.source_id}."
+        assert undo.answer.title.startswith(
+            f"That article is in the briefing again as story {again.review.source_id} ("
         )
         assert await dump(store) == before
     assert [e.action for e in await store.audit.all()][-1] == "add story"
+
+
+async def test_a_change_that_cannot_be_undone_does_not_block_older_ones(
+    store: Store, settings: Settings
+) -> None:
+    services = Services(store, settings)
+    ids = await sample_briefing(store)
+    leak, case = ids["leak"], ids["case"]
+    first = await store.corrections.edit_event(OWNER, leak, "summary", summary="Mine first.")
+    await store.corrections.edit_event(OWNER, case, "summary", summary="Mine second.")
+    await store.corrections.edit_event(OTHER, case, "summary", summary="Theirs.")
+    blocked = (await run(services, OWNER, "undo", "")).answer
+    assert blocked.is_error and blocked.title == (
+        "What it changed has been changed again since"
+        f" (edit summary, event {case}; /history shows who)."
+        f" Your change before it is #{first} (edit summary, event {leak}):"
+        f" /undo #{first} reverts it."
+    )
+    undone = await run(services, OWNER, "undo", f"#{first}")
+    assert undone.answer.title == f"Undone: edit summary (event {leak})."
+    assert (await store.events.get(leak)).summary != "Mine first."
+    assert (await store.events.get(case)).summary == "Theirs."
+    again = (await run(services, OWNER, "undo", "")).answer
+    assert again.title.endswith("You have no earlier change to undo.")
+
+
+@pytest.mark.parametrize(
+    ("args", "reply"),
+    [
+        ("#999", "There is no change #999."),
+        ("abc", "'abc' is not a change number."),
+        ("#{theirs}", "Change #{theirs} is not yours: /undo reverts your own changes."),
+    ],
+)
+async def test_undo_of_a_numbered_change_refuses_what_is_not_yours_to_undo(
+    store: Store, settings: Settings, args: str, reply: str
+) -> None:
+    services = Services(store, settings)
+    ids = await sample_briefing(store)
+    theirs = await store.corrections.edit_event(OTHER, ids["leak"], "summary", summary="X.")
+    before = await dump(store)
+    answer = (await run(services, OWNER, "undo", args.format(theirs=theirs))).answer
+    assert answer.is_error and answer.title.startswith(reply.format(theirs=theirs))
+    assert await dump(store) == before
 
 
 async def test_the_console_survives_a_failing_command(

@@ -555,7 +555,11 @@ async def test_undo_only_reverts_your_own_change_and_refuses_over_anothers(
     await ask(bot, f"/editevent {ids['leak']} summary Other words", user=OTHER_MAINTAINER)
     after = await dump(bot.store)
     text = await ask(bot, "/undo")
-    assert text == "What it changed has been changed again since."
+    assert text == (
+        "What it changed has been changed again since"
+        f" (edit status, event {ids['leak']}; /history shows who)."
+        " You have no earlier change to undo."
+    )
     assert await dump(bot.store) == after
 
 
@@ -579,7 +583,7 @@ BAD_CORRECTIONS = {
     "/history": "Give an event number. Usage: /history N (an event's changes)",
     "/maintainer add": "Say add or remove, and the Telegram user id.",
     "/maintainer add x1": "'x1' is not a Telegram user id number.",
-    "/undo now": "/undo takes no arguments",
+    "/undo now": "'now' is not a change number. Usage: /undo (reverts your last change)",
     "/maintainer promote 5": "Say add or remove, and the Telegram user id.",
     "/maintainer add 1002": "1002 is already a maintainer (in BRIEFBOT_MAINTAINERS).",
     "/maintainer remove 1002": "1002 is set in BRIEFBOT_MAINTAINERS; remove it there.",
