@@ -730,31 +730,40 @@ async def decide_story(
     try:
         await _undo_entry(services, user_id, audit_id, entry.action)
     except Conflict as exc:
+        if not await _exists(services, review.source_id):
+            return await _removed_meanwhile(services, Caller(user_id, in_group), review, "undo")
         return f"Cannot undo: {exc}.", None
     return "Undone.", Answer(
         title=f"Story {review.source_id} was undone: the briefing is as before."
     )
 
 
+async def _exists(services: Services, source_id: int) -> bool:
+    try:
+        await services.store.sources.get(source_id)
+    except NotFound:
+        return False
+    return True
+
+
 async def _removed_meanwhile(
-    services: Services, caller: Caller, review: StoryReview
+    services: Services, caller: Caller, review: StoryReview, verb: str = "keep"
 ) -> tuple[str, Answer]:
-    """Keep pressed on a story someone removed since: say so, and close the review (the
-    story is out of the briefing, as an undo would have left it)."""
+    """Keep or Undo pressed on a story someone removed since: say so, and close the review
+    (the story is out of the briefing, as an undo would have left it)."""
     store = services.store
     removal = await store.audit.latest(f"source:{review.source_id}", "remove story")
     who = ""
-    if removal is not None:
-        who = " by " + _who(services, caller, removal.actor)
-        if removal.actor != caller.user_id and not caller.in_group:
-            who = f" by maintainer {removal.actor}"
-        elif removal.actor == caller.user_id:
-            who = " by you"
+    if removal is not None and removal.actor == caller.user_id:
+        who = " by you"
+    elif removal is not None:
+        name = _who(services, caller, removal.actor)  # no user ids in a group
+        who = f" by {name}" if caller.in_group else f" by maintainer {removal.actor}"
     async with store.db.transaction() as conn:
         await store.reviews.decide(conn, review.audit_id, "undone")
     return "It was removed meanwhile.", Answer(
         title=f"Story {review.source_id} was removed from the briefing meanwhile{who}"
-        " (/removestory): there is nothing to keep."
+        f" (/removestory): there is nothing to {verb}."
     )
 
 

@@ -420,3 +420,24 @@ async def test_splitcitation_by_id_moves_that_citation_whatever_moved_before(
         f" {event_id} lists what it cites now."
     )
     assert await dump(store) == before
+
+
+async def test_undo_on_a_story_removed_meanwhile_says_who_removed_it(
+    store: Store, settings: Settings
+) -> None:
+    services = Services(store, settings)
+    added = await add_story(services, OTHER, parse_text(_story(2)))
+    review = added.review
+    assert review is not None
+    await run(services, OWNER, "removestory", str(review.source_id))
+    before = await dump(store)
+    notice, shown = await decide_story(
+        services, OTHER, review.audit_id, review.nonce, keep=False, in_group=True
+    )
+    assert notice == "It was removed meanwhile."
+    assert shown is not None and shown.title == (
+        f"Story {review.source_id} was removed from the briefing meanwhile by the owner"
+        " (/removestory): there is nothing to undo."
+    )
+    assert await dump(store) == before
+    assert (await store.reviews.get(review.audit_id)).state == "undone"
