@@ -180,11 +180,16 @@ async def cmd_export(settings: Settings) -> int:
 
 
 async def cmd_ask(settings: Settings, message: str) -> int:
-    from bot.console import answer_plain
+    from bot import console
 
     store = await _open_store(settings)
     try:
-        print(await answer_plain(store, settings, message))
+        print(await console.answer_plain(store, settings, message))
+    except Exception:
+        # As in the console and in Telegram: the cause to the log, an apology to the user.
+        log.exception("the command %r failed", message[:200])
+        print(console.APOLOGY)
+        return EXIT_REJECTED
     finally:
         await store.close()
     return EXIT_OK

@@ -171,6 +171,22 @@ def test_ask_prints_plain_text(corpus: Path) -> None:
     assert "/timeline" in out and "<" not in out
 
 
+def test_ask_apologises_for_a_failing_command(
+    db_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def fails(*_: object) -> str:
+        raise RuntimeError("a bug in one command")
+
+    monkeypatch.setenv("BRIEFBOT_DB", str(db_path))
+    monkeypatch.setattr("bot.console.answer_plain", fails)
+    assert main(["ask", "/timeline"]) == 1
+    assert capsys.readouterr().out == "Sorry, something went wrong.\n"
+    assert "a bug in one command" in caplog.text  # logged, with its traceback
+
+
 def test_installed_console_script_works() -> None:
     """`make test` installs the package; its `briefbot` script must run."""
     script = Path(sys.executable).parent / "briefbot"
