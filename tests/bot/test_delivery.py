@@ -385,15 +385,21 @@ async def test_a_stopping_bot_ends_the_fanout_between_chats_and_resumes(store: S
 # --- changes a chat makes to its digests: what the reply promises is what is sent ----------
 
 
-async def test_moving_the_zone_east_sends_nothing_until_the_new_local_time(
-    store: Store, settings: Settings
-) -> None:
+async def daily_digest_sent(store: Store) -> tuple[FakeClock, Recorder, DeliveryEngine]:
+    """Chat 1 with a daily digest at 09:00 UTC, which went out on 10 March 2026."""
     await subscribe(store, 1, zone="UTC")
     clock = FakeClock(datetime(2026, 3, 10, 9, 0, 30, tzinfo=UTC))
     send = Recorder()
     fanout = engine(store, send, clock)
     await fanout.run_due()
     assert send.per_chat() == {1: 1}
+    return clock, send, fanout
+
+
+async def test_moving_the_zone_east_sends_nothing_until_the_new_local_time(
+    store: Store, settings: Settings
+) -> None:
+    clock, send, fanout = await daily_digest_sent(store)
     # 08:00 UTC next day: 09:00 in Tokyo (00:00 UTC) is already past today
     clock.set(datetime(2026, 3, 11, 8, 0, tzinfo=UTC))
     reply = await digest_settings.set_timezone(
@@ -411,11 +417,7 @@ async def test_moving_the_zone_east_sends_nothing_until_the_new_local_time(
 async def test_resubscribing_after_a_pause_waits_for_the_next_slot(
     store: Store, settings: Settings
 ) -> None:
-    await subscribe(store, 1, zone="UTC")
-    clock = FakeClock(datetime(2026, 3, 10, 9, 0, 30, tzinfo=UTC))
-    send = Recorder()
-    fanout = engine(store, send, clock)
-    await fanout.run_due()
+    clock, send, fanout = await daily_digest_sent(store)
     await digest_settings.unsubscribe(store, 1, "this chat")
     clock.set(datetime(2026, 3, 13, 15, 0, tzinfo=UTC))
     reply = await digest_settings.subscribe(store, settings, 1, 7, clock.now(), "this chat")
@@ -442,11 +444,7 @@ async def test_subscribing_again_while_on_keeps_a_slot_not_yet_delivered(
 async def test_moving_todays_digest_later_after_it_went_sends_at_the_new_time(
     store: Store, settings: Settings
 ) -> None:
-    await subscribe(store, 1, zone="UTC")
-    clock = FakeClock(datetime(2026, 3, 10, 9, 0, 30, tzinfo=UTC))
-    send = Recorder()
-    fanout = engine(store, send, clock)
-    await fanout.run_due()
+    clock, send, fanout = await daily_digest_sent(store)
     clock.set(datetime(2026, 3, 10, 10, 0, tzinfo=UTC))
     reply = await digest_settings.change(
         store,
