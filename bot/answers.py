@@ -55,6 +55,8 @@ LIST_CITATIONS = 2  # excerpts shown per event in lists; /event N shows all
 LIST_EXCERPT_CHARS = 320  # longer excerpts are cut in lists (never in /event N)
 LATEST_COUNT = 10
 SEARCH_LIMIT = 50
+# Between place names: a facility's name may hold a comma ("Hospital No. 1, Saratov Oblast").
+PLACE_SEPARATOR = "; "
 MAX_ARGS_CHARS = 200  # longer arguments are refused before any work is done
 # Items per page. Lists are read from the store one page at a time, so a page holds a
 # fixed number of items (each shortened if the page would not fit in a message).
@@ -504,7 +506,7 @@ async def cmd_facility(
             is_error=True,
         )
     scope = _places_in(places, matched)
-    names = ", ".join(p.name for p in matched)
+    names = PLACE_SEPARATOR.join(p.name for p in matched)
     inside = len(scope) - len(matched)
     counted = "1 place" if inside == 1 else f"{inside} places"
     within = "it" if len(matched) == 1 else "them"

@@ -13,6 +13,7 @@ import re
 from urllib.parse import urlsplit
 
 from bot.answers import (
+    PLACE_SEPARATOR,
     Answer,
     CitationItem,
     CitationView,
@@ -143,7 +144,7 @@ class HtmlRenderer:
         if item.attribution:
             lines.append(f"<i>according to {esc(_cut(item.attribution, cut))}</i>")
         if item.places:
-            lines.append("📍 " + esc(_cut(", ".join(item.places), cut)))
+            lines.append("📍 " + esc(_cut(PLACE_SEPARATOR.join(item.places), cut)))
         lines.extend(_quote(citation, hide, cut) for citation in item.citations)
         if item.more_citations:
             lines.append(f"+{item.more_citations} more: /event {item.id}")

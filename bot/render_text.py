@@ -7,6 +7,7 @@ graphic excerpts the chat hides are replaced by a notice.
 from __future__ import annotations
 
 from bot.answers import (
+    PLACE_SEPARATOR,
     Answer,
     CitationItem,
     CitationView,
@@ -72,7 +73,7 @@ class TextRenderer:
         if item.attribution:
             lines.append(f"according to {_cut(item.attribution, cut)}")
         if item.places:
-            lines.append("Places: " + _cut(", ".join(item.places), cut))
+            lines.append("Places: " + _cut(PLACE_SEPARATOR.join(item.places), cut))
         lines.extend(f"  {_quote(citation, hide, cut)}" for citation in item.citations)
         if item.more_citations:
             lines.append(f"  +{item.more_citations} more: /event {item.id}")

@@ -298,11 +298,28 @@ async def test_every_page_of_several_places_lists_events_at_all_of_them(
     await add_event(store, source, "2022", "Something", ("Something happened",), places=(omsk,))
     pages = await every_page(services, PRIVATE, "/facility omsk saratov")
     assert len(pages) > 1
-    assert {p.title for p in pages} == {"Events at Omsk Oblast, Saratov Oblast"}
+    assert {p.title for p in pages} == {"Events at Omsk Oblast; Saratov Oblast"}
     assert pages[0].intro == ("Including 1 place within them.",)
     listed = [e.id for page in pages for e in events_of(page)]
     everywhere = {e.id for e in await store.events.all()}
     assert sorted(listed) == sorted(everywhere)
+
+
+async def test_place_names_holding_a_comma_stay_apart_in_an_event(
+    services: Services, store: Store
+) -> None:
+    source = await add_article(store, "Guards were filmed.", url="https://news.test/comma")
+    saratov = PlaceRef("Saratov Oblast", "region", None, ("Saratov",))
+    hospital = PlaceRef("Hospital No. 1, Saratov Oblast", "facility", "Saratov Oblast")
+    event = await add_event(
+        store, source, "2021", "Filmed", ("Guards",), places=(saratov, hospital)
+    )
+    reply = await ask(services, f"/event {event}")
+    shown = render_text(reply)
+    assert "Places: Hospital No. 1, Saratov Oblast; Saratov Oblast" in shown
+    assert "📍 Hospital No. 1, Saratov Oblast; Saratov Oblast" in parse_html(
+        render_pages(reply)[0]
+    )
 
 
 async def test_unknown_place_offers_the_closest_as_buttons(services: Services, ids: dict) -> None:
