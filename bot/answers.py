@@ -55,7 +55,7 @@ LIST_CITATIONS = 2  # excerpts shown per event in lists; /event N shows all
 LIST_EXCERPT_CHARS = 320  # longer excerpts are cut in lists (never in /event N)
 LATEST_COUNT = 10
 SEARCH_LIMIT = 50
-# Between place names: a facility's name may hold a comma ("Hospital No. 1, Saratov Oblast").
+# Between place names: a facility's name may hold a comma ("Prison No. 2, Tver Oblast").
 PLACE_SEPARATOR = "; "
 MAX_ARGS_CHARS = 200  # longer arguments are refused before any work is done
 # Items per page. Lists are read from the store one page at a time, so a page holds a
