@@ -210,7 +210,7 @@ class DeliveryEngine:
         if self._run_lock.locked():
             return report
         async with self._run_lock:
-            now = self.clock.now()
+            now = await self._settled_now()
             # One snapshot per run: every chat's digest ends at the same instant, so chats
             # whose previous digests ended together get the same (composed-once) digest.
             snapshot = iso(now)
@@ -272,7 +272,7 @@ class DeliveryEngine:
             since = None
             if subscription is not None:
                 since = subscription.last_digest_at or subscription.created_at
-            cutoff = job.cutoff or iso(self.clock.now())
+            cutoff = job.cutoff or iso(await self._settled_now())
             parts = await self.compose(chat, since, cutoff, job.manual)
             row = await digests.claim(
                 chat_id, job.period, since=since, cutoff=cutoff, parts=parts, at=self._now()
@@ -360,6 +360,14 @@ class DeliveryEngine:
                 self._flood_until = None
                 return
             await self.clock.sleep(remaining)
+
+    async def _settled_now(self) -> datetime:
+        """The clock, read while holding the database's write lock. A writer (another
+        process, say) stamps its rows before it commits; once it holds no lock, whatever it
+        stamped before this moment is committed, so a digest ending here misses nothing
+        that the next one, starting here, would take for older than itself."""
+        async with self.store.db.transaction():
+            return self.clock.now()
 
     def _now(self) -> str:
         return iso(self.clock.now())

@@ -3,6 +3,7 @@ the same engine runs over HTTP against the fake Bot API in tests/telegram)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from bot.schedule import iso, parse_digest_args
 from config.settings import Settings
 from store import Store
 from store.models import Chat
+from tests.bot.briefing import add_article, add_event
 from tests.fakes.clock import FakeClock
 
 BERLIN = "Europe/Berlin"
@@ -462,3 +464,39 @@ async def test_moving_todays_digest_later_after_it_went_sends_at_the_new_time(
     assert send.per_chat() == {1: 2}
     windows = [text for _, text in send.sent]
     assert "[2026-03-10T09:00:30+00:00, 2026-03-10T18:00:30+00:00)" in windows[1]
+
+
+async def test_a_digest_waits_for_a_writer_that_stamped_its_rows_before_the_cutoff(
+    store: Store, db_path: Path
+) -> None:
+    """Another process (`briefbot ingest`) stamps a correction, then commits after the run
+    has begun: the run must carry it, since the next run starts at this one's cutoff."""
+    await subscribe(store, 1, zone="UTC")
+    source = await add_article(store, "Guards were filmed.")
+    event_id = await add_event(store, source, "2021", "First version", ("Guards",))
+    async with store.db.transaction() as conn:
+        await conn.execute("UPDATE events SET updated_at = '2026-03-01T12:00:00+00:00'")
+
+    async def summaries(chat: Chat, since: str | None, until: str, manual: bool) -> list[str]:
+        return [" | ".join(e.summary for e in await store.events.changed_between(since, until))]
+
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, 30, tzinfo=UTC))
+    send = Recorder()
+    stamped = asyncio.Event()
+    other = await Store.open(db_path)
+
+    async def correct() -> None:
+        async with other.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE events SET summary = 'Corrected', updated_at = ? WHERE id = ?",
+                ("2026-03-02T09:00:00+00:00", event_id),
+            )
+            stamped.set()
+            await asyncio.sleep(0.2)  # the rest of its article
+
+    writer = asyncio.create_task(correct())
+    await stamped.wait()
+    await engine(store, send, clock, compose=summaries).run_due()
+    await writer
+    await other.close()
+    assert send.sent == [(1, "Corrected")]
