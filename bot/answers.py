@@ -195,13 +195,27 @@ class ParsedCommand:
 COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+(.*))?$", re.S)
 
 
+# "/event_5": Telegram makes a command a reader can tap only of a word, so replies write
+# commands with a number in this form, and it means "/event 5".
+NUMBERED_COMMAND = re.compile(r"(event|source)_([0-9]{1,18})")
+
+
+def numbered(command: str, number: int) -> str:
+    """The tappable form of '/event 5'."""
+    return f"/{command}_{number}"
+
+
 def parse_command(text: str) -> ParsedCommand | None:
     """'/timeline@bot 2021' -> ParsedCommand('timeline', '2021', 'bot'); None if not a command."""
     match = COMMAND_RE.match(text.strip())
     if match is None:
         return None
     name, bot, args = match.groups()
-    return ParsedCommand(name.lower(), " ".join((args or "").split()), bot)
+    name, args = name.lower(), " ".join((args or "").split())
+    tapped = NUMBERED_COMMAND.fullmatch(name)
+    if tapped is not None and not args:
+        name, args = tapped.groups()
+    return ParsedCommand(name, args, bot)
 
 
 def is_for_us(parsed: ParsedCommand, chat: ChatContext) -> bool:

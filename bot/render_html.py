@@ -23,6 +23,7 @@ from bot.answers import (
     PlaceItem,
     SourceItem,
     events_phrase,
+    numbered,
 )
 from bot.paging import Limits, paginate
 
@@ -136,7 +137,7 @@ class HtmlRenderer:
         head = f"<b>{esc(item.when)}</b>"
         if item.status:
             head += f" · <i>{esc(item.status)}</i>"
-        head += f" · /event {item.id}"
+        head += f" · {numbered('event', item.id)}"
         hide = item.graphic and not answer.graphic_shown
         summary = esc(_cut(item.summary, cut))
         # A graphic event's summary retells the excerpt, so it is hidden the same way.
@@ -147,9 +148,9 @@ class HtmlRenderer:
             lines.append("📍 " + esc(_cut(PLACE_SEPARATOR.join(item.places), cut)))
         lines.extend(_quote(citation, hide, cut) for citation in item.citations)
         if item.more_citations:
-            lines.append(f"+{item.more_citations} more: /event {item.id}")
+            lines.append(f"+{item.more_citations} more: {numbered('event', item.id)}")
         if cut is not None:
-            lines.append(f"<i>Shortened; full text:</i> /event {item.id}")
+            lines.append(f"<i>Shortened; full text:</i> {numbered('event', item.id)}")
         return "\n".join(lines)
 
     def _source(self, item: SourceItem, cut: int | None) -> str:
@@ -159,7 +160,7 @@ class HtmlRenderer:
             when += " (inferred)"
         return (
             f"<b>{item.id}.</b> {title}\n{esc(_cut(item.outlet, cut))}, {esc(when)}"
-            f" · {events_phrase(item.events)} · /source {item.id}"
+            f" · {events_phrase(item.events)} · {numbered('source', item.id)}"
         )
 
 

@@ -75,8 +75,21 @@ def citations_of(reply: Answer) -> list[CitationItem]:
         ("/Timeline@Brief_Bot  2021   10", "timeline", "2021 10", "Brief_Bot"),
         ("/facility@other_bot Saratov", "facility", "Saratov", "other_bot"),
         ("  /event 12\n", "event", "12", None),
+        ("/event_12", "event", "12", None),
+        ("/Source_3@Brief_Bot", "source", "3", "Brief_Bot"),
+        ("/event_12 more", "event_12", "more", None),
+        ("/timeline_2021", "timeline_2021", "", None),
     ],
-    ids=["bare", "case-and-bot", "other-bot", "whitespace"],
+    ids=[
+        "bare",
+        "case-and-bot",
+        "other-bot",
+        "whitespace",
+        "tapped",
+        "tapped-to-bot",
+        "tapped-with-words",
+        "not-numbered",
+    ],  # fmt: skip
 )
 def test_parse_command(text: str, name: str, args: str, to: str | None) -> None:
     parsed = parse_command(text)

@@ -107,6 +107,17 @@ async def test_search_and_latest(telegram_bot: RunningBot, ids: dict) -> None:
     assert latest.startswith("Latest additions")
 
 
+async def test_a_tapped_event_link_opens_the_event(telegram_bot: RunningBot, ids: dict) -> None:
+    timeline = await ask(telegram_bot, "/timeline")
+    tap = f"/event_{ids['case']}"
+    assert f" · {tap}" in timeline.text  # Telegram turns it into a command one can tap
+    assert await ask_text(telegram_bot, tap) == await ask_text(
+        telegram_bot, f"/event {ids['case']}"
+    )
+    sources = await ask(telegram_bot, "/sources")
+    assert f"/source_{ids['a']}" in sources.text
+
+
 async def test_graphic_on_and_off_per_chat(telegram_bot: RunningBot, ids: dict) -> None:
     event = f"/event {ids['torture']}"
     assert "<tg-spoiler>" in (await ask(telegram_bot, event)).text

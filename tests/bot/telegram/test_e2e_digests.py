@@ -281,7 +281,7 @@ async def test_digest_groups_new_events_by_date_with_timeline_citations(
         "<blockquote><tg-spoiler>The videos show prisoners being tortured by other inmates."
         "</tg-spoiler></blockquote>" in html
     )
-    assert f"/event {ids['case']}" in text
+    assert f"/event_{ids['case']}" in text  # a command a reader can tap
     assert message.params["parse_mode"] == "HTML"
 
     # a day with nothing new sends nothing ...
