@@ -2,7 +2,9 @@
 
 No Telegram here: the Telegram handlers decide *who* may act *where* (admins in groups,
 channel rights) and then call these with the chat to change. `where` names the chat in
-replies: "this chat" or "@channel".
+replies: "this chat", "@channel" or a channel's title. `target` is what names a channel in a
+command ("@channel" or its id): every command a reply suggests carries it, since the same
+command without it, sent in the private chat as told, would change the private chat.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bot.schedule import (
 )
 from config.settings import Settings
 from store import Store
+from store.models import Subscription
 
 DEFAULT_TIME = time(9, 0)
 
@@ -30,16 +33,27 @@ def refusal(text: str) -> Answer:
     return Answer(title=text, is_error=True)
 
 
+def hint(command: str, target: str | None) -> str:
+    """`command` as the reader should send it: '/digest empty on|off' for a channel becomes
+    '/digest @channel empty on|off'."""
+    if target is None:
+        return command
+    name, _, rest = command.partition(" ")
+    return f"{name} {target} {rest}".rstrip()
+
+
 async def chat_zone(store: Store, settings: Settings, chat_id: int) -> str:
     """The chat's own zone (/timezone), else the bot's default."""
     chat = await store.chats.get(chat_id)
     return (chat.timezone if chat else None) or settings.timezone
 
 
-async def _schedule_lines(store: Store, chat_id: int, now: datetime) -> list[str]:
+async def _schedule_lines(
+    store: Store, chat_id: int, now: datetime, target: str | None
+) -> list[str]:
     record = await store.digests.schedule(chat_id)
     if record is None:
-        return ["No schedule: /digest daily 09:00 sets one."]
+        return [f"No schedule: {hint('/digest daily 09:00', target)} sets one."]
     schedule = schedule_of(record)
     lines = [f"Schedule: {schedule.describe()}."]
     subscription = await store.digests.subscription(chat_id)
@@ -49,36 +63,63 @@ async def _schedule_lines(store: Store, chat_id: int, now: datetime) -> list[str
 
 
 async def show(
-    store: Store, settings: Settings, chat_id: int, now: datetime, where: str
+    store: Store,
+    settings: Settings,
+    chat_id: int,
+    now: datetime,
+    where: str,
+    target: str | None = None,
 ) -> Answer:
     """`/digest`: the schedule, the next run in the chat's zone, and the chat's state."""
     subscription = await store.digests.subscription(chat_id)
     zone = await chat_zone(store, settings, chat_id)
     chat = await store.chats.get(chat_id)
-    lines: list[str] = []
-    if subscription is None:
-        lines.append(f"Digests are not set up for {where}: /subscribe starts them.")
-    elif not subscription.active:
-        reason = subscription.paused_reason or "paused"
-        if reason == "unsubscribed":
-            lines.append(f"Digests are off for {where} (unsubscribed): /subscribe resumes them.")
-        else:
-            lines.append(f"Digests are paused for {where}: {reason}. /subscribe resumes them.")
-    else:
-        lines.append(f"Digests are on for {where}.")
-    lines.extend(await _schedule_lines(store, chat_id, now))
+    lines = [_state_line(subscription, where, target)]
+    lines.extend(await _failure_lines(store, chat_id, zone))
+    lines.extend(await _schedule_lines(store, chat_id, now, target))
     if subscription is not None and subscription.last_digest_at:
         lines.append(
             f"Last digest: {describe_moment(from_iso(subscription.last_digest_at), zone)}."
         )
     empty = "a short note" if chat is not None and chat.send_empty_digest else "nothing"
-    lines.append(f"When nothing is new: {empty} (/digest empty on|off).")
-    lines.append(f"Time zone: {zone} (/timezone ZONE).")
+    lines.append(f"When nothing is new: {empty} ({hint('/digest empty on|off', target)}).")
+    lines.append(f"Time zone: {zone} ({hint('/timezone ZONE', target)}).")
     return Answer(title=f"Digests for {where}", intro=tuple(lines))
 
 
+def _state_line(subscription: Subscription | None, where: str, target: str | None) -> str:
+    """Whether digests are on, off or paused (and why), with how to start them."""
+    subscribe = hint("/subscribe", target)
+    if subscription is None:
+        return f"Digests are not set up for {where}: {subscribe} starts them."
+    if subscription.active:
+        return f"Digests are on for {where}."
+    reason = subscription.paused_reason or "paused"
+    if reason == "unsubscribed":
+        return f"Digests are off for {where} (unsubscribed): {subscribe} resumes them."
+    return f"Digests are paused for {where}: {reason}. {subscribe} resumes them."
+
+
+async def _failure_lines(store: Store, chat_id: int, zone: str) -> list[str]:
+    """The failures since the last digest that went out: a run Telegram keeps refusing for
+    a reason that does not pause the chat (a closed topic, say) is otherwise invisible."""
+    failures = await store.digests.failures_since_success(chat_id)
+    if not failures:
+        return []
+    latest = failures[0]
+    when = describe_moment(from_iso(latest.updated_at), zone)
+    runs = f" ({len(failures)} runs in a row)" if len(failures) > 1 else ""
+    return [f"Last attempt failed on {when}: {latest.error or 'unknown error'}{runs}."]
+
+
 async def subscribe(
-    store: Store, settings: Settings, chat_id: int, user_id: int | None, now: datetime, where: str
+    store: Store,
+    settings: Settings,
+    chat_id: int,
+    user_id: int | None,
+    now: datetime,
+    where: str,
+    target: str | None = None,
 ) -> Answer:
     """Start (or resume) digests; a chat without a schedule gets daily at 09:00 local."""
     await store.digests.subscribe(chat_id, at=iso(now))
@@ -93,7 +134,7 @@ async def subscribe(
             configured_by=user_id,
             at=iso(now),
         )
-    lines = await _schedule_lines(store, chat_id, now)
+    lines = await _schedule_lines(store, chat_id, now, target)
     lines.append(
         "Each digest lists what was added or changed since the one before; "
         "/timeline shows the story so far."
@@ -101,9 +142,12 @@ async def subscribe(
     return Answer(title=f"Subscribed {where} to digests.", intro=tuple(lines))
 
 
-async def unsubscribe(store: Store, chat_id: int, where: str) -> Answer:
+async def unsubscribe(store: Store, chat_id: int, where: str, target: str | None = None) -> Answer:
     if await store.digests.unsubscribe(chat_id):
-        return Answer(title=f"Unsubscribed {where}: no more digests. /subscribe starts again.")
+        return Answer(
+            title=f"Unsubscribed {where}: no more digests. "
+            f"{hint('/subscribe', target)} starts again."
+        )
     return Answer(title=f"{where[0].upper()}{where[1:]} is not subscribed to digests.")
 
 
@@ -115,6 +159,7 @@ async def change(
     user_id: int | None,
     now: datetime,
     where: str,
+    target: str | None = None,
 ) -> Answer:
     """`/digest daily|weekly ...`, `off`, `empty on|off` (not `now`: that sends)."""
     if request.action == "off":
@@ -123,7 +168,10 @@ async def change(
             return Answer(title=f"{where[0].upper()}{where[1:]} has no digest schedule.")
         return Answer(
             title=f"Scheduled digests are off for {where}.",
-            intro=("/digest now still sends one on request; /digest daily 09:00 restarts them.",),
+            intro=(
+                f"{hint('/digest now', target)} still sends one on request; "
+                f"{hint('/digest daily 09:00', target)} restarts them.",
+            ),
         )
     if request.action == "empty":
         await store.digests.set_send_empty(chat_id, bool(request.flag))
@@ -151,19 +199,28 @@ async def change(
 
 
 async def set_timezone(
-    store: Store, settings: Settings, chat_id: int, text: str, now: datetime, where: str
+    store: Store,
+    settings: Settings,
+    chat_id: int,
+    text: str,
+    now: datetime,
+    where: str,
+    target: str | None = None,
 ) -> Answer:
     """`/timezone ZONE`: the chat's zone; its schedule keeps its local time in the new zone."""
     if not text.strip():
         zone = await chat_zone(store, settings, chat_id)
         return Answer(
             title=f"Time zone of {where}: {zone}.",
-            intro=("Change it with /timezone ZONE, e.g. /timezone Europe/Berlin.",),
+            intro=(
+                f"Change it with {hint('/timezone ZONE', target)}, "
+                f"e.g. {hint('/timezone Europe/Berlin', target)}.",
+            ),
         )
     try:
         zone = parse_zone(text)
     except ScheduleError as exc:
         return refusal(str(exc))
     await store.digests.set_timezone(chat_id, zone, at=iso(now))
-    lines = await _schedule_lines(store, chat_id, now)
+    lines = await _schedule_lines(store, chat_id, now, target)
     return Answer(title=f"Time zone of {where}: {zone}.", intro=tuple(lines))

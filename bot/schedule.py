@@ -180,7 +180,7 @@ class DigestRequest:
     """What `/digest ...` asks for. `schedule` has zone None when the chat's zone applies."""
 
     action: str  # show | set | off | now | empty
-    target: str | None = None  # @channel when configuring a channel from a private chat
+    target: str | None = None  # @channel or -100... id, configuring it from a private chat
     frequency: str | None = None
     weekday: int | None = None
     at: time | None = None
@@ -193,13 +193,18 @@ class DigestRequest:
 
 
 def parse_target(args: Sequence[str]) -> tuple[str | None, list[str]]:
-    """Split an optional leading @channel off the arguments."""
+    """Split an optional leading channel off the arguments: @username, or the -100... id
+    of a channel without one (a private channel)."""
     rest = list(args)
     if rest and rest[0].startswith("@"):
         name = rest.pop(0)
         if not re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{3,31}", name):
             raise ScheduleError(f"{_shown(name)} is not a channel username like @mychannel.")
         return name, rest
+    # Channel ids are -100 and then up to 13 digits (well below 2**63). Other numbers are
+    # left alone: "/timezone -5" is an attempt at a zone, answered as one.
+    if rest and re.fullmatch(r"-100\d{1,13}", rest[0]):
+        return rest.pop(0), rest
     return None, rest
 
 

@@ -79,8 +79,16 @@ class DigestRepo:
         return await self._require_subscription(chat_id)
 
     async def unsubscribe(self, chat_id: int) -> bool:
-        """Stop digests; returns whether the chat was receiving them."""
-        return await self.pause(chat_id, UNSUBSCRIBED)
+        """Stop digests for good; returns whether that changed anything. A chat paused for
+        another reason (the bot lost its rights) is unsubscribed too: its admins said they
+        want no more, so `/digest` stops offering to fix the pause."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE subscriptions SET active = 0, paused_reason = ?"
+                " WHERE chat_id = ? AND (active = 1 OR paused_reason IS NOT ?)",
+                (UNSUBSCRIBED, chat_id, UNSUBSCRIBED),
+            )
+            return cursor.rowcount > 0
 
     async def pause(self, chat_id: int, reason: str) -> bool:
         """Stop digests and record why; returns whether the subscription was active."""
@@ -222,6 +230,18 @@ class DigestRepo:
     async def deliveries(self, chat_id: int) -> list[Delivery]:
         rows = await self.db.fetchall(
             "SELECT * FROM deliveries WHERE chat_id = ? ORDER BY updated_at, period", (chat_id,)
+        )
+        return [_delivery(r) for r in rows]
+
+    async def failures_since_success(self, chat_id: int) -> list[Delivery]:
+        """The chat's failed deliveries since its last final one (sent, empty or paused),
+        newest first: the runs that keep failing right now."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM deliveries WHERE chat_id = ? AND status = 'failed' AND updated_at >"
+            " coalesce((SELECT max(updated_at) FROM deliveries WHERE chat_id = ?"
+            " AND status IN ('sent', 'empty', 'paused')), '')"
+            " ORDER BY updated_at DESC, period DESC",
+            (chat_id, chat_id),
         )
         return [_delivery(r) for r in rows]
 

@@ -18,11 +18,13 @@ each chat, once). Its cost is one scan of the schedules per tick, cheap at 10,00
 from __future__ import annotations
 
 import logging
+import re
 import weakref
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 
-from telegram import LinkPreviewOptions, Update
+from telegram import Bot, ChatFullInfo, LinkPreviewOptions, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import (
     BadRequest,
@@ -70,6 +72,8 @@ DIGEST_POLICY = RetryPolicy(messages_per_second=29.0)
 COMPOSED_CACHE = 64
 FIRST_TICK_SECONDS = 1.0
 JOB_NAME = "digests"
+# What /digest does that makes the bot post in the chat, so a channel must let it post first.
+POSTING_ACTIONS = ("set", "now")
 # 400 answers that mean the bot may not write to the chat any more: pause, like a 403.
 LOST_RIGHTS = (
     "not enough rights",
@@ -110,13 +114,22 @@ def telegram_sender(bot: object, *, timeout: float | None = None) -> Send:
         except BadRequest as exc:  # before NetworkError: BadRequest is a subclass
             if any(phrase in exc.message.lower() for phrase in LOST_RIGHTS):
                 raise ChatGone(exc.message) from exc
-            raise MessageRejected(exc.message) from exc
+            raise MessageRejected(_description(exc)) from exc
         except (TimedOut, NetworkError) as exc:  # timeouts, connection errors, 5xx
             raise TransientError(exc.message) from exc
         except TelegramError as exc:
             raise MessageRejected(exc.message) from exc
 
     return send
+
+
+def _description(exc: TelegramError) -> str:
+    """The error as Telegram wrote it, as far as it can be told: python-telegram-bot
+    capitalizes a 400's description, which turns an error code such as TOPIC_CLOSED into
+    'Topic_closed'; /digest shows it to admins, who would look the code up as written."""
+    if re.fullmatch(r"[A-Z][a-z0-9]*(_[a-z0-9]+)+", exc.message):
+        return exc.message.upper()
+    return exc.message
 
 
 # --- the engine of a running application ------------------------------------------------------
@@ -195,68 +208,119 @@ async def digest_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 # --- who may change a chat's digests -----------------------------------------------------------
 
 
-async def _channel_target(
-    update: Update, context: BriefContext, username: str
-) -> tuple[int, str] | Answer:
-    """The channel's id and name when the user administers it and the bot may post there;
-    otherwise an answer saying exactly what is missing."""
-    user = update.effective_user
-    bot = context.bot
+@dataclass(frozen=True)
+class Where:
+    """The chat a digest command acts on: its id, how replies name it, and the argument that
+    names it in a command (None for the chat the command was sent in)."""
+
+    chat_id: int
+    label: str
+    target: str | None = None
+
+
+async def _find_channel(bot: Bot, target: str) -> ChatFullInfo | Answer:
+    """The channel `target` (@username or -100... id) names, or why it can't be used."""
     try:
-        channel = await bot.get_chat(username)
+        channel = await bot.get_chat(target if target.startswith("@") else int(target))
     except (BadRequest, Forbidden):
+        what = "username" if target.startswith("@") else "id"
         return refusal(
-            f"I can't find {username}. Check the username, and add me to the channel as an "
+            f"I can't find {target}. Check the {what}, and add me to the channel as an "
             "administrator allowed to post messages."
         )
     if channel.type != ChatType.CHANNEL:
         return refusal(
-            f"{username} is not a channel. For a group, send the command in the group itself."
+            f"{target} is not a channel. For a group, send the command in the group itself."
         )
-    missing: list[str] = []
+    return channel
+
+
+async def _bot_problem(bot: Bot, channel_id: int, label: str) -> str | None:
+    """Why the bot may not post in the channel, or None when it may."""
     try:
-        mine = await bot.get_chat_member(channel.id, bot.id)
-        if mine.status != ChatMemberStatus.ADMINISTRATOR:
-            missing.append(f"I am not an administrator of {username}: add me as one")
-        elif not getattr(mine, "can_post_messages", False):
-            missing.append(
-                f"I am an administrator of {username} but may not post: turn on "
-                "\u201cPost messages\u201d for me"
-            )
+        mine = await bot.get_chat_member(channel_id, bot.id)
     except TelegramError:
-        missing.append(f"I am not an administrator of {username}: add me as one")
-    if user is None:
-        missing.append("I can't tell who you are")
-    else:
-        try:
-            member = await bot.get_chat_member(channel.id, user.id)
-            if member.status not in ADMIN_STATUSES:
-                missing.append(f"you are not an administrator of {username}")
-        except TelegramError:
-            if not missing:
-                missing.append(f"I can't check that you administer {username}")
-    if missing:
-        return refusal("Not changed: " + "; ".join(missing) + ".")
-    await context.services.store.chats.ensure(
-        channel.id, channel.type, channel.title, channel.username
-    )
-    return channel.id, username
+        return f"I am not an administrator of {label}: add me as one"
+    if mine.status != ChatMemberStatus.ADMINISTRATOR:
+        return f"I am not an administrator of {label}: add me as one"
+    if not getattr(mine, "can_post_messages", False):
+        return (
+            f"I am an administrator of {label} but may not post: turn on "
+            "\u201cPost messages\u201d for me"
+        )
+    return None
+
+
+async def _user_problem(
+    context: BriefContext, channel_id: int, user_id: int | None, label: str
+) -> str | None:
+    """Why the user may not manage the channel's digests, or None when they may."""
+    if user_id is None:
+        return "I can't tell who you are"
+    try:
+        member = await context.bot.get_chat_member(channel_id, user_id)
+    except TelegramError:
+        # A bot that lost its rights may not read the channel's members any more; whoever
+        # set the digests up may still look at them and stop them.
+        schedule = await context.services.store.digests.schedule(channel_id)
+        if schedule is not None and schedule.configured_by == user_id:
+            return None
+        return f"I can't check that you administer {label}"
+    if member.status not in ADMIN_STATUSES:
+        return f"you are not an administrator of {label}"
+    return None
+
+
+def _channel_label(channel: ChatFullInfo) -> str:
+    """How replies name a channel: @username, else its title, else its id."""
+    if channel.username:
+        return f"@{channel.username}"
+    return channel.title or str(channel.id)
+
+
+async def _channel_target(
+    update: Update, context: BriefContext, target: str, *, changing: bool, posting: bool
+) -> Where | Answer:
+    """The channel when the user administers it (and, for what posts, the bot may post
+    there); otherwise an answer saying exactly what is missing. Looking at and stopping
+    the digests of a channel that paused because the bot lost its rights needs no rights of
+    the bot's, so its admins can still see why and unsubscribe."""
+    found = await _find_channel(context.bot, target)
+    if isinstance(found, Answer):
+        return found
+    label = _channel_label(found)
+    user = update.effective_user
+    missing = [await _bot_problem(context.bot, found.id, label)] if posting else []
+    missing.append(await _user_problem(context, found.id, user.id if user else None, label))
+    reasons = [reason for reason in missing if reason is not None]
+    if reasons:
+        prefix = "Not changed" if changing else f"I can't show the digests of {label}"
+        return refusal(f"{prefix}: {'; '.join(reasons)}.")
+    await context.services.store.chats.ensure(found.id, found.type, found.title, found.username)
+    return Where(found.id, label, label if found.username else str(found.id))
 
 
 async def _target(
-    update: Update, context: BriefContext, target: str | None, *, changing: bool
-) -> tuple[int, str] | Answer:
-    """The chat a digest command acts on, or the refusal to send back."""
+    update: Update,
+    context: BriefContext,
+    target: str | None,
+    *,
+    changing: bool,
+    posting: bool = False,
+) -> Where | Answer:
+    """The chat a digest command acts on, or the refusal to send back. `posting`: the
+    command makes the bot post (subscribe, a schedule, `now`), so a channel's rights for
+    the bot are checked too."""
     chat = update.effective_chat
     assert chat is not None
     if target is not None:
         if chat.type != ChatType.PRIVATE:
             return refusal("Configure a channel from a private chat with me.")
-        return await _channel_target(update, context, target)
+        return await _channel_target(update, context, target, changing=changing, posting=posting)
     in_group = chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
     if changing and in_group and not await is_chat_admin(update, context):
         return refusal("Only this group's administrators can change its digests.")
-    return chat.id, "this chat"
+    return Where(chat.id, "this chat")
 
 
 # --- handlers -----------------------------------------------------------------------------------
@@ -293,18 +357,20 @@ async def on_subscribe(update: Update, context: BriefContext, *, stop: bool = Fa
         name = "unsubscribe" if stop else "subscribe"
         await reply(update, context, refusal(f"Usage: /{name} [@channel]"))
         return
-    where = await _target(update, context, target, changing=True)
+    # Stopping posts nothing: a channel paused because the bot lost its rights can stop.
+    where = await _target(update, context, target, changing=True, posting=not stop)
     if isinstance(where, Answer):
         await reply(update, context, where)
         return
-    chat_id, label = where
     user = update.effective_user
     if stop:
-        answer = await digest_settings.unsubscribe(services.store, chat_id, label)
+        answer = await digest_settings.unsubscribe(
+            services.store, where.chat_id, where.label, where.target
+        )
     else:
         answer = await digest_settings.subscribe(
-            services.store, services.config, chat_id, user.id if user else None,
-            _now(context), label,
+            services.store, services.config, where.chat_id, user.id if user else None,
+            _now(context), where.label, where.target,
         )  # fmt: skip
     await reply(update, context, answer)
 
@@ -321,36 +387,44 @@ async def on_digest(update: Update, context: BriefContext) -> None:
     except ScheduleError as exc:
         await reply(update, context, refusal(str(exc)))
         return
-    where = await _target(update, context, request.target, changing=request.action != "show")
+    where = await _target(
+        update,
+        context,
+        request.target,
+        changing=request.action != "show",
+        posting=request.action in POSTING_ACTIONS,
+    )
     if isinstance(where, Answer):
         await reply(update, context, where)
         return
-    chat_id, label = where
     user = update.effective_user
     answer: Answer | None
     if request.action == "show":
         answer = await digest_settings.show(
-            services.store, services.config, chat_id, _now(context), label
-        )
+            services.store, services.config, where.chat_id, _now(context), where.label,
+            where.target,
+        )  # fmt: skip
     elif request.action == "now":
-        answer = await _send_now(context, chat_id, label)
+        answer = await _send_now(context, where)
     else:
         answer = await digest_settings.change(
-            services.store, services.config, chat_id, request,
-            user.id if user else None, _now(context), label,
+            services.store, services.config, where.chat_id, request,
+            user.id if user else None, _now(context), where.label, where.target,
         )  # fmt: skip
     if answer is not None:
         await reply(update, context, answer)
 
 
-async def _send_now(context: BriefContext, chat_id: int, label: str) -> Answer | None:
+async def _send_now(context: BriefContext, where: Where) -> Answer | None:
     """Deliver a digest at once; None when the digest itself is the reply."""
-    if await context.services.store.digests.subscription(chat_id) is None:
+    label = where.label
+    if await context.services.store.digests.subscription(where.chat_id) is None:
         # Without one there is no last digest to start from: it would be the whole briefing.
-        return Answer(title=f"No digests for {label} yet: /subscribe first.", is_error=True)
-    outcome = await engine_for(context.application).deliver_now(chat_id)
+        subscribe = digest_settings.hint("/subscribe", where.target)
+        return Answer(title=f"No digests for {label} yet: {subscribe} first.", is_error=True)
+    outcome = await engine_for(context.application).deliver_now(where.chat_id)
     if outcome == Outcome.SENT:
-        return None if label == "this chat" else Answer(title=f"Sent the digest to {label}.")
+        return None if where.target is None else Answer(title=f"Sent the digest to {label}.")
     if outcome == Outcome.SKIPPED:
         return Answer(title="A digest is being sent right now; try again in a minute.")
     if outcome == Outcome.PAUSED:
@@ -374,10 +448,10 @@ async def on_timezone(update: Update, context: BriefContext) -> None:
     if isinstance(where, Answer):
         await reply(update, context, where)
         return
-    chat_id, label = where
     answer = await digest_settings.set_timezone(
-        services.store, services.config, chat_id, " ".join(rest), _now(context), label
-    )
+        services.store, services.config, where.chat_id, " ".join(rest), _now(context),
+        where.label, where.target,
+    )  # fmt: skip
     await reply(update, context, answer)
 
 

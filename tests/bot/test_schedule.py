@@ -45,6 +45,7 @@ def local(zone: str, year: int, month: int, day: int, hour: int = 0, minute: int
         (["now"], ("now", None, None, None, None, None)),
         (["@my_channel", "daily", "08:00"], ("set", "@my_channel", "daily", None, time(8), None)),
         (["@my_channel"], ("show", "@my_channel", None, None, None, None)),
+        (["-1001234567890", "now"], ("now", "-1001234567890", None, None, None, None)),
     ],
     ids=[
         "show",
@@ -56,6 +57,7 @@ def local(zone: str, year: int, month: int, day: int, hour: int = 0, minute: int
         "now",
         "channel-set",
         "channel-show",
+        "channel-id-now",
     ],
 )
 def test_parse_digest_args(args: list[str], expected: tuple[object, ...]) -> None:
@@ -92,6 +94,10 @@ def test_parse_empty_option() -> None:
         (["now", "please"], "takes nothing"),
         (["@x", "daily", "09:00"], "not a channel username"),
         (["empty", "maybe"], "empty on|off"),
+        # not channel ids: a bare -100, a group's id, more digits than any chat id has
+        (["-100", "now"], "Unknown /digest option '-100'"),
+        (["-300", "now"], "Unknown /digest option '-300'"),
+        (["-100" + "1" * 14, "now"], "Unknown /digest option"),
     ],
     ids=[
         "no-time",
@@ -107,6 +113,9 @@ def test_parse_empty_option() -> None:
         "now-extra",
         "bad-channel",
         "empty-bad",
+        "bare-minus-100",
+        "group-id",
+        "huge-id",
     ],
 )
 def test_parse_digest_args_rejects_with_a_reason(args: list[str], fragment: str) -> None:

@@ -42,6 +42,38 @@ async def test_subscribe_unsubscribe_and_resume_keep_the_last_digest(store: Stor
     assert again.last_digest_at == "2026-03-02T00:00:00+00:00"
 
 
+async def test_unsubscribing_a_paused_chat_stops_it_for_good(store: Store) -> None:
+    await _chat(store, -100500, "channel")
+    await store.digests.subscribe(-100500)
+    assert await store.digests.pause(-100500, "Need administrator rights") is True
+    assert await store.digests.unsubscribe(-100500) is True
+    stopped = await store.digests.subscription(-100500)
+    assert stopped is not None and stopped.paused_reason == "unsubscribed"
+    assert await store.digests.unsubscribe(-100500) is False
+
+
+async def test_failures_since_success_are_the_runs_failing_now(store: Store) -> None:
+    await _chat(store, 1)
+    await store.digests.subscribe(1)
+
+    async def run(period: str, at: str, status: str) -> None:
+        await store.digests.claim(1, period, since=None, cutoff=at, parts=["a"], at=at)
+        if status == "failed":
+            await store.digests.fail(1, period, f"E{period}", slot=None, give_up=True, at=at)
+        else:
+            await store.digests.finish(1, period, status, slot=None, at=at)
+
+    await run("d1", "2026-03-01T09:00:00+00:00", "failed")
+    await run("d2", "2026-03-02T09:00:00+00:00", "sent")
+    assert await store.digests.failures_since_success(1) == []
+    await run("d3", "2026-03-03T09:00:00+00:00", "failed")
+    await run("d4", "2026-03-04T09:00:00+00:00", "failed")
+    failing = await store.digests.failures_since_success(1)
+    assert [(d.period, d.error) for d in failing] == [("d4", "Ed4"), ("d3", "Ed3")]
+    await run("d5", "2026-03-05T09:00:00+00:00", "empty")
+    assert await store.digests.failures_since_success(1) == []
+
+
 async def test_subscription_needs_a_known_chat(store: Store) -> None:
     import sqlite3
 

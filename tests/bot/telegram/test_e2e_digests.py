@@ -17,7 +17,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.delivery import DeliveryEngine, RetryPolicy
-from bot.schedule import iso
+from bot.schedule import describe_moment, from_iso, iso
 from bot.telegram.app import build_application
 from bot.telegram.digests import JOB_NAME, install_engine
 from config.settings import Settings
@@ -254,6 +254,163 @@ async def test_channel_is_configured_from_a_private_chat_after_rights_checks(
     assert visible_text(post.text).startswith("Digest: new since")
     assert await ask(bot, "/digest @newsroom now") == "Sent the digest to @newsroom."
     assert visible_text(delivered(bot.api, channel)[-1].text).startswith("No new developments")
+
+
+async def _newsroom(bot: DigestBot, channel: int = -100500) -> int:
+    """A public channel administered by user 42, where the bot may post."""
+    bot.api.chat(channel, "channel", "Newsroom channel", username="newsroom")
+    bot.api.member_status[(channel, BOT_ID)] = "administrator"
+    bot.api.member_rights[(channel, BOT_ID)] = {"can_post_messages": True}
+    bot.api.member_status[(channel, 42)] = "creator"
+    bot.api.member_rights[(channel, 42)] = {"is_anonymous": False}
+    return channel
+
+
+async def test_channel_paused_for_lost_rights_can_be_seen_and_unsubscribed(
+    digest_bot: DigestBot,
+) -> None:
+    bot = digest_bot
+    channel = await _newsroom(bot)
+    assert (await ask(bot, "/subscribe @newsroom")).startswith("Subscribed @newsroom")
+    await sample_briefing(bot.store)
+    # the bot is demoted: the next run is refused and pauses the channel
+    lost = "Bad Request: need administrator rights in the channel chat"
+    bot.api.fail("sendMessage", 400, lost, chat_id=channel, times=-1)
+    bot.api.member_status[(channel, BOT_ID)] = "member"
+    bot.clock.set(wall() + timedelta(days=1))
+    await bot.engine.run_due()
+
+    shown = await ask(bot, "/digest @newsroom")
+    assert shown.splitlines()[:2] == [
+        "Digests for @newsroom",
+        "Digests are paused for @newsroom: Need administrator rights in the channel chat. "
+        "/subscribe @newsroom resumes them.",
+    ]
+    # what would post still needs the bot's rights, and says so
+    assert await ask(bot, "/subscribe @newsroom") == (
+        "Not changed: I am not an administrator of @newsroom: add me as one."
+    )
+    assert await ask(bot, "/digest @newsroom daily 10:00") == (
+        "Not changed: I am not an administrator of @newsroom: add me as one."
+    )
+    schedule = await bot.store.digests.schedule(channel)
+    assert schedule is not None and schedule.time_of_day == "09:00"
+    # the user's own rights are still checked for a plain look
+    assert await ask(bot, "/digest @newsroom", chat=77) == (
+        "I can't show the digests of @newsroom: you are not an administrator of @newsroom."
+    )
+    # a bot without rights may be refused the member list: the one who set the digests up
+    # may still stop them, nobody else
+    inaccessible = "Bad Request: member list is inaccessible"
+    bot.api.fail("getChatMember", 400, inaccessible, chat_id=channel, times=-1)
+    assert await ask(bot, "/unsubscribe @newsroom", chat=77) == (
+        "Not changed: I can't check that you administer @newsroom."
+    )
+    assert await ask(bot, "/unsubscribe @newsroom") == (
+        "Unsubscribed @newsroom: no more digests. /subscribe @newsroom starts again."
+    )
+    stopped = await bot.store.digests.subscription(channel)
+    assert stopped is not None and not stopped.active
+    assert stopped.paused_reason == "unsubscribed"
+
+
+_HINT = re.compile(r"/(?:subscribe|unsubscribe|digest|timezone)\b(?: (\S+))?")
+
+
+@pytest.mark.parametrize(
+    ("setup", "command"),
+    [
+        ((), "/digest @newsroom"),
+        (("/subscribe @newsroom",), "/digest @newsroom"),
+        (("/subscribe @newsroom", "/unsubscribe @newsroom"), "/digest @newsroom"),
+        (("/subscribe @newsroom",), "/unsubscribe @newsroom"),
+        (("/subscribe @newsroom",), "/digest @newsroom off"),
+        ((), "/timezone @newsroom"),
+        ((), "/digest @newsroom now"),
+    ],
+    ids=["not-set-up", "on", "unsubscribed", "unsubscribe", "off", "timezone", "now-first"],
+)
+async def test_every_command_a_channel_reply_suggests_names_the_channel(
+    digest_bot: DigestBot, setup: tuple[str, ...], command: str
+) -> None:
+    bot = digest_bot
+    await _newsroom(bot)
+    for earlier in setup:
+        await ask(bot, earlier)
+    text = await ask(bot, command)
+    hints = _HINT.findall(text)
+    assert hints and all(argument == "@newsroom" for argument in hints), text
+    # following the first hint as written changes the channel, never the private chat
+    suggested = _HINT.search(text)
+    assert suggested is not None
+    await ask(bot, suggested.group(0))
+    assert await bot.store.digests.subscription(42) is None
+    assert await bot.store.digests.schedule(42) is None
+
+
+async def test_digest_shows_runs_that_keep_failing_without_pausing(
+    digest_bot: DigestBot,
+) -> None:
+    bot, group = digest_bot, -300
+    bot.api.chat(group, "group", "Forum")
+    bot.api.member_status[(group, 42)] = "administrator"
+    await ask(bot, "/subscribe", chat=group, user=42)
+    events = await sample_briefing(bot.store)
+    bot.clock.set(wall() + timedelta(days=1))
+    for _ in range(2):  # two daily runs in a row, each with something new to send
+        for event_id in events.values():
+            await stamp(bot.store, event_id, bot.clock.now() - timedelta(hours=1))
+        bot.api.fail("sendMessage", 400, "Bad Request: TOPIC_CLOSED", chat_id=group)
+        await bot.engine.run_due()
+        bot.clock.advance(days=1)
+    [*_, last] = await bot.store.digests.deliveries(group)
+    assert (last.status, last.error) == ("failed", "TOPIC_CLOSED")
+    when = describe_moment(from_iso(last.updated_at), "UTC")
+
+    shown = await ask(bot, "/digest", chat=group, user=42)
+    assert shown.splitlines()[1:3] == [
+        "Digests are on for this chat.",
+        f"Last attempt failed on {when}: TOPIC_CLOSED (2 runs in a row).",
+    ]
+    # once a digest goes out again, the failures are history
+    for event_id in events.values():
+        await stamp(bot.store, event_id, bot.clock.now() - timedelta(hours=1))
+    await bot.engine.run_due()
+    assert visible_text(delivered(bot.api, group)[-1].text).startswith("Digest: new since")
+    assert "failed" not in await ask(bot, "/digest", chat=group, user=42)
+
+
+async def test_channel_without_username_is_configured_by_its_id(digest_bot: DigestBot) -> None:
+    bot, channel = digest_bot, -1001234567890
+    bot.api.chat(channel, "channel", "Night <b>desk</b>")  # a title is outside input
+    # an id that is no chat the bot can see: a clear answer, nothing stored
+    assert await ask(bot, "/digest -1009999999 daily 08:00") == (
+        "I can't find -1009999999. Check the id, and add me to the channel as an "
+        "administrator allowed to post messages."
+    )
+    assert await bot.store.chats.get(-1009999999) is None
+    assert await ask(bot, "/digest -1001234567890 daily 08:00") == (
+        "Not changed: I am not an administrator of Night <b>desk</b>: add me as one; "
+        "you are not an administrator of Night <b>desk</b>."
+    )
+    bot.api.member_status[(channel, BOT_ID)] = "administrator"
+    bot.api.member_rights[(channel, BOT_ID)] = {"can_post_messages": True}
+    bot.api.member_status[(channel, 42)] = "creator"
+    bot.api.member_rights[(channel, 42)] = {"is_anonymous": False}
+    text = await ask(bot, "/digest -1001234567890 daily 08:00")
+    assert text.startswith("Digests for Night <b>desk</b>: daily at 08:00 (UTC).")
+    schedule = await bot.store.digests.schedule(channel)
+    assert schedule is not None and schedule.configured_by == 42
+    stored = await bot.store.chats.get(channel)
+    assert stored is not None and (stored.type, stored.title) == ("channel", "Night <b>desk</b>")
+    shown = await ask(bot, "/digest -1001234567890")
+    assert "Time zone: UTC (/timezone -1001234567890 ZONE)." in shown.splitlines()
+
+    await sample_briefing(bot.store)
+    bot.clock.set(wall() + timedelta(days=1))
+    await bot.engine.run_due()
+    [post] = delivered(bot.api, channel)
+    assert visible_text(post.text).startswith("Digest: new since")
 
 
 # --- what a digest contains ------------------------------------------------------------------
