@@ -5,15 +5,20 @@ Nothing else in the project reads `os.environ`: code receives a `Settings` objec
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "BRIEFBOT_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Telegram user ids have at most 52 significant bits (Bot API: User.id).
+USER_ID_LIMIT = 2**52
+# An article is held in memory whole while it is read: 50 MB is far beyond any news page.
+MAX_ARTICLE_BYTES = 50_000_000
 
 
 class SettingsError(Exception):
@@ -52,7 +57,10 @@ class Settings(BaseSettings):
         description="Content note shown by /start; empty for none",
     )
     max_article_bytes: int = Field(
-        default=2_000_000, ge=1_000, description="Largest article file or page accepted"
+        default=2_000_000,
+        ge=1_000,
+        le=MAX_ARTICLE_BYTES,
+        description="Largest article file or page accepted",
     )
 
     @field_validator("maintainers", mode="before")
@@ -65,13 +73,42 @@ class Settings(BaseSettings):
             return [int(p) for p in parts]
         return value
 
+    @field_validator("maintainers")
+    @classmethod
+    def _user_ids(cls, value: list[int]) -> list[int]:
+        if not all(0 < user_id < USER_ID_LIMIT for user_id in value):
+            raise ValueError("a Telegram user id is a positive number of at most 15 digits")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        """The zone's own spelling; `europe/berlin` is read as `Europe/Berlin`, as /digest
+        reads it."""
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+            return value
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        by_lower = {name.lower(): name for name in available_timezones()}
+        if value.strip().lower() in by_lower:
+            return by_lower[value.strip().lower()]
+        raise ValueError(f"unknown IANA time zone {value[:64]!r}")
+
+    @field_validator("db")
+    @classmethod
+    def _named_file(cls, value: Path) -> Path:
+        if not str(value).strip():
+            raise ValueError("expected a file name")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None  # set but empty: polling, as when unset
+        if value is not None and not re.fullmatch(r"https://[^/\s]+(/\S*)?", value):
+            raise ValueError("expected the public https:// URL Telegram will call")
         return value
 
     @field_validator("log_level")
@@ -105,6 +142,10 @@ def load_settings(**overrides: Any) -> Settings:
     """Read settings, turning validation errors into one line that names the variable."""
     try:
         return Settings(**overrides)
+    except UnicodeDecodeError:
+        raise SettingsError(".env is not UTF-8 text: save it as UTF-8") from None
+    except OSError as exc:
+        raise SettingsError(f".env cannot be read: {exc.strerror or exc}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "settings"

@@ -35,6 +35,13 @@ def test_env_and_dotenv_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         ("BRIEFBOT_LOG_LEVEL", "LOUD"),
         ("BRIEFBOT_BASE_URL", "ftp://example.test/bot"),
         ("BRIEFBOT_WEBHOOK_PORT", "99999"),
+        ("BRIEFBOT_MAINTAINERS", "42,0"),
+        ("BRIEFBOT_MAINTAINERS", "-5"),
+        ("BRIEFBOT_MAINTAINERS", "99999999999999999999999999"),
+        ("BRIEFBOT_WEBHOOK_URL", "notaurl"),
+        ("BRIEFBOT_WEBHOOK_URL", "http://bot.example.org/hook"),
+        ("BRIEFBOT_DB", "   "),
+        ("BRIEFBOT_MAX_ARTICLE_BYTES", "1000000000000"),
     ],
 )
 def test_malformed_setting_is_one_line_naming_the_variable(
@@ -55,3 +62,14 @@ def test_token_is_secret_and_required_only_when_asked(monkeypatch: pytest.Monkey
     settings = load_settings()
     assert "very-secret" not in repr(settings) and "very-secret" not in str(settings)
     assert settings.require_token() == "123:very-secret"
+
+
+def test_a_dotenv_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"BRIEFBOT_STORY=caf\xe9\n")
+    with pytest.raises(SettingsError, match=r"^\.env is not UTF-8 text: save it as UTF-8$"):
+        load_settings()
+
+
+def test_a_zone_in_other_letter_case_is_read_as_the_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFBOT_TIMEZONE", "europe/berlin")
+    assert load_settings().timezone == "Europe/Berlin"
