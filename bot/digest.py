@@ -12,14 +12,24 @@ from dataclasses import dataclass, fields, replace
 
 from bot.answers import Answer, EventItem, Item, event_item
 from bot.paging import paginate
-from bot.render_html import HTML_LIMITS, DigestRenderer
+from bot.render_html import HTML_LIMITS, DigestRenderer, esc
 from bot.schedule import describe_moment, from_iso
 from store import Store
 from store.models import Chat, Event
 
 TITLE = "Digest"
+# Room kept in each message for the part number added to its title (" (12/34)").
+PART_ROOM = 12
 # A digest is pushed, not paged with buttons: fuller messages, still within Telegram's limit.
-DIGEST_LIMITS = replace(HTML_LIMITS, items=HTML_LIMITS.items * 2)
+DIGEST_LIMITS = replace(
+    HTML_LIMITS,
+    visible=HTML_LIMITS.visible - PART_ROOM,
+    raw=HTML_LIMITS.raw - PART_ROOM,
+    items=HTML_LIMITS.items * 2,
+)
+# A digest lists at most this many events (a few messages); more are left to /timeline,
+# rather than pushing dozens of messages into every subscribed chat.
+DIGEST_EVENTS = 40
 FOOTER = ("/timeline for the whole story · /digest for this chat's schedule",)
 
 
@@ -60,16 +70,44 @@ async def digest_answer(
         if not (manual or chat.send_empty_digest):
             return None
         return Answer(title=f"No new developments since {when}.")
+    count = f"{len(events)} event" + ("" if len(events) == 1 else "s")
+    intro = f"{count} added or changed, by date."
+    if len(events) > DIGEST_EVENTS:
+        events = _changed_last(events, DIGEST_EVENTS)
+        intro = (
+            f"{count} added or changed; the {DIGEST_EVENTS} changed last are listed, by date."
+            " /timeline has the whole story."
+        )
     sources = {source.id: source for source in await store.sources.list_all()}
     items = [event_item(event, sources, full=False) for event in events]
-    count = f"{len(events)} event" + ("" if len(events) == 1 else "s")
     return Answer(
         title=f"{TITLE}: new since {when}",
-        intro=(f"{count} added or changed, by date.",),
+        intro=(intro,),
         items=tuple(group_by_date(events, items)),
         footer=FOOTER,
         graphic_shown=chat.graphic,
     )
+
+
+def _changed_last(events: list[Event], count: int) -> list[Event]:
+    """The `count` events changed most recently, kept in the order given (by date)."""
+    latest = sorted(events, key=lambda e: (e.updated_at, e.id), reverse=True)[:count]
+    chosen = {event.id for event in latest}
+    return [event for event in events if event.id in chosen]
+
+
+def _numbered(pages: list[str], title: str) -> list[str]:
+    """Each message's title with its part number, "(2/4)", when the digest takes several:
+    a reader sees at once that more follows. DIGEST_LIMITS keeps room for it."""
+    if len(pages) < 2:
+        return pages
+    head = f"<b>{esc(title)}</b>"
+    return [
+        f"<b>{esc(title)} ({n}/{len(pages)})</b>{page.removeprefix(head)}"
+        if page.startswith(head)
+        else page
+        for n, page in enumerate(pages, start=1)
+    ]
 
 
 async def digest_messages(
@@ -77,4 +115,6 @@ async def digest_messages(
 ) -> list[str]:
     """The digest as Telegram HTML messages, each within the limit; [] when nothing to send."""
     answer = await digest_answer(store, chat, since, until, zone=zone, manual=manual)
-    return [] if answer is None else paginate(DigestRenderer(), answer, DIGEST_LIMITS)
+    if answer is None:
+        return []
+    return _numbered(paginate(DigestRenderer(), answer, DIGEST_LIMITS), answer.title)

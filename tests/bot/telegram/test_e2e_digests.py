@@ -17,6 +17,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.delivery import DeliveryEngine, RetryPolicy
+from bot.digest import DIGEST_EVENTS
 from bot.schedule import describe_moment, from_iso, iso
 from bot.telegram.app import build_application
 from bot.telegram.digests import JOB_NAME, install_engine
@@ -516,6 +517,37 @@ async def test_long_digest_is_split_into_messages_within_the_limit(
                 assert lines[i + 1].startswith(line.strip("— ") + " · /event"), lines[i : i + 2]
     assert sorted(seen) == list(range(24))  # every event once, none split away or repeated
     assert bot.clock.sleeps == [1.0] * (len(messages) - 1)  # a second between the parts
+    titles = [visible_text(m.text).splitlines()[0] for m in messages]
+    assert titles == [
+        f"{titles[0].rsplit(' (', 1)[0]} ({n}/{len(messages)})"
+        for n in range(1, len(messages) + 1)
+    ]
+
+
+async def test_a_digest_of_very_many_changes_lists_those_changed_last(
+    digest_bot: DigestBot,
+) -> None:
+    bot = digest_bot
+    await ask(bot, "/subscribe")
+    source = await add_article(bot.store, "Many things happened.", url=None)
+    total = DIGEST_EVENTS + 10
+    for i in range(total):
+        await add_event(bot.store, source, f"2021-10-{1 + i % 28:02d}", f"Event {i}", ("Many",))
+    async with bot.store.db.transaction() as conn:  # event i changed i minutes after noon
+        for i in range(total):
+            stamp = (wall() + timedelta(hours=12, minutes=i)).isoformat(timespec="seconds")
+            await conn.execute(
+                "UPDATE events SET updated_at = ? WHERE summary = ?", (stamp, f"Event {i}")
+            )
+    bot.clock.set(wall() + timedelta(days=1))
+    await bot.engine.run_due()
+    texts = [visible_text(m.text) for m in delivered(bot.api, 42)[1:]]
+    assert (
+        f"{total} events added or changed; the {DIGEST_EVENTS} changed last are listed,"
+        " by date. /timeline has the whole story." in texts[0]
+    )
+    listed = {int(n) for text in texts for n in re.findall(r"^Event (\d+)$", text, flags=re.M)}
+    assert listed == set(range(10, total))
 
 
 # --- delivery under faults -------------------------------------------------------------------
