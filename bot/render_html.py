@@ -133,11 +133,15 @@ class HtmlRenderer:
         assert isinstance(item, LineItem)
         return esc(_cut(item.text, cut))
 
+    def ref(self, command: str, number: int) -> str:
+        """A pointer to `/command number` that a reader can tap."""
+        return numbered(command, number)
+
     def _event(self, item: EventItem, answer: Answer, cut: int | None) -> str:
         head = f"<b>{esc(item.when)}</b>"
         if item.status:
             head += f" · <i>{esc(item.status)}</i>"
-        head += f" · {numbered('event', item.id)}"
+        head += f" · {self.ref('event', item.id)}"
         hide = item.graphic and not answer.graphic_shown
         summary = esc(_cut(item.summary, cut))
         # A graphic event's summary retells the excerpt, so it is hidden the same way.
@@ -148,9 +152,9 @@ class HtmlRenderer:
             lines.append("📍 " + esc(_cut(PLACE_SEPARATOR.join(item.places), cut)))
         lines.extend(_quote(citation, hide, cut) for citation in item.citations)
         if item.more_citations:
-            lines.append(f"+{item.more_citations} more: {numbered('event', item.id)}")
+            lines.append(f"+{item.more_citations} more: {self.ref('event', item.id)}")
         if cut is not None:
-            lines.append(f"<i>Shortened; full text:</i> {numbered('event', item.id)}")
+            lines.append(f"<i>Shortened; full text:</i> {self.ref('event', item.id)}")
         return "\n".join(lines)
 
     def _source(self, item: SourceItem, cut: int | None) -> str:
@@ -177,7 +181,17 @@ def _quote(citation: CitationView, hide: bool, cut: int | None) -> str:
 
 class DigestRenderer(HtmlRenderer):
     """Digests: an event that opens a new date carries that date as a heading (bot/digest.py),
-    so a heading always sits on the same page as its first event."""
+    so a heading always sits on the same page as its first event. In a channel readers
+    cannot send commands, so pointers are links that open the bot (`start_link`, the
+    bot's t.me/<bot>?start= address) at the answer."""
+
+    def __init__(self, start_link: str | None = None) -> None:
+        self.start_link = start_link
+
+    def ref(self, command: str, number: int) -> str:
+        if self.start_link is None:
+            return super().ref(command, number)
+        return link(f"{command} {number}", f"{self.start_link}{command}_{number}")
 
     def item(self, item: Item, answer: Answer, cut: int | None) -> str:
         text = super().item(item, answer, cut)

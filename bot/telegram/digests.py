@@ -139,6 +139,15 @@ _engines: weakref.WeakKeyDictionary[Application, DeliveryEngine] = (  # type: ig
 )
 
 
+def _start_link(bot: object) -> str | None:
+    """The address that opens a chat with the bot at an answer (t.me/<bot>?start=...)."""
+    try:
+        username = getattr(bot, "username", None)
+    except RuntimeError:  # PTB's Bot before initialize(): no getMe answer yet
+        return None
+    return f"https://t.me/{username}?start=" if username else None
+
+
 def build_engine(
     bot: object,
     store: Store,
@@ -158,10 +167,11 @@ def build_engine(
         zone = chat.timezone or (schedule.timezone if schedule else None) or settings.timezone
         # A digest depends on its window and the chat's options, not on the chat itself:
         # in a fan-out most chats share all of them, so each distinct digest is built once.
-        key = (since, until, manual, zone, chat.graphic, chat.send_empty_digest)
+        start_link = _start_link(bot) if chat.type == "channel" else None
+        key = (since, until, manual, zone, chat.graphic, chat.send_empty_digest, start_link)
         if key not in composed:
             composed[key] = await digest_messages(
-                store, chat, since, until, zone=zone, manual=manual
+                store, chat, since, until, zone=zone, manual=manual, start_link=start_link
             )
             if len(composed) > COMPOSED_CACHE:
                 composed.popitem(last=False)

@@ -24,7 +24,7 @@ from bot.telegram.digests import JOB_NAME, install_engine
 from config.settings import Settings
 from store import Store
 from tests.bot.briefing import add_article, add_event, sample_briefing
-from tests.fakes.bot_api import BOT_ID, FakeBotAPI, Request, visible_text
+from tests.fakes.bot_api import BOT_ID, BOT_USERNAME, FakeBotAPI, Request, visible_text
 from tests.fakes.clock import FakeClock
 from tests.fakes.telegram import settings_for, start_polling, stop_polling
 
@@ -253,6 +253,12 @@ async def test_channel_is_configured_from_a_private_chat_after_rights_checks(
     await bot.engine.run_due()
     [post] = delivered(bot.api, channel)
     assert visible_text(post.text).startswith("Digest: new since")
+    # readers of a channel cannot send commands: events are links that open the bot
+    opener = f"https://t.me/{BOT_USERNAME}?start="
+    first = (await bot.store.events.all())[0].id
+    assert f'<a href="{opener}event_{first}">event {first}</a>' in post.text
+    assert "/event" not in post.text and "/timeline" not in post.text
+    assert f"Open the bot for the whole story: {opener}timeline" in visible_text(post.text)
     assert await ask(bot, "/digest @newsroom now") == "Sent the digest to @newsroom."
     assert visible_text(delivered(bot.api, channel)[-1].text).startswith("No new developments")
 
