@@ -262,9 +262,11 @@ async def _bot_problem(bot: Bot, channel_id: int, label: str) -> str | None:
 
 
 async def _user_problem(
-    context: BriefContext, channel_id: int, user_id: int | None, label: str
+    context: BriefContext, channel_id: int, user_id: int | None, label: str, posting: bool
 ) -> str | None:
-    """Why the user may not manage the channel's digests, or None when they may."""
+    """Why the user may not manage the channel's digests, or None when they may. What
+    makes the bot post needs an admin who may post: otherwise an admin without that right
+    could post through the bot."""
     if user_id is None:
         return "I can't tell who you are"
     try:
@@ -278,6 +280,11 @@ async def _user_problem(
         return f"I can't check that you administer {label}"
     if member.status not in ADMIN_STATUSES:
         return f"you are not an administrator of {label}"
+    may_post = member.status == ChatMemberStatus.OWNER or getattr(
+        member, "can_post_messages", False
+    )
+    if posting and not may_post:
+        return f"you may not post in {label}, so you cannot have me post there"
     return None
 
 
@@ -301,7 +308,8 @@ async def _channel_target(
     label = _channel_label(found)
     user = update.effective_user
     missing = [await _bot_problem(context.bot, found.id, label)] if posting else []
-    missing.append(await _user_problem(context, found.id, user.id if user else None, label))
+    user_id = user.id if user else None
+    missing.append(await _user_problem(context, found.id, user_id, label, posting))
     reasons = [reason for reason in missing if reason is not None]
     if reasons:
         prefix = "Not changed" if changing else f"I can't show the digests of {label}"

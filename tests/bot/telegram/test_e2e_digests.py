@@ -273,6 +273,23 @@ async def _newsroom(bot: DigestBot, channel: int = -100500) -> int:
     return channel
 
 
+async def test_a_channel_admin_who_may_not_post_cannot_have_the_bot_post(
+    digest_bot: DigestBot,
+) -> None:
+    bot = digest_bot
+    channel = await _newsroom(bot)
+    bot.api.member_status[(channel, 43)] = "administrator"  # may edit, not post
+    refused = "Not changed: you may not post in @newsroom, so you cannot have me post there."
+    for command in ("/subscribe @newsroom", "/digest @newsroom daily 08:00"):
+        assert await ask(bot, command, chat=43, user=43) == refused
+    assert await bot.store.digests.subscription(channel) is None
+    assert (await ask(bot, "/digest @newsroom", chat=43, user=43)).startswith(
+        "Digests for @newsroom"
+    )  # looking needs no right to post
+    bot.api.member_rights[(channel, 43)] = {"can_post_messages": True}
+    assert "Subscribed @newsroom" in await ask(bot, "/subscribe @newsroom", chat=43, user=43)
+
+
 async def test_channel_paused_for_lost_rights_can_be_seen_and_unsubscribed(
     digest_bot: DigestBot,
 ) -> None:
