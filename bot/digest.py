@@ -32,7 +32,7 @@ DIGEST_LIMITS = replace(
 DIGEST_EVENTS = 40
 FOOTER = ("/timeline for the whole story · /digest for this chat's schedule",)
 # In a channel readers cannot send commands; they can open the bot.
-CHANNEL_FOOTER = ("Open the bot for the whole story: {link}timeline",)
+CHANNEL_FOOTER = "Open the bot for the whole story: {link}timeline"
 
 
 def _since_phrase(since: str | None, zone: str) -> str:
@@ -62,14 +62,7 @@ def group_by_date(events: list[Event], items: list[EventItem]) -> list[Item]:
 
 
 async def digest_answer(
-    store: Store,
-    chat: Chat,
-    since: str | None,
-    until: str,
-    *,
-    zone: str,
-    manual: bool = False,
-    start_link: str | None = None,
+    store: Store, chat: Chat, since: str | None, until: str, *, zone: str, manual: bool = False
 ) -> Answer | None:
     """The digest for `chat`, or None when there is nothing to send: nothing new, and
     neither the chat's option nor an explicit request (`manual`) asks for a note."""
@@ -93,7 +86,7 @@ async def digest_answer(
         title=f"{TITLE}: new since {when}",
         intro=(intro,),
         items=tuple(group_by_date(events, items)),
-        footer=FOOTER if start_link is None else (CHANNEL_FOOTER[0].format(link=start_link),),
+        footer=FOOTER,
         graphic_shown=chat.graphic,
     )
 
@@ -131,10 +124,10 @@ async def digest_messages(
 ) -> list[str]:
     """The digest as Telegram HTML messages, each within the limit; [] when nothing to send.
     With `start_link` (for channels) pointers to events are links that open the bot."""
-    answer = await digest_answer(
-        store, chat, since, until, zone=zone, manual=manual, start_link=start_link
-    )
+    answer = await digest_answer(store, chat, since, until, zone=zone, manual=manual)
     if answer is None:
         return []
+    if start_link is not None and answer.footer:
+        answer = replace(answer, footer=(CHANNEL_FOOTER.format(link=start_link),))
     pages = paginate(DigestRenderer(start_link), answer, DIGEST_LIMITS)
     return _numbered(pages, answer.title)
