@@ -42,7 +42,7 @@ from telegram.request import HTTPXRequest
 from bot.schedule import iso
 from bot.telegram.app import RATE_LIMIT_RETRIES
 from bot.telegram.digests import DIGEST_POLICY, build_engine
-from bot.telegram.flood import GROUP_LIMIT, OVERALL_LIMIT, FloodLimiter
+from bot.telegram.flood import CHAT_LIMIT, GROUP_LIMIT, OVERALL_LIMIT, FloodLimiter
 from config.settings import Settings
 from store import Store
 from store.models import NewEvent, NewSource
@@ -56,7 +56,7 @@ SCALED_CHATS = 10_000
 # 215/s.
 SCALED_CONCURRENCY = 32
 OVERALL_PER_SECOND = OVERALL_LIMIT  # what the server enforces: Telegram's stated limits
-PER_CHAT_PER_SECOND = 1
+PER_CHAT_PER_SECOND = CHAT_LIMIT
 PER_GROUP_PER_MINUTE = GROUP_LIMIT
 
 
@@ -209,6 +209,7 @@ def flood_limiter(scale: float) -> FloodLimiter:
     return FloodLimiter(
         overall_budget=int((OVERALL_LIMIT - 1) * scale),
         group_budget=int((GROUP_LIMIT - 1) * scale),
+        chat_budget=int(CHAT_LIMIT * scale),
         max_retries=RATE_LIMIT_RETRIES,
     )
 

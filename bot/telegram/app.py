@@ -57,10 +57,12 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     rate_limited: bool = True,
+    limiter: FloodLimiter | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The configured application; `store` is used as is (and not closed) when given.
-    `request` replaces the HTTP client (the latency benchmark answers in process), and
-    `rate_limited=False` drops Telegram's flood limits, which have nothing to pace there."""
+    `request` replaces the HTTP client (the latency benchmark answers in process),
+    `rate_limited=False` drops Telegram's flood limits, which have nothing to pace there, and
+    `limiter` replaces the production one (tests that ask one chat a lot drop its second)."""
     builder = (
         ApplicationBuilder()
         .token(settings.require_token())
@@ -72,7 +74,7 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limited:
-        limiter = FloodLimiter(max_retries=RATE_LIMIT_RETRIES)
+        limiter = limiter or FloodLimiter(max_retries=RATE_LIMIT_RETRIES)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request)

@@ -3,8 +3,9 @@
 Import them into a conftest (tests/bot/conftest.py does):
     from tests.fakes.telegram import bot_api, telegram_bot  # noqa: F401
 
-`telegram_bot` is a `RunningBot`: the application built by `build_application` exactly as
-in production (base_url pointing at the fake), polling, sharing the test's `store`.
+`telegram_bot` is a `RunningBot`: the application built by `build_application` as in
+production (base_url pointing at the fake), polling, sharing the test's `store`, with one
+difference: its flood limiter (`quick_limiter`) does not pace a chat to a message a second.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pydantic import SecretStr
 from telegram import Update
 from telegram.ext import Application
 
-from bot.telegram.app import build_application
+from bot.telegram.app import RATE_LIMIT_RETRIES, build_application
+from bot.telegram.flood import FloodLimiter
 from config.settings import Settings
 from store import Store
 from tests.fakes.bot_api import FakeBotAPI
@@ -31,6 +33,15 @@ class RunningBot:
     api: FakeBotAPI
     settings: Settings
     store: Store
+
+
+def quick_limiter() -> FloodLimiter:
+    """The production flood limiter without the per-chat second (Telegram's one message a
+    second to a chat): tests ask one chat question after question faster than any reader,
+    and pacing them would triple the suite's time. Each chat still gets one request at a
+    time and waits out its own 429s; tests/bot/telegram/test_e2e_flood.py runs the
+    limiter exactly as production builds it."""
+    return FloodLimiter(max_retries=RATE_LIMIT_RETRIES, chat_seconds=0.0)
 
 
 def settings_for(api: FakeBotAPI, settings: Settings) -> Settings:
@@ -81,7 +92,7 @@ async def telegram_bot(
     bot_api: FakeBotAPI, settings: Settings, store: Store
 ) -> AsyncIterator[RunningBot]:
     configured = settings_for(bot_api, settings)
-    app = build_application(configured, store=store)
+    app = build_application(configured, store=store, limiter=quick_limiter())
     await start_polling(app)
     try:
         yield RunningBot(app, bot_api, configured, store)

@@ -26,7 +26,7 @@ from store import Store
 from tests.bot.briefing import add_article, add_event, sample_briefing
 from tests.fakes.bot_api import BOT_ID, BOT_USERNAME, FakeBotAPI, Request, visible_text
 from tests.fakes.clock import FakeClock
-from tests.fakes.telegram import settings_for, start_polling, stop_polling
+from tests.fakes.telegram import quick_limiter, settings_for, start_polling, stop_polling
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -56,7 +56,7 @@ def clock() -> FakeClock:
 async def _running(
     api: FakeBotAPI, settings: Settings, store: Store, clock: FakeClock, *, tick: bool
 ) -> tuple[Application, DeliveryEngine]:  # type: ignore[type-arg]
-    app = build_application(settings_for(api, settings), store=store)
+    app = build_application(settings_for(api, settings), store=store, limiter=quick_limiter())
     # Unpaced (the 25/s pacing has its own test), with short timeouts for the timeout test.
     engine = install_engine(app, clock=clock, timeout=0.5, policy=RetryPolicy())
     if not tick:
