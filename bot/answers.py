@@ -147,7 +147,22 @@ class CitationItem:
     graphic: bool  # the event's: hidden behind a spoiler unless the chat chose otherwise
 
 
-Item = EventItem | SourceItem | PlaceItem | LineItem | CitationItem
+WITHDRAWN = "Withdrawn from the briefing."
+
+
+@dataclass(frozen=True)
+class WithdrawnItem:
+    """An event taken out of the briefing since readers' last digest, as they last saw it."""
+
+    id: int
+    when: str
+    summary: str
+    into: int | None  # merged into this event
+    graphic: bool
+    heading: str | None = None  # above the first of them
+
+
+Item = EventItem | SourceItem | PlaceItem | LineItem | CitationItem | WithdrawnItem
 
 
 @dataclass(frozen=True)

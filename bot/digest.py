@@ -1,4 +1,5 @@
-"""A chat's digest: the events added or changed in its window, grouped by date, as an Answer.
+"""A chat's digest: the events added or changed in its window, grouped by date, and those
+withdrawn in it (hidden, removed or merged by a maintainer), as an Answer.
 
 The digest is built from the same pieces as /timeline (`bot.answers.event_item`, the same
 cited excerpts, the same graphic-excerpt rule) and rendered by the same renderer, split
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from bot.answers import Answer, EventItem, Item, event_item
+from bot.answers import Answer, EventItem, Item, WithdrawnItem, event_item
+from bot.dates import describe_span
 from bot.paging import paginate
 from bot.render_html import HTML_LIMITS, DigestRenderer, esc
 from bot.schedule import describe_moment, from_iso
 from store import Store
-from store.models import Chat, Event
+from store.models import Chat, Event, Withdrawal
 
 TITLE = "Digest"
 # Room kept in each message for the part number added to its title (" (12/34)").
@@ -33,6 +35,7 @@ DIGEST_EVENTS = 40
 FOOTER = ("/timeline for the whole story · /digest for this chat's schedule",)
 # In a channel readers cannot send commands; they can open the bot.
 CHANNEL_FOOTER = "Open the bot for the whole story: {link}timeline"
+WITHDRAWN_HEADING = "— No longer in the briefing —"
 
 
 def _since_phrase(since: str | None, zone: str) -> str:
@@ -67,32 +70,65 @@ async def digest_answer(
     """The digest for `chat`, or None when there is nothing to send: nothing new, and
     neither the chat's option nor an explicit request (`manual`) asks for a note."""
     events = await store.events.changed_between(since, until)
+    # Readers are told what was taken out since their last digest (a first digest covers
+    # the whole briefing as it stands: nothing in it was withdrawn).
+    withdrawn = await store.audit.withdrawn_between(since, until) if since else []
     when = _since_phrase(since, zone)
-    if not events:
+    if not (events or withdrawn):
         if not (manual or chat.send_empty_digest):
             return None
         return Answer(title=f"No new developments since {when}.")
-    count = f"{len(events)} event" + ("" if len(events) == 1 else "s")
-    intro = f"{count} added or changed, by date."
-    if len(events) > DIGEST_EVENTS:
+    intro = []
+    if events:
+        intro.append(_changed_phrase(len(events)))
         events = _changed_last(events, DIGEST_EVENTS)
-        intro = (
-            f"{count} added or changed; the {DIGEST_EVENTS} changed last are listed, by date."
-            " /timeline has the whole story."
-        )
+    if withdrawn:
+        intro.append(_withdrawn_phrase(len(withdrawn)))
     sources = {source.id: source for source in await store.sources.list_all()}
     items = [event_item(event, sources, full=False) for event in events]
     return Answer(
         title=f"{TITLE}: new since {when}",
-        intro=(intro,),
-        items=tuple(group_by_date(events, items)),
+        intro=tuple(intro),
+        items=(*group_by_date(events, items), *_withdrawn_items(withdrawn[:DIGEST_EVENTS])),
         footer=FOOTER,
         graphic_shown=chat.graphic,
     )
 
 
+def _changed_phrase(count: int) -> str:
+    events = f"{count} event" + ("" if count == 1 else "s")
+    if count <= DIGEST_EVENTS:
+        return f"{events} added or changed, by date."
+    return (
+        f"{events} added or changed; the {DIGEST_EVENTS} changed last are listed, by date."
+        " /timeline has the whole story."
+    )
+
+
+def _withdrawn_phrase(count: int) -> str:
+    events = f"{count} event" + (" was" if count == 1 else "s were")
+    listed = "listed last" if count <= DIGEST_EVENTS else f"the first {DIGEST_EVENTS} listed last"
+    return f"{events} withdrawn ({listed})."
+
+
+def _withdrawn_items(withdrawn: list[Withdrawal]) -> list[WithdrawnItem]:
+    return [
+        WithdrawnItem(
+            id=gone.event_id,
+            when=describe_span(gone.date, gone.end),
+            summary=gone.summary,
+            into=gone.into,
+            graphic=gone.graphic,
+            heading=WITHDRAWN_HEADING if n == 0 else None,
+        )
+        for n, gone in enumerate(withdrawn)
+    ]
+
+
 def _changed_last(events: list[Event], count: int) -> list[Event]:
     """The `count` events changed most recently, kept in the order given (by date)."""
+    if len(events) <= count:
+        return events
     latest = sorted(events, key=lambda e: (e.updated_at, e.id), reverse=True)[:count]
     chosen = {event.id for event in latest}
     return [event for event in events if event.id in chosen]

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from bot.answers import (
     PLACE_SEPARATOR,
+    WITHDRAWN,
     Answer,
     CitationItem,
     CitationView,
@@ -22,6 +23,7 @@ from bot.answers import (
     LineItem,
     PlaceItem,
     SourceItem,
+    WithdrawnItem,
     events_phrase,
     numbered,
 )
@@ -130,6 +132,8 @@ class HtmlRenderer:
                 f"<b>{esc(_cut(item.name, cut))}</b> ({esc(_cut(kind, cut))})"
                 f" — {events_phrase(item.events)}"
             )
+        if isinstance(item, WithdrawnItem):
+            return self._withdrawn(item, answer, cut)
         assert isinstance(item, LineItem)
         return esc(_cut(item.text, cut))
 
@@ -156,6 +160,18 @@ class HtmlRenderer:
         if cut is not None:
             lines.append(f"<i>Shortened; full text:</i> {self.ref('event', item.id)}")
         return "\n".join(lines)
+
+    def _withdrawn(self, item: WithdrawnItem, answer: Answer, cut: int | None) -> str:
+        # No pointer to the event itself: it is not shown any more.
+        summary = esc(_cut(item.summary, cut))
+        if item.graphic and not answer.graphic_shown:
+            summary = f"<tg-spoiler>{summary}</tg-spoiler>"
+        fate = (
+            f"<i>Merged into</i> {self.ref('event', item.into)}"
+            if item.into is not None
+            else f"<i>{esc(WITHDRAWN)}</i>"
+        )
+        return f"<b>{esc(item.when)}</b> · event {item.id}\n{summary}\n{fate}"
 
     def _source(self, item: SourceItem, cut: int | None) -> str:
         title = link(_cut(item.title or "(untitled)", cut), item.url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.answers import (
     PLACE_SEPARATOR,
+    WITHDRAWN,
     Answer,
     CitationItem,
     CitationView,
@@ -16,6 +17,7 @@ from bot.answers import (
     LineItem,
     PlaceItem,
     SourceItem,
+    WithdrawnItem,
     events_phrase,
 )
 from bot.paging import Limits, paginate
@@ -63,6 +65,8 @@ class TextRenderer:
         if isinstance(item, PlaceItem):
             kind = item.kind + (f", {item.region}" if item.region else "")
             return f"{_cut(item.name, cut)} ({kind}) — {events_phrase(item.events)}"
+        if isinstance(item, WithdrawnItem):
+            return self._withdrawn(item, answer, cut)
         assert isinstance(item, LineItem)
         return _cut(item.text, cut)
 
@@ -80,6 +84,12 @@ class TextRenderer:
         if cut is not None:
             lines.append(f"  (shortened; /event {item.id} has it in full)")
         return "\n".join(lines)
+
+    def _withdrawn(self, item: WithdrawnItem, answer: Answer, cut: int | None) -> str:
+        hide = item.graphic and not answer.graphic_shown
+        summary = GRAPHIC_SUMMARY_HIDDEN if hide else _cut(item.summary, cut)
+        fate = f"Merged into /event {item.into}" if item.into is not None else WITHDRAWN
+        return f"{item.when} · event {item.id}\n{summary}\n{fate}"
 
     def _source(self, item: SourceItem, cut: int | None) -> str:
         title = _cut(item.title or "(untitled)", cut)

@@ -22,7 +22,7 @@ import aiosqlite
 
 from store.db import Database, utc_now
 from store.errors import Clash, Conflict, NotFound
-from store.models import AuditEntry
+from store.models import AuditEntry, Withdrawal
 
 Row = dict[str, Any]
 Snapshot = dict[str, list[Row]]
@@ -221,6 +221,33 @@ async def _tied_to(conn: aiosqlite.Connection, scope: Scope, newest: dict[str, i
     return Scope.of(**ids)
 
 
+def _withdrawn(before: Snapshot, after: Snapshot, since: str) -> list[Withdrawal]:
+    """The events visible before a change and gone or hidden after it, of those that
+    existed at `since`; a merged event's `into` is the event its citations moved to."""
+    after_events = {row["id"]: row for row in after.get("events", [])}
+    moved_to = {row["id"]: row["event_id"] for row in after.get("citations", [])}
+    withdrawn = []
+    for row in before.get("events", []):
+        now = after_events.get(row["id"])
+        if row["hidden"] or row["created_at"] >= since or (now is not None and not now["hidden"]):
+            continue
+        into = next(
+            (
+                moved_to[citation["id"]]
+                for citation in before.get("citations", [])
+                if citation["event_id"] == row["id"]
+                and moved_to.get(citation["id"], row["id"]) != row["id"]
+            ),
+            None,
+        )
+        withdrawn.append(
+            Withdrawal(
+                row["id"], row["date"], row["end_date"], row["summary"], bool(row["graphic"]), into
+            )
+        )
+    return withdrawn
+
+
 def _normalise(snap: Snapshot) -> Snapshot:
     # Snapshots are compared after a JSON round trip, as they are stored.
     loaded: Snapshot = json.loads(json.dumps(snap))
@@ -351,6 +378,39 @@ class AuditRepo:
             (target, action),
         )
         return _entry(row) if row else None
+
+    async def withdrawn_between(self, since: str, until: str) -> list[Withdrawal]:
+        """Events that existed at `since`, were visible, and that changes recorded in
+        [since, until) took out of the briefing, by date: what a digest for that window
+        tells readers is gone. Those visible again (the change was undone) are left out,
+        and an `into` event hidden or removed since is dropped."""
+        rows = await self.db.fetchall(
+            "SELECT before, after FROM audit_log WHERE at >= ? AND at < ? ORDER BY id",
+            (since, until),
+        )
+        found: dict[int, Withdrawal] = {}
+        for row in rows:
+            before, after = json.loads(row["before"] or "{}"), json.loads(row["after"] or "{}")
+            for gone in _withdrawn(before, after, since):
+                found.setdefault(gone.event_id, gone)  # as readers last saw it
+        if not found:
+            return []
+        ids = sorted(found.keys() | {w.into for w in found.values() if w.into is not None})
+        visible = {
+            row[0]
+            for row in await self.db.fetchall(
+                f"SELECT id FROM events WHERE hidden = 0 AND id IN ({','.join('?' * len(ids))})",
+                ids,
+            )
+        }
+        return sorted(
+            (
+                gone if gone.into in visible else replace(gone, into=None)
+                for gone in found.values()
+                if gone.event_id not in visible
+            ),
+            key=lambda gone: (gone.date, gone.event_id),
+        )
 
     async def all(self) -> list[AuditEntry]:
         return [_entry(r) for r in await self.db.fetchall("SELECT * FROM audit_log ORDER BY id")]

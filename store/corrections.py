@@ -74,7 +74,7 @@ class Corrections:
         async with self.audit.change(actor, action, f"event:{keep_id}", scope) as ch:
             conn = ch.conn
             await _require_event(conn, keep_id)
-            await _require_event(conn, gone_id)
+            gone = await _require_event(conn, gone_id)
             # A citation both events already share would break the unique rule when moved.
             await conn.execute(
                 "DELETE FROM citations WHERE event_id = ? AND EXISTS (SELECT 1 FROM citations k"
@@ -93,8 +93,10 @@ class Corrections:
                     (keep_id, gone_id),
                 )
             await conn.execute("DELETE FROM events WHERE id = ?", (gone_id,))
+            # Graphic excerpts moved over stay behind spoilers in the merged event.
             await conn.execute(
-                "UPDATE events SET updated_at = ? WHERE id = ?", (utc_now(), keep_id)
+                "UPDATE events SET updated_at = ?, graphic = max(graphic, ?) WHERE id = ?",
+                (utc_now(), gone["graphic"], keep_id),
             )
         assert ch.entry_id is not None
         return ch.entry_id

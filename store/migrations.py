@@ -330,6 +330,11 @@ CREATE TRIGGER sources_retire_id AFTER DELETE ON sources BEGIN
 END;
 """
 
+# Digests read the changes recorded in their window (events withdrawn: store/audit.py).
+AUDIT_TIMES = """
+CREATE INDEX audit_log_at ON audit_log(at);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
@@ -343,6 +348,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0011_callback_reuse", CALLBACK_REUSE),
     ("0012_hidden_events", HIDDEN_EVENTS),
     ("0013_retired_ids", RETIRED_IDS),
+    ("0014_audit_times", AUDIT_TIMES),
 ]
 
 

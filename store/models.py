@@ -157,6 +157,19 @@ class AuditEntry:
     scope: str | None = None  # JSON: which rows `before` and `after` cover (store/audit.py)
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """An event readers could see that a maintainer's change took out of the briefing:
+    hidden, removed with its article, or merged into another event (`into`)."""
+
+    event_id: int
+    date: str
+    end: str | None
+    summary: str
+    graphic: bool
+    into: int | None  # the visible event its citations now belong to, after a merge
+
+
 # --- Drafts: what ingestion hands to the store to add -------------------------------
 
 

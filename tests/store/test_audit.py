@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 
 from store import Store
 from store.audit import Scope
+from store.db import utc_now
 from store.errors import Conflict, NotFound
 from store.models import NewEvent, NewSource, PersonRef, PlaceRef
 from tests.store.rows import dump
@@ -308,3 +310,35 @@ async def test_a_discovering_change_must_be_its_transactions_first_write(store: 
             async with store.audit.change(1001, "add story", "source:?", Scope(), discover=True):
                 pass
     assert await store.sources.list_all() == []
+
+
+async def test_withdrawn_events_are_those_taken_out_in_the_window_and_still_out(
+    store: Store,
+) -> None:
+    ids = await _seed(store)
+    async with store.db.transaction() as conn:
+        again = NewEvent("2021-10-05", None, "Shown again.", citations=((0, 9),))
+        extra = await store.events.add(conn, ids["b"], TEXT_B, again)
+    created = utc_now()
+    while (since := utc_now()) == created:  # a window opens after what existed before it
+        await asyncio.sleep(0.05)
+    await store.corrections.merge_events(1, ids["leak"], ids["dismissal"])
+    shown_again = await store.corrections.edit_event(1, extra, "hide", hidden=1)
+    await store.audit.undo(1, shown_again)
+    until = "9999"
+    (merged,) = await store.audit.withdrawn_between(since, until)
+    assert (merged.event_id, merged.into, merged.summary) == (
+        ids["dismissal"], ids["leak"], "The warden is dismissed.",
+    )  # fmt: skip
+    assert await store.audit.withdrawn_between(until, "99999") == []  # a later window
+
+    # An event added and taken out within the window was never in an earlier digest.
+    async with store.db.transaction() as conn:
+        brief = await store.events.add(
+            conn, ids["b"], TEXT_B, NewEvent("2021-10-05", None, "Brief.", citations=((10, 20),))
+        )
+    await store.corrections.edit_event(1, brief, "hide", hidden=1)
+    # The event merged into is hidden later: the merged one is then simply withdrawn.
+    await store.corrections.edit_event(1, ids["leak"], "hide", hidden=1)
+    gone = await store.audit.withdrawn_between(since, until)
+    assert [(g.event_id, g.into) for g in gone] == [(ids["leak"], None), (ids["dismissal"], None)]

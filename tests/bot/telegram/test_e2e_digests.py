@@ -494,6 +494,57 @@ async def test_digest_groups_new_events_by_date_with_timeline_citations(
     assert "Gulagu.net publishes" not in latest
 
 
+async def test_a_digest_tells_readers_what_was_withdrawn_since_the_last(
+    digest_bot: DigestBot,
+) -> None:
+    bot = digest_bot
+    await ask(bot, "/subscribe")
+    ids = await sample_briefing(bot.store)
+    bot.clock.set(wall() + timedelta(days=1))
+    await bot.engine.run_due()
+    assert len(delivered(bot.api, 42)) == 2  # the reply, then a digest of every event
+
+    fixes = bot.store.corrections
+    undone = await fixes.edit_event(1, ids["leak"], "hide", hidden=1)
+    await bot.store.audit.undo(1, undone)  # shown again: not withdrawn
+    await fixes.merge_events(1, ids["case"], ids["torture"])
+    await fixes.remove_source(1, ids["b"])  # takes the events only it supported
+    # The corrections were made on the wall clock: into the window of the next digest.
+    changed = iso(bot.clock.now() + timedelta(hours=1))
+    async with bot.store.db.transaction() as conn:
+        await conn.execute("UPDATE audit_log SET at = ?", (changed,))
+        await conn.execute("UPDATE events SET updated_at = ?", (changed,))
+    bot.clock.advance(days=1)
+    await bot.engine.run_due()
+    message = delivered(bot.api, 42)[-1]
+    text = visible_text(message.text)
+    assert "2 events added or changed, by date." in text  # the merged-into and restored
+    assert "3 events were withdrawn (listed last)." in text
+    withdrawn = text[text.index("— No longer in the briefing —") :]
+    assert re.findall(r"^(.+) · event (\d+)$", withdrawn, flags=re.M) == [
+        ("2020", str(ids["beatings"])),
+        ("5 Oct 2021", str(ids["torture"])),
+        ("7 Oct 2021", str(ids["dismissal"])),
+    ]
+    merged = f"Videos show prisoners tortured by other inmates\nMerged into /event_{ids['case']}"
+    assert merged in withdrawn
+    assert withdrawn.count("Withdrawn from the briefing.") == 2
+    assert "Gulagu.net publishes" not in withdrawn
+    # A graphic event's summary stays behind a spoiler there too, and so does its excerpt
+    # in the event it was merged into.
+    assert "<tg-spoiler>Videos show prisoners tortured by other inmates</tg-spoiler>" in (
+        message.text
+    )
+    assert (
+        "<blockquote><tg-spoiler>The videos show prisoners being tortured by other inmates."
+        "</tg-spoiler></blockquote>" in message.text
+    )
+
+    bot.clock.advance(days=1)
+    await bot.engine.run_due()
+    assert len(delivered(bot.api, 42)) == 3  # told once: nothing new the next day
+
+
 async def test_digest_now_sends_at_once_in_the_chat(digest_bot: DigestBot) -> None:
     bot = digest_bot
     await ask(bot, "/subscribe")
