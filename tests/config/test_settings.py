@@ -34,6 +34,8 @@ def test_env_and_dotenv_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         ("BRIEFBOT_TIMEZONE", "Europe/Atlantis"),
         ("BRIEFBOT_LOG_LEVEL", "LOUD"),
         ("BRIEFBOT_BASE_URL", "ftp://example.test/bot"),
+        ("BRIEFBOT_BASE_URL", "http://"),
+        ("BRIEFBOT_BASE_URL", "https://api.example.test:port/bot"),
         ("BRIEFBOT_WEBHOOK_PORT", "99999"),
         ("BRIEFBOT_MAINTAINERS", "42,0"),
         ("BRIEFBOT_MAINTAINERS", "-5"),
