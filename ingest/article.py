@@ -10,7 +10,7 @@ import codecs
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -54,8 +54,12 @@ DAY_PARSING = {
 }
 # Characters below space other than line breaks, tabs and form feeds: text has few of them.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
-# libyaml's safe loader when PyYAML was built with it (it is in the wheels), else PyYAML's.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# A loader that reads every value as text (libyaml's when PyYAML was built with it): YAML's
+# implicit types would make `outlet: NO` the word "False", and a malformed timestamp or a
+# `!!int` tag raise errors of Python's own instead of a rejection.
+TEXT_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+# What YAML means by "no value", read as text.
+NO_VALUE = {"", "~", "null"}
 URL_DATE = re.compile(r"/(20\d\d|19\d\d)[/-](\d\d?)[/-](\d\d?)(?:/|-|$)")
 # Longest title and outlet name kept. Headlines run to about 150 characters; a longer
 # "title" is a paste gone wrong or a hostile page, and every message naming the article
@@ -147,6 +151,8 @@ def parse_day(text: str) -> str | None:
         return date.fromisoformat(text[:10]).isoformat()
     except ValueError:
         pass
+    if re.match(r"\d{4}-\d\d?-\d\d?\b", text):
+        return None  # ISO's order but no such day: 2021-13-01 is not 13 January
     if not re.search(r"\b\d{4}\b", text) or len(text) > 60:
         return None
     import dateparser  # imported here: slow to load, and most metadata is already ISO
@@ -155,12 +161,8 @@ def parse_day(text: str) -> str | None:
     return parsed.date().isoformat() if parsed else None
 
 
-def _iso_day(value: object, field: str) -> str:
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    day = parse_day(value) if isinstance(value, str) else None
+def _iso_day(value: str, field: str) -> str:
+    day = parse_day(value)
     if day is None:
         raise ArticleRejected(f"malformed front matter: {field} must be a date like 2021-10-05")
     return day
@@ -170,13 +172,13 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
     """Separate a leading `---` YAML block from the body; validates the known keys."""
     if not text.startswith("---\n"):
         return {}, text
-    end = text.find("\n---", 4)
+    end = text.find("\n---", 3)  # from 3: an empty block closes on the next line
     if end == -1:
         raise ArticleRejected("malformed front matter: no closing '---' line")
     block, body = text[4:end], text[end + 4 :]
     body = body[1:] if body.startswith("\n") else body
     try:
-        meta = yaml.load(block, Loader=SAFE_LOADER)
+        meta = yaml.load(block, Loader=TEXT_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
@@ -187,14 +189,14 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
         raise ArticleRejected("malformed front matter: expected 'key: value' lines")
     fields: dict[str, str] = {}
     for key, value in meta.items():
-        if key not in FRONT_MATTER_KEYS or value is None:
+        if key not in FRONT_MATTER_KEYS:
             continue
-        if key == "published":
-            fields[key] = _iso_day(value, key)
-        elif isinstance(value, str | int | float):
-            fields[key] = str(value).strip()
-        else:
+        if not isinstance(value, str):
             raise ArticleRejected(f"malformed front matter: {key} must be text")
+        value = value.strip()
+        if value.lower() in NO_VALUE:
+            continue
+        fields[key] = _iso_day(value, key) if key == "published" else value
     url = fields.get("url")
     if url and not re.match(r"^https?://[^\s/]+", url):
         raise ArticleRejected("malformed front matter: url must start with http:// or https://")

@@ -34,6 +34,8 @@ def test_front_matter_is_read_and_body_kept_verbatim() -> None:
         (b"---\ntitle: [unclosed\n---\nbody", "not valid YAML"),
         (b"---\ntitle: x\nbody with no closing line", "no closing"),
         (b"---\npublished: yesterday\n---\nbody", "published must be a date"),
+        (b"---\npublished: 2021-02-30\n---\nbody", "published must be a date"),
+        (b"---\npublished: !!timestamp 2021-13-01\n---\nbody", "published must be a date"),
         (b"---\nurl: javascript:alert(1)\n---\nbody", "url must start with http"),
         (b"---\n- a list\n---\nbody", "key: value"),
         (b"---\ntitle: x\n---\n   \n", "no article text"),
@@ -46,6 +48,8 @@ def test_front_matter_is_read_and_body_kept_verbatim() -> None:
         "bad-yaml",
         "unclosed",
         "bad-date",
+        "no-such-day",
+        "no-such-month-tagged",
         "bad-url",
         "list",
         "no-body",
@@ -54,6 +58,31 @@ def test_front_matter_is_read_and_body_kept_verbatim() -> None:
 def test_bad_input_is_rejected_with_a_reason(raw: bytes, reason: str) -> None:
     with pytest.raises(ArticleRejected, match=reason):
         parse_article(raw, "bad.txt")
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "title", "outlet", "published"),
+    [
+        ("outlet: NO\ntitle: yes", "yes", "NO", None),
+        ("title: 1.50\noutlet: .inf", "1.50", ".inf", None),
+        ("title: !!int abc\noutlet: !!float abc", "abc", "abc", None),
+        ("title: !!timestamp hello", "hello", None, None),
+        ("published: 2021-10-05T25:99:00", None, None, "2021-10-05"),
+        ("published: 2021-10-05 10:00:00+03:00", None, None, "2021-10-05"),
+        ("title: ~\noutlet: null\npublished:", None, None, None),
+        ("", None, None, None),
+    ],
+    ids=["yes-no", "numbers", "tags", "timestamp-tag", "bad-time", "time", "nulls", "empty"],
+)
+def test_front_matter_values_are_read_as_written(
+    front_matter: str, title: str | None, outlet: str | None, published: str | None
+) -> None:
+    """YAML's implicit types are not ours: `outlet: NO` is the outlet NO, not False, and a
+    value YAML cannot make a timestamp or number of is text, never a crash."""
+    block = f"{front_matter}\n" if front_matter else ""
+    article = parse_article(f"---\n{block}---\nBody.\n".encode(), "a.md")
+    assert (article.title, article.outlet, article.published) == (title, outlet, published)
+    assert article.text == "Body.\n"
 
 
 def test_oversized_input_is_rejected() -> None:
@@ -120,6 +149,8 @@ def test_date_from_url(url: str, day: str | None) -> None:
         ("yesterday", None),
         ("October 2021", None),
         ("31.02.2021", None),
+        ("2021-13-01", None),
+        ("2021-31-12", None),
         ("banana 2021", None),
     ],
 )
