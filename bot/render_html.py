@@ -55,6 +55,8 @@ def safe_url(url: str | None) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
+    if "@" in parts.netloc:  # a user name: `https://known.outlet@other.host/` misleads
+        return None
     return url
 
 

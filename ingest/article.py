@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import charset_normalizer
 import yaml
@@ -80,6 +81,27 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
+def without_credentials(url: str) -> str:
+    """The URL without a user name or password: `https://known.outlet@other.host/` shows a
+    reader one site and opens another, and a password must never reach the briefing."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with a URL given as metadata, or None."""
+    if not re.match(r"https?://[^\s/]+", url):
+        return "must start with http:// or https://"
+    if re.search(r"\s", url):
+        return "must be one address, without spaces"
+    return None
+
+
 @dataclass(frozen=True)
 class Article:
     text: str
@@ -96,6 +118,8 @@ class Article:
             object.__setattr__(self, "title", clip(self.title, TITLE_CHARS))
         if self.outlet is not None and len(self.outlet) > OUTLET_CHARS:
             object.__setattr__(self, "outlet", clip(self.outlet, OUTLET_CHARS))
+        if self.url is not None:
+            object.__setattr__(self, "url", without_credentials(self.url))
 
     @cached_property  # asked for again when the article is checked and stored
     def content_hash(self) -> str:
@@ -197,9 +221,9 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
         if value.lower() in NO_VALUE:
             continue
         fields[key] = _iso_day(value, key) if key == "published" else value
-    url = fields.get("url")
-    if url and not re.match(r"^https?://[^\s/]+", url):
-        raise ArticleRejected("malformed front matter: url must start with http:// or https://")
+    problem = url_problem(fields["url"]) if "url" in fields else None
+    if problem:
+        raise ArticleRejected(f"malformed front matter: url {problem}")
     return fields, body
 
 

@@ -68,10 +68,16 @@ def html_to_text(html: str, url: str | None = None) -> PageText:
     text = getattr(document, "text", None) if document is not None else None
     if not text:
         return PageText(text=_plain_text(html), url=url)
+    page_url = getattr(document, "url", None) or url
+    outlet = getattr(document, "sitename", None)
+    if outlet and page_url and "@" in outlet and outlet in page_url:
+        # Named after a URL with a user name (`https://known.outlet@other.host/`): that
+        # names a site the page is not on.
+        outlet = None
     return PageText(
         text=text,
         title=getattr(document, "title", None),
-        outlet=getattr(document, "sitename", None),
-        url=getattr(document, "url", None) or url,
+        outlet=outlet,
+        url=page_url,
         published=getattr(document, "date", None),
     )

@@ -12,7 +12,14 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import PurePath
 
-from ingest.article import DEFAULT_MAX_BYTES, Article, decode, parse_article, parse_day
+from ingest.article import (
+    DEFAULT_MAX_BYTES,
+    Article,
+    decode,
+    parse_article,
+    parse_day,
+    url_problem,
+)
 from ingest.errors import ArticleRejected
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm")
@@ -59,8 +66,9 @@ def split_metadata(text: str) -> tuple[dict[str, str], str]:
         if day is None:
             raise ArticleRejected("published: must be a date like 2021-10-05")
         fields["published"] = day
-    if "url" in fields and not re.match(r"^https?://[^\s/]+", fields["url"]):
-        raise ArticleRejected("url: must start with http:// or https://")
+    problem = url_problem(fields["url"]) if "url" in fields else None
+    if problem:
+        raise ArticleRejected(f"url: {problem}")
     return fields, "\n".join(lines[index:])
 
 

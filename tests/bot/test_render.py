@@ -183,6 +183,8 @@ def test_hostile_text_is_shown_literally_everywhere(hostile: str) -> None:
         "//example.org/no-scheme",
         "https://exa mple.org/space",
         "https://example.org/\nnewline",
+        "https://news.example@evil.example/a",
+        "https://user:secret@example.org/a",
         "",
     ],
 )

@@ -37,6 +37,8 @@ def test_front_matter_is_read_and_body_kept_verbatim() -> None:
         (b"---\npublished: 2021-02-30\n---\nbody", "published must be a date"),
         (b"---\npublished: !!timestamp 2021-13-01\n---\nbody", "published must be a date"),
         (b"---\nurl: javascript:alert(1)\n---\nbody", "url must start with http"),
+        (b"---\nurl: https://x.test/a b\n---\nbody", "url must be one address"),
+        (b'---\nurl: "https://x.test/a\\n<b>"\n---\nbody', "url must be one address"),
         (b"---\n- a list\n---\nbody", "key: value"),
         (b"---\ntitle: x\n---\n   \n", "no article text"),
     ],
@@ -51,6 +53,8 @@ def test_front_matter_is_read_and_body_kept_verbatim() -> None:
         "no-such-day",
         "no-such-month-tagged",
         "bad-url",
+        "url-with-space",
+        "url-with-newline",
         "list",
         "no-body",
     ],
@@ -83,6 +87,25 @@ def test_front_matter_values_are_read_as_written(
     article = parse_article(f"---\n{block}---\nBody.\n".encode(), "a.md")
     assert (article.title, article.outlet, article.published) == (title, outlet, published)
     assert article.text == "Body.\n"
+
+
+def test_a_user_name_and_password_in_a_url_are_not_kept() -> None:
+    raw = b"---\nurl: https://user:secret@x.test/a?b=1\n---\nOn 5 October 2021 it began.\n"
+    assert parse_article(raw, "a.md").url == "https://x.test/a?b=1"
+
+
+def test_a_page_naming_itself_at_a_url_with_a_user_name_names_no_site() -> None:
+    """`https://known.outlet@other.host/` names a site the page is not on: the reader must
+    see neither it as the outlet nor the link as given."""
+    raw = (
+        b'<html><head><link rel="canonical" href="https://known.example@other.example/a">'
+        b"<title>A page</title></head><body><article><p>On 5 October 2021 the regional court"
+        b" opened a case against the governor of the prison.</p><p>Officials said on 7"
+        b" October 2021 that an inquiry had begun into the claims.</p></article></body></html>"
+    )
+    article = parse_article(raw, "page.html")
+    assert article.url == "https://other.example/a"
+    assert article.outlet is None or "known.example" not in article.outlet
 
 
 def test_oversized_input_is_rejected() -> None:

@@ -32,6 +32,11 @@ def test_metadata_lines_lead_the_text() -> None:
     assert article.text == BODY
 
 
+def test_a_password_in_a_metadata_url_is_not_kept() -> None:
+    article = parse_text("url: https://user:secret@news.example/a\n\n" + BODY)
+    assert article.url == "https://news.example/a"
+
+
 def test_text_without_metadata_is_kept_verbatim() -> None:
     article = parse_text(BODY)
     assert article.text == BODY
@@ -51,8 +56,9 @@ def test_a_line_that_only_looks_like_metadata_later_stays_in_the_text() -> None:
         ("title: Only a title\n", "no article text after the metadata lines"),
         ("published: last Tuesday\n\n" + BODY, "published: must be a date like 2021-10-05"),
         ("url: javascript:alert(1)\n\n" + BODY, "url: must start with http:// or https://"),
+        ("url: https://x.test/a b\n\n" + BODY, "url: must be one address, without spaces"),
     ],
-    ids=["empty", "blank", "only-metadata", "bad-date", "bad-url"],
+    ids=["empty", "blank", "only-metadata", "bad-date", "bad-url", "url-with-space"],
 )
 def test_bad_text_is_rejected(text: str, reason: str) -> None:
     with pytest.raises(ArticleRejected, match="^" + reason.replace("(", r"\(")):
