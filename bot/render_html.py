@@ -34,12 +34,16 @@ MESSAGE_LIMIT = 4096  # Telegram's limit, UTF-16 code units after entity parsing
 # stays a reasonable request.
 HTML_LIMITS = Limits(visible=MESSAGE_LIMIT - 96, raw=3 * MESSAGE_LIMIT, items=8)
 
+# Characters that reorder the text after them (embeddings, overrides, isolates): a title
+# holding U+202E shows readers its words backwards, so "gnp.exe" reads "exe.png". Readers
+# see the text without them; the stored text keeps them, as it keeps every character.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 TAG = re.compile(r"<[^>]*>")
 TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
 
 
 def esc(text: str) -> str:
-    return html.escape(text, quote=False)
+    return html.escape(text.translate(BIDI_CONTROLS), quote=False)
 
 
 def safe_url(url: str | None) -> str | None:

@@ -173,6 +173,22 @@ def test_hostile_text_is_shown_literally_everywhere(hostile: str) -> None:
     assert "<script" not in page
 
 
+def test_characters_that_reverse_text_never_reach_readers() -> None:
+    """U+202E in a title, outlet, summary or excerpt would show readers the rest of the
+    line backwards (a title 'gnp.exe' reading 'exe.png'); the words themselves stay."""
+    rlo, lri, pdi = "\u202e", "\u2066", "\u2069"
+    item = event(1, f"Summary {rlo}gnp.exe", f"Excerpt {lri}x{pdi}", outlet=f"Out{rlo}let")
+    answer = Answer(
+        title=f"Search: {rlo}abc",
+        items=(item, SourceItem(2, f"{rlo}Outlet", f"{rlo}Title", None, None, False, 1)),
+    )
+    [page] = render_pages(answer)
+    visible = parse_html(page)
+    assert not {rlo, lri, pdi} & set(page)
+    for shown in ("Search: abc", "Summary gnp.exe", "Excerpt x", "Outlet", "Title"):
+        assert shown in visible
+
+
 @pytest.mark.parametrize(
     "url",
     [
