@@ -171,6 +171,10 @@ async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
 async def cmd_export(settings: Settings) -> int:
     from bot.export import export_briefing
 
+    if not settings.db.exists():
+        # Opening would create an empty store, and a misspelt path would print an empty
+        # briefing as if that were the story.
+        raise StoreUnavailable(f"{settings.db} does not exist (briefbot ingest creates it)")
     store = await _open_store(settings)
     try:
         print(json.dumps(await export_briefing(store), ensure_ascii=False, indent=2))

@@ -164,6 +164,21 @@ def test_a_database_that_cannot_be_opened_is_named_in_one_line(
     assert code == 2 and "cannot be opened" in out and "Traceback" not in out, out
 
 
+def test_export_of_a_database_that_does_not_exist_is_an_error_and_creates_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt BRIEFBOT_DB must not print an empty briefing as if it were the story."""
+    missing = tmp_path / "misspelt" / "briefbot.sqlite3"
+    monkeypatch.setenv("BRIEFBOT_DB", str(missing))
+    assert main(["export", "--format", "json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.strip().splitlines() == [
+        f"briefbot: BRIEFBOT_DB: {missing} does not exist (briefbot ingest creates it)"
+    ]
+    assert not missing.parent.exists()
+
+
 def test_ask_prints_plain_text(corpus: Path) -> None:
     run("ingest", str(corpus))
     code, out = run("ask", "/help")
