@@ -557,6 +557,17 @@ class EventRepo:
     async def all(self, *, include_hidden: bool = False) -> list[Event]:
         return await self.timeline(include_hidden=include_hidden)
 
+    async def in_batches(self, size: int = 5_000) -> AsyncIterator[list[Event]]:
+        """Every event, hidden ones too, `size` at a time in id order: for a reader of the
+        whole briefing that keeps only what it derives (the merge index), so that a large
+        briefing is never held whole. Read inside a transaction for one consistent state."""
+        last = 0
+        while batch := await self._load(
+            "SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", (last, size), order="id"
+        ):
+            yield batch
+            last = batch[-1].id
+
     async def _by_ids(self, ids: Sequence[int]) -> list[Event]:
         if not ids:
             return []

@@ -122,7 +122,7 @@ async def test_an_event_is_matched_on_its_first_excerpts_only(store: Store) -> N
     event_id = await add_event(store, source, "2021-10-05", "Witnesses described the gate",
                                tuple(lines))  # fmt: skip
     index = await MergeIndex.load(store)
-    words = index.words[event_id]
+    words = set(index.words[event_id])
     first, late = _words(lines[0]), _words(lines[-1])
     assert len(lines) > MATCHED_CITATIONS
     assert first <= words and not (late - first) <= words  # only the first excerpts count
@@ -174,7 +174,7 @@ def _full_scan(
             and draft.date == event.date
             and draft.status == event.status == "background"
         )
-        common = words & index.words[event_id]
+        common = words.intersection(index.words[event_id])
         cited = event.spans.get(source_id, set())
         if any(a < e and s < b for a, b in cited for s, e in draft.citations):
             continue

@@ -184,3 +184,15 @@ async def test_ranges_read_by_parts_select_what_the_plain_condition_selects(stor
         assert await store.events.count(scope, cap=100) == len(expected)
         if expected:
             assert await pages_backward(store, scope, 3, expected) == expected
+
+
+async def test_the_whole_briefing_is_read_in_batches_by_id_hidden_events_too(
+    store: Store, spread: list[int]
+) -> None:
+    await store.corrections.edit_event(OWNER, spread[3], "hide", hidden=1)
+    batches = [batch async for batch in store.events.in_batches(size=7)]
+    assert [len(batch) for batch in batches] == [7, 7, 7, 7, 2]
+    read = [event for batch in batches for event in batch]
+    assert [event.id for event in read] == sorted(spread)
+    whole = await store.events.all(include_hidden=True)  # the same events, read at once
+    assert read == sorted(whole, key=lambda event: event.id)
