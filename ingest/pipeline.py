@@ -7,7 +7,6 @@ either the whole article or nothing.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import weakref
 from dataclasses import dataclass, field
@@ -53,16 +52,22 @@ class PreparedArticle:
     drafts: list[NewEvent | SupportingCitation]
 
 
-async def prepare_article(article: Article) -> PreparedArticle:
-    """Everything ingestion computes before touching the store. Extraction is CPU work: it
-    runs off the event loop and outside any transaction, so the bot keeps answering and
-    other writers are not held up meanwhile."""
+def _read_article(
+    article: Article,
+) -> tuple[str | None, bool, list[NewEvent | SupportingCitation]]:
+    """The publication date and the event drafts: the CPU work of ingestion."""
     published, inferred = publication_date(article)
     # The keyword only when it matters keeps the seam's plain two-argument form.
     extra: dict[str, Any] = {"inferred": True} if inferred else {}
-    drafts = await asyncio.to_thread(
-        functools.partial(extract_events, article.text, published, **extra)
-    )
+    return published, inferred, extract_events(article.text, published, **extra)
+
+
+async def prepare_article(article: Article) -> PreparedArticle:
+    """Everything ingestion computes before touching the store. It is CPU work, the
+    publication date included (a page of thousands of dates takes seconds): it runs off the
+    event loop and outside any transaction, so the bot keeps answering and other writers
+    are not held up meanwhile."""
+    published, inferred, drafts = await asyncio.to_thread(_read_article, article)
     # Dated drafts first, so that supporting passages can also attach to this article's events.
     drafts.sort(key=lambda d: isinstance(d, SupportingCitation))
     if len(drafts) > MAX_DRAFTS:

@@ -148,6 +148,38 @@ async def test_extracting_a_story_does_not_hold_up_other_writers(
     assert len(await store.events.all()) == 2
 
 
+async def test_inferring_a_story_s_date_does_not_hold_up_the_bot(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the publication date out of a long page takes seconds (thousands of dates):
+    meanwhile other readers are answered. It ran on the event loop, which stopped them."""
+    import asyncio
+    import threading
+
+    inferring, release = threading.Event(), threading.Event()
+
+    def slow_date(article: object) -> tuple[str | None, bool]:
+        inferring.set()
+        release.wait(timeout=10)
+        return "2021-10-20", True
+
+    monkeypatch.setattr("ingest.pipeline.publication_date", slow_date)
+    adding = asyncio.create_task(
+        add_story(Services(store, settings), OWNER, parse_text(_story(2)))
+    )
+    try:
+        assert await asyncio.to_thread(inferring.wait, 10)
+        await asyncio.wait_for(store.chats.ensure(42, "private"), timeout=5)
+        await asyncio.wait_for(store.chats.set_graphic(42, True), timeout=5)
+        assert await store.chats.graphic_shown(42)
+        assert not adding.done()
+    finally:
+        release.set()
+    outcome = await adding
+    assert outcome.review is not None
+    assert len(await store.events.all()) == 2
+
+
 async def test_undoing_a_removal_after_the_article_came_back_is_refused_cleanly(
     store: Store, settings: Settings
 ) -> None:
