@@ -47,6 +47,7 @@ NOT_ALLOWED = "Sorry, that command is only for the briefing's maintainers."
 OWNER_ONLY = "Only the owner (the first id in BRIEFBOT_MAINTAINERS) may add or remove maintainers."
 PREVIEW_EVENTS = 8  # events listed per group in a preview (one page); the rest are counted
 HISTORY_ENTRIES = 15  # the latest changes /history shows (one page)
+ID_RANGES = 40  # runs of event ids a removal lists; the rest are counted
 SUMMARY_LIMIT = 300
 ADDSTORY_PREFIX = re.compile(r"^/addstory(?:@[A-Za-z0-9_]{1,64})?(?=\s|$)", re.IGNORECASE)
 # ASCII digits only: \d would also take "２０２１", stored as such and then in no year.
@@ -331,9 +332,23 @@ async def cmd_removestory(services: Services, caller: Caller, args: str) -> Outc
     return done(
         f"Removed story {source_id}: {title_shown(source.title) or outlet_name(source)}.",
         f"{len(removed)} events only it supported were removed"
-        + (f" ({', '.join(map(str, removed))})." if removed else "."),
+        + (f" ({id_ranges(removed)})." if removed else "."),
         "Send /undo to restore it.",
     )
+
+
+def id_ranges(ids: list[int], most: int = ID_RANGES) -> str:
+    """Ids as runs, "12–57, 60, 64–70": a story's events have consecutive ids, so even
+    hundreds of them make a short line; past `most` runs the rest are counted."""
+    runs: list[list[int]] = []
+    for n in sorted(set(ids)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    shown = [f"{a}–{b}" if b > a else str(a) for a, b in runs[:most]]
+    rest = sum(b - a + 1 for a, b in runs[most:])
+    return ", ".join(shown) + (f" and {rest} more" if rest else "")
 
 
 async def cmd_history(services: Services, caller: Caller, args: str) -> Outcome:

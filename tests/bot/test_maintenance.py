@@ -10,7 +10,7 @@ import pytest
 
 from bot.answers import ChatContext, LineItem, Services, answer
 from bot.console import answer_plain
-from bot.maintenance import PREVIEW_EVENTS, add_story, decide_story, run
+from bot.maintenance import PREVIEW_EVENTS, add_story, decide_story, id_ranges, run
 from config.settings import Settings
 from ingest.errors import ArticleRejected
 from ingest.fetch import download_limited
@@ -473,3 +473,20 @@ async def test_undo_on_a_story_removed_meanwhile_says_who_removed_it(
     )
     assert await dump(store) == before
     assert (await store.reviews.get(review.audit_id)).state == "undone"
+
+
+def test_removed_event_ids_are_listed_as_runs_and_counted_past_a_limit() -> None:
+    assert id_ranges([7, 1, 2, 3, 5, 8, 9]) == "1–3, 5, 7–9"
+    assert id_ranges(list(range(2, 202, 2)), most=3) == "2, 4, 6 and 97 more"
+
+
+async def test_removing_a_story_of_many_events_names_them_in_one_short_line(
+    store: Store, settings: Settings
+) -> None:
+    services = Services(store, settings)
+    story = await add_story(services, OWNER, parse_text(_story(28)))
+    assert story.review is not None
+    events = [e.id for e in await store.events.all()]
+    removed = await run(services, OWNER, "removestory", str(story.review.source_id))
+    lines = [item.text for item in removed.answer.items]  # type: ignore[union-attr]
+    assert f"28 events only it supported were removed ({min(events)}–{max(events)})." in lines
