@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache, lru_cache
@@ -616,16 +617,22 @@ def find_times(text: str, ctx: TimeContext) -> list[TimeExpr]:
 def _find_times(text: str, ctx: TimeContext) -> tuple[TimeExpr, ...]:
     candidates = _candidates(text)
     chosen: list[tuple[TimeExpr, str, re.Match[str]]] = []
-    taken: list[tuple[int, int]] = []
+    # The spans taken so far, in text order: they never overlap, so the one starting last
+    # before a candidate's end is the only one that can overlap it (a paragraph of
+    # thousands of dates made comparing with each of them quadratic).
+    taken_starts: list[int] = []
+    taken_ends: list[int] = []
     for start, end, _order, kind, match in candidates:
-        if any(s < end and start < e for s, e in taken):
+        before = bisect_left(taken_starts, end)
+        if before and taken_ends[before - 1] > start:
             continue
         if _not_a_date(text, start, end, kind):
             continue
         expr = _resolve(kind, match, ctx)
         if expr is None:
             continue
-        taken.append((start, end))
+        taken_starts.insert(before, start)
+        taken_ends.insert(before, end)
         if expr is not CONTRADICTION:
             chosen.append((expr, kind, match))
     return tuple(_anchor_within(sorted(chosen, key=lambda c: c[0].start), ctx))

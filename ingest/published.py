@@ -14,6 +14,7 @@ cannot pull it back, since it is the latest such day.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -32,6 +33,7 @@ _FUTURE = re.compile(
     r"|\b(?:was|were)\s+(?:due|scheduled|expected|planned)\b",
     re.I,
 )
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z\"“])")
 _LEADING_WEEKDAY = re.compile(rf"^(?P<wd>{WEEKDAY})\b")
 # A yearless date without a weekday is only trusted shortly after the latest full date.
 _NEAR_DAYS = 31
@@ -67,8 +69,9 @@ def _collect(paragraphs: list[str]) -> _Dates:
     local_year: int | None = None
     placeholder = TimeContext(year=_PLACEHOLDER_YEAR)
     for text in paragraphs:
+        sentences = _sentence_starts(text)
         for expr in find_times(text, placeholder):
-            if _announced(text, expr.start):
+            if _announced(text, expr.start, sentences):
                 continue
             if expr.explicit_year:
                 if expr.precision in ("day", "month") or (
@@ -97,9 +100,17 @@ def _collect(paragraphs: list[str]) -> _Dates:
     return found
 
 
-def _announced(text: str, start: int) -> bool:
-    """Whether the sentence leading to a date announces it as a plan."""
-    sentence = re.split(r"[.!?]\s+(?=[A-Z\"“])", text[:start])[-1]
+def _sentence_starts(text: str) -> list[int]:
+    """Where each sentence after the first begins, in order."""
+    return [m.end() for m in _SENTENCE_END.finditer(text)]
+
+
+def _announced(text: str, start: int, sentences: list[int]) -> bool:
+    """Whether the sentence leading to a date announces it as a plan. (Its start is looked
+    up, not found by splitting the text before the date: that made a paragraph of thousands
+    of dates quadratic.)"""
+    index = bisect_left(sentences, start)  # a sentence starting at the date is not before it
+    sentence = text[sentences[index - 1] if index else 0 : start]
     return bool(_FUTURE.search(sentence))
 
 
