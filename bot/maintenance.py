@@ -511,6 +511,8 @@ async def cmd_maintainer(services: Services, caller: Caller, args: str) -> Outco
         answer = Answer(
             title="Maintainers:",
             items=tuple(LineItem(f"{i}" + (" (owner)" if i == owner else "")) for i in ids),
+            # Only the terminal can ask with none set: whoever runs it runs the bot.
+            empty="None: BRIEFBOT_MAINTAINERS is not set (its first id is the owner).",
             compact=True,
             command="/maintainer list",
         )

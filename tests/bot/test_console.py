@@ -54,3 +54,15 @@ async def test_ask_with_bad_input_answers_with_a_hint(store: Store) -> None:
         result = briefbot("ask", message)
         assert result.returncode == 0 and expected in result.stdout, message
         assert "Traceback" not in result.stderr
+
+
+async def test_maintainer_list_without_maintainers_says_none_are_set(
+    store: Store, settings: Settings
+) -> None:
+    """In the terminal, with BRIEFBOT_MAINTAINERS unset, the list was a bare heading."""
+    unset = settings.model_copy(update={"maintainers": []})
+    assert (await answer_plain(store, unset, "/maintainer list")).strip().splitlines() == [
+        "Maintainers:",
+        "",
+        "None: BRIEFBOT_MAINTAINERS is not set (its first id is the owner).",
+    ]
