@@ -1,7 +1,8 @@
 """Reading one article: bytes in, text and front-matter metadata out, or a clear rejection.
 
-The text kept is the page text exactly as given (only line endings normalised), because
-citations are character offsets into it.
+The text kept is the page text exactly as given (only line endings normalised, and the
+invisible characters that split a word dropped), because citations are character offsets
+into it.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ DAY_PARSING = {
 }
 # Characters below space other than line breaks, tabs and form feeds: text has few of them.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+# Soft hyphen, zero-width space, word joiner, zero-width no-break space. (The zero-width
+# joiners that shape emoji and scripts stay.)
+WORD_SPLITTERS = dict.fromkeys([0x00AD, 0x200B, 0x2060, 0xFEFF])
 # A loader that reads every value as text (libyaml's when PyYAML was built with it): YAML's
 # implicit types would make `outlet: NO` the word "False", and a malformed timestamp or a
 # `!!int` tag raise errors of Python's own instead of a rejection.
@@ -139,7 +143,14 @@ def decode(data: bytes) -> str:
     controls = len(CONTROL_CHARACTER.findall(text, 0, 8192))
     if controls > 0.01 * min(len(text), 8192):
         raise ArticleRejected("binary file, not text")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return normalise(text)
+
+
+def normalise(text: str) -> str:
+    """Line endings as `\n`, and no soft hyphens or zero-width spaces: invisible to a
+    reader, they cut words in two, so "tor\u00adture" was never found by /search torture
+    and "Sara\u00adtov" was no place."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(WORD_SPLITTERS)
 
 
 def _by_byte_order_mark(data: bytes) -> str | None:

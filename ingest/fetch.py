@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import httpx
 
-from ingest.article import DEFAULT_MAX_BYTES, Article, date_from_url, decode
+from ingest.article import DEFAULT_MAX_BYTES, Article, date_from_url, decode, normalise
 from ingest.errors import ArticleRejected
 from ingest.html import html_to_text, looks_like_html
 
@@ -208,7 +208,7 @@ def _decode(page: Page) -> str:
         else:
             # Still refuse binary that a server labelled as text.
             decode(text.encode("utf-8"))
-            return text.replace("\r\n", "\n").replace("\r", "\n")
+            return normalise(text)
     return decode(page.body)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from ingest.article import date_from_url, parse_article, parse_day
 from ingest.errors import ArticleRejected
+from ingest.events import extract_events
 
 
 def test_front_matter_is_read_and_body_kept_verbatim() -> None:
@@ -106,6 +107,24 @@ def test_a_page_naming_itself_at_a_url_with_a_user_name_names_no_site() -> None:
     article = parse_article(raw, "page.html")
     assert article.url == "https://other.example/a"
     assert article.outlet is None or "known.example" not in article.outlet
+
+
+def test_invisible_characters_that_split_words_are_dropped() -> None:
+    """Soft hyphens and zero-width spaces (pasted from web pages) cut a word in two for the
+    search index and the place finder: "tor\u00adture" was never found by /search torture,
+    and "Sara\u00adtov" was no place. Joiners that shape emoji stay."""
+    raw = (
+        "---\ntitle: Zero\u200bwidth\n---\nOn 5 October 2021 the court in Sara\u00adtov opened"
+        " a tor\u00adture\u2060case \ufeffagainst the governor 👩\u200d⚖️, officials said.\r\n"
+    ).encode()
+    article = parse_article(raw, "a.txt")
+    assert article.title == "Zerowidth"
+    assert article.text == (
+        "On 5 October 2021 the court in Saratov opened a torturecase against the governor"
+        " 👩\u200d⚖️, officials said.\n"
+    )
+    [event] = extract_events(article.text, "2021-10-06")
+    assert [place.name for place in event.places] == ["Saratov Oblast"]
 
 
 def test_oversized_input_is_rejected() -> None:
