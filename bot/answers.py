@@ -406,7 +406,8 @@ def _positive_int(args: str, what: str) -> int:
     if not re.fullmatch(r"[0-9]+", text):
         raise UsageError(f"{args.strip()[:40]!r} is not a number")
     if len(text) > 18:  # past SQLite's integers: no such row can exist
-        raise UsageError(f"There is no {what} {text[:24]}…")
+        shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} digits)"
+        raise UsageError(f"There is no {what} {shown}")
     return int(text)
 
 

@@ -340,7 +340,11 @@ async def test_an_event_number_past_nine_digits_is_no_such_event(
         "There is no event 99999999999. /timeline lists them."
     )
     huge = await answer(services, chat, "/event " + "9" * 30)
-    assert huge.is_error and huge.title.startswith("There is no event 999")
+    assert huge.is_error and huge.title.startswith(f"There is no event {'9' * 20}… (30 digits). ")
+    # A number shown whole is not marked as cut ("…." read as a typo).
+    assert (await answer(services, chat, "/event " + "9" * 23)).title.startswith(
+        f"There is no event {'9' * 23}. Usage: /event N"
+    )
     assert "is not a number" in (await answer(services, chat, "/event ３")).title
 
 
