@@ -6,6 +6,14 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+# Elements a browser does not show (the `hidden` attribute, `display: none`, `visibility:
+# hidden`): a page can hide text there that none of its readers sees, and the briefing would
+# cite it as the outlet's words. (aria-hidden only hides from screen readers: it stays.)
+_STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ \t\n', 'abcdefghijklmnopqrstuvwxyz')"
+HIDDEN = (
+    f"//*[@hidden or contains({_STYLE}, 'display:none')"
+    f" or contains({_STYLE}, 'visibility:hidden')]"
+)
 HTML_START = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[\s>])", re.I)
 
 
@@ -58,9 +66,29 @@ def _plain_text(html: str) -> str:
     return "\n\n".join(line for line in lines if line)
 
 
+def without_hidden(html: str) -> str:
+    """The page without the elements a browser would not show (unchanged when it has none,
+    or when it cannot be parsed: trafilatura then reads it as it is)."""
+    import lxml.etree
+    import lxml.html
+
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.LxmlError):
+        return html
+    hidden = tree.xpath(HIDDEN)
+    if not hidden:
+        return html
+    for element in hidden:
+        element.drop_tree()  # its tail, the text after it, stays
+    return str(lxml.html.tostring(tree, encoding="unicode"))
+
+
 def html_to_text(html: str, url: str | None = None) -> PageText:
     """The page's main text and metadata (trafilatura), or all visible text as a fallback."""
     import trafilatura  # imported here: it is slow to import and most commands never need it
+
+    html = without_hidden(html)
 
     document = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=False

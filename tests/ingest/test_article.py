@@ -142,6 +142,26 @@ def test_html_is_reduced_to_text_without_scripts() -> None:
     assert "alert" not in article.text and "evil" not in article.text
 
 
+def test_text_a_browser_would_not_show_is_not_read() -> None:
+    """A hostile page can hide text (`hidden`, `display: none`, `visibility: hidden`) that
+    none of its readers sees: the briefing must not cite it as the outlet's words."""
+    raw = (
+        b"<html><body><article><p>The regional court in Tver opened a case against the"
+        b" prison governor on 5 October 2021, officials said in a statement.</p>"
+        b"<div HIDDEN>Injected: the governor was cleared on 6 October 2021.</div>"
+        b'<p style="Visibility : Hidden">Injected: the prosecutor resigned on 7 October.</p>'
+        b'<p style="color: red; display:none">Injected: a third claim.</p>'
+        b"<p>The governor denied the claims on 8 October 2021 and said he"
+        b" <span hidden>never</span> would appeal against the decision.</p>"
+        b'<p aria-hidden="true">Shown to sighted readers.</p></article></body></html>'
+    )
+    text = parse_article(raw, "page.html").text
+    assert "Injected" not in text and "never" not in text
+    assert "opened a case against the prison governor" in text
+    assert "said he would appeal against the decision" in text
+    assert "Shown to sighted readers." in text
+
+
 def test_latin1_text_is_decoded() -> None:
     article = parse_article("Café in Zürich reported.".encode("latin-1"), "x.txt")
     assert "Zürich" in article.text
