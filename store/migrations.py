@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from store.db import utc_now
+from store.errors import StoreUnavailable
 
 if TYPE_CHECKING:
     from store.db import Database
@@ -367,17 +368,32 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
+async def _applied(db: Database) -> set[str]:
+    return {row[0] for row in await db.fetchall("SELECT name FROM migrations")}
+
+
 async def apply_migrations(db: Database) -> list[str]:
-    """Apply the steps not yet recorded; returns the names applied now."""
+    """Apply the steps not yet recorded; returns the names applied now. A store recording
+    a step this code does not know was made by a newer version: refused, not served."""
     await db.conn.execute(
         "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
-    applied = {row[0] for row in await db.fetchall("SELECT name FROM migrations")}
+    applied = await _applied(db)
+    unknown = sorted(applied - {name for name, _ in MIGRATIONS})
+    if unknown:
+        raise StoreUnavailable(
+            f"{db.path} was made by a newer version of briefbot (its schema has "
+            f"{', '.join(unknown)}): update briefbot to use it"
+        )
     done = []
     for name, script in MIGRATIONS:
         if name in applied:
             continue
         async with db.transaction() as conn:
+            # Read again under the write lock: another process opening the same store
+            # (`briefbot run` and `briefbot ingest` started together) may have applied it.
+            if name in await _applied(db):
+                continue
             for statement in split_statements(script):
                 await conn.execute(statement)
             await conn.execute(

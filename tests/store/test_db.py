@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from store import Store
 from store.db import Database
-from store.errors import StoreClosed
+from store.errors import StoreClosed, StoreUnavailable
+from store.events import EventScope
 from store.migrations import MIGRATIONS
 from store.models import NewEvent, NewSource, PersonRef, PlaceRef
 
@@ -90,3 +92,86 @@ async def test_timeline_range_compares_at_each_events_precision(store: Store) ->
             )
     in_october = await store.events.timeline("2021-10-01", "2021-10-31")
     assert [e.date for e in in_october] == ["2021", "2021-10", "2021-10-05"]
+
+
+async def test_two_processes_opening_one_new_store_at_once_both_succeed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `briefbot run` and `briefbot ingest` started together: each read which steps were
+    # applied before either had applied one, and the second applied them again
+    # ("duplicate column name") and refused the store.
+    path = tmp_path / "both.sqlite3"
+    first, second = Database(path), Database(path)
+    both_read = asyncio.Barrier(2)
+    waited: set[int] = set()
+    fetchall = Database.fetchall
+
+    async def fetch_then_wait_for_the_other(db: Database, sql: str, params=()):  # type: ignore[no-untyped-def]
+        rows = await fetchall(db, sql, params)
+        if sql.startswith("SELECT name FROM migrations") and id(db) not in waited:
+            waited.add(id(db))
+            await both_read.wait()  # the other process has read them too
+        return rows
+
+    monkeypatch.setattr(Database, "fetchall", fetch_then_wait_for_the_other)
+    try:
+        await asyncio.gather(first.open(), second.open())
+        names = [r[0] for r in await first.fetchall("SELECT name FROM migrations ORDER BY name")]
+        assert names == [name for name, _ in MIGRATIONS]
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_store_from_a_newer_version_is_refused_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "newer.sqlite3"
+    async with Database(path) as db, db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO migrations (name, applied_at) VALUES ('0999_from_the_future', 'x')"
+        )
+    before = path.read_bytes()
+    with pytest.raises(StoreUnavailable, match="newer version of briefbot.*0999_from_the_future"):
+        await (await Store.open(path)).close()
+    assert path.read_bytes() == before
+
+
+async def test_an_older_store_is_brought_up_to_date_and_served(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from store import migrations
+
+    path = tmp_path / "older.sqlite3"
+    # As a version of the code that had only the first steps left it: an article, a
+    # visible and a hidden event at one place.
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:4])
+    async with Database(path) as db, db.transaction() as conn:
+        at = "2021-10-06T00:00:00+00:00"
+        await conn.execute(
+            "INSERT INTO sources (id, outlet, text, content_hash, added_at, published)"
+            " VALUES (1, 'Outlet', 'On Tuesday the governor resigned in Tver.', 'h', ?,"
+            " '2021-10-06')",
+            (at,),
+        )
+        for event_id, hidden in ((1, 0), (2, 1)):
+            await conn.execute(
+                "INSERT INTO events (id, date, summary, hidden, created_at, updated_at)"
+                " VALUES (?, '2021-10-05', 'The governor resigned.', ?, ?, ?)",
+                (event_id, hidden, at, at),
+            )
+            await conn.execute(
+                "INSERT INTO citations (event_id, source_id, excerpt, start_offset, end_offset)"
+                " VALUES (?, 1, 'the governor resigned', 11, 32)",
+                (event_id,),
+            )
+        await conn.execute(
+            "INSERT INTO places (id, name, kind) VALUES (1, 'Tver Oblast', 'region')"
+        )
+        await conn.execute("INSERT INTO event_places (event_id, place_id) VALUES (1, 1), (2, 1)")
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    async with await Store.open(path) as store:
+        assert [e.id for e in await store.events.timeline()] == [1]
+        assert [e.id for e in await store.events.search("governor")] == [1]
+        at_place = await store.events.page(EventScope(place_ids=(1,)), limit=4)
+        assert [e.id for e in at_place] == [1]
+        names = [r[0] for r in await store.db.fetchall("SELECT name FROM migrations")]
+        assert sorted(names) == sorted(name for name, _ in MIGRATIONS)
