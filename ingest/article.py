@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePath
 from urllib.parse import urlsplit, urlunsplit
 
 import charset_normalizer
@@ -23,6 +23,7 @@ from ingest.errors import ArticleRejected
 from ingest.html import html_to_text, looks_like_html
 
 DEFAULT_MAX_BYTES = 2_000_000
+HTML_SUFFIXES = {".html", ".htm"}  # read as HTML whatever they start with
 FRONT_MATTER_KEYS = {"outlet", "title", "url", "published"}
 # Signatures of formats that are never articles, even when renamed to .txt.
 BINARY_MAGIC = (
@@ -257,7 +258,7 @@ def parse_article(
         raise ArticleRejected(f"file too large ({len(data):,} bytes; the limit is {max_bytes:,})")
     fields, body = split_front_matter(decode(data))
     article = Article(text=body, file=file_name, **fields)
-    if looks_like_html(body):
+    if looks_like_html(body) or PurePath(file_name or "").suffix.lower() in HTML_SUFFIXES:
         page = html_to_text(body, url=article.url)
         article = replace(
             article,

@@ -14,7 +14,15 @@ HIDDEN = (
     f"//*[@hidden or contains({_STYLE}, 'display:none')"
     f" or contains({_STYLE}, 'visibility:hidden')]"
 )
-HTML_START = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[\s>])", re.I)
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+# A page's first tag, after any XML declaration and comments (browsers that save a page
+# put `<!-- saved from url=... -->` first; XHTML starts with `<?xml ...?>`).
+HTML_START = re.compile(
+    r"^\s*(?:<\?xml[^>]*>\s*|<!--.*?-->\s*)*"
+    r"(?:<!doctype html|<(?:html|head|body|meta|title|article|main|section|div|p|h[1-6]|table)"
+    r"[\s>/])",
+    re.I | re.S,
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,8 @@ def without_hidden(html: str) -> str:
     import lxml.html
 
     try:
-        tree = lxml.html.document_fromstring(html)
+        # lxml refuses text that declares its own encoding; the text is decoded already.
+        tree = lxml.html.document_fromstring(XML_DECLARATION.sub("", html, count=1))
     except (ValueError, lxml.etree.LxmlError):
         return html
     hidden = tree.xpath(HIDDEN)

@@ -142,6 +142,30 @@ def test_html_is_reduced_to_text_without_scripts() -> None:
     assert "alert" not in article.text and "evil" not in article.text
 
 
+PARAGRAPH = (
+    "<p>The regional court in Tver opened a case against the prison governor on 5 October"
+    " 2021, officials said.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        (f"<!-- saved from url=(0019)https://x.example/ -->\n<html>{PARAGRAPH}", "a.html"),
+        (f'<?xml version="1.0" encoding="utf-8"?>\n<html><p hidden>x</p>{PARAGRAPH}', "a.htm"),
+        (f'<meta charset="utf-8"><title>T</title>{PARAGRAPH}', "a.txt"),
+        (f"<h1>T</h1>{PARAGRAPH}", "a.md"),
+        (f"<span>T</span>{PARAGRAPH}", "a.HTML"),
+    ],
+    ids=["saved-by-a-browser", "xhtml", "meta-first", "heading-first", "named-html"],
+)
+def test_html_is_read_as_html_however_it_starts(raw: str, name: str) -> None:
+    """Such pages were stored as their markup, and readers saw tags in the excerpts."""
+    text = parse_article(raw.encode(), name).text
+    assert text.startswith("The regional court in Tver opened a case"), text
+    assert "<" not in text
+
+
 def test_text_a_browser_would_not_show_is_not_read() -> None:
     """A hostile page can hide text (`hidden`, `display: none`, `visibility: hidden`) that
     none of its readers sees: the briefing must not cite it as the outlet's words."""
