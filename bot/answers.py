@@ -436,12 +436,14 @@ async def story_overview(services: Services) -> list[str]:
     assert first is not None and last is not None
     outlets = {name for name in names if name} | {_host(url) for url in unnamed_urls}
     places = [place.name for place, _n in (await store.places.event_counts())[:3]]
-    where = f", mostly in {', '.join(places)}" if places else ""
     history = f" (and {background} of background history)" if background else ""
     lines.append(
-        f"It holds {news} events from {describe(first)} to {describe(last)}{history}"
-        f"{where}, drawn from {articles} articles by {len(outlets)} outlets."
+        f"It holds {news} events from {describe(first)} to {describe(last)}{history},"
+        f" drawn from {articles} articles by {len(outlets)} outlets."
     )
+    if places:
+        # Separated as events' places are: a facility's name holds its region after a comma.
+        lines.append(f"The places with most events: {PLACE_SEPARATOR.join(places)}.")
     title = title_shown(await store.sources.latest_title())
     if title and not story:
         lines.append(f"Latest article added: “{title}”.")

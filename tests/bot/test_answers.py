@@ -127,9 +127,10 @@ async def test_start_on_an_empty_briefing(services: Services) -> None:
 
 async def test_start_describes_the_stored_story(services: Services, ids: dict) -> None:
     text = render_text(await ask(services, "/start"))
-    assert "5 events from 2020 to 7 Oct 2021" in text
-    assert "mostly in Saratov Oblast, Tuberculosis Hospital No. 1" in text
-    assert "2 articles by 2 outlets" in text
+    assert "5 events from 2020 to 7 Oct 2021, drawn from 2 articles by 2 outlets." in text
+    # Separated as events' places are: "Saratov Oblast, Tuberculosis Hospital No. 1, Saratov
+    # Oblast" read as three places when a facility's name held its region.
+    assert "The places with most events: Saratov Oblast; Tuberculosis Hospital No. 1." in text
 
 
 async def test_start_leaves_background_history_out_of_the_range(
