@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from bot.answers import (
+    PLACE_SEPARATOR,
     Answer,
     LineItem,
     Services,
@@ -201,7 +202,7 @@ async def cmd_editevent(services: Services, caller: Caller, args: str) -> Outcom
     elif what in ("place", "places"):
         place_ids, names = await _places(services, value)
         await corrections.set_places(caller.user_id, event_id, place_ids)
-        shown = ", ".join(names) or "no place"
+        shown = PLACE_SEPARATOR.join(names) or "no place"
     else:
         raise Refused("you can edit an event's summary, date, place or status")
     # A summary that ends a sentence ends the line too: no "..".
@@ -212,7 +213,10 @@ async def cmd_editevent(services: Services, caller: Caller, args: str) -> Outcom
 async def _places(services: Services, value: str) -> tuple[list[int], list[str]]:
     if value.strip().lower() in ("none", "-"):
         return [], []
-    given = [n.strip() for n in value.split(",") if n.strip()]
+    # Names are separated by commas, or by semicolons when one holds a comma (a facility's
+    # name ends with its region: "Hospital No. 1, Saratov Oblast").
+    separator = ";" if ";" in value else ","
+    given = [n.strip() for n in value.split(separator) if n.strip()]
     if not given:
         # "," must not quietly remove every place: that takes the word.
         raise Refused("give the place names, comma-separated, or none to remove every place")
@@ -420,7 +424,8 @@ def _event_places(snapshot: str | None, event_id: int, places: dict[int, str]) -
     """The event's places in a snapshot, by name ("none" without any)."""
     rows = json.loads(snapshot or "{}").get("event_places", [])
     ids = [r["place_id"] for r in rows if r.get("event_id") == event_id]
-    return ", ".join(sorted(places.get(i, f"place {i}") for i in ids)) or "none"
+    names = sorted(places.get(i, f"place {i}") for i in ids)
+    return PLACE_SEPARATOR.join(names) or "none"
 
 
 def _event_row(snapshot: str | None, event_id: int) -> dict[str, Any] | None:

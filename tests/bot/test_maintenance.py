@@ -16,7 +16,7 @@ from ingest.errors import ArticleRejected
 from ingest.fetch import download_limited
 from ingest.submission import parse_text
 from store import Store
-from store.models import NewEvent
+from store.models import NewEvent, PlaceRef
 from tests.bot.briefing import much_cited, sample_briefing
 from tests.store.rows import dump
 
@@ -289,6 +289,30 @@ async def test_a_place_named_twice_is_set_once(store: Store, settings: Settings)
     assert (await store.events.get(ids["case"])).places == ("Tuberculosis Hospital No. 1",)
 
 
+async def test_places_whose_names_hold_a_comma_are_given_and_shown_apart(
+    store: Store, settings: Settings
+) -> None:
+    """A facility's name ends with its region after a comma: separated by commas, the
+    reply 'place is now Hospital No. 1, Saratov Oblast, Saratov Oblast' read as three."""
+    ids = await sample_briefing(store)
+    async with store.db.transaction() as conn:
+        await store.places.ensure(
+            conn, PlaceRef("Hospital No. 1, Saratov Oblast", "facility", "Saratov Oblast")
+        )
+    services = Services(store, settings)
+    outcome = await run(
+        services, OWNER, "editevent", f"{ids['case']} place Hospital No. 1, Saratov Oblast; OTB-1"
+    )
+    assert outcome.answer.title == (
+        f"Event {ids['case']}: place is now Hospital No. 1, Saratov Oblast;"
+        " Tuberculosis Hospital No. 1."
+    )
+    assert (await store.events.get(ids["case"])).places == (
+        "Hospital No. 1, Saratov Oblast",
+        "Tuberculosis Hospital No. 1",
+    )
+
+
 REFUSED_ARGUMENTS = {
     "only commas": ("editevent", "{case} place ,", "Give the place names, comma-separated, or"),
     "full-width year": ("editevent", "{case} date ２０２１", "A date is written 2021-10-05"),
@@ -401,7 +425,7 @@ async def test_history_shows_no_end_date_as_none_and_the_places_changed(
     assert "end_date “none” → “2021-10-08”" in lines[0]
     assert "None" not in lines[0]
     assert lines[1].endswith(
-        "· 1001 · edit place: places “Saratov Oblast” → “Saratov Oblast, Tuberculosis"
+        "· 1001 · edit place: places “Saratov Oblast” → “Saratov Oblast; Tuberculosis"
         " Hospital No. 1”"
     )
 
