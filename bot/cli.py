@@ -188,7 +188,7 @@ async def cmd_ask(settings: Settings, message: str) -> int:
 
     store = await _open_store(settings)
     try:
-        print(await console.answer_plain(store, settings, message))
+        reply = await console.answer_plain(store, settings, message)
     except Exception:
         # As in the console and in Telegram: the cause to the log, an apology to the user.
         log.exception("the command %r failed", message[:200])
@@ -196,6 +196,8 @@ async def cmd_ask(settings: Settings, message: str) -> int:
         return EXIT_REJECTED
     finally:
         await store.close()
+    # Printed outside the handler above: a reader gone (`| head -0`) is no failed command.
+    print(reply)
     return EXIT_OK
 
 

@@ -211,10 +211,11 @@ def test_installed_console_script_works() -> None:
     assert result.returncode == 0 and "ingest" in result.stdout
 
 
-def test_closed_pipe_is_not_a_traceback(corpus: Path) -> None:
+@pytest.mark.parametrize("command", [["export", "--format", "json"], ["ask", "/timeline"]])
+def test_closed_pipe_is_not_a_traceback(corpus: Path, command: list[str]) -> None:
     run("ingest", str(corpus))
     child = subprocess.Popen(
-        [sys.executable, "-m", "bot", "export", "--format", "json"],
+        [sys.executable, "-m", "bot", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(REPO)},
