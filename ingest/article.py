@@ -118,11 +118,14 @@ class Article:
 
     def __post_init__(self) -> None:
         # Here, so that every way an article is read (front matter, metadata lines, HTML
-        # <title>, a fetched page) stores names of a sane length.
-        if self.title is not None and len(self.title) > TITLE_CHARS:
-            object.__setattr__(self, "title", clip(self.title, TITLE_CHARS))
-        if self.outlet is not None and len(self.outlet) > OUTLET_CHARS:
-            object.__setattr__(self, "outlet", clip(self.outlet, OUTLET_CHARS))
+        # <title>, a fetched page) stores names of a sane length, on one line: a title
+        # holding line breaks could draw a line of its own in /sources, such as a made-up
+        # source under it.
+        for name, limit in (("title", TITLE_CHARS), ("outlet", OUTLET_CHARS)):
+            value = getattr(self, name)
+            if value is not None:
+                value = " ".join(value.split()) or None
+                object.__setattr__(self, name, clip(value, limit) if value else None)
         if self.url is not None:
             object.__setattr__(self, "url", without_credentials(self.url))
 

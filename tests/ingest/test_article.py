@@ -90,6 +90,20 @@ def test_front_matter_values_are_read_as_written(
     assert article.text == "Body.\n"
 
 
+def test_titles_and_outlets_are_kept_on_one_line() -> None:
+    """A title holding line breaks drew lines of its own in /sources (a made-up source)."""
+    raw = (
+        b'---\ntitle: "Real title\\n\\n2. Made up \\u2014 Wire, 5 Oct 2021"\n'
+        b'outlet: "Out\\tlet\\r\\nX"\n---\nOn 5 October 2021 it began.\n'
+    )
+    article = parse_article(raw, "a.md")
+    assert (article.title, article.outlet) == (
+        "Real title 2. Made up — Wire, 5 Oct 2021",
+        "Out let X",
+    )
+    assert parse_article(b'---\ntitle: " \\n "\n---\nBody.', "a.md").title is None
+
+
 def test_a_user_name_and_password_in_a_url_are_not_kept() -> None:
     raw = b"---\nurl: https://user:secret@x.test/a?b=1\n---\nOn 5 October 2021 it began.\n"
     assert parse_article(raw, "a.md").url == "https://x.test/a?b=1"
