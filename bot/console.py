@@ -27,6 +27,9 @@ CONSOLE_CHAT = ChatContext(chat_id=0, chat_type="console", is_maintainer=True)
 
 async def answer_plain(store: Store, settings: Settings, message: str) -> str:
     """What a reader would see in reply to `message`, as plain text."""
+    # A terminal whose encoding is not UTF-8 hands Python undecodable bytes as lone
+    # surrogates, which no store or encoder takes: each becomes "?".
+    message = message.encode("utf-8", "replace").decode("utf-8")
     services = Services(store, settings)
     reply = await operator_answer(services, message)
     if reply is not None:

@@ -66,3 +66,18 @@ async def test_maintainer_list_without_maintainers_says_none_are_set(
         "",
         "None: BRIEFBOT_MAINTAINERS is not set (its first id is the owner).",
     ]
+
+
+async def test_bytes_a_terminal_could_not_decode_are_answered(
+    store: Store, settings: Settings
+) -> None:
+    """`briefbot ask "/facility Z\xfcrich"` from a Latin-1 terminal reached the store as a
+    lone surrogate, and the reply was an apology (with a traceback in the log)."""
+    await sample_briefing(store)
+    facility = await answer_plain(store, settings, "/facility Z\udcfcrich")
+    assert facility.startswith("No place called “Z?rich”")
+    added = await answer_plain(
+        store, settings, "/addstory On 5 October 2021 the court in Z\udcfcrich opened a case."
+    )
+    assert added.startswith("Added story ")
+    assert "Z?rich" in (await store.sources.list_all())[-1].text
