@@ -140,20 +140,23 @@ async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
     store = await _open_store(settings)
     try:
         for path in article_files(paths):
+            # A name the file system's encoding could not decode holds lone surrogates,
+            # which no terminal prints: each is shown as "?".
+            shown = str(path).encode("utf-8", "replace").decode("utf-8")
             try:
                 outcome = await ingest_file(store, path, max_bytes=settings.max_article_bytes)
             except ArticleRejected as exc:
                 counts["rejected"] += 1
-                print(f"rejected  {path}: {exc}")
+                print(f"rejected  {shown}: {exc}")
                 continue
             counts[outcome.status] += 1
             if outcome.status == "added":
                 print(
-                    f"added     {path}: {len(outcome.new_events)} new events, "
+                    f"added     {shown}: {len(outcome.new_events)} new events, "
                     f"{len(outcome.supported_events)} existing events also cited"
                 )
             else:
-                print(f"present   {path}: already in the briefing as source {outcome.source_id}")
+                print(f"present   {shown}: already in the briefing as source {outcome.source_id}")
     finally:
         await store.close()
     total = sum(counts.values())

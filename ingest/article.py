@@ -292,4 +292,7 @@ def read_article(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
         data = path.read_bytes()
     except OSError as exc:
         raise ArticleRejected(f"cannot read file: {exc.strerror or exc}") from None
-    return parse_article(data, path.name, max_bytes=max_bytes)
+    # A name the file system's encoding could not decode holds lone surrogates, which the
+    # store cannot take: each becomes "?".
+    name = path.name.encode("utf-8", "replace").decode("utf-8")
+    return parse_article(data, name, max_bytes=max_bytes)

@@ -111,6 +111,19 @@ def test_bad_files_are_rejected_one_line_each_and_nothing_changes(
     assert stored_sources(db_path) == before
 
 
+def test_a_file_name_that_is_not_utf8_is_ingested(tmp_path: Path, corpus: Path) -> None:
+    """A name the file system's encoding cannot decode was a traceback from the store."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    article = next(p for p in sorted(corpus.iterdir()) if p.suffix == ".txt")
+    with open(os.fsencode(folder) + b"/\xffnews.txt", "wb") as undecodable:
+        undecodable.write(article.read_bytes())
+    code, out = run("ingest", str(folder))
+    assert code == 0, out
+    assert out.splitlines()[0].startswith(f"added     {folder}/?news.txt: ")
+    assert [file for file, _ in stored_sources(Path(os.environ["BRIEFBOT_DB"]))] == ["?news.txt"]
+
+
 def test_a_folder_without_articles_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
     code, out = run("ingest", str(tmp_path))
