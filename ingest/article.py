@@ -11,7 +11,7 @@ import codecs
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path, PurePath
 from urllib.parse import urlsplit, urlunsplit
@@ -200,10 +200,18 @@ def parse_day(text: str) -> str | None:
     return parsed.date().isoformat() if parsed else None
 
 
+def in_the_future(day: str) -> bool:
+    """Whether an ISO day is after tomorrow (a day's grace for time zones): a publication
+    date there is a typo (2201 for 2021), and would date the article's "last week" there."""
+    return date.fromisoformat(day) > date.today() + timedelta(days=1)
+
+
 def _iso_day(value: str, field: str) -> str:
     day = parse_day(value)
     if day is None:
         raise ArticleRejected(f"malformed front matter: {field} must be a date like 2021-10-05")
+    if in_the_future(day):
+        raise ArticleRejected(f"malformed front matter: {field} {day} is in the future")
     return day
 
 

@@ -16,6 +16,7 @@ from ingest.article import (
     DEFAULT_MAX_BYTES,
     Article,
     decode,
+    in_the_future,
     parse_article,
     parse_day,
     url_problem,
@@ -65,6 +66,8 @@ def split_metadata(text: str) -> tuple[dict[str, str], str]:
         day = parse_day(fields["published"])
         if day is None:
             raise ArticleRejected("published: must be a date like 2021-10-05")
+        if in_the_future(day):
+            raise ArticleRejected(f"published: {day} is in the future")
         fields["published"] = day
     problem = url_problem(fields["url"]) if "url" in fields else None
     if problem:

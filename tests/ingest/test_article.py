@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import codecs
+from datetime import date, timedelta
 
 import pytest
 
@@ -88,6 +89,16 @@ def test_front_matter_values_are_read_as_written(
     article = parse_article(f"---\n{block}---\nBody.\n".encode(), "a.md")
     assert (article.title, article.outlet, article.published) == (title, outlet, published)
     assert article.text == "Body.\n"
+
+
+def test_a_publication_date_in_the_future_is_refused() -> None:
+    """A typo (2201 for 2021) dated the article, and its "last week", two centuries on."""
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    assert parse_article(f"---\npublished: {tomorrow}\n---\nBody.".encode()).published == (
+        tomorrow
+    )
+    with pytest.raises(ArticleRejected, match="published 2201-10-05 is in the future"):
+        parse_article(b"---\npublished: 2201-10-05\n---\nBody.")
 
 
 def test_titles_and_outlets_are_kept_on_one_line() -> None:

@@ -57,8 +57,9 @@ def test_a_line_that_only_looks_like_metadata_later_stays_in_the_text() -> None:
         ("published: last Tuesday\n\n" + BODY, "published: must be a date like 2021-10-05"),
         ("url: javascript:alert(1)\n\n" + BODY, "url: must start with http:// or https://"),
         ("url: https://x.test/a b\n\n" + BODY, "url: must be one address, without spaces"),
+        ("published: 5 October 2201\n\n" + BODY, "published: 2201-10-05 is in the future"),
     ],
-    ids=["empty", "blank", "only-metadata", "bad-date", "bad-url", "url-with-space"],
+    ids=["empty", "blank", "only-metadata", "bad-date", "bad-url", "url-with-space", "future"],
 )
 def test_bad_text_is_rejected(text: str, reason: str) -> None:
     with pytest.raises(ArticleRejected, match="^" + reason.replace("(", r"\(")):
