@@ -132,6 +132,15 @@ async def _open_store(settings: Settings):  # type: ignore[no-untyped-def]
     return await Store.open(settings.db)
 
 
+def _say(line: str) -> None:
+    """Print a line of a report; a reader gone (`| head -1`) ends the report, not the work
+    (the rest of the articles were left out, and the exit code said all was well)."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
     from ingest.errors import ArticleRejected
     from ingest.pipeline import ARTICLE_KINDS, article_files, ingest_file
@@ -147,16 +156,16 @@ async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
                 outcome = await ingest_file(store, path, max_bytes=settings.max_article_bytes)
             except ArticleRejected as exc:
                 counts["rejected"] += 1
-                print(f"rejected  {shown}: {exc}")
+                _say(f"rejected  {shown}: {exc}")
                 continue
             counts[outcome.status] += 1
             if outcome.status == "added":
-                print(
+                _say(
                     f"added     {shown}: {len(outcome.new_events)} new events, "
                     f"{len(outcome.supported_events)} existing events also cited"
                 )
             else:
-                print(f"present   {shown}: already in the briefing as source {outcome.source_id}")
+                _say(f"present   {shown}: already in the briefing as source {outcome.source_id}")
     finally:
         await store.close()
     total = sum(counts.values())
@@ -164,7 +173,7 @@ async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
         # Nothing to do is a usage error: the paths name no article.
         print(f"briefbot: no article files ({ARTICLE_KINDS}) in the paths given", file=sys.stderr)
         return EXIT_USAGE
-    print(
+    _say(
         f"{total} articles: {counts['added']} added, {counts['present']} already present, "
         f"{counts['rejected']} rejected"
     )

@@ -124,6 +124,28 @@ def test_a_file_name_that_is_not_utf8_is_ingested(tmp_path: Path, corpus: Path) 
     assert [file for file, _ in stored_sources(Path(os.environ["BRIEFBOT_DB"]))] == ["?news.txt"]
 
 
+def test_a_reader_gone_ends_the_report_not_the_ingest(tmp_path: Path, db_path: Path) -> None:
+    """`briefbot ingest folder | head -1` stored the articles up to the first line that could
+    not be written and exited 0 (unbuffered here, so that three articles show it)."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"{n}.txt").write_text(f"On 5 October 2021 witness {n} was heard in court.\n")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ingest", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()
+    with child.stderr:
+        err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 0
+    assert "Traceback" not in err
+    assert len(stored_sources(db_path)) == 3
+
+
 def test_a_folder_without_articles_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
     code, out = run("ingest", str(tmp_path))
