@@ -279,15 +279,25 @@ def cmd_run(settings: Settings) -> int:
     return EXIT_OK
 
 
+def _reader_gone() -> int:
+    """The reader went away (`briefbot export | head`): not an error worth a traceback.
+    Point stdout at devnull so the interpreter's final flush cannot fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Evaluation runs in its own temporary store and needs no settings.
-    if args.command == "eval":
-        logging.basicConfig(level=logging.WARNING)
-        return asyncio.run(cmd_eval(args.gold, args.corpus, args.events))
-    if args.command == "eval-t17":
-        logging.basicConfig(level=logging.WARNING)
-        return cmd_eval_t17(args.directory, args.limit)
+    try:
+        if args.command == "eval":
+            logging.basicConfig(level=logging.WARNING)
+            return asyncio.run(cmd_eval(args.gold, args.corpus, args.events))
+        if args.command == "eval-t17":
+            logging.basicConfig(level=logging.WARNING)
+            return cmd_eval_t17(args.directory, args.limit)
+    except BrokenPipeError:
+        return _reader_gone()
     try:
         settings = load_settings()
         if args.command == "run":
@@ -311,10 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_OK
     except BrokenPipeError:
-        # The reader went away (`briefbot export | head`): not an error worth a traceback.
-        # Point stdout at devnull so the interpreter's final flush cannot fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
+        return _reader_gone()
 
 
 if __name__ == "__main__":

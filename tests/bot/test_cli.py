@@ -246,11 +246,20 @@ def test_installed_console_script_works() -> None:
     assert result.returncode == 0 and "ingest" in result.stdout
 
 
-@pytest.mark.parametrize("command", [["export", "--format", "json"], ["ask", "/timeline"]])
+@pytest.mark.parametrize(
+    "command",
+    [["export", "--format", "json"], ["ask", "/timeline"], ["eval", "{gold}", "{corpus}"]],
+)
 def test_closed_pipe_is_not_a_traceback(corpus: Path, command: list[str]) -> None:
     run("ingest", str(corpus))
+    gold = next(corpus.glob("*.yaml"))
     child = subprocess.Popen(
-        [sys.executable, "-m", "bot", *command],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            *(part.format(gold=gold, corpus=corpus) for part in command),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(REPO)},
