@@ -359,6 +359,10 @@ async def cmd_history(services: Services, caller: Caller, args: str) -> Outcome:
     event_id = _number(args, "an event")
     entries = await services.store.audit.for_event(event_id, limit=HISTORY_ENTRIES)
     if not entries:
+        try:  # a removed event keeps its history; one never made has none to keep
+            await services.store.events.get(event_id)
+        except NotFound:
+            raise NotFound(f"there is no event {event_id}") from None
         return done(f"Event {event_id} has no recorded changes.")
     places = {p.id: p.name for p in await services.store.places.list_all()}
     lines = []

@@ -413,6 +413,18 @@ async def test_correction_replies_read_right(store: Store, settings: Settings) -
     )
 
 
+async def test_history_of_an_event_that_never_was_says_so(
+    store: Store, settings: Settings
+) -> None:
+    """'Event 999 has no recorded changes' read as if event 999 existed."""
+    ids = await sample_briefing(store)
+    services = Services(store, settings)
+    missing = await run(services, OWNER, "history", "999")
+    assert missing.answer.title == "There is no event 999."
+    unchanged = await run(services, OWNER, "history", str(ids["case"]))
+    assert unchanged.answer.title == f"Event {ids['case']} has no recorded changes."
+
+
 async def test_history_shows_no_end_date_as_none_and_the_places_changed(
     store: Store, settings: Settings
 ) -> None:
