@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import unicodedata
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -131,7 +132,9 @@ def _from_arms(date_from: str | None) -> list[tuple[str, str, list[Any]]]:
 
 def _fts_query(words: str) -> str:
     """Quote each word so user input is never read as FTS5 syntax; all words must match."""
-    tokens = re.findall(r"\w+", words, flags=re.UNICODE)
+    # Composed first: an accent typed as a combining mark ("Zu\u0308rich", as some systems
+    # and PDFs write it) is no word character, and cut the word in two.
+    tokens = re.findall(r"\w+", unicodedata.normalize("NFC", words), flags=re.UNICODE)
     return " ".join(f'"{t}"' for t in tokens)
 
 

@@ -55,7 +55,7 @@ def _source(text: str) -> NewSource:
 
 
 async def test_event_round_trip_with_citation_places_people_and_search(store: Store) -> None:
-    text = "On Tuesday the regional governor resigned in Tver."
+    text = "On Tuesday the regional governor resigned in Tver, a court in Zürich heard."
     async with store.db.transaction() as conn:
         source_id = await store.sources.add(conn, _source(text))
         event_id = await store.events.add(
@@ -79,6 +79,9 @@ async def test_event_round_trip_with_citation_places_people_and_search(store: St
     assert [e.id for e in await store.events.search("governor")] == [event_id]
     assert [e.id for e in await store.events.search("Tver")] == [event_id]
     assert await store.events.search('") OR *') == []
+    # Accents typed as combining marks (decomposed) find the composed word, and back.
+    assert [e.id for e in await store.events.search("Zu\u0308rich")] == [event_id]
+    assert [e.id for e in await store.events.search("Zürich")] == [event_id]
     assert [p.name for p in await store.places.find_by_alias("tver oblast")] == ["Tver"]
 
 
