@@ -48,6 +48,7 @@ ADJECTIVE_ENDING = re.compile(r"(?<=sk)(aya|aia|oy|oi|iy|ii|y|ogo|oye|oe)$")
 
 EXACT, CLOSE = 100.0, 82.0  # scores: an alias equal after normalising; a confident slip
 SUGGEST = 55.0  # below this a name is not worth offering as a button
+SLIP = 75.0  # a word this close to a word of a name is that word misspelt ("hospitl")
 # A shorter query matches only a name it equals: fuzzy scoring finds one or two letters
 # inside almost every name, all scoring alike ("a" would match every place with an "a").
 MIN_FUZZY_KEY = 3
@@ -109,7 +110,27 @@ def rank_places(query: str, places: list[Place], limit: int = 5) -> list[PlaceMa
         return _best_per_place(exact, limit)
     # WRatio tolerates slips, word order and partial names; scored in one call.
     found = process.extract(key, keys, scorer=fuzz.WRatio, limit=None)
-    return _best_per_place([PlaceMatch(owners[i], score) for _k, score, i in found], limit)
+    numbered = any(word.isdigit() for word in key.split())
+    matches = []
+    for name_key, score, i in found:
+        if numbered and score >= CLOSE and not _names_the_same(key, name_key):
+            score = CLOSE - 1  # offered, not answered for
+        matches.append(PlaceMatch(owners[i], score))
+    return _best_per_place(matches, limit)
+
+
+def _names_the_same(query_key: str, name_key: str) -> bool:
+    """Whether a name can be what a query with a number in it means (a facility's): its
+    numbers are in the name, and each of its words too, give or take a slip. WRatio alone
+    took 'IK-1' and 'Tuberculosis Hospital No. 2' for 'Tuberculosis Hospital No. 1'; such
+    names are offered, not answered for."""
+    query_words, name_words = query_key.split(), name_key.split()
+    if not {w for w in query_words if w.isdigit()} <= {w for w in name_words if w.isdigit()}:
+        return False
+    return all(
+        word.isdigit() or any(fuzz.ratio(word, name) >= SLIP for name in name_words)
+        for word in query_words
+    )
 
 
 def _best_per_place(matches: list[PlaceMatch], limit: int) -> list[PlaceMatch]:

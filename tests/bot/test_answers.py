@@ -343,6 +343,19 @@ async def test_unknown_place_offers_the_closest_as_buttons(services: Services, i
     assert reply.buttons[0].command == "/facility Tuberculosis Hospital No. 1"
 
 
+@pytest.mark.parametrize(
+    "name", ["IK-1", "SIZO-1", "Penal Colony No. 1", "Tuberculosis Hospital No. 2"]
+)
+async def test_another_facility_is_offered_not_answered_for(
+    services: Services, ids: dict, name: str
+) -> None:
+    """A facility of another kind or number is no spelling slip: these were answered with
+    the events at Tuberculosis Hospital No. 1."""
+    reply = await ask(services, f"/facility {name}")
+    assert reply.is_error and reply.title == f"No place called “{name}” in the briefing."
+    assert [b.command for b in reply.buttons][:1] == ["/facility Tuberculosis Hospital No. 1"]
+
+
 @pytest.mark.parametrize("name", ["a", "<b>", "%", "Ok"])
 async def test_a_letter_or_two_is_no_place(services: Services, ids: dict, name: str) -> None:
     reply = await ask(services, f"/facility {name}")
