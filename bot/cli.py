@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from config.settings import Settings, SettingsError, load_settings
-from store.errors import StoreUnavailable
+from store.errors import StoreBusy, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return runners[args.command]()
-    except StoreUnavailable as exc:
+    except (StoreUnavailable, StoreBusy) as exc:
         print(f"briefbot: BRIEFBOT_DB: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

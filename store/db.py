@@ -17,11 +17,18 @@ from typing import Any
 
 import aiosqlite
 
-from store.errors import StoreClosed, StoreUnavailable
+from store.errors import StoreBusy, StoreClosed, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+# Another process (`briefbot ingest` beside `briefbot run`) may hold the write lock for
+# longer than BUSY_TIMEOUT_MS: adding an article to a large briefing first reads every
+# event (about 10 s at 100,000). A transaction waits for it up to WRITE_WAIT_SECONDS,
+# trying in short steps so that the connection's thread, which every read of this process
+# also goes through, is never held for more than one step.
+WRITE_WAIT_SECONDS = 300.0
+BEGIN_STEP_MS = 50
 # An ingested article writes about 240 pages: with SQLite's default of 1,000 the log was
 # copied back into the database (and synced) every four articles. 10,000 pages lets the
 # log grow to about 40 MB before that, and makes each commit of an article ~40% cheaper.
@@ -116,7 +123,7 @@ class Database:
             return
         async with self._lock:
             conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
+            await self._begin_immediate(conn)
             self._owner = asyncio.current_task()
             self._changes_at_begin = conn.total_changes
             try:
@@ -128,6 +135,28 @@ class Database:
                 await conn.execute("COMMIT")
             finally:
                 self._owner = None
+
+    async def _begin_immediate(self, conn: aiosqlite.Connection) -> None:
+        """BEGIN IMMEDIATE, waiting while another process writes (see WRITE_WAIT_SECONDS)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WRITE_WAIT_SECONDS
+        await conn.execute(f"PRAGMA busy_timeout={BEGIN_STEP_MS}")
+        try:
+            while True:
+                try:
+                    await conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                        raise
+                    if loop.time() >= deadline:
+                        raise StoreBusy(
+                            f"{self.path} is busy: another process has been writing to it"
+                            f" for over {WRITE_WAIT_SECONDS:.0f} s"
+                        ) from exc
+                await asyncio.sleep(BEGIN_STEP_MS / 1000)
+        finally:
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     @asynccontextmanager
     async def _savepoint(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -3,6 +3,7 @@
 StoreError
 ├── StoreClosed      the database is not open (or was closed)
 ├── StoreUnavailable the database file cannot be opened (not SQLite, no access, ...)
+├── StoreBusy        another process kept the database's write lock for too long
 ├── NotFound         a record with that id does not exist
 └── Conflict         the change would break a rule (duplicate, wrong state)
     └── Clash        an undo would bring back rows that clash with rows added since
@@ -19,6 +20,10 @@ class StoreClosed(StoreError):
 
 class StoreUnavailable(StoreError):
     """The database file cannot be opened or read as a briefing."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the write lock past the time a write waits for it."""
 
 
 class NotFound(StoreError):

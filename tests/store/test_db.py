@@ -178,3 +178,31 @@ async def test_an_older_store_is_brought_up_to_date_and_served(
         assert [e.id for e in at_place] == [1]
         names = [r[0] for r in await store.db.fetchall("SELECT name FROM migrations")]
         assert sorted(names) == sorted(name for name, _ in MIGRATIONS)
+
+
+async def test_a_write_waits_out_another_process_holding_the_lock_while_reads_go_on(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `briefbot ingest` holds the write lock while it reads every event, about 10 s at
+    # 100,000 events: past SQLite's busy timeout, the bot's writes failed with "database is
+    # locked" (a traceback and an apology), and its reads stood behind the waiting write.
+    import sqlite3
+
+    import store.db
+
+    monkeypatch.setattr(store.db, "BUSY_TIMEOUT_MS", 100)  # the wait stands for a long one
+    opened = await Store.open(db_path)
+    other_process = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other_process.execute("BEGIN IMMEDIATE")
+        write = asyncio.create_task(opened.chats.ensure(42, "private"))
+        await asyncio.sleep(0.3)  # three busy timeouts
+        assert await opened.db.scalar("SELECT count(*) FROM chats") == 0  # not held up
+        assert not write.done()
+        other_process.execute("COMMIT")
+        chat = await asyncio.wait_for(write, 5)
+        assert chat.id == 42
+        assert await opened.db.scalar("PRAGMA busy_timeout") == 100
+    finally:
+        other_process.close()
+        await opened.close()
