@@ -111,12 +111,30 @@ def rank_places(query: str, places: list[Place], limit: int = 5) -> list[PlaceMa
     # WRatio tolerates slips, word order and partial names; scored in one call.
     found = process.extract(key, keys, scorer=fuzz.WRatio, limit=None)
     numbered = any(word.isdigit() for word in key.split())
+    # A query that is the name of a region (or its capital or a town in it) is no slip for
+    # the name of another: "Tomsk" is not "Omsk".
+    named = _regions_named().get(key)
     matches = []
     for name_key, score, i in found:
-        if numbered and score >= CLOSE and not _names_the_same(key, name_key):
+        place = owners[i]
+        other_region = named is not None and not {place.name, place.region} & named
+        if score >= CLOSE and (other_region or numbered and not _names_the_same(key, name_key)):
             score = CLOSE - 1  # offered, not answered for
-        matches.append(PlaceMatch(owners[i], score))
+        matches.append(PlaceMatch(place, score))
     return _best_per_place(matches, limit)
+
+
+@functools.cache
+def _regions_named() -> dict[str, frozenset[str]]:
+    """The federal subjects each gazetteer form names (its names, capitals, towns), by
+    match key."""
+    from ingest.places import gazetteer  # read once, when a fuzzy match is first needed
+
+    named: dict[str, set[str]] = {}
+    for subject in gazetteer().subjects:
+        for form in subject.forms:
+            named.setdefault(match_key(form), set()).add(subject.name)
+    return {key: frozenset(names) for key, names in named.items()}
 
 
 def _names_the_same(query_key: str, name_key: str) -> bool:

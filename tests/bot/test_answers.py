@@ -356,6 +356,21 @@ async def test_another_facility_is_offered_not_answered_for(
     assert [b.command for b in reply.buttons][:1] == ["/facility Tuberculosis Hospital No. 1"]
 
 
+async def test_another_region_is_offered_not_answered_for(
+    services: Services, store: Store
+) -> None:
+    """Tomsk is a region of its own: it was answered with the events in Omsk Oblast."""
+    source = await add_article(store, "Something happened in Omsk in 2022.")
+    omsk = PlaceRef("Omsk Oblast", "region", None, ("Omsk", "Omsk region", "Omskaya"))
+    await add_event(store, source, "2022", "Something", ("Something happened",), places=(omsk,))
+    for name in ("Tomsk", "Томск", "Tomsk region"):
+        reply = await ask(services, f"/facility {name}")
+        assert reply.is_error and reply.title == f"No place called “{name}” in the briefing."
+        assert [b.command for b in reply.buttons] == ["/facility Omsk Oblast"]
+    for slip in ("Omsk", "Omsck", "Омская"):
+        assert (await ask(services, f"/facility {slip}")).title == "Events at Omsk Oblast"
+
+
 @pytest.mark.parametrize("name", ["a", "<b>", "%", "Ok"])
 async def test_a_letter_or_two_is_no_place(services: Services, ids: dict, name: str) -> None:
     reply = await ask(services, f"/facility {name}")
