@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -184,7 +185,22 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
 
 
 class TelegramUnavailable(Exception):
-    """The bot could not start: Telegram refused the token or could not be reached."""
+    """The bot could not start: Telegram refused the token or could not be reached, or the
+    webhook's port cannot be listened on."""
+
+
+def check_webhook_port(listen: str, port: int) -> None:
+    """Fail in one line when the webhook cannot listen (the port is taken, or needs rights),
+    before Telegram is told to call it: tornado would fail later, with a traceback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as tornado binds
+        try:
+            probe.bind((listen, port))
+        except OSError as exc:
+            raise TelegramUnavailable(
+                f"the webhook cannot listen on port {port} (BRIEFBOT_WEBHOOK_PORT): "
+                f"{exc.strerror or exc}"
+            ) from exc
 
 
 class _StartFailureInOneLine(logging.Filter):
@@ -204,8 +220,10 @@ def run_bot(settings: Settings) -> None:
     logging.getLogger("telegram.ext").addFilter(_StartFailureInOneLine())
     try:
         if settings.webhook_url:
+            options = webhook_options(settings)
+            check_webhook_port(options["listen"], options["port"])
             log.info("starting the webhook on port %s", settings.webhook_port)
-            app.run_webhook(**webhook_options(settings))
+            app.run_webhook(**options)
         else:
             log.info("starting long polling")
             app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -94,6 +94,19 @@ async def test_webhook_answers_updates_with_the_secret_only(
         async with httpx.AsyncClient() as client:
             refused = await client.post(url, json=update)
             assert refused.status_code == 403
+            forged = await client.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret[::-1]}
+            )
+            assert forged.status_code == 403
+            garbled = await client.post(
+                url,
+                content=b'{"update_id": 1, "mess',
+                headers={
+                    "X-Telegram-Bot-Api-Secret-Token": secret,
+                    "Content-Type": "application/json",
+                },
+            )
+            assert garbled.status_code >= 400  # refused, and the bot still serves
             accepted = await client.post(
                 url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
             )
@@ -126,3 +139,33 @@ async def test_briefbot_run_refused_token_says_so_without_the_token(
     assert log.splitlines()[-1].startswith("briefbot: Telegram refused the token"), log
     assert wrong not in log and wrong.split(":")[1] not in log
     assert "Traceback" not in log
+
+
+async def test_briefbot_run_webhook_on_a_port_in_use_says_so_in_one_line(
+    bot_api: FakeBotAPI, db_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "BRIEFBOT_TOKEN": bot_api.token,
+            "BRIEFBOT_BASE_URL": bot_api.url + "/bot",
+            "BRIEFBOT_DB": str(db_path),
+            "BRIEFBOT_WEBHOOK_URL": "https://bot.example.org/tg/hook",
+            "BRIEFBOT_WEBHOOK_PORT": str(port),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
+        )
+        _out, err = await asyncio.wait_for(process.communicate(), 30)
+    log = err.decode()
+    assert process.returncode == 1, log
+    assert log.splitlines()[-1] == (
+        f"briefbot: the webhook cannot listen on port {port} (BRIEFBOT_WEBHOOK_PORT): "
+        "Address already in use"
+    ), log
+    assert "Traceback" not in log
+    assert not bot_api.of("setWebhook")  # Telegram was not pointed at a bot that is not there
