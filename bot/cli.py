@@ -58,6 +58,9 @@ def configure_logging(level: str, secrets: Sequence[str] = ()) -> None:
         handler.setFormatter(RedactingFormatter(secrets))
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # trafilatura logs ERROR ("empty HTML tree") for a page it cannot parse, which
+    # ingest/html.py then reads by itself: the article is added, nothing failed.
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 
 def build_parser() -> argparse.ArgumentParser:

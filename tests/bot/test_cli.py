@@ -146,6 +146,19 @@ def test_a_reader_gone_ends_the_report_not_the_ingest(tmp_path: Path, db_path: P
     assert len(stored_sources(db_path)) == 3
 
 
+def test_a_page_trafilatura_cannot_parse_is_added_without_error_lines(tmp_path: Path) -> None:
+    """The article was added, read by our own fallback, under two ERROR lines."""
+    page = tmp_path / "nested.html"
+    sentence = "On 9 October 2021 a fire broke out in a factory in Kazan, officials said."
+    page.write_text("<div>" * 3000 + sentence + "</div>")
+    code, out = run("ingest", str(page))
+    assert code == 0
+    assert out.splitlines() == [
+        f"added     {page}: 1 new events, 0 existing events also cited",
+        "1 articles: 1 added, 0 already present, 0 rejected",
+    ]
+
+
 def test_a_folder_without_articles_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
     code, out = run("ingest", str(tmp_path))
