@@ -10,8 +10,11 @@ from html.parser import HTMLParser
 # hidden`): a page can hide text there that none of its readers sees, and the briefing would
 # cite it as the outlet's words. (aria-hidden only hides from screen readers: it stays.)
 _STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ \t\n', 'abcdefghijklmnopqrstuvwxyz')"
+# The page's body and its article are kept even so: some sites hide them until a script
+# has run, and the whole article would be lost.
 HIDDEN = (
-    f"//*[@hidden or contains({_STYLE}, 'display:none')"
+    "//*[not(self::html or self::body or self::main or self::article)]"
+    f"[@hidden or contains({_STYLE}, 'display:none')"
     f" or contains({_STYLE}, 'visibility:hidden')]"
 )
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")

@@ -211,6 +211,19 @@ def test_text_a_browser_would_not_show_is_not_read() -> None:
     assert "Shown to sighted readers." in text
 
 
+def test_an_article_hidden_until_a_script_runs_is_read() -> None:
+    """Some sites hide the body or the article until their scripts have run."""
+    for tag in ("body", "article", "main"):
+        raw = (
+            f'<html><body><{tag} style="display: none"><p>The regional court in Tver opened'
+            " a case against the prison governor on 5 October 2021, officials said.</p>"
+            f"<div hidden>Injected.</div></{tag}></body></html>"
+        ).encode()
+        text = parse_article(raw, "page.html").text
+        assert text.startswith("The regional court in Tver opened a case"), tag
+        assert "Injected" not in text
+
+
 def test_latin1_text_is_decoded() -> None:
     article = parse_article("Café in Zürich reported.".encode("latin-1"), "x.txt")
     assert "Zürich" in article.text
