@@ -214,7 +214,7 @@ async def _places(services: Services, value: str) -> tuple[list[int], list[str]]
     if value.strip().lower() in ("none", "-"):
         return [], []
     # Names are separated by commas, or by semicolons when one holds a comma (a facility's
-    # name ends with its region: "Hospital No. 1, Saratov Oblast").
+    # name ends with its region: "Penal Colony No. 5, Perm Krai").
     separator = ";" if ";" in value else ","
     given = [n.strip() for n in value.split(separator) if n.strip()]
     if not given:

@@ -140,7 +140,7 @@ def _regions_named() -> dict[str, frozenset[str]]:
 def _names_the_same(query_key: str, name_key: str) -> bool:
     """Whether a name can be what a query with a number in it means (a facility's): its
     numbers are in the name, and each of its words too, give or take a slip. WRatio alone
-    took 'IK-1' and 'Tuberculosis Hospital No. 2' for 'Tuberculosis Hospital No. 1'; such
+    took 'SIZO-5' and 'Penal Colony No. 6' for 'Penal Colony No. 5'; such
     names are offered, not answered for."""
     query_words, name_words = query_key.split(), name_key.split()
     if not {w for w in query_words if w.isdigit()} <= {w for w in name_words if w.isdigit()}:

@@ -152,8 +152,8 @@ def decode(data: bytes) -> str:
 
 def normalise(text: str) -> str:
     """Line endings as `\n`, and no soft hyphens or zero-width spaces: invisible to a
-    reader, they cut words in two, so "tor\u00adture" was never found by /search torture
-    and "Sara\u00adtov" was no place."""
+    reader, they cut words in two, so "fac\u00adtory" was never found by /search factory
+    and "Kras\u00adnodar" was no place."""
     return text.replace("\r\n", "\n").replace("\r", "\n").translate(WORD_SPLITTERS)
 
 
