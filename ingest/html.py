@@ -11,10 +11,12 @@ from html.parser import HTMLParser
 # cite it as the outlet's words. (aria-hidden only hides from screen readers: it stays.)
 _STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ \t\n', 'abcdefghijklmnopqrstuvwxyz')"
 # The page's body and its article are kept even so: some sites hide them until a script
-# has run, and the whole article would be lost.
+# has run, and the whole article would be lost. So are sections folded with
+# hidden="until-found", which a browser opens when a reader searches the page.
 HIDDEN = (
     "//*[not(self::html or self::body or self::main or self::article)]"
-    f"[@hidden or contains({_STYLE}, 'display:none')"
+    "[@hidden and @hidden != 'until-found'"
+    f" or contains({_STYLE}, 'display:none')"
     f" or contains({_STYLE}, 'visibility:hidden')]"
 )
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")

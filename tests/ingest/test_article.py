@@ -222,6 +222,13 @@ def test_an_article_hidden_until_a_script_runs_is_read() -> None:
         text = parse_article(raw, "page.html").text
         assert text.startswith("The regional court in Tver opened a case"), tag
         assert "Injected" not in text
+    folded = (
+        b"<html><body><article><p>The regional court in Tver opened a case against the prison"
+        b" governor on 5 October 2021, officials said.</p><section hidden=until-found><p>The"
+        b" governor denied the claims on 8 October 2021, his lawyer said.</p></section>"
+        b"</article></body></html>"
+    )
+    assert "The governor denied the claims" in parse_article(folded, "page.html").text
 
 
 def test_latin1_text_is_decoded() -> None:
