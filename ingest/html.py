@@ -20,6 +20,9 @@ HIDDEN = (
     f" or contains({_STYLE}, 'visibility:hidden')]"
 )
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+# A document type with declarations of its own (`<!DOCTYPE html [<!ENTITY ...>]>`, the way
+# to an entity bomb): HTML parsers read none of it, and its "]>" became the article's start.
+INTERNAL_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.I | re.S)
 # A page's first tag, after any XML declaration and comments (browsers that save a page
 # put `<!-- saved from url=... -->` first; XHTML starts with `<?xml ...?>`).
 HTML_START = re.compile(
@@ -102,7 +105,7 @@ def html_to_text(html: str, url: str | None = None) -> PageText:
     """The page's main text and metadata (trafilatura), or all visible text as a fallback."""
     import trafilatura  # imported here: it is slow to import and most commands never need it
 
-    html = without_hidden(html)
+    html = without_hidden(INTERNAL_SUBSET.sub("<!DOCTYPE html>", html, count=1))
 
     document = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=False

@@ -191,6 +191,21 @@ def test_html_is_read_as_html_however_it_starts(raw: str, name: str) -> None:
     assert "<" not in text
 
 
+def test_a_document_type_declaring_entities_is_not_read_as_text() -> None:
+    """Entities declared in the page (an entity bomb, a file on disk) are never expanded,
+    and the declarations leave nothing in the text ("]>" opened it once hidden elements
+    were taken out)."""
+    raw = (
+        b'<?xml version="1.0"?><!DOCTYPE html [<!ENTITY x SYSTEM "file:///etc/passwd">'
+        b'<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b"<html><body><p>On 5 October 2021 the court in Tver opened a case &x;&b; against"
+        b" the governor, officials said.</p><p hidden>Hidden.</p></body></html>"
+    )
+    text = parse_article(raw, "page.html").text
+    assert text.startswith("On 5 October 2021 the court in Tver opened a case")
+    assert "root:" not in text and "aaaaaaaaaa" not in text
+
+
 def test_text_a_browser_would_not_show_is_not_read() -> None:
     """A hostile page can hide text (`hidden`, `display: none`, `visibility: hidden`) that
     none of its readers sees: the briefing must not cite it as the outlet's words."""
