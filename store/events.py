@@ -135,7 +135,27 @@ def _fts_query(words: str) -> str:
     # Composed first: an accent typed as a combining mark ("Zu\u0308rich", as some systems
     # and PDFs write it) is no word character, and cut the word in two.
     tokens = re.findall(r"\w+", unicodedata.normalize("NFC", words), flags=re.UNICODE)
-    return " ".join(f'"{t}"' for t in tokens)
+    groups = []
+    for token in tokens:
+        spellings = _yo_spellings(token)
+        quoted = " OR ".join(f'"{spelling}"' for spelling in spellings)
+        groups.append(f"({quoted})" if len(spellings) > 1 else quoted)
+    return " AND ".join(groups)
+
+
+# Russian writes ё as е more often than not, and the search index's tokenizer does not
+# fold one into the other: a word is searched in both spellings.
+MAX_YO_PLACES = 6
+
+
+def _yo_spellings(word: str) -> list[str]:
+    """The word with every ё written е, and with any one е (of the first few) written ё
+    (in lower case: the index folds case)."""
+    if not {"е", "ё"} & set(word.lower()):
+        return [word]
+    plain = word.lower().replace("ё", "е")
+    places = [i for i, letter in enumerate(plain) if letter == "е"][:MAX_YO_PLACES]
+    return [plain, *(f"{plain[:i]}ё{plain[i + 1 :]}" for i in places)]
 
 
 class EventRepo:

@@ -196,3 +196,20 @@ async def test_the_whole_briefing_is_read_in_batches_by_id_hidden_events_too(
     assert [event.id for event in read] == sorted(spread)
     whole = await store.events.all(include_hidden=True)  # the same events, read at once
     assert read == sorted(whole, key=lambda event: event.id)
+
+
+async def test_a_search_finds_a_word_written_with_e_or_yo_either_way(store: Store) -> None:
+    text = "Ёлкин сказал. Елена Фёдорова пишет. Фёдор ответил."
+    source = await add_article(store, text)
+    yo = await add_event(store, source, "2021-10-05", "Ёлкин сказал", ("Ёлкин сказал.",))
+    e = await add_event(store, source, "2021-10-06", "Елена Федорова пишет", ("Елена",))
+    for query, expected in [
+        ("Елкин", [yo]),
+        ("ёлкин СКАЗАЛ", [yo]),
+        ("Фёдорова", [e]),
+        ("Ёлена", [e]),
+        ("федор", []),  # a word is matched whole, in any spelling
+        ("сказал Федорова", []),  # every word must match
+    ]:
+        found = await store.events.search_ids(query)
+        assert list(found.ids) == expected, query
