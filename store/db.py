@@ -137,26 +137,32 @@ class Database:
                 self._owner = None
 
     async def _begin_immediate(self, conn: aiosqlite.Connection) -> None:
-        """BEGIN IMMEDIATE, waiting while another process writes (see WRITE_WAIT_SECONDS)."""
+        """BEGIN IMMEDIATE, waiting while another process writes (see WRITE_WAIT_SECONDS).
+        Each try is one script, so a write that finds the lock free costs one trip to the
+        connection's thread, as a bare BEGIN did."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + WRITE_WAIT_SECONDS
-        await conn.execute(f"PRAGMA busy_timeout={BEGIN_STEP_MS}")
-        try:
-            while True:
-                try:
-                    await conn.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
-                        raise
-                    if loop.time() >= deadline:
-                        raise StoreBusy(
-                            f"{self.path} is busy: another process has been writing to it"
-                            f" for over {WRITE_WAIT_SECONDS:.0f} s"
-                        ) from exc
-                await asyncio.sleep(BEGIN_STEP_MS / 1000)
-        finally:
-            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        attempt = (
+            f"PRAGMA busy_timeout={BEGIN_STEP_MS}; BEGIN IMMEDIATE;"
+            f" PRAGMA busy_timeout={BUSY_TIMEOUT_MS};"
+        )
+        while True:
+            try:
+                await conn.executescript(attempt)
+                return
+            except sqlite3.OperationalError as exc:
+                busy = exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+                if busy and loop.time() < deadline:
+                    await asyncio.sleep(BEGIN_STEP_MS / 1000)
+                    continue
+                # The script stopped at BEGIN: put the usual timeout back.
+                await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                if not busy:
+                    raise
+                raise StoreBusy(
+                    f"{self.path} is busy: another process has been writing to it"
+                    f" for over {WRITE_WAIT_SECONDS:.0f} s"
+                ) from exc
 
     @asynccontextmanager
     async def _savepoint(self) -> AsyncIterator[aiosqlite.Connection]:
