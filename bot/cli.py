@@ -141,7 +141,7 @@ def _say(line: str) -> None:
     try:
         print(line, flush=True)
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _reader_gone()
 
 
 async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:

@@ -225,24 +225,27 @@ def _withdrawn(before: Snapshot, after: Snapshot, since: str) -> list[Withdrawal
     """The events visible before a change and gone or hidden after it, of those that
     existed at `since`; a merged event's `into` is the event its citations moved to."""
     after_events = {row["id"]: row for row in after.get("events", [])}
-    moved_to = {row["id"]: row["event_id"] for row in after.get("citations", [])}
+    owner_after: dict[int, int] = {
+        row["id"]: row["event_id"] for row in after.get("citations", [])
+    }
+    merged_into: dict[int, int] = {}  # event id -> the event its citations moved to
+    for citation in before.get("citations", []):
+        owner = owner_after.get(citation["id"])  # None: the citation was deleted
+        if owner is not None and owner != citation["event_id"]:
+            merged_into.setdefault(citation["event_id"], owner)
     withdrawn = []
     for row in before.get("events", []):
         now = after_events.get(row["id"])
         if row["hidden"] or row["created_at"] >= since or (now is not None and not now["hidden"]):
             continue
-        into = next(
-            (
-                moved_to[citation["id"]]
-                for citation in before.get("citations", [])
-                if citation["event_id"] == row["id"]
-                and moved_to.get(citation["id"], row["id"]) != row["id"]
-            ),
-            None,
-        )
         withdrawn.append(
             Withdrawal(
-                row["id"], row["date"], row["end_date"], row["summary"], bool(row["graphic"]), into
+                row["id"],
+                row["date"],
+                row["end_date"],
+                row["summary"],
+                bool(row["graphic"]),
+                merged_into.get(row["id"]),
             )
         )
     return withdrawn

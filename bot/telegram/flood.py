@@ -68,6 +68,7 @@ MAX_CHAT_WINDOWS = 512  # idle chats' windows are dropped beyond this many
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 Result = bool | dict[str, Any] | list[dict[str, Any]]
+ChatKey = int | str  # a chat id, or a public chat's @username
 
 
 class Priority(IntEnum):
@@ -219,10 +220,10 @@ class ChatWindows:
         self.seconds = seconds
         self.clock = clock
         self.sleep = sleep
-        self.windows: dict[int | str, Window] = {}
+        self.windows: dict[ChatKey, Window] = {}
         self._prune_above = MAX_CHAT_WINDOWS
 
-    def __getitem__(self, chat: int | str) -> Window:
+    def __getitem__(self, chat: ChatKey) -> Window:
         if len(self.windows) > self._prune_above:
             for key in [k for k, w in self.windows.items() if k != chat and w.idle()]:
                 del self.windows[key]
@@ -234,7 +235,7 @@ class ChatWindows:
             self.windows[chat] = window
         return window
 
-    def held(self) -> list[int | str]:
+    def held(self) -> list[ChatKey]:
         """The chats inside a hold now."""
         now = self.clock()
         return [chat for chat, window in self.windows.items() if window.held(now)]
@@ -244,9 +245,6 @@ def retry_seconds(error: RetryAfter) -> float:
     """How long Telegram asked us to wait."""
     value = error.retry_after  # a timedelta with PTB_TIMEDELTA (bot/telegram/__init__.py)
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-ChatKey = int | str
 
 
 def chat_key(chat_id: object) -> ChatKey | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -117,13 +119,31 @@ async def test_download_within_the_limit_is_returned_whole() -> None:
         assert await download_limited(client, SECRET_URL, 20_000) == b"y" * 5_500
 
 
+async def _other_writers_go_on_while(
+    store: Store, settings: Settings, started: threading.Event, release: threading.Event
+) -> None:
+    """Add a two-event story whose slow step (patched by the caller) sets `started` and
+    waits for `release`: meanwhile a reader's /graphic choice is saved."""
+    adding = asyncio.create_task(
+        add_story(Services(store, settings), OWNER, parse_text(_story(2)))
+    )
+    try:
+        assert await asyncio.to_thread(started.wait, 30)
+        await asyncio.wait_for(store.chats.ensure(42, "private"), timeout=5)
+        await asyncio.wait_for(store.chats.set_graphic(42, True), timeout=5)
+        assert await store.chats.graphic_shown(42)
+        assert not adding.done()
+    finally:
+        release.set()
+    outcome = await adding
+    assert outcome.review is not None
+    assert len(await store.events.all()) == 2
+
+
 async def test_extracting_a_story_does_not_hold_up_other_writers(
     store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """While a large story is being extracted, a reader's /graphic choice is still saved."""
-    import asyncio
-    import threading
-
     extracting, release = threading.Event(), threading.Event()
 
     def slow_extract(text: str, published: str | None, **_: object) -> list[NewEvent]:
@@ -132,20 +152,7 @@ async def test_extracting_a_story_does_not_hold_up_other_writers(
         return _extract(text, published)
 
     monkeypatch.setattr("ingest.pipeline.extract_events", slow_extract)
-    adding = asyncio.create_task(
-        add_story(Services(store, settings), OWNER, parse_text(_story(2)))
-    )
-    try:
-        await asyncio.to_thread(extracting.wait, 30)
-        await asyncio.wait_for(store.chats.ensure(42, "private"), timeout=5)
-        await asyncio.wait_for(store.chats.set_graphic(42, True), timeout=5)
-        assert await store.chats.graphic_shown(42)
-        assert not adding.done()
-    finally:
-        release.set()
-    outcome = await adding
-    assert outcome.review is not None
-    assert len(await store.events.all()) == 2
+    await _other_writers_go_on_while(store, settings, extracting, release)
 
 
 async def test_inferring_a_story_s_date_does_not_hold_up_the_bot(
@@ -153,9 +160,6 @@ async def test_inferring_a_story_s_date_does_not_hold_up_the_bot(
 ) -> None:
     """Reading the publication date out of a long page takes seconds (thousands of dates):
     meanwhile other readers are answered. It ran on the event loop, which stopped them."""
-    import asyncio
-    import threading
-
     inferring, release = threading.Event(), threading.Event()
 
     def slow_date(article: object) -> tuple[str | None, bool]:
@@ -164,20 +168,7 @@ async def test_inferring_a_story_s_date_does_not_hold_up_the_bot(
         return "2021-10-20", True
 
     monkeypatch.setattr("ingest.pipeline.publication_date", slow_date)
-    adding = asyncio.create_task(
-        add_story(Services(store, settings), OWNER, parse_text(_story(2)))
-    )
-    try:
-        assert await asyncio.to_thread(inferring.wait, 10)
-        await asyncio.wait_for(store.chats.ensure(42, "private"), timeout=5)
-        await asyncio.wait_for(store.chats.set_graphic(42, True), timeout=5)
-        assert await store.chats.graphic_shown(42)
-        assert not adding.done()
-    finally:
-        release.set()
-    outcome = await adding
-    assert outcome.review is not None
-    assert len(await store.events.all()) == 2
+    await _other_writers_go_on_while(store, settings, inferring, release)
 
 
 async def test_undoing_a_removal_after_the_article_came_back_is_refused_cleanly(

@@ -21,6 +21,24 @@ from tests.fakes.telegram import settings_for, stop_polling
 REPO = Path(__file__).resolve().parents[3]
 
 
+async def start_briefbot_run(
+    bot_api: FakeBotAPI, db_path: Path, **settings: str
+) -> asyncio.subprocess.Process:
+    """`briefbot run` in a process of its own, against the fake Bot API, its log piped.
+    `settings` are BRIEFBOT_* variables by their names after the prefix (token=...)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "BRIEFBOT_TOKEN": bot_api.token,
+        "BRIEFBOT_BASE_URL": bot_api.url + "/bot",
+        "BRIEFBOT_DB": str(db_path),
+        **{f"BRIEFBOT_{name.upper()}": value for name, value in settings.items()},
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -31,18 +49,8 @@ async def test_briefbot_run_polls_answers_and_stops_cleanly(
     bot_api: FakeBotAPI, db_path: Path, store: Store
 ) -> None:
     await sample_briefing(store)
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "BRIEFBOT_TOKEN": bot_api.token,
-        "BRIEFBOT_BASE_URL": bot_api.url + "/bot",
-        "BRIEFBOT_DB": str(db_path),
-        # DEBUG: PTB then logs the API URLs it builds, token and all.
-        "BRIEFBOT_LOG_LEVEL": "DEBUG",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
-    )
+    # DEBUG: PTB then logs the API URLs it builds, token and all.
+    process = await start_briefbot_run(bot_api, db_path, log_level="DEBUG")
     try:
         await bot_api.until(lambda: bot_api.of("deleteWebhook"), timeout=30)
         bot_api.user_sends("/timeline 2021-10", chat=901)
@@ -123,16 +131,7 @@ async def test_briefbot_run_refused_token_says_so_without_the_token(
     bot_api: FakeBotAPI, db_path: Path
 ) -> None:
     wrong = "987654321:WRONG-token-the-fake-refuses"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "BRIEFBOT_TOKEN": wrong,
-        "BRIEFBOT_BASE_URL": bot_api.url + "/bot",
-        "BRIEFBOT_DB": str(db_path),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
-    )
+    process = await start_briefbot_run(bot_api, db_path, token=wrong)
     _out, err = await asyncio.wait_for(process.communicate(), 30)
     log = err.decode()
     assert process.returncode == 1, log
@@ -148,17 +147,11 @@ async def test_briefbot_run_webhook_on_a_port_in_use_says_so_in_one_line(
         taken.bind(("0.0.0.0", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO),
-            "BRIEFBOT_TOKEN": bot_api.token,
-            "BRIEFBOT_BASE_URL": bot_api.url + "/bot",
-            "BRIEFBOT_DB": str(db_path),
-            "BRIEFBOT_WEBHOOK_URL": "https://bot.example.org/tg/hook",
-            "BRIEFBOT_WEBHOOK_PORT": str(port),
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
+        process = await start_briefbot_run(
+            bot_api,
+            db_path,
+            webhook_url="https://bot.example.org/tg/hook",
+            webhook_port=str(port),
         )
         _out, err = await asyncio.wait_for(process.communicate(), 30)
     log = err.decode()
