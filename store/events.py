@@ -16,6 +16,7 @@ import aiosqlite
 from store.db import Database, utc_now
 from store.errors import NotFound
 from store.ids import next_id_sql
+from store.migrations import SEARCHED_EXCERPTS, SEARCHED_EXCERPTS_OF
 from store.models import STATUSES, Citation, Event, NewEvent, PlaceRef
 from store.people import PersonRepo
 from store.places import PlaceRepo
@@ -209,6 +210,8 @@ class EventRepo:
             return
         now = utc_now()
         new = {event_id for event_id, _ in drafts}
+        rows = await conn.execute_fetchall("SELECT coalesce(max(id), 0) FROM citations")
+        last_before = int(list(rows)[0][0])
         async with self._search_batch(conn):
             await conn.executemany(
                 "INSERT INTO events (id, date, end_date, summary, status, attribution,"
@@ -217,13 +220,13 @@ class EventRepo:
             )
             await self._insert_citations(conn, citations)
             await conn.executemany(
-                "INSERT INTO event_search (rowid, summary, excerpts) SELECT id, summary,"
-                " coalesce((SELECT group_concat(excerpt, ' ') FROM citations"
-                " WHERE event_id = ?), '') FROM events WHERE id = ?",
+                "INSERT INTO event_search (rowid, summary, excerpts) SELECT id, summary, "
+                + SEARCHED_EXCERPTS_OF.format(event="?")
+                + " FROM events WHERE id = ?",
                 [(event_id, event_id) for event_id, _ in drafts],
             )
             cited = dict.fromkeys(row[0] for row in citations)
-            await self._rebuild_excerpts(conn, [i for i in cited if i not in new])
+            await self._rebuild_excerpts(conn, [i for i in cited if i not in new], last_before)
 
     async def attach(
         self,
@@ -264,12 +267,21 @@ class EventRepo:
             rows,
         )
 
-    async def _rebuild_excerpts(self, conn: aiosqlite.Connection, event_ids: list[int]) -> None:
-        """Rewrite stored events' search documents from their citations."""
+    async def _rebuild_excerpts(
+        self, conn: aiosqlite.Connection, event_ids: list[int], last_before: int
+    ) -> None:
+        """Rewrite stored events' search documents from their citations, those whose
+        searched excerpts (migration 0015) were not all there before citation
+        `last_before + 1`: the others' documents do not change."""
         await conn.executemany(
-            "UPDATE event_search SET excerpts = (SELECT group_concat(excerpt, ' ')"
-            " FROM citations WHERE event_id = ?) WHERE rowid = ?",
-            [(event_id, event_id) for event_id in event_ids],
+            "UPDATE event_search SET excerpts = "
+            + SEARCHED_EXCERPTS_OF.format(event="?")
+            + " WHERE rowid = ? AND (SELECT count(*) FROM (SELECT 1 FROM citations"
+            " WHERE event_id = ? AND id <= ? LIMIT ?)) < ?",
+            [
+                (event_id, event_id, event_id, last_before, SEARCHED_EXCERPTS, SEARCHED_EXCERPTS)
+                for event_id in event_ids
+            ],
         )
 
     async def link_places(

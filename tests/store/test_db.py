@@ -9,7 +9,7 @@ from store import Store
 from store.db import Database
 from store.errors import StoreClosed, StoreUnavailable
 from store.events import EventScope
-from store.migrations import MIGRATIONS
+from store.migrations import MIGRATIONS, SEARCHED_EXCERPTS
 from store.models import NewEvent, NewSource, PersonRef, PlaceRef
 
 
@@ -83,6 +83,44 @@ async def test_event_round_trip_with_citation_places_people_and_search(store: St
     assert [e.id for e in await store.events.search("Zu\u0308rich")] == [event_id]
     assert [e.id for e in await store.events.search("Zürich")] == [event_id]
     assert [p.name for p in await store.places.find_by_alias("tver oblast")] == ["Tver"]
+
+
+async def test_a_much_cited_event_is_searched_on_its_first_excerpts(store: Store) -> None:
+    # Each article citing an event rewrote its whole search document, so an event every
+    # outlet covered cost more with each article; now only its first excerpts are searched.
+    texts = [f"Report marker{n} said the governor resigned." for n in range(1, 21)]
+    async with store.db.transaction() as conn:
+        sources = [await store.sources.add(conn, _source(text)) for text in texts]
+        draft = NewEvent("2021-10-05", None, "The governor resigns.", citations=((0, 15),))
+        event_id = await store.events.add(conn, sources[0], texts[0], draft)
+    for source_id, text in zip(sources[1:], texts[1:], strict=True):
+        async with store.db.transaction() as conn:  # one article at a time, as ingest does
+            await store.events.attach(conn, event_id, source_id, text, draft)
+    found = [[e.id for e in await store.events.search(f"marker{n}")] for n in range(1, 21)]
+    assert found == [[event_id]] * SEARCHED_EXCERPTS + [[]] * (20 - SEARCHED_EXCERPTS)
+    assert len((await store.events.get(event_id)).citations) == 20  # all still cited
+
+    # A citation split off takes its words along, and the next excerpt becomes searched.
+    second = (await store.events.get(event_id)).citations[1]
+    split_id, _ = await store.corrections.split_citation(1, event_id, second.id)
+    assert [e.id for e in await store.events.search("marker2")] == [split_id]
+    after = [e.id for e in await store.events.search(f"marker{SEARCHED_EXCERPTS + 1}")]
+    assert after == [event_id]
+
+
+async def test_a_citation_written_outside_a_batch_is_searched(store: Store) -> None:
+    # As an undo restores one: the trigger keeps the search document current.
+    text = "The governor resigned. A court in Tver heard the case."
+    async with store.db.transaction() as conn:
+        source_id = await store.sources.add(conn, _source(text))
+        draft = NewEvent("2021-10-05", None, "The governor resigns.", citations=((0, 22),))
+        event_id = await store.events.add(conn, source_id, text, draft)
+        await conn.execute(
+            "INSERT INTO citations (event_id, source_id, excerpt, start_offset, end_offset)"
+            " VALUES (?, ?, ?, 23, 55)",
+            (event_id, source_id, text[23:55]),
+        )
+    assert [e.id for e in await store.events.search("court")] == [event_id]
 
 
 async def test_timeline_range_compares_at_each_events_precision(store: Store) -> None:
