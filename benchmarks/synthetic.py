@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from store import Store
-from store.migrations import MIGRATIONS
+from store.migrations import MIGRATIONS, SEARCHED_EXCERPTS_OF
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench" / "cache"
@@ -284,9 +284,9 @@ def _fill(path: Path, events: int, seed: int) -> None:
         for table, rows in _rows(events, seed):
             conn.executemany(INSERTS[table], rows)
         conn.execute(
-            "INSERT INTO event_search (rowid, summary, excerpts) SELECT e.id, e.summary,"
-            " coalesce((SELECT group_concat(c.excerpt, ' ') FROM citations c"
-            " WHERE c.event_id = e.id), '') FROM events e"
+            "INSERT INTO event_search (rowid, summary, excerpts) SELECT e.id, e.summary, "
+            + SEARCHED_EXCERPTS_OF.format(event="e.id")
+            + " FROM events e"
         )
         for _name, sql in triggers:
             conn.execute(sql)
