@@ -212,7 +212,9 @@ COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+
 
 # "/event_5": Telegram makes a command a reader can tap only of a word, so replies write
 # commands with a number in this form, and it means "/event 5".
-NUMBERED_COMMAND = re.compile(r"(event|source)_([0-9]{1,18})")
+# Any number of digits: a number too large for any event is the handler's to refuse, as in
+# "/event 123...".
+NUMBERED_COMMAND = re.compile(r"(event|source)_([0-9]+)")
 
 
 def numbered(command: str, number: int) -> str:

@@ -88,6 +88,8 @@ def _parse_iso(token: str) -> str | None:
     if match is None:
         return None
     year, month, day = match.groups()
+    if _year(year) is None:
+        raise DateArgError(f"{year} is not a year a briefing can hold ({FIRST_YEAR}-{LAST_YEAR})")
     return _iso(int(year), int(month) if month else None, int(day) if day else None)
 
 

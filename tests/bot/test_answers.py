@@ -225,6 +225,8 @@ async def test_timeline_ranges(services: Services, ids: dict, args: str, expecte
         "until 2021 2021",
         "from from 2021",
         "<b>2021</b>",
+        "0000",
+        "0999-10-05",
     ],
 )
 async def test_timeline_bad_dates_get_the_usage_line(services: Services, args: str) -> None:
@@ -414,6 +416,8 @@ async def test_sources_and_one_source(services: Services, ids: dict) -> None:
         ("/event -1", "is not a number"),
         ("/event 99999999999999", "There is no event 99999999999999"),
         ("/event 404", "There is no event 404"),
+        ("/event_" + "9" * 30, "There is no event 99999999999999999999… (30 digits)"),
+        ("/source_" + "9" * 30, "There is no source 99999999999999999999… (30 digits)"),
         ("/search", "Search for what? Usage: /search WORDS"),
         ("/search ***", "Usage: /search WORDS"),
         ("/graphic maybe", "Usage: /graphic on|off"),
