@@ -345,7 +345,7 @@ CREATE INDEX audit_log_at ON audit_log(at);
 SEARCHED_EXCERPTS = 16
 SEARCHED_EXCERPTS_OF = (
     "coalesce((SELECT group_concat(excerpt, ' ') FROM (SELECT excerpt FROM citations"
-    " WHERE event_id = {event} ORDER BY id LIMIT %d)), '')" % SEARCHED_EXCERPTS
+    f" WHERE event_id = {{event}} ORDER BY id LIMIT {SEARCHED_EXCERPTS})), '')"
 )
 CAPPED_SEARCH = f"""
 CREATE INDEX citations_event ON citations(event_id);

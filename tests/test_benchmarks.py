@@ -82,7 +82,7 @@ def test_the_probes_peak_memory_is_its_own_not_its_parents() -> None:
     # getrusage's peak carries the parent's over exec: after the ingest benchmark, the
     # probe at a million events reported the parent's 168 MB as its own.
     ballast = bytearray(200 * 1024 * 1024)
-    ballast[:: 4096] = b"x" * len(ballast[:: 4096])  # touch every page: resident
+    ballast[::4096] = b"x" * len(ballast[::4096])  # touch every page: resident
     child = subprocess.run(
         [sys.executable, "-c", "from benchmarks.latency_probe import rss_mb; print(rss_mb())"],
         capture_output=True,
