@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,33 @@ async def test_a_much_cited_event_is_searched_on_its_first_excerpts(store: Store
     assert [e.id for e in await store.events.search("marker2")] == [split_id]
     after = [e.id for e in await store.events.search(f"marker{SEARCHED_EXCERPTS + 1}")]
     assert after == [event_id]
+
+
+async def test_a_much_cited_events_search_text_is_capped_when_an_older_store_migrates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from store import migrations
+
+    path = tmp_path / "older.sqlite3"
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:-1])  # before 0015
+    async with await Store.open(path) as older:
+        async with older.db.transaction() as conn:
+            text = " ".join(f"Report marker{n}." for n in range(1, 21))
+            source_id = await older.sources.add(conn, _source(text))
+            spans = tuple((m.start(), m.end()) for m in re.finditer(r"Report marker\d+", text))
+            draft = NewEvent("2021-10-05", None, "The governor resigns.", citations=spans)
+            event_id = await older.events.add(conn, source_id, text, draft)
+            # As the code of that version wrote it: every excerpt.
+            await conn.execute(
+                "UPDATE event_search SET excerpts = (SELECT group_concat(excerpt, ' ')"
+                " FROM citations WHERE event_id = ?) WHERE rowid = ?",
+                (event_id, event_id),
+            )
+        assert [e.id for e in await older.events.search("marker20")] == [event_id]
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    async with await Store.open(path) as store:
+        assert [e.id for e in await store.events.search("marker16")] == [event_id]
+        assert await store.events.search("marker17") == []
 
 
 async def test_a_citation_written_outside_a_batch_is_searched(store: Store) -> None:
