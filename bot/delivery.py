@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
+from zoneinfo import ZoneInfoNotFoundError
 
 from bot.schedule import from_iso, iso, manual_period, schedule_of
 from store import Store
@@ -190,7 +191,14 @@ class DeliveryEngine:
             jobs.setdefault(row.chat_id, []).append(Job(row.chat_id, row.period, None))
         for owed in await self.store.digests.scheduled_chats():
             schedule = schedule_of(owed.schedule)
-            slot = schedule.due_slot(now, from_iso(owed.schedule.updated_at))
+            try:
+                slot = schedule.due_slot(now, from_iso(owed.schedule.updated_at))
+            except ZoneInfoNotFoundError:
+                # The zone was valid when set but this system's tzdata lacks it (moved to
+                # another machine, or the zone was dropped): that chat waits for a new
+                # /timezone, and the fan-out to every other chat goes on.
+                log.warning("chat %s: unknown time zone %r", owed.chat.id, schedule.zone)
+                continue
             if slot is None:
                 continue
             if owed.schedule.last_run_at and owed.schedule.last_run_at >= iso(slot):

@@ -60,7 +60,9 @@ def from_iso(text: str) -> datetime:
 
 @cache
 def _zones_by_lower_name() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
+    # "localtime" is listed where the system links it into the zone folder: it is the
+    # server's own zone, not a place, and would change with the machine the bot runs on.
+    return {name.lower(): name for name in available_timezones() if name != "localtime"}
 
 
 def parse_zone(text: str) -> str:
@@ -70,10 +72,16 @@ def parse_zone(text: str) -> str:
         raise ScheduleError(
             f"Unknown time zone {_shown(name)}: use an IANA name like Europe/Berlin."
         )
-    canonical = _zones_by_lower_name().get(name.lower(), name)
+    # Only the zones Python lists: ZoneInfo also opens what merely lies in the zone folder
+    # (a region's directory, "Europe", raised IsADirectoryError) and the posix/ and right/
+    # copies, which a system's tzdata may ship apart or drop; a stored zone that no longer
+    # loads would leave the chat without digests.
+    canonical = _zones_by_lower_name().get(name.lower())
     try:
+        if canonical is None:
+            raise ZoneInfoNotFoundError(name)
         ZoneInfo(canonical)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ScheduleError(
             f"Unknown time zone {_shown(name)}: use an IANA name like Europe/Berlin."
         ) from None

@@ -89,7 +89,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
             return value
-        except (ZoneInfoNotFoundError, ValueError):
+        # OSError: a region's folder ("Europe") is no zone; left unhandled, it was taken
+        # for an unreadable .env file.
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             pass
         by_lower = {name.lower(): name for name in available_timezones()}
         if value.strip().lower() in by_lower:

@@ -348,6 +348,18 @@ async def test_one_chats_unexpected_error_does_not_stop_the_others(store: Store)
     assert report.outcomes == {"sent": 2, "failed": 1}
 
 
+async def test_a_chat_whose_zone_no_longer_loads_does_not_stop_the_others(store: Store) -> None:
+    await subscribe(store, 1, zone="UTC")
+    await subscribe(store, 2, zone="UTC")
+    # as if the system's tzdata had dropped a zone the chat chose while it was there
+    async with store.db.transaction() as conn:
+        await conn.execute("UPDATE digest_schedules SET timezone = 'Gone/Zone' WHERE chat_id = 1")
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, 30, tzinfo=UTC))
+    send = Recorder()
+    await engine(store, send, clock).run_due()
+    assert send.per_chat() == {2: 1}
+
+
 async def test_sends_are_paced_evenly_across_chats(store: Store) -> None:
     for chat_id in range(1, 6):
         await subscribe(store, chat_id)

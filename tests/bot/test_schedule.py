@@ -131,6 +131,16 @@ def test_parse_zone_is_case_insensitive_and_canonical() -> None:
         parse_zone("")
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Europe", "america", "right/UTC", "posix/Europe/Berlin", "posixrules", "localtime"],
+    ids=["region", "region-lower", "leap-seconds", "posix-copy", "posixrules", "localtime"],
+)
+def test_parse_zone_takes_only_listed_zones(text: str) -> None:
+    with pytest.raises(ScheduleError, match="^Unknown time zone"):
+        parse_zone(text)
+
+
 # --- runs across time zones and DST ------------------------------------------------------
 
 

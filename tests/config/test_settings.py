@@ -32,6 +32,7 @@ def test_env_and_dotenv_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     [
         ("BRIEFBOT_MAINTAINERS", "1,two"),
         ("BRIEFBOT_TIMEZONE", "Europe/Atlantis"),
+        ("BRIEFBOT_TIMEZONE", "Europe"),
         ("BRIEFBOT_LOG_LEVEL", "LOUD"),
         ("BRIEFBOT_BASE_URL", "ftp://example.test/bot"),
         ("BRIEFBOT_BASE_URL", "http://"),

@@ -151,10 +151,24 @@ async def test_subscribe_and_show_the_next_run_in_the_chats_zone(digest_bot: Dig
         ("/digest daily 09:00 Mars/Olympus_Mons", "Unknown time zone 'Mars/Olympus_Mons'"),
         ("/digest hourly", "Unknown /digest option 'hourly'"),
         ("/timezone ../../etc/passwd", "Unknown time zone '../../etc/passwd'"),
+        ("/timezone Europe", "Unknown time zone 'Europe'"),
+        ("/digest weekly mon 09:00 America", "Unknown time zone 'America'"),
+        ("/timezone right/UTC", "Unknown time zone 'right/UTC'"),
         ("/digest @x daily 09:00", "'@x' is not a channel username"),
         ("/subscribe please", "Usage: /subscribe [@channel]"),
     ],
-    ids=["hour", "weekday", "zone", "option", "zone-path", "channel-name", "subscribe-args"],
+    ids=[
+        "hour",
+        "weekday",
+        "zone",
+        "option",
+        "zone-path",
+        "zone-region",
+        "zone-region-weekly",
+        "zone-leap-seconds",
+        "channel-name",
+        "subscribe-args",
+    ],
 )
 async def test_malformed_arguments_get_a_reason_and_change_nothing(
     digest_bot: DigestBot, command: str, reply: str
