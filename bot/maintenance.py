@@ -743,18 +743,25 @@ async def decide_story(
         target = f"source:{review.source_id}"
         try:
             async with store.audit.change(user_id, "keep story", target, Scope()) as change:
-                # Checked inside the transaction: a removal cannot slip in between.
-                await store.sources.get(review.source_id)
+                # Decided first: an Undo pressed beside this one may have removed the story.
                 if not await store.reviews.decide(change.conn, audit_id, "kept"):
                     raise Conflict("already decided")
+                # Checked inside the transaction: a removal cannot slip in between.
+                await store.sources.get(review.source_id)
         except Conflict:
-            return "Already decided.", None  # a second press raced the first
+            return await _already_decided(services, audit_id), None  # another press won
         except NotFound:
             return await _removed_meanwhile(services, Caller(user_id, in_group), review)
         return "Kept.", Answer(title=f"Story {review.source_id} is kept in the briefing.")
-    entry = await store.audit.get(audit_id)
     try:
-        await _undo_entry(services, user_id, audit_id, entry.action)
+        async with store.db.transaction() as conn:
+            # Decided first, in the undo's transaction: presses run side by side, and one
+            # that read the review as pending before another decided must change nothing.
+            if not await store.reviews.decide(conn, audit_id, "undone"):
+                raise _Decided()
+            await store.audit.undo(user_id, audit_id)
+    except _Decided:
+        return await _already_decided(services, audit_id), None
     except Conflict as exc:
         if not await _exists(services, review.source_id):
             return await _removed_meanwhile(services, Caller(user_id, in_group), review, "undo")
@@ -762,6 +769,15 @@ async def decide_story(
     return "Undone.", Answer(
         title=f"Story {review.source_id} was undone: the briefing is as before."
     )
+
+
+class _Decided(Exception):
+    """Another press decided the review first."""
+
+
+async def _already_decided(services: Services, audit_id: int) -> str:
+    state = (await services.store.reviews.get(audit_id)).state
+    return f"Already decided: the story was {state}."
 
 
 async def _exists(services: Services, source_id: int) -> bool:

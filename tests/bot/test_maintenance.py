@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bot.answers import ChatContext, LineItem, Services, answer
+from bot.answers import Answer, ChatContext, LineItem, Services, answer
 from bot.console import answer_plain
 from bot.maintenance import PREVIEW_EVENTS, add_story, decide_story, id_ranges, run
 from config.settings import Settings
@@ -19,6 +19,7 @@ from ingest.fetch import download_limited
 from ingest.submission import parse_text
 from store import Store
 from store.models import NewEvent, PlaceRef
+from store.reviews import StoryReview
 from tests.bot.briefing import much_cited, sample_briefing
 from tests.store.rows import dump
 
@@ -521,3 +522,72 @@ async def test_removing_a_story_of_many_events_names_them_in_one_short_line(
     removed = await run(services, OWNER, "removestory", str(story.review.source_id))
     lines = [item.text for item in removed.answer.items]  # type: ignore[union-attr]
     assert f"28 events only it supported were removed ({min(events)}–{max(events)})." in lines
+
+
+async def _pressed_together(
+    store: Store, services: Services, review: StoryReview, *keeps: bool
+) -> list[tuple[str, Answer | None]]:
+    """Presses on one preview whose handlers (which run side by side) all read the review
+    before any of them decides: a quick double tap, or Keep then Undo."""
+    real_get = store.reviews.get
+    reads, all_read = 0, asyncio.Event()
+
+    async def get_then_wait(audit_id: int) -> StoryReview:
+        nonlocal reads
+        found = await real_get(audit_id)
+        reads += 1
+        if reads == len(keeps):
+            all_read.set()
+        await all_read.wait()
+        return found
+
+    store.reviews.get = get_then_wait  # type: ignore[method-assign]
+    try:
+        return list(
+            await asyncio.gather(
+                *(
+                    decide_story(services, OWNER, review.audit_id, review.nonce, keep=keep)
+                    for keep in keeps
+                )
+            )
+        )
+    finally:
+        store.reviews.get = real_get  # type: ignore[method-assign]
+
+
+async def test_undo_pressed_twice_at_once_undoes_once_and_says_so(
+    store: Store, settings: Settings
+) -> None:
+    """The second press said the story 'was removed from the briefing meanwhile
+    (/removestory)', and its edit could replace the first's 'undone'."""
+    services = Services(store, settings)
+    before = await dump(store)
+    added = await add_story(services, OWNER, parse_text(_story(2)))
+    assert added.review is not None
+    presses = await _pressed_together(store, services, added.review, False, False)
+    assert sorted(notice for notice, _shown in presses) == [
+        "Already decided: the story was undone.",
+        "Undone.",
+    ]
+    assert [shown for notice, shown in presses if notice != "Undone."] == [None]
+    assert await dump(store) == before
+    assert (await store.reviews.get(added.review.audit_id)).state == "undone"
+
+
+async def test_keep_and_undo_pressed_at_once_decide_once(store: Store, settings: Settings) -> None:
+    """Both were done: the story was removed while its review said 'kept', and a later
+    press answered 'Already decided: the story was kept.' about a story no longer there."""
+    services = Services(store, settings)
+    added = await add_story(services, OWNER, parse_text(_story(2)))
+    review = added.review
+    assert review is not None
+    presses = await _pressed_together(store, services, review, True, False)
+    state = (await store.reviews.get(review.audit_id)).state
+    winner = {"kept": "Kept.", "undone": "Undone."}[state]
+    assert sorted(notice for notice, _shown in presses) == sorted(
+        [winner, f"Already decided: the story was {state}."]
+    )
+    stored = [s.id for s in await store.sources.list_all()]
+    assert stored == ([review.source_id] if state == "kept" else [])
+    decisions = [e.action for e in await store.audit.all()][1:]
+    assert decisions == (["keep story"] if state == "kept" else ["undo"])
