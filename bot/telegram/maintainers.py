@@ -42,7 +42,7 @@ from bot.maintenance import (
 )
 from bot.render_html import render_pages
 from bot.telegram.context import BriefContext, remember_chat
-from bot.telegram.replies import reply
+from bot.telegram.replies import message_gone, reply
 from ingest.article import Article
 from ingest.errors import ArticleRejected
 from ingest.fetch import download_limited
@@ -271,7 +271,13 @@ async def on_story_button(update: Update, context: BriefContext) -> None:
     )
     await query.answer(notice)
     if new_answer is not None and isinstance(query.message, Message):
-        await _edit(context, query.message, new_answer)
+        try:
+            await _edit(context, query.message, new_answer)
+        except BadRequest as exc:
+            if not message_gone(exc):
+                raise
+            # Decided all the same, and the notice said so: nothing is left to show it in.
+            log.warning("could not show the decision on the preview: %s", exc.message)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

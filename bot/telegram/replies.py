@@ -158,10 +158,18 @@ async def _send_retrying(context: BriefContext, chat_id: int, text: str, **kwarg
         return await context.bot.send_message(chat_id, text, **kwargs)
 
 
+def message_gone(exc: BadRequest) -> bool:
+    """Telegram refused an edit because the message was deleted (or can no longer be
+    edited): a normal case for a button pressed just before, not a failure of ours."""
+    text = exc.message.lower()
+    return "message to edit not found" in text or "message can't be edited" in text
+
+
 async def show_page(
     context: BriefContext, message: Message, answer: Answer, page: int, token: str | None
 ) -> bool:
-    """Edit `message` to show `page` of `answer`; False when that page does not exist."""
+    """Edit `message` to show `page` of `answer`; False when that page does not exist, or
+    the message no longer does."""
     if answer.page_gone:
         return False
     pages = render_pages(answer)
@@ -180,6 +188,9 @@ async def show_page(
             reply_markup=markup,
         )
     except BadRequest as exc:
+        if message_gone(exc):
+            log.warning("could not show a page: %s", exc.message)
+            return False
         if "not modified" not in exc.message.lower():
             raise
     return True

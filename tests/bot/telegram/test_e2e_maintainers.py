@@ -200,6 +200,24 @@ async def test_forged_or_foreign_presses_change_nothing(bot: RunningBot) -> None
     assert len(bot.api.of("editMessageText")) == 1  # the preview was never replaced
 
 
+async def test_keep_on_a_preview_deleted_meanwhile_still_keeps_it(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The preview is deleted after Keep is pressed: the story is kept and the presser told
+    so; the failed edit was logged as an error and the query answered twice."""
+    edit = await add(bot, lambda: bot.api.user_sends("/addstory " + STORY, chat=OWNER))
+    keep = edit.buttons()[0][1]
+    message = bot.api.messages.pop((OWNER, int(edit.params["message_id"]))).as_json()
+    query = bot.api.user_presses(keep, message, user=OWNER)
+    await bot.api.sent("answerCallbackQuery", 1)
+    assert bot.api.callback_answers[query]["text"] == "Kept."
+    await bot.api.until(lambda: len(bot.api.of("editMessageText")) == 2)
+    await bot.api.settle(0.2)
+    assert len(bot.api.of("answerCallbackQuery")) == 1
+    assert (await bot.store.reviews.get(preview_audit_id(keep))).state == "kept"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
 async def test_article_already_present_changes_nothing(bot: RunningBot) -> None:
     await add(bot, lambda: bot.api.user_sends("/addstory " + STORY, chat=OWNER))
     before = await dump(bot.store)

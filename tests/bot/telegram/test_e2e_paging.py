@@ -195,6 +195,18 @@ async def test_a_press_on_an_inaccessible_message(telegram_bot: RunningBot, many
     )
 
 
+async def test_a_press_on_a_message_deleted_meanwhile(
+    telegram_bot: RunningBot, many: list
+) -> None:
+    """The message is deleted after the press (by a group's admin, say) and the edit is
+    refused: the presser was told 'Sorry, something went wrong'."""
+    first = await ask(telegram_bot, "/timeline", chat=604)
+    message = telegram_bot.api.message_for(first)
+    del telegram_bot.api.messages[(604, message["message_id"])]
+    notice = await press(telegram_bot, data_of(first, "▶"), message)
+    assert notice["text"] == "This list has expired. Send the command again."
+
+
 async def test_pages_show_current_data(telegram_bot: RunningBot, many: list) -> None:
     first = await ask(telegram_bot, "/timeline")
     store = telegram_bot.store
