@@ -50,7 +50,7 @@ PREVIEW_EVENTS = 8  # events listed per group in a preview (one page); the rest 
 HISTORY_ENTRIES = 15  # the latest changes /history shows (one page)
 ID_RANGES = 40  # runs of event ids a removal lists; the rest are counted
 SUMMARY_LIMIT = 300
-ADDSTORY_PREFIX = re.compile(r"^/addstory(?:@[A-Za-z0-9_]{1,64})?(?=\s|$)", re.IGNORECASE)
+ADDSTORY_PREFIX = re.compile(r"^/addstory(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)", re.IGNORECASE)
 # ASCII digits only: \d would also take "２０２１", stored as such and then in no year.
 DATE = re.compile(r"[0-9]{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12][0-9]|3[01]))?)?")
 # Telegram user ids pass 2**32 now; 15 digits leave room and stay far from SQLite's 2**63.

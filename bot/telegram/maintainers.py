@@ -115,6 +115,8 @@ async def on_addstory(update: Update, context: BriefContext) -> None:
     user = update.effective_user
     if message is None:
         return
+    if _for_another_bot(message, context):
+        return
     await remember_chat(update, context)
     services = context.services.answers
     user_id = user.id if user else None
@@ -150,6 +152,14 @@ async def on_addstory(update: Update, context: BriefContext) -> None:
         await _show(context, working, Outcome(usage_answer(FAILED)))
         raise
     await _show(context, working, outcome)
+
+
+def _for_another_bot(message: Message, context: BriefContext) -> bool:
+    """/addstory@otherbot in a caption, which CommandHandler's check of the bot's name
+    never sees: in a group with two bots, it is the other bot's."""
+    match = ADDSTORY_PREFIX.match(message.text or message.caption or "")
+    addressed = match.group(1) if match else None
+    return addressed is not None and addressed.casefold() != context.bot.username.casefold()
 
 
 def _what_to_add(message: Message) -> tuple[Document | None, str]:
@@ -284,12 +294,11 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(
         CommandHandler("addstory", on_addstory, filters=filters.UpdateType.MESSAGE, block=False)
     )
-    # A document whose caption is the command: CommandHandler only reads message text.
+    # A document (or a photo: then the caption is the text) whose caption is the command:
+    # CommandHandler only reads message text.
     app.add_handler(
         MessageHandler(
-            filters.UpdateType.MESSAGE
-            & filters.Document.ALL
-            & filters.CaptionRegex(ADDSTORY_PREFIX),
+            filters.UpdateType.MESSAGE & filters.CaptionRegex(ADDSTORY_PREFIX),
             on_addstory,
             block=False,
         )

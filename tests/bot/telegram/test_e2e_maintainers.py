@@ -369,6 +369,44 @@ async def test_bad_documents_get_one_clear_message(bot: RunningBot, case: str) -
     assert await bot.store.sources.list_all() == []
 
 
+def _photo(caption: str) -> dict[str, Any]:
+    """A photo message's fields: the command is in its caption, as with a document."""
+    photo = {"file_id": "p1", "file_unique_id": "up1", "width": 90, "height": 60}
+    entity = {"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}
+    return {"photo": [photo], "caption": caption, "caption_entities": [entity]}
+
+
+async def test_a_photo_captioned_addstory_is_answered(bot: RunningBot) -> None:
+    """A screenshot of an article sent with /addstory got no answer at all."""
+    bot.api.user_sends("", chat=OWNER, extra=_photo("/addstory"))
+    [usage] = await bot.api.sent("sendMessage", 1)
+    assert _text(usage).startswith("Usage: /addstory URL")
+    assert await bot.store.sources.list_all() == []
+    # The caption's text is the article, as after /addstory in a message.
+    edit = await add(
+        bot, lambda: bot.api.user_sends("", chat=OWNER, extra=_photo("/addstory " + STORY))
+    )
+    assert "2 new events" in _text(edit)
+
+
+async def test_a_caption_addressed_to_another_bot_is_left_to_it(bot: RunningBot) -> None:
+    """In a group with two bots, a file captioned /addstory@otherbot was added here."""
+    group = -100503
+    bot.api.chat(group, "group")
+    bot.api.user_sends_document(
+        STORY.encode(), "story.txt", caption="/addstory@other_news_bot", chat=group, user=OWNER
+    )
+    await bot.api.settle(0.5)
+    assert bot.api.of("sendMessage") == [] and bot.api.of("getFile") == []
+    assert await bot.store.sources.list_all() == []
+    caption = f"/addstory@{bot.api.username.upper()}"  # Telegram names are not case-sensitive
+    bot.api.user_sends_document(
+        STORY.encode(), "story.txt", caption=caption, chat=group, user=OWNER
+    )
+    await bot.api.sent("editMessageText", 1)
+    assert len(await bot.store.sources.list_all()) == 1
+
+
 async def test_a_50_mb_file_is_refused_before_downloading(bot: RunningBot) -> None:
     bot.api.user_sends_document(
         b"x" * 100, "huge.txt", caption="/addstory", chat=OWNER, file_size=50_000_000
