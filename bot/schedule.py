@@ -5,7 +5,9 @@ A schedule is a local wall-clock time ("09:00") in an IANA zone, daily or on one
 
 - a time that does not exist (skipped by a spring-forward gap, e.g. 02:30 in Berlin on the
   last Sunday of March) runs that day at the same distance after the gap's start, i.e. moved
-  forward by the length of the gap (02:30 -> 03:30 CEST);
+  forward by the length of the gap (02:30 -> 03:30 CEST), past midnight when the gap ends
+  the day (23:30 in Nuuk on its spring-forward Saturday runs at 00:30 on Sunday, as
+  Saturday's run);
 - a time that happens twice (fall-back, 02:30 on the last Sunday of October) runs once, at the
   first occurrence (still summer time).
 A local date the zone skipped altogether (rare: Samoa, 30 Dec 2011) has no slot.
@@ -131,7 +133,12 @@ class Schedule:
         local = datetime.combine(day, self.at, tzinfo=self.tz)
         moment = local.astimezone(UTC)
         if moment.astimezone(self.tz).date() != day:
-            return None  # the zone skipped this whole date
+            # A gap at the end of the day moves the run past midnight (Nuuk springs forward
+            # at 23:00): it is still this date's run. On a date the zone skipped whole it
+            # lands on the next date's own run, which is then the only one.
+            following = datetime.combine(day + timedelta(days=1), self.at, tzinfo=self.tz)
+            if moment >= following.astimezone(UTC):
+                return None
         return moment
 
     def next_run(self, after: datetime) -> datetime:
@@ -157,8 +164,10 @@ class Schedule:
     def period(self, slot: datetime) -> str:
         """The delivery-log key of the run at `slot`: kind, local date and scheduled time
         (the time as set, not as moved by a daylight-saving gap)."""
-        day = slot.astimezone(self.tz).date().isoformat()
-        return f"{self.frequency}:{day}T{self.time_of_day}"
+        day = slot.astimezone(self.tz).date()
+        if self.slot_on(day) != slot:
+            day -= timedelta(days=1)  # a gap moved the day before's run past midnight
+        return f"{self.frequency}:{day.isoformat()}T{self.time_of_day}"
 
     def due_slot(self, now: datetime, effective_from: datetime) -> datetime | None:
         """The slot owed at `now`: the latest one, if the schedule existed by then. Only the

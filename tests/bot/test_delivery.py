@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -147,6 +148,30 @@ async def test_berlin_digest_follows_local_time_over_the_spring_change(store: St
         "daily:2026-03-28T09:00",
         "daily:2026-03-29T09:00",
         "daily:2026-03-30T09:00",
+    ]
+
+
+async def test_a_digest_the_spring_gap_pushes_past_midnight_still_goes_once(store: Store) -> None:
+    # Nuuk springs forward at 23:00 on Saturday 28 March 2026 (01:00 UTC Sunday)
+    await subscribe(store, 1, zone="America/Nuuk", at="23:30")
+    clock = FakeClock(datetime(2026, 3, 28, 2, 0, tzinfo=UTC))  # Sat 00:00 local
+    send = Recorder()
+    fanout = engine(store, send, clock)
+    await fanout.run_due()  # Friday's digest, owed since the subscription
+    assert len(send.sent) == 1
+    sent_at = []
+    for _tick in range(4 * 24 * 2):  # a tick every quarter hour over Sat 28 .. Sun 29
+        before = len(send.sent)
+        await fanout.run_due()
+        if len(send.sent) > before:
+            sent_at.append(clock.now().astimezone(ZoneInfo("America/Nuuk")).strftime("%a %H:%M"))
+        clock.advance(minutes=15)
+    assert sent_at == ["Sun 00:30", "Sun 23:30"]  # Saturday's run, then Sunday's
+    periods = [r.period for r in await store.digests.deliveries(1)]
+    assert periods == [
+        "daily:2026-03-27T23:30",
+        "daily:2026-03-28T23:30",
+        "daily:2026-03-29T23:30",
     ]
 
 

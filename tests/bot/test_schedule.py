@@ -243,6 +243,26 @@ def test_weekly_across_dst_is_a_week_minus_an_hour() -> None:
     assert (after - before).total_seconds() == 7 * 24 * 3600 - 3600
 
 
+def test_a_gap_at_the_end_of_the_day_moves_the_run_past_midnight_once() -> None:
+    # Nuuk springs forward at 23:00 on Saturday 28 March 2026, straight to Sunday 00:00
+    nuuk = ZoneInfo("America/Nuuk")
+    daily = Schedule("daily", time(23, 30), "America/Nuuk")
+    runs, moment = [], utc(2026, 3, 27, 12, 0)
+    for _ in range(3):
+        moment = daily.next_run(moment)
+        runs.append((daily.period(moment), moment.astimezone(nuuk).strftime("%a %d %H:%M")))
+    assert runs == [
+        ("daily:2026-03-27T23:30", "Fri 27 23:30"),
+        ("daily:2026-03-28T23:30", "Sun 29 00:30"),
+        ("daily:2026-03-29T23:30", "Sun 29 23:30"),
+    ]
+    weekly = Schedule("weekly", time(23, 30), "America/Nuuk", weekday=5)
+    run = weekly.next_run(utc(2026, 3, 27, 12, 0))
+    assert run.astimezone(nuuk).strftime("%a %d %H:%M") == "Sun 29 00:30"
+    assert weekly.period(run) == "weekly:2026-03-28T23:30"
+    assert weekly.latest_run(utc(2026, 3, 29, 12, 0)) == run
+
+
 def test_zone_that_skipped_a_whole_day_has_no_slot_that_day() -> None:
     schedule = Schedule("daily", time(9, 0), "Pacific/Apia")
     runs, moment = [], utc(2011, 12, 28, 0, 0)
