@@ -12,11 +12,12 @@ A schedule is a local wall-clock time ("09:00") in an IANA zone, daily or on one
   first occurrence (still summer time).
 A local date the zone skipped altogether (rare: Samoa, 30 Dec 2011) has no slot.
 
-Each run has a *period*: the schedule's kind, and the local date and time of its slot
-(`daily:2026-03-29T09:00`, `weekly:2026-03-30T09:00`). The delivery log is keyed by
-(chat, period), which is what makes a run deliver once. The time is part of the key because
-a chat may move its digest to later in a day whose digest has gone: the reply then promises
-the new time today, and the run at that time must not be taken for the one already sent.
+Each run has a *period*: the schedule's kind, and the local date, time and zone of its slot
+(`daily:2026-03-29T09:00@Europe/Berlin`, `weekly:2026-03-30T09:00@UTC`). The delivery log
+is keyed by (chat, period), which is what makes a run deliver once. The time and the zone are
+part of the key because a chat may move its digest to later in a day whose digest has gone
+(to 18:00, or to 09:00 in a zone further west): the reply then promises the new time today,
+and the run at that time must not be taken for the one already sent.
 After downtime only the latest missed slot is owed (`due_slot`).
 """
 
@@ -162,12 +163,12 @@ class Schedule:
         return None
 
     def period(self, slot: datetime) -> str:
-        """The delivery-log key of the run at `slot`: kind, local date and scheduled time
-        (the time as set, not as moved by a daylight-saving gap)."""
+        """The delivery-log key of the run at `slot`: kind, local date, scheduled time (as
+        set, not as moved by a daylight-saving gap) and zone."""
         day = slot.astimezone(self.tz).date()
         if self.slot_on(day) != slot:
             day -= timedelta(days=1)  # a gap moved the day before's run past midnight
-        return f"{self.frequency}:{day.isoformat()}T{self.time_of_day}"
+        return f"{self.frequency}:{day.isoformat()}T{self.time_of_day}@{self.zone}"
 
     def due_slot(self, now: datetime, effective_from: datetime) -> datetime | None:
         """The slot owed at `now`: the latest one, if the schedule existed by then. Only the

@@ -120,7 +120,7 @@ async def test_each_chat_gets_its_digest_at_its_local_time_once(store: Store) ->
     assert send.per_chat() == {3: 1, 1: 1, 2: 1}
     rows = await store.digests.deliveries(1)
     assert [(r.period, r.status, r.parts_sent) for r in rows] == [
-        ("daily:2026-03-02T09:00", "sent", 1)
+        ("daily:2026-03-02T09:00@Europe/Berlin", "sent", 1)
     ]
     subscription = await store.digests.subscription(1)
     assert subscription is not None and subscription.last_digest_at == "2026-03-02T08:00:30+00:00"
@@ -144,10 +144,10 @@ async def test_berlin_digest_follows_local_time_over_the_spring_change(store: St
     assert sent_at == ["28 08:30", "29 07:30", "30 07:30"]
     periods = [r.period for r in await store.digests.deliveries(1)]
     assert periods == [
-        "daily:2026-03-27T09:00",
-        "daily:2026-03-28T09:00",
-        "daily:2026-03-29T09:00",
-        "daily:2026-03-30T09:00",
+        "daily:2026-03-27T09:00@Europe/Berlin",
+        "daily:2026-03-28T09:00@Europe/Berlin",
+        "daily:2026-03-29T09:00@Europe/Berlin",
+        "daily:2026-03-30T09:00@Europe/Berlin",
     ]
 
 
@@ -169,9 +169,9 @@ async def test_a_digest_the_spring_gap_pushes_past_midnight_still_goes_once(stor
     assert sent_at == ["Sun 00:30", "Sun 23:30"]  # Saturday's run, then Sunday's
     periods = [r.period for r in await store.digests.deliveries(1)]
     assert periods == [
-        "daily:2026-03-27T23:30",
-        "daily:2026-03-28T23:30",
-        "daily:2026-03-29T23:30",
+        "daily:2026-03-27T23:30@America/Nuuk",
+        "daily:2026-03-28T23:30@America/Nuuk",
+        "daily:2026-03-29T23:30@America/Nuuk",
     ]
 
 
@@ -193,8 +193,13 @@ async def test_restart_after_downtime_sends_one_catch_up_not_one_per_missed_slot
         await restarted.run_due()
         assert send.per_chat() == {1: 2, 2: 1}
         periods = [r.period for r in await store.digests.deliveries(1)]
-        assert periods == ["daily:2026-03-02T09:00", "daily:2026-03-05T09:00"]
-        assert [r.period for r in await store.digests.deliveries(2)] == ["weekly:2026-03-02T09:00"]
+        assert periods == [
+            "daily:2026-03-02T09:00@Europe/Berlin",
+            "daily:2026-03-05T09:00@Europe/Berlin",
+        ]
+        assert [r.period for r in await store.digests.deliveries(2)] == [
+            "weekly:2026-03-02T09:00@America/New_York"
+        ]
         # the next regular run comes as usual
         clock.set(datetime(2026, 3, 6, 8, 1, tzinfo=UTC))
         await restarted.run_due()
@@ -234,7 +239,7 @@ async def test_persistent_5xx_fails_the_run_and_a_later_run_retries(store: Store
     report = await fanout.run_due()
     assert report.outcomes == {"failed": 1, "sent": 1}
     assert send.per_chat() == {2: 1}
-    row = await store.digests.delivery(1, "daily:2026-03-02T09:00")
+    row = await store.digests.delivery(1, "daily:2026-03-02T09:00@Europe/Berlin")
     assert row is not None and (row.status, row.attempts, row.error) == (
         "failed",
         1,
@@ -243,7 +248,7 @@ async def test_persistent_5xx_fails_the_run_and_a_later_run_retries(store: Store
     clock.advance(minutes=1)
     await fanout.run_due()
     assert send.per_chat() == {1: 1, 2: 1}
-    row = await store.digests.delivery(1, "daily:2026-03-02T09:00")
+    row = await store.digests.delivery(1, "daily:2026-03-02T09:00@Europe/Berlin")
     assert row is not None and (row.status, row.attempts) == ("sent", 2)
 
 
@@ -256,7 +261,7 @@ async def test_a_period_that_keeps_failing_is_left_to_the_next_one(store: Store)
     for _ in range(5):
         await fanout.run_due()
         clock.advance(minutes=1)
-    row = await store.digests.delivery(1, "daily:2026-03-02T09:00")
+    row = await store.digests.delivery(1, "daily:2026-03-02T09:00@Europe/Berlin")
     assert row is not None and (row.status, row.attempts) == ("failed", 3)
     assert send.sent == []
     # the events were not lost: the next day's digest starts where the last delivered one ended
@@ -277,7 +282,7 @@ async def test_forbidden_pauses_the_subscription_with_the_reason(store: Store) -
     subscription = await store.digests.subscription(1)
     assert subscription is not None and not subscription.active
     assert subscription.paused_reason == "Forbidden: bot was blocked by the user"
-    row = await store.digests.delivery(1, "daily:2026-03-02T09:00")
+    row = await store.digests.delivery(1, "daily:2026-03-02T09:00@Europe/Berlin")
     assert row is not None and row.status == "paused"
     clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
     await fanout.run_due()
@@ -324,7 +329,7 @@ async def test_parts_are_a_second_apart_and_a_crash_between_them_resumes(store: 
         await engine(store, send, clock, compose=parts_for(4)).run_due()
     assert [t[-6:] for _, t in send.sent] == ["part 1", "part 2"]
     assert clock.sleeps == [1.0, 1.0]
-    row = await store.digests.delivery(1, "daily:2026-03-02T09:00")
+    row = await store.digests.delivery(1, "daily:2026-03-02T09:00@Europe/Berlin")
     assert row is not None and (row.status, row.parts_sent) == ("pending", 2)
 
     send.on_send = None
@@ -537,3 +542,17 @@ async def test_a_digest_waits_for_a_writer_that_stamped_its_rows_before_the_cuto
     await writer
     await other.close()
     assert send.sent == [(1, "Corrected")]
+
+
+async def test_moving_the_zone_west_after_todays_digest_sends_at_the_new_local_time(
+    store: Store, settings: Settings
+) -> None:
+    clock, send, fanout = await daily_digest_sent(store)
+    clock.set(datetime(2026, 3, 10, 10, 0, tzinfo=UTC))  # 06:00 in New York
+    reply = await digest_settings.set_timezone(
+        store, settings, 1, "America/New_York", clock.now(), "this chat"
+    )
+    assert "Next digest: Tue 10 Mar 2026, 09:00 EDT." in " ".join(reply.intro)
+    clock.set(datetime(2026, 3, 10, 13, 0, 30, tzinfo=UTC))
+    await fanout.run_due()
+    assert send.per_chat() == {1: 2}

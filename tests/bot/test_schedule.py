@@ -200,7 +200,7 @@ def test_nonexistent_local_time_moves_forward_by_the_gap() -> None:
     run = schedule.next_run(utc(2026, 3, 28, 12, 0))
     assert run == utc(2026, 3, 29, 1, 30)
     assert run.astimezone(ZoneInfo(BERLIN)).strftime("%H:%M %Z") == "03:30 CEST"
-    assert schedule.period(run) == "daily:2026-03-29T02:30"
+    assert schedule.period(run) == "daily:2026-03-29T02:30@Europe/Berlin"
     # and the day after is back to 02:30 local
     assert schedule.next_run(run).astimezone(ZoneInfo(BERLIN)).strftime("%H:%M") == "02:30"
 
@@ -232,7 +232,7 @@ def test_weekly_runs_on_its_weekday_in_local_time() -> None:
     run = schedule.next_run(utc(2026, 3, 25, 0, 0))
     assert run.astimezone(ZoneInfo("Pacific/Auckland")).strftime("%a %H:%M") == "Mon 00:30"
     assert run.weekday() == 6
-    assert schedule.period(run) == "weekly:2026-03-30T00:30"
+    assert schedule.period(run) == "weekly:2026-03-30T00:30@Pacific/Auckland"
     assert (schedule.next_run(run) - run).days == 7
 
 
@@ -252,14 +252,14 @@ def test_a_gap_at_the_end_of_the_day_moves_the_run_past_midnight_once() -> None:
         moment = daily.next_run(moment)
         runs.append((daily.period(moment), moment.astimezone(nuuk).strftime("%a %d %H:%M")))
     assert runs == [
-        ("daily:2026-03-27T23:30", "Fri 27 23:30"),
-        ("daily:2026-03-28T23:30", "Sun 29 00:30"),
-        ("daily:2026-03-29T23:30", "Sun 29 23:30"),
+        ("daily:2026-03-27T23:30@America/Nuuk", "Fri 27 23:30"),
+        ("daily:2026-03-28T23:30@America/Nuuk", "Sun 29 00:30"),
+        ("daily:2026-03-29T23:30@America/Nuuk", "Sun 29 23:30"),
     ]
     weekly = Schedule("weekly", time(23, 30), "America/Nuuk", weekday=5)
     run = weekly.next_run(utc(2026, 3, 27, 12, 0))
     assert run.astimezone(nuuk).strftime("%a %d %H:%M") == "Sun 29 00:30"
-    assert weekly.period(run) == "weekly:2026-03-28T23:30"
+    assert weekly.period(run) == "weekly:2026-03-28T23:30@America/Nuuk"
     assert weekly.latest_run(utc(2026, 3, 29, 12, 0)) == run
 
 
@@ -280,10 +280,10 @@ def test_due_slot_is_only_the_latest_missed_one() -> None:
     configured = utc(2026, 3, 1, 12, 0)
     # down from 2 March to 5 March 10:00 local: only 5 March's run is owed
     owed = schedule.due_slot(local(BERLIN, 2026, 3, 5, 10, 0), configured)
-    assert owed is not None and schedule.period(owed) == "daily:2026-03-05T09:00"
+    assert owed is not None and schedule.period(owed) == "daily:2026-03-05T09:00@Europe/Berlin"
     # at 08:59 on 5 March the latest slot is 4 March's
     owed = schedule.due_slot(local(BERLIN, 2026, 3, 5, 8, 59), configured)
-    assert owed is not None and schedule.period(owed) == "daily:2026-03-04T09:00"
+    assert owed is not None and schedule.period(owed) == "daily:2026-03-04T09:00@Europe/Berlin"
 
 
 def test_no_slot_is_owed_from_before_the_schedule_was_set() -> None:
