@@ -53,6 +53,8 @@ SUMMARY_LIMIT = 300
 ADDSTORY_PREFIX = re.compile(r"^/addstory(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)", re.IGNORECASE)
 # ASCII digits only: \d would also take "２０２１", stored as such and then in no year.
 DATE = re.compile(r"[0-9]{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12][0-9]|3[01]))?)?")
+# Control characters are no text a reader sees (tab and line breaks are spaces here).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 # Telegram user ids pass 2**32 now; 15 digits leave room and stay far from SQLite's 2**63.
 ID_DIGITS = 15
 
@@ -185,7 +187,10 @@ async def cmd_editevent(services: Services, caller: Caller, args: str) -> Outcom
     what, value = parts[1].lower(), parts[2].strip()
     corrections = services.store.corrections
     if what == "summary":
-        value = " ".join(value.split())
+        value = " ".join(CONTROL.sub("", value).split())
+        if not any(c.isalnum() for c in value):
+            # Blank to readers (".", zero-width spaces): the event would lose its line.
+            raise Refused("a summary needs words (letters or digits)")
         if len(value) > SUMMARY_LIMIT:
             raise Refused(f"a summary is at most {SUMMARY_LIMIT} characters")
         await corrections.edit_event(caller.user_id, event_id, "summary", summary=value)
@@ -508,7 +513,7 @@ async def _undo_entry(services: Services, user_id: int, entry_id: int, action: s
 
 async def cmd_maintainer(services: Services, caller: Caller, args: str) -> Outcome:
     parts = args.split()
-    if parts in ([], ["list"]):
+    if [p.lower() for p in parts] in ([], ["list"]):
         if caller.in_group:
             # Everyone in a group would read them; ids are for the maintainers' eyes.
             return done(
@@ -534,6 +539,8 @@ async def cmd_maintainer(services: Services, caller: Caller, args: str) -> Outco
     in_settings = target in services.settings.maintainers
     corrections = services.store.corrections
     if parts[0].lower() == "add":
+        if target < 1:  # Telegram's user ids start at 1; 0 is no one
+            raise Refused(f"{parts[1]!r} is not a Telegram user id number")
         if in_settings:
             raise Refused(f"{target} is already a maintainer (in BRIEFBOT_MAINTAINERS)")
         await corrections.add_maintainer(caller.user_id, target)

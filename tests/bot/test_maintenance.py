@@ -318,6 +318,11 @@ REFUSED_ARGUMENTS = {
     "full-width user id": ("maintainer", "add ６１２３４５６７８９", "is not a Telegram user id"),
     "16-digit user id": ("maintainer", "add 1234567890123456", "is not a Telegram user id"),
     "arabic-indic event": ("hideevent", "٣", "is not an event number"),
+    # Telegram user ids start at 1: "0 is now a maintainer." stored a user who cannot be.
+    "user id 0": ("maintainer", "add 000", "'000' is not a Telegram user id number."),
+    # Summaries readers would see as blank.
+    "invisible summary": ("editevent", "{case} summary \u200b\u200b", "A summary needs words"),
+    "control characters": ("editevent", "{case} summary \x00\x01 .", "A summary needs words"),
 }
 
 
@@ -332,6 +337,29 @@ async def test_arguments_in_other_scripts_or_out_of_range_are_refused(
     assert outcome.answer.is_error and expected in outcome.answer.title, outcome.answer.title
     assert await dump(store) == before
     assert await store.audit.all() == []
+
+
+async def test_maintainer_list_may_be_written_in_capitals(
+    store: Store, settings: Settings
+) -> None:
+    """'/maintainer LIST' was told to say add or remove, though 'ADD' is taken."""
+    listed = await run(Services(store, settings), OWNER, "maintainer", "LIST")
+    assert listed.answer.title == "Maintainers:"
+    assert [item.text for item in listed.answer.items] == [  # type: ignore[union-attr]
+        f"{OWNER} (owner)",
+        f"{OTHER}",
+    ]
+
+
+async def test_a_summary_keeps_its_words_without_control_characters(
+    store: Store, settings: Settings
+) -> None:
+    ids = await sample_briefing(store)
+    outcome = await run(
+        Services(store, settings), OWNER, "editevent", f"{ids['case']} summary Case\x00 opened"
+    )
+    assert outcome.answer.title == f"Event {ids['case']}: summary is now Case opened."
+    assert (await store.events.get(ids["case"])).summary == "Case opened"
 
 
 async def test_a_ten_digit_telegram_id_can_be_added_and_removed(
