@@ -53,6 +53,9 @@ CORRECTIONS = tuple(name for name in USAGE if name != "addstory")
 STORY_DATA = re.compile(r"story:(keep|undo):([1-9][0-9]{0,11}):([0-9a-f]{8})")
 WORKING = "Working… reading the article."
 FAILED = "Sorry, adding that article failed."
+OWN_MESSAGE = (
+    "Not added: that is the bot's own message; reply /addstory to the article's message or file."
+)
 UNSHOWN = "The story was added, but its preview could not be shown. Keep it, or Undo it?"
 
 
@@ -125,6 +128,9 @@ async def on_addstory(update: Update, context: BriefContext) -> None:
         return
     assert user_id is not None
     document, text = _what_to_add(message)
+    if _the_bots_own(message, context) and document is None and not _pasted(message).strip():
+        await reply(update, context, usage_answer(OWN_MESSAGE))
+        return
     if document is None and not text.strip():
         await reply(update, context, usage_answer(f"Usage: {USAGE['addstory']}"))
         return
@@ -160,6 +166,14 @@ def _for_another_bot(message: Message, context: BriefContext) -> bool:
     match = ADDSTORY_PREFIX.match(message.text or message.caption or "")
     addressed = match.group(1) if match else None
     return addressed is not None and addressed.casefold() != context.bot.username.casefold()
+
+
+def _the_bots_own(message: Message, context: BriefContext) -> bool:
+    """Whether the message replies to one the bot sent: its answers hold the briefing's
+    own text, which added as a story would have the briefing cite itself."""
+    replied = message.reply_to_message
+    sender = replied.from_user if replied is not None else None
+    return sender is not None and sender.id == context.bot.id
 
 
 def _what_to_add(message: Message) -> tuple[Document | None, str]:

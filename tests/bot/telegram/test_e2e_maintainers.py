@@ -256,6 +256,21 @@ async def test_addstory_as_a_reply_to_a_document_or_a_text(bot: RunningBot) -> N
     assert len(await bot.store.sources.list_all()) == 2
 
 
+async def test_addstory_as_a_reply_to_the_bots_own_message_is_refused(bot: RunningBot) -> None:
+    """Replying /addstory to the bot's /timeline answer added that answer as a story: the
+    briefing then cited itself."""
+    await sample_briefing(bot.store)
+    listed = await ask(bot, "/timeline")
+    [timeline] = bot.api.of("sendMessage")
+    before = await dump(bot.store)
+    refusal = await ask(bot, "/addstory", reply_to=bot.api.message_for(timeline))
+    assert refusal == (
+        "Not added: that is the bot's own message; reply /addstory to the article's message"
+        " or file."
+    )
+    assert listed and await dump(bot.store) == before
+
+
 def _zip() -> bytes:
     import io
     import zipfile
