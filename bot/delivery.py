@@ -281,7 +281,14 @@ class DeliveryEngine:
             if subscription is not None:
                 since = subscription.last_digest_at or subscription.created_at
             cutoff = job.cutoff or iso(await self._settled_now())
-            parts = await self.compose(chat, since, cutoff, job.manual)
+            if since is not None and since >= cutoff:
+                # A /digest now went out while the chat waited its turn in this run: it
+                # covered the period. Composing [since, cutoff) would send a note for an
+                # empty window and move the chat's last digest back to the cutoff, so the
+                # next digest repeated what /digest now had sent.
+                parts: list[str] = []
+            else:
+                parts = await self.compose(chat, since, cutoff, job.manual)
             row = await digests.claim(
                 chat_id, job.period, since=since, cutoff=cutoff, parts=parts, at=self._now()
             )

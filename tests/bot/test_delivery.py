@@ -367,6 +367,37 @@ async def test_digest_now_is_delivered_at_once_and_moves_the_window(store: Store
     ]
 
 
+async def test_a_digest_now_while_the_chat_waits_in_a_fanout_is_not_followed_by_another(
+    store: Store,
+) -> None:
+    await subscribe(store, 1)
+    await subscribe(store, 2)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+    admin_asks = [True]  # once, in the first run
+
+    async def after(chat_id: int, outcome: object) -> None:
+        if chat_id == 1 and admin_asks:  # chat 2 waits its turn; its admin sends now
+            admin_asks.clear()
+            clock.advance(minutes=5)
+            assert await fanout.deliver_now(2) == "sent"
+
+    fanout = engine(store, send, clock, concurrency=1, on_chat_done=after)
+    await fanout.run_due()
+    assert [t for chat, t in send.sent if chat == 2] == [
+        f"digest for 2 [{iso(SUBSCRIBED_AT)}, 2026-03-02T08:05:00+00:00) part 1"
+    ]
+    subscription = await store.digests.subscription(2)
+    assert subscription is not None
+    assert subscription.last_digest_at == "2026-03-02T08:05:00+00:00"  # not back to 08:00
+    clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+    await fanout.run_due()
+    assert send.sent[-1] == (
+        2,
+        "digest for 2 [2026-03-02T08:05:00+00:00, 2026-03-03T08:00:00+00:00) part 1",
+    )
+
+
 async def test_one_chats_unexpected_error_does_not_stop_the_others(store: Store) -> None:
     for chat_id in (1, 2, 3):
         await subscribe(store, chat_id)
