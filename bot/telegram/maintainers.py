@@ -108,7 +108,8 @@ async def refresh_menu(context: BriefContext, user_id: int) -> None:
 
 
 def _pasted(message: Message) -> str:
-    """The text after '/addstory' with its line breaks (metadata lines depend on them)."""
+    """The text after '/addstory' (or all of it, without one) with its line breaks
+    (metadata lines depend on them)."""
     text = message.text or message.caption or ""
     return ADDSTORY_PREFIX.sub("", text, count=1).lstrip(" \t").removeprefix("\n")
 
@@ -187,7 +188,8 @@ def _what_to_add(message: Message) -> tuple[Document | None, str]:
     if replied is not None:
         if replied.document is not None:
             return replied.document, ""
-        return None, replied.text or replied.caption or ""
+        # An earlier /addstory message holds the article after its command.
+        return None, _pasted(replied)
     return None, ""
 
 

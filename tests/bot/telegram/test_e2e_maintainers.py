@@ -271,6 +271,22 @@ async def test_addstory_as_a_reply_to_the_bots_own_message_is_refused(bot: Runni
     assert listed and await dump(bot.store) == before
 
 
+async def test_addstory_as_a_reply_to_an_earlier_addstory_reads_the_article_in_it(
+    bot: RunningBot,
+) -> None:
+    """The replied message's own '/addstory' was read as the article's first word: the
+    story already added was added again as a new one."""
+    command = bot.api.user_sends("/addstory " + STORY, chat=OWNER)
+    await bot.api.sent("editMessageText", 1)
+    [source] = await bot.store.sources.list_all()
+    before = await dump(bot.store)
+    edit = await add(bot, lambda: bot.api.user_sends("/addstory", chat=OWNER, reply_to=command))
+    assert _text(edit) == (
+        f"That article is already in the briefing as story {source.id}; nothing changed."
+    )
+    assert await dump(bot.store) == before
+
+
 def _zip() -> bytes:
     import io
     import zipfile
