@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from telegram import (
     BotCommand,
@@ -53,6 +54,10 @@ CORRECTIONS = tuple(name for name in USAGE if name != "addstory")
 STORY_DATA = re.compile(r"story:(keep|undo):([1-9][0-9]{0,11}):([0-9a-f]{8})")
 WORKING = "Working… reading the article."
 FAILED = "Sorry, adding that article failed."
+CAPTION_UNREAD = (
+    "The caption's text after /addstory was not read: a file's title:, outlet:, url: and"
+    " published: lines go at its top."
+)
 OWN_MESSAGE = (
     "Not added: that is the bot's own message; reply /addstory to the article's message or file."
 )
@@ -158,6 +163,10 @@ async def on_addstory(update: Update, context: BriefContext) -> None:
         # Never leave "Working…" standing; the error handler logs it and apologises.
         await _show(context, working, Outcome(usage_answer(FAILED)))
         raise
+    if message.document is not None and _pasted(message).strip():
+        # The file is the article; what was typed beside it must not vanish unsaid.
+        footer = (*outcome.answer.footer, CAPTION_UNREAD)
+        outcome = replace(outcome, answer=replace(outcome.answer, footer=footer))
     await _show(context, working, outcome)
 
 

@@ -245,6 +245,34 @@ async def test_attached_document_in_a_legacy_encoding(bot: RunningBot) -> None:
     assert (source.title, source.file) == ("Проверка", "story.txt")
 
 
+async def test_a_files_caption_text_is_said_to_be_unread(bot: RunningBot) -> None:
+    """A file captioned '/addstory' with metadata after it was added without a word that
+    the caption's lines were dropped."""
+    caption = "/addstory\ntitle: Caption title\nurl: https://news.example.org/a"
+    edit = await add(
+        bot,
+        lambda: bot.api.user_sends_document(
+            STORY.encode(), "story.txt", caption=caption, chat=OWNER
+        ),
+    )
+    assert _text(edit).startswith("Added story 1: ")
+    assert _text(edit).endswith(
+        "The caption's text after /addstory was not read: a file's title:, outlet:, url: and"
+        " published: lines go at its top."
+    )
+    assert _keep_undo(edit) == ["Keep", "Undo"]
+    [source] = await bot.store.sources.list_all()
+    assert source.title is None and source.url is None
+    # A caption with only the command gets no such line.
+    edit = await add(
+        bot,
+        lambda: bot.api.user_sends_document(
+            STORY.replace("2021", "2022").encode(), "b.txt", caption="/addstory", chat=OWNER
+        ),
+    )
+    assert "was not read" not in _text(edit)
+
+
 async def test_addstory_as_a_reply_to_a_document_or_a_text(bot: RunningBot) -> None:
     document = bot.api.user_sends_document(STORY.encode(), "a.md", chat=OWNER, queue=False)
     edit = await add(bot, lambda: bot.api.user_sends("/addstory", chat=OWNER, reply_to=document))
