@@ -281,7 +281,7 @@ class DeliveryEngine:
             if subscription is not None:
                 since = subscription.last_digest_at or subscription.created_at
             cutoff = job.cutoff or iso(await self._settled_now())
-            if since is not None and since >= cutoff:
+            if not job.manual and since is not None and since >= cutoff:
                 # A /digest now went out while the chat waited its turn in this run: it
                 # covered the period. Composing [since, cutoff) would send a note for an
                 # empty window and move the chat's last digest back to the cutoff, so the
