@@ -120,9 +120,11 @@ async def subscribe(
     now: datetime,
     where: str,
     target: str | None = None,
+    thread_id: int | None = None,
 ) -> Answer:
-    """Start (or resume) digests; a chat without a schedule gets daily at 09:00 local."""
-    await store.digests.subscribe(chat_id, at=iso(now))
+    """Start (or resume) digests, to the forum topic `thread_id` the command came from;
+    a chat without a schedule gets daily at 09:00 local."""
+    await store.digests.subscribe(chat_id, at=iso(now), thread_id=thread_id)
     if await store.digests.schedule(chat_id) is None:
         zone = await chat_zone(store, settings, chat_id)
         await store.digests.set_schedule(
@@ -160,8 +162,10 @@ async def change(
     now: datetime,
     where: str,
     target: str | None = None,
+    thread_id: int | None = None,
 ) -> Answer:
-    """`/digest daily|weekly ...`, `off`, `empty on|off` (not `now`: that sends)."""
+    """`/digest daily|weekly ...`, `off`, `empty on|off` (not `now`: that sends). A new
+    schedule also sends the digests to the forum topic `thread_id` it was set in."""
     if request.action == "off":
         had = await store.digests.clear_schedule(chat_id)
         if not had:
@@ -191,7 +195,7 @@ async def change(
         configured_by=user_id,
         at=iso(now),
     )
-    await store.digests.subscribe(chat_id, at=iso(now))
+    await store.digests.subscribe(chat_id, at=iso(now), thread_id=thread_id)
     return Answer(
         title=f"Digests for {where}: {schedule.describe()}.",
         intro=(f"Next digest: {describe_moment(schedule.next_run(now), schedule.zone)}.",),

@@ -24,6 +24,7 @@ def _subscription(row: sqlite3.Row) -> Subscription:
         paused_reason=row["paused_reason"],
         last_digest_at=row["last_digest_at"],
         created_at=row["created_at"],
+        thread_id=row["thread_id"],
     )
 
 
@@ -61,10 +62,13 @@ class DigestRepo:
 
     # --- subscriptions ----------------------------------------------------------------
 
-    async def subscribe(self, chat_id: int, *, at: str | None = None) -> Subscription:
-        """Start (or resume) digests for a known chat; keeps when the last one went out.
-        Resuming makes the schedule count from `at`: slots missed while paused are not owed,
-        so the chat's next digest is its next slot, as the reply to /subscribe says."""
+    async def subscribe(
+        self, chat_id: int, *, at: str | None = None, thread_id: int | None = None
+    ) -> Subscription:
+        """Start (or resume) digests for a known chat, to its forum topic `thread_id` (None:
+        the chat itself); keeps when the last one went out. Resuming makes the schedule
+        count from `at`: slots missed while paused are not owed, so the chat's next digest
+        is its next slot, as the reply to /subscribe says."""
         async with self.db.transaction() as conn:
             await conn.execute(
                 "UPDATE digest_schedules SET updated_at = ? WHERE chat_id = ?"
@@ -72,9 +76,10 @@ class DigestRepo:
                 (at or utc_now(), chat_id),
             )
             await conn.execute(
-                "INSERT INTO subscriptions (chat_id, active, created_at) VALUES (?, 1, ?)"
-                " ON CONFLICT(chat_id) DO UPDATE SET active = 1, paused_reason = NULL",
-                (chat_id, at or utc_now()),
+                "INSERT INTO subscriptions (chat_id, active, created_at, thread_id)"
+                " VALUES (?, 1, ?, ?) ON CONFLICT(chat_id) DO UPDATE SET active = 1,"
+                " paused_reason = NULL, thread_id = excluded.thread_id",
+                (chat_id, at or utc_now(), thread_id),
             )
         return await self._require_subscription(chat_id)
 
@@ -165,7 +170,7 @@ class DigestRepo:
         rows = await self.db.fetchall(
             "SELECT s.*, c.type, c.title, c.username, c.timezone AS chat_timezone, c.graphic,"
             " c.send_empty_digest, sub.active, sub.paused_reason, sub.last_digest_at,"
-            " sub.created_at AS subscribed_at"
+            " sub.created_at AS subscribed_at, sub.thread_id"
             " FROM digest_schedules s JOIN subscriptions sub ON sub.chat_id = s.chat_id"
             " JOIN chats c ON c.id = s.chat_id WHERE sub.active = 1 ORDER BY s.chat_id"
         )
@@ -187,6 +192,7 @@ class DigestRepo:
                     paused_reason=r["paused_reason"],
                     last_digest_at=r["last_digest_at"],
                     created_at=r["subscribed_at"],
+                    thread_id=r["thread_id"],
                 ),
             )
             for r in rows

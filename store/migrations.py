@@ -375,6 +375,12 @@ WHERE rowid IN (
 );
 """
 
+# A forum group's digests go to the topic they were set up in (NULL: the chat itself, or a
+# forum's General topic); they went to General, wherever the admin had asked for them.
+DIGEST_TOPIC = """
+ALTER TABLE subscriptions ADD COLUMN thread_id INTEGER;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
@@ -390,6 +396,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0013_retired_ids", RETIRED_IDS),
     ("0014_audit_times", AUDIT_TIMES),
     ("0015_capped_search", CAPPED_SEARCH),
+    ("0016_digest_topic", DIGEST_TOPIC),
 ]
 
 

@@ -105,6 +105,7 @@ class Subscription:
     paused_reason: str | None  # why delivery stopped: unsubscribed, bot blocked, kicked ...
     last_digest_at: str | None  # cutoff of the last digest delivered (UTC ISO)
     created_at: str
+    thread_id: int | None = None  # the forum topic digests go to; None: the chat itself
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import logging
 import re
 import weakref
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -87,24 +88,41 @@ LOST_RIGHTS = (
 # --- sending through the Bot API ------------------------------------------------------------
 
 
-def telegram_sender(bot: object, *, timeout: float | None = None) -> Send:
-    """`send(chat_id, html)` over the Bot API, with PTB's errors turned into the engine's."""
+def telegram_sender(
+    bot: object,
+    *,
+    timeout: float | None = None,
+    thread_of: Callable[[int], Awaitable[int | None]] | None = None,
+) -> Send:
+    """`send(chat_id, html)` over the Bot API, with PTB's errors turned into the engine's;
+    `thread_of(chat_id)` names the forum topic a chat's digests go to."""
     # Digests queue behind replies to people in the flood limiter's window.
     limiter = getattr(bot, "rate_limiter", None)
     bulk = {"rate_limit_args": BULK} if isinstance(limiter, FloodLimiter) else {}
 
+    async def post(chat_id: int, text: str, thread: int | None) -> None:
+        await bot.send_message(  # type: ignore[attr-defined]
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            message_thread_id=thread,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            connect_timeout=timeout,
+            **bulk,
+        )
+
     async def send(chat_id: int, text: str) -> None:
+        thread = await thread_of(chat_id) if thread_of is not None else None
         try:
-            await bot.send_message(  # type: ignore[attr-defined]
-                chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                read_timeout=timeout,
-                write_timeout=timeout,
-                connect_timeout=timeout,
-                **bulk,
-            )
+            try:
+                await post(chat_id, text, thread)
+            except BadRequest as exc:
+                if thread is None or "thread not found" not in exc.message.lower():
+                    raise
+                # The topic was deleted: the chat itself (General) still reaches its readers.
+                await post(chat_id, text, None)
         except RetryAfter as exc:
             raise RetryLater(retry_seconds(exc)) from exc
         except ChatMigrated as exc:
@@ -177,9 +195,13 @@ def build_engine(
                 composed.popitem(last=False)
         return composed[key]
 
+    async def thread_of(chat_id: int) -> int | None:
+        subscription = await store.digests.subscription(chat_id)
+        return subscription.thread_id if subscription else None
+
     return DeliveryEngine(
         store,
-        telegram_sender(bot, timeout=timeout),
+        telegram_sender(bot, timeout=timeout, thread_of=thread_of),
         compose,
         clock=clock,
         policy=policy or DIGEST_POLICY,
@@ -359,6 +381,15 @@ async def _parsed_target(
         return None
 
 
+def _topic(update: Update, where: Where) -> int | None:
+    """The forum topic a command came from, where the chat's digests then go (a reply
+    thread in an ordinary group is no topic; a channel set up from a private chat has none)."""
+    message = update.effective_message
+    if where.target is not None or message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
 def _now(context: BriefContext) -> datetime:
     """The scheduler's clock (so tests that move it see consistent next-run times)."""
     return engine_for(context.application).clock.now()
@@ -388,7 +419,7 @@ async def on_subscribe(update: Update, context: BriefContext, *, stop: bool = Fa
     else:
         answer = await digest_settings.subscribe(
             services.store, services.config, where.chat_id, user.id if user else None,
-            _now(context), where.label, where.target,
+            _now(context), where.label, where.target, _topic(update, where),
         )  # fmt: skip
     await reply(update, context, answer)
 
@@ -428,6 +459,7 @@ async def on_digest(update: Update, context: BriefContext) -> None:
         answer = await digest_settings.change(
             services.store, services.config, where.chat_id, request,
             user.id if user else None, _now(context), where.label, where.target,
+            _topic(update, where),
         )  # fmt: skip
     if answer is not None:
         await reply(update, context, answer)

@@ -692,6 +692,36 @@ async def test_fanout_rides_out_429_500_timeouts_403_and_a_migration(
     )
 
 
+async def test_a_forum_groups_digests_go_to_the_topic_they_were_set_up_in(
+    digest_bot: DigestBot,
+) -> None:
+    bot, forum = digest_bot, -100900
+    bot.api.chat(forum, "supergroup", "Forum")  # the fake's supergroups are forums
+    bot.api.member_status[(forum, 43)] = "administrator"
+    text = await ask(bot, "/subscribe", chat=forum, user=43, chat_type="supergroup", thread_id=7)
+    assert text.startswith("Subscribed this chat to digests.")
+    await sample_briefing(bot.store)
+    bot.clock.set(wall() + timedelta(days=1))
+    await bot.engine.run_due()
+    digest = delivered(bot.api, forum)[-1]
+    assert visible_text(digest.text).startswith("Digest: new since")
+    assert int(digest.params["message_thread_id"]) == 7
+
+    # the topic is deleted: the digest still reaches the group, in its General topic
+    bot.api.fail("sendMessage", 400, "Bad Request: message thread not found", chat_id=forum)
+    await bot.store.digests.set_send_empty(forum, True)
+    bot.clock.advance(days=1)
+    await bot.engine.run_due()
+    digest = delivered(bot.api, forum)[-1]
+    assert visible_text(digest.text).startswith("No new developments since")
+    assert "message_thread_id" not in digest.params
+
+    # a schedule set in General sends them there from now on
+    await ask(bot, "/digest daily 10:00", chat=forum, user=43, chat_type="supergroup")
+    subscription = await bot.store.digests.subscription(forum)
+    assert subscription is not None and subscription.thread_id is None
+
+
 async def test_group_upgraded_to_supergroup_keeps_its_subscription(digest_bot: DigestBot) -> None:
     bot = digest_bot
     bot.api.chat(-308, "group", "Small group")
