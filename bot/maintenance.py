@@ -458,10 +458,19 @@ async def cmd_undo(services: Services, caller: Caller, args: str) -> Outcome:
         if isinstance(exc, Clash) and (story := await _back_again(services, entry)):
             reason = f"that article is in the briefing again as story {story}"
         raise Conflict(f"{reason}{await _earlier_change(services, caller, entry)}") from None
-    answer = done(f"Undone: {entry.action} ({entry.target.replace(':', ' ')}).").answer
+    answer = done(f"Undone: {entry.action} ({_target(caller, entry)}).").answer
     kind, _, target = entry.target.partition(":")
     # Undoing a maintainer's addition or removal changes whose menu has our commands.
     return Outcome(answer, menu_user=int(target) if kind == "user" else None)
+
+
+def _target(caller: Caller, entry: AuditEntry) -> str:
+    """What a change was made to, "event 5" or "user 55": in a group, where maintainers'
+    user ids are not shown, a user is "a maintainer"."""
+    kind, _, _id = entry.target.partition(":")
+    if kind == "user" and caller.in_group:
+        return "a maintainer"
+    return entry.target.replace(":", " ")
 
 
 async def _entry_to_undo(services: Services, caller: Caller, args: str) -> AuditEntry | None:
@@ -484,12 +493,12 @@ async def _earlier_change(services: Services, caller: Caller, blocked: AuditEntr
     """What a maintainer whose change cannot be undone may do instead: without this, every
     /undo would stop at the same change for good."""
     earlier = await services.store.audit.last_undoable(caller.user_id, before=blocked.id)
-    where = f" ({blocked.action}, {blocked.target.replace(':', ' ')}; /history shows who)"
+    where = f" ({blocked.action}, {_target(caller, blocked)}; /history shows who)"
     if earlier is None:
         return f"{where}. You have no earlier change to undo"
     return (
         f"{where}. Your change before it is #{earlier.id} ({earlier.action},"
-        f" {earlier.target.replace(':', ' ')}): /undo #{earlier.id} reverts it"
+        f" {_target(caller, earlier)}): /undo #{earlier.id} reverts it"
     )
 
 

@@ -485,6 +485,31 @@ async def test_in_a_group_maintainers_user_ids_are_not_shown(
     assert [line.split(" · ")[1] for line in lines] == [str(OWNER), str(OTHER)]
 
 
+async def test_undo_in_a_group_does_not_show_a_maintainers_user_id(
+    store: Store, settings: Settings
+) -> None:
+    """'/undo' in a group answered 'Undone: add maintainer (user 55).', and a refused one
+    named the user too, though groups never see maintainers' ids."""
+    services = Services(store, settings)
+    await run(services, OWNER, "maintainer", "add 55")
+    await run(services, OWNER, "maintainer", "add 66")
+    await store.corrections.remove_maintainer(OTHER, 66)  # changed since by someone else
+    refused = (await run(services, OWNER, "undo", "", in_group=True)).answer
+    assert refused.title == (
+        "What it changed has been changed again since (add maintainer, a maintainer;"
+        " /history shows who). Your change before it is #1 (add maintainer, a maintainer):"
+        " /undo #1 reverts it."
+    )
+    undone = await run(services, OWNER, "undo", "#1", in_group=True)
+    assert undone.answer.title == "Undone: add maintainer (a maintainer)."
+    assert undone.menu_user == 55
+    assert not await store.maintainers.contains(55)
+    # In a private chat the id is shown.
+    await run(services, OWNER, "maintainer", "add 77")
+    private = await run(services, OWNER, "undo", "")
+    assert private.answer.title == "Undone: add maintainer (user 77)."
+
+
 async def test_splitcitation_by_id_moves_that_citation_whatever_moved_before(
     store: Store, settings: Settings
 ) -> None:
