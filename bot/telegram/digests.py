@@ -454,7 +454,7 @@ async def on_digest(update: Update, context: BriefContext) -> None:
             where.target,
         )  # fmt: skip
     elif request.action == "now":
-        answer = await _send_now(context, where)
+        answer = await _send_now(context, where, _topic(update, where))
     else:
         answer = await digest_settings.change(
             services.store, services.config, where.chat_id, request,
@@ -465,16 +465,22 @@ async def on_digest(update: Update, context: BriefContext) -> None:
         await reply(update, context, answer)
 
 
-async def _send_now(context: BriefContext, where: Where) -> Answer | None:
-    """Deliver a digest at once; None when the digest itself is the reply."""
+async def _send_now(context: BriefContext, where: Where, topic: int | None) -> Answer | None:
+    """Deliver a digest at once; None when the digest itself is the reply (it came where
+    the command was sent, not to a channel or another forum topic)."""
     label = where.label
-    if await context.services.store.digests.subscription(where.chat_id) is None:
+    subscription = await context.services.store.digests.subscription(where.chat_id)
+    if subscription is None:
         # Without one there is no last digest to start from: it would be the whole briefing.
         subscribe = digest_settings.hint("/subscribe", where.target)
         return Answer(title=f"No digests for {label} yet: {subscribe} first.", is_error=True)
     outcome = await engine_for(context.application).deliver_now(where.chat_id)
     if outcome == Outcome.SENT:
-        return None if where.target is None else Answer(title=f"Sent the digest to {label}.")
+        if where.target is not None:
+            return Answer(title=f"Sent the digest to {label}.")
+        if subscription.thread_id != topic:
+            return Answer(title="Sent the digest to the topic this chat's digests go to.")
+        return None
     if outcome == Outcome.SKIPPED:
         return Answer(title="A digest is being sent right now; try again in a minute.")
     if outcome == Outcome.PAUSED:

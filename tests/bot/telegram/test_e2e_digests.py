@@ -706,6 +706,14 @@ async def test_a_forum_groups_digests_go_to_the_topic_they_were_set_up_in(
     digest = delivered(bot.api, forum)[-1]
     assert visible_text(digest.text).startswith("Digest: new since")
     assert int(digest.params["message_thread_id"]) == 7
+    # asked for in another topic, it still goes to the digests' topic, and the asker is told
+    before = len(delivered(bot.api, forum))
+    bot.api.user_sends("/digest now", chat=forum, user=43, chat_type="supergroup", thread_id=9)
+    note, told = (await bot.api.sent("sendMessage", before + 2, chat_id=forum))[-2:]
+    assert visible_text(note.text).startswith("No new developments since")
+    assert int(note.params["message_thread_id"]) == 7
+    assert visible_text(told.text) == "Sent the digest to the topic this chat's digests go to."
+    assert int(told.params["message_thread_id"]) == 9
 
     # the topic is deleted: the digest still reaches the group, in its General topic
     bot.api.fail("sendMessage", 400, "Bad Request: message thread not found", chat_id=forum)
