@@ -43,7 +43,7 @@ from bot.maintenance import (
 )
 from bot.render_html import render_pages
 from bot.telegram.context import BriefContext, remember_chat
-from bot.telegram.replies import message_gone, reply
+from bot.telegram.replies import answer_press, message_gone, reply
 from ingest.article import Article
 from ingest.errors import ArticleRejected
 from ingest.fetch import download_limited
@@ -304,7 +304,7 @@ async def on_story_button(update: Update, context: BriefContext) -> None:
         keep=action == "keep",
         in_group=chat is not None and chat.type != "private",
     )
-    await query.answer(notice)
+    await answer_press(query, notice)
     if new_answer is not None and isinstance(query.message, Message):
         try:
             await _edit(context, query.message, new_answer)

@@ -15,7 +15,15 @@ from bot.answers import answer, parse_command
 from bot.maintenance import reread
 from bot.pages import FIRST_PAGE
 from bot.telegram.context import BriefContext, chat_context, remember_chat
-from bot.telegram.replies import GO_DATA, NOOP_DATA, PAGE_DATA, page_request, reply, show_page
+from bot.telegram.replies import (
+    GO_DATA,
+    NOOP_DATA,
+    PAGE_DATA,
+    answer_press,
+    page_request,
+    reply,
+    show_page,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +104,10 @@ async def on_button(update: Update, context: BriefContext) -> None:
         result = await answer(context.services.answers, chat, command, request)
     if page_match:
         shown = await show_page(context, message, result, request.number, token)
-        await query.answer(None if shown else EXPIRED)
+        await answer_press(query, None if shown else EXPIRED)
     else:
         await show_page(context, message, result, 1, None)
-        await query.answer()
+        await answer_press(query)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -156,6 +157,18 @@ async def _send_retrying(context: BriefContext, chat_id: int, text: str, **kwarg
         log.warning("sendMessage failed (%s); trying once more", exc.message)
         await asyncio.sleep(SERVER_ERROR_PAUSE)
         return await context.bot.send_message(chat_id, text, **kwargs)
+
+
+async def answer_press(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a button press. One Telegram no longer takes (it reached a bot that was
+    down, or took too long) is no failure: what the press did still shows in the message,
+    so the caller goes on to edit it."""
+    try:
+        await query.answer(text)
+    except BadRequest as exc:
+        if "query is too old" not in exc.message.lower():
+            raise
+        log.warning("a button press came too late to answer: %s", exc.message)
 
 
 def message_gone(exc: BadRequest) -> bool:

@@ -218,6 +218,23 @@ async def test_keep_on_a_preview_deleted_meanwhile_still_keeps_it(
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
+async def test_keep_pressed_while_the_bot_was_down_still_updates_the_preview(
+    bot: RunningBot,
+) -> None:
+    """A press that reaches the bot late (it was restarting) can no longer be answered:
+    the story was kept but the preview kept its buttons, and pressing again only said
+    'Already decided'."""
+    edit = await add(bot, lambda: bot.api.user_sends("/addstory " + STORY, chat=OWNER))
+    keep = edit.buttons()[0][1]
+    too_old = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    bot.api.fail("answerCallbackQuery", 400, too_old)
+    bot.api.user_presses(keep, bot.api.messages[(OWNER, int(edit.params["message_id"]))].as_json())
+    kept = (await bot.api.sent("editMessageText", 2))[-1]
+    assert _text(kept) == "Story 1 is kept in the briefing."
+    assert kept.buttons() == []
+    assert (await bot.store.reviews.get(preview_audit_id(keep))).state == "kept"
+
+
 async def test_article_already_present_changes_nothing(bot: RunningBot) -> None:
     await add(bot, lambda: bot.api.user_sends("/addstory " + STORY, chat=OWNER))
     before = await dump(bot.store)

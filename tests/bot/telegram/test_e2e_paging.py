@@ -207,6 +207,22 @@ async def test_a_press_on_a_message_deleted_meanwhile(
     assert notice["text"] == "This list has expired. Send the command again."
 
 
+async def test_a_page_turn_too_late_to_answer_is_no_error(
+    telegram_bot: RunningBot, many: list, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A press that reached the bot late (it was restarting) turned the page, then was
+    logged as an error with a traceback because Telegram no longer took its answer."""
+    first = await ask(telegram_bot, "/timeline", chat=605)
+    too_old = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    telegram_bot.api.fail("answerCallbackQuery", 400, too_old, times=-1)
+    telegram_bot.api.user_presses(data_of(first, "▶"), first)
+    second = await edits(telegram_bot, 1)
+    assert labels(second) == ["◀", "2/5", "▶"]
+    await telegram_bot.api.until(lambda: telegram_bot.api.of("answerCallbackQuery"))
+    await telegram_bot.api.settle(0.2)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
 async def test_pages_show_current_data(telegram_bot: RunningBot, many: list) -> None:
     first = await ask(telegram_bot, "/timeline")
     store = telegram_bot.store
