@@ -238,8 +238,10 @@ async def _places(services: Services, value: str) -> tuple[list[int], list[str]]
 
 async def cmd_hideevent(services: Services, caller: Caller, args: str) -> Outcome:
     parts = args.split()
-    if not parts or len(parts) > 2 or (len(parts) == 2 and parts[1].lower() != "off"):
+    if not parts:
         raise Refused("give the event number")
+    if len(parts) > 2 or (len(parts) == 2 and parts[1].lower() != "off"):
+        raise Refused("after the event number only 'off' may follow (to show it again)")
     event_id = _number(parts[0], "an event")
     corrections = services.store.corrections
     try:

@@ -706,6 +706,9 @@ BAD_CORRECTIONS = {
     "/editevent 1 place Atlantis": "No single known place called 'Atlantis'",
     "/editevent 999 summary x": "There is no event 999.",
     "/hideevent abc": "'abc' is not an event number.",
+    # It said "Give the event number", which had been given.
+    "/hideevent 1 on": "After the event number only 'off' may follow (to show it again).",
+    "/hideevent 1 2": "After the event number only 'off' may follow (to show it again).",
     "/mergeevents 1": "Give two event numbers",
     "/mergeevents 1 1": "An event cannot be merged into itself.",
     "/splitcitation 4 1": "Event 4 has only that citation; nothing to split.",
