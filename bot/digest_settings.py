@@ -21,6 +21,7 @@ from bot.schedule import (
     iso,
     parse_zone,
     schedule_of,
+    zone_loads,
 )
 from config.settings import Settings
 from store import Store
@@ -43,9 +44,11 @@ def hint(command: str, target: str | None) -> str:
 
 
 async def chat_zone(store: Store, settings: Settings, chat_id: int) -> str:
-    """The chat's own zone (/timezone), else the bot's default."""
+    """The chat's own zone (/timezone), else (or when this system cannot read it) the bot's
+    default."""
     chat = await store.chats.get(chat_id)
-    return (chat.timezone if chat else None) or settings.timezone
+    zone = chat.timezone if chat else None
+    return zone if zone and zone_loads(zone) else settings.timezone
 
 
 async def _schedule_lines(
@@ -56,6 +59,14 @@ async def _schedule_lines(
         return [f"No schedule: {hint('/digest daily 09:00', target)} sets one."]
     schedule = schedule_of(record)
     lines = [f"Schedule: {schedule.describe()}."]
+    if not zone_loads(schedule.zone):
+        # The fan-out skips such a chat (bot.delivery): say so, and how to mend it.
+        zone = hint("/timezone ZONE", target)
+        lines.append(
+            f"Time zone {schedule.zone} is not known on this server any more: {zone} sets"
+            " one; no digests until then."
+        )
+        return lines
     subscription = await store.digests.subscription(chat_id)
     if subscription is not None and subscription.active:
         lines.append(f"Next digest: {describe_moment(schedule.next_run(now), schedule.zone)}.")

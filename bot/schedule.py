@@ -91,6 +91,16 @@ def parse_zone(text: str) -> str:
     return canonical
 
 
+def zone_loads(name: str) -> bool:
+    """Whether this system can read the stored zone `name`: one valid when it was set may
+    be missing here (another machine, or a tzdata that dropped it)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 def _shown(text: str) -> str:
     """User text echoed back, shortened; the renderer escapes it."""
     return repr(text[:40] + ("…" if len(text) > 40 else ""))

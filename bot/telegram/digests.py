@@ -54,7 +54,7 @@ from bot.delivery import (
 )
 from bot.digest import digest_messages
 from bot.digest_settings import refusal
-from bot.schedule import ScheduleError, parse_digest_args, parse_target
+from bot.schedule import ScheduleError, parse_digest_args, parse_target, zone_loads
 from bot.telegram.context import ADMIN_STATUSES, BriefContext, is_chat_admin, remember_chat
 from bot.telegram.flood import BULK, FloodLimiter, retry_seconds
 from bot.telegram.replies import reply
@@ -182,7 +182,9 @@ def build_engine(
 
     async def compose(chat: Chat, since: str | None, until: str, manual: bool) -> list[str]:
         schedule = await store.digests.schedule(chat.id)
-        zone = chat.timezone or (schedule.timezone if schedule else None) or settings.timezone
+        # The first zone this system can read: a chat's stored zone may be one it lacks.
+        zones = (chat.timezone, schedule.timezone if schedule else None, settings.timezone)
+        zone = next((name for name in zones if name and zone_loads(name)), settings.timezone)
         # A digest depends on its window and the chat's options, not on the chat itself:
         # in a fan-out most chats share all of them, so each distinct digest is built once.
         start_link = _start_link(bot) if chat.type == "channel" else None

@@ -421,6 +421,28 @@ async def test_a_chat_whose_zone_no_longer_loads_does_not_stop_the_others(store:
     assert send.per_chat() == {2: 1}
 
 
+async def test_a_chat_whose_zone_no_longer_loads_is_told_how_to_fix_it(
+    store: Store, settings: Settings
+) -> None:
+    await subscribe(store, 1, zone="UTC")
+    async with store.db.transaction() as conn:  # a zone this system's tzdata dropped
+        await conn.execute("UPDATE chats SET timezone = 'Gone/Zone' WHERE id = 1")
+        await conn.execute("UPDATE digest_schedules SET timezone = 'Gone/Zone' WHERE chat_id = 1")
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    shown = await digest_settings.show(store, settings, 1, now, "this chat")
+    assert (
+        "Time zone Gone/Zone is not known on this server any more: /timezone ZONE sets one;"
+        " no digests until then." in shown.intro
+    )
+    assert "Time zone: UTC (/timezone ZONE)." in shown.intro  # the bot's own, until then
+    reply = await digest_settings.subscribe(store, settings, 1, 7, now, "this chat")
+    assert "no digests until then" in " ".join(reply.intro)
+    reply = await digest_settings.change(
+        store, settings, 1, parse_digest_args(["daily", "10:00"]), 7, now, "this chat"
+    )
+    assert reply.intro == ("Next digest: Tue 03 Mar 2026, 10:00 UTC.",)  # mended
+
+
 async def test_sends_are_paced_evenly_across_chats(store: Store) -> None:
     for chat_id in range(1, 6):
         await subscribe(store, chat_id)

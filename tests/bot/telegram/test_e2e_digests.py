@@ -183,6 +183,25 @@ async def test_malformed_arguments_get_a_reason_and_change_nothing(
     assert chat is not None and chat.timezone == "Asia/Tokyo"
 
 
+async def test_a_chat_whose_zone_no_longer_loads_gets_digests_once_mended(
+    digest_bot: DigestBot,
+) -> None:
+    bot = digest_bot
+    await ask(bot, "/digest daily 08:00 Asia/Tokyo")
+    async with bot.store.db.transaction() as conn:  # a zone this system's tzdata dropped
+        await conn.execute("UPDATE chats SET timezone = 'Gone/Zone' WHERE id = 42")
+        await conn.execute("UPDATE digest_schedules SET timezone = 'Gone/Zone'")
+    text = await ask(bot, "/digest")
+    assert "Time zone Gone/Zone is not known on this server any more" in text
+    assert (await ask(bot, "/digest daily 08:00")).startswith(
+        "Digests for this chat: daily at 08:00 (UTC)."
+    )
+    await sample_briefing(bot.store)
+    bot.clock.set(wall() + timedelta(days=1))
+    await bot.engine.run_due()
+    assert visible_text(delivered(bot.api, 42)[-1].text).startswith("Digest: new since")
+
+
 async def test_in_groups_only_admins_change_digests(digest_bot: DigestBot) -> None:
     bot, group = digest_bot, -300
     bot.api.chat(group, "group", "Newsroom")
