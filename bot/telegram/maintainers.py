@@ -54,6 +54,11 @@ CORRECTIONS = tuple(name for name in USAGE if name != "addstory")
 STORY_DATA = re.compile(r"story:(keep|undo):([1-9][0-9]{0,11}):([0-9a-f]{8})")
 WORKING = "Working… reading the article."
 FAILED = "Sorry, adding that article failed."
+# An anonymous group admin's message, or a channel's, names no person whose rights to check.
+AS_A_CHAT = (
+    "Maintainer commands must come from a person, and this one was sent as the group or a"
+    " channel: send it from your own account, or in a private chat with the bot."
+)
 CAPTION_UNREAD = (
     "The caption's text after /addstory was not read: a file's title:, outlet:, url: and"
     " published: lines go at its top."
@@ -81,6 +86,9 @@ async def on_correction(update: Update, context: BriefContext) -> None:
     if message is None or not message.text:
         return
     await remember_chat(update, context)
+    if message.sender_chat is not None:
+        await reply(update, context, usage_answer(AS_A_CHAT))
+        return
     name = message.text.split(maxsplit=1)[0].lstrip("/").split("@", 1)[0].lower()
     args = " ".join(context.args or [])
     in_group = update.effective_chat is not None and update.effective_chat.type != "private"
@@ -127,6 +135,9 @@ async def on_addstory(update: Update, context: BriefContext) -> None:
     if _for_another_bot(message, context):
         return
     await remember_chat(update, context)
+    if message.sender_chat is not None:
+        await reply(update, context, usage_answer(AS_A_CHAT))
+        return
     services = context.services.answers
     user_id = user.id if user else None
     if not await is_maintainer(services, user_id):

@@ -906,6 +906,24 @@ async def test_an_unexpected_failure_replaces_the_working_message(
     assert await bot.store.audit.all() == []
 
 
+@pytest.mark.parametrize("command", ["/hideevent {beatings}", "/addstory " + STORY])
+async def test_a_command_sent_as_the_group_is_told_to_come_from_a_person(
+    bot: RunningBot, command: str
+) -> None:
+    """A maintainer who is the group's anonymous admin was told the command is only for
+    maintainers, though they are one: the message came from the group, not from them."""
+    ids = await sample_briefing(bot.store)
+    before = await dump(bot.store)
+    group = -100504
+    bot.api.user_sends(command.format(**ids), chat=group, chat_type="group", anonymous_admin=True)
+    [refused] = await bot.api.sent("sendMessage", 1, chat_id=group)
+    assert _text(refused) == (
+        "Maintainer commands must come from a person, and this one was sent as the group or a"
+        " channel: send it from your own account, or in a private chat with the bot."
+    )
+    assert await dump(bot.store) == before
+
+
 async def test_in_a_group_maintainer_ids_stay_private(bot: RunningBot) -> None:
     group = -100501
     bot.api.user_sends("/maintainer list", chat=group, user=OTHER_MAINTAINER, chat_type="group")
