@@ -83,6 +83,15 @@ class DigestRepo:
             )
         return await self._require_subscription(chat_id)
 
+    async def forget_thread(self, chat_id: int, thread_id: int) -> None:
+        """The chat's digests go to the chat itself from now on: Telegram no longer knows
+        forum topic `thread_id` (unless the chat has since chosen another topic)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE subscriptions SET thread_id = NULL WHERE chat_id = ? AND thread_id = ?",
+                (chat_id, thread_id),
+            )
+
     async def unsubscribe(self, chat_id: int) -> bool:
         """Stop digests for good; returns whether that changed anything. A chat paused for
         another reason (the bot lost its rights) is unsubscribed too: its admins said they

@@ -93,9 +93,11 @@ def telegram_sender(
     *,
     timeout: float | None = None,
     thread_of: Callable[[int], Awaitable[int | None]] | None = None,
+    thread_gone: Callable[[int, int], Awaitable[None]] | None = None,
 ) -> Send:
     """`send(chat_id, html)` over the Bot API, with PTB's errors turned into the engine's;
-    `thread_of(chat_id)` names the forum topic a chat's digests go to."""
+    `thread_of(chat_id)` names the forum topic a chat's digests go to, and
+    `thread_gone(chat_id, thread)` is told when Telegram no longer knows that topic."""
     # Digests queue behind replies to people in the flood limiter's window.
     limiter = getattr(bot, "rate_limiter", None)
     bulk = {"rate_limit_args": BULK} if isinstance(limiter, FloodLimiter) else {}
@@ -123,6 +125,8 @@ def telegram_sender(
                     raise
                 # The topic was deleted: the chat itself (General) still reaches its readers.
                 await post(chat_id, text, None)
+                if thread_gone is not None:  # and later messages go there at once
+                    await thread_gone(chat_id, thread)
         except RetryAfter as exc:
             raise RetryLater(retry_seconds(exc)) from exc
         except ChatMigrated as exc:
@@ -203,7 +207,9 @@ def build_engine(
 
     return DeliveryEngine(
         store,
-        telegram_sender(bot, timeout=timeout, thread_of=thread_of),
+        telegram_sender(
+            bot, timeout=timeout, thread_of=thread_of, thread_gone=store.digests.forget_thread
+        ),
         compose,
         clock=clock,
         policy=policy or DIGEST_POLICY,

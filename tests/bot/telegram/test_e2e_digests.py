@@ -742,6 +742,14 @@ async def test_a_forum_groups_digests_go_to_the_topic_they_were_set_up_in(
     digest = delivered(bot.api, forum)[-1]
     assert visible_text(digest.text).startswith("No new developments since")
     assert "message_thread_id" not in digest.params
+    # ... and is forgotten: the next digest goes to General at once, in one request
+    subscription = await bot.store.digests.subscription(forum)
+    assert subscription is not None and subscription.thread_id is None
+    tried = len(bot.api.of("sendMessage"))
+    bot.clock.advance(days=1)
+    await bot.engine.run_due()
+    assert len(bot.api.of("sendMessage")) == tried + 1
+    assert "message_thread_id" not in delivered(bot.api, forum)[-1].params
 
     # a schedule set in General sends them there from now on
     await ask(bot, "/digest daily 10:00", chat=forum, user=43, chat_type="supergroup")
