@@ -27,9 +27,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from config.zones import canonical_zone
 from store.models import DigestSchedule
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -61,13 +61,6 @@ def from_iso(text: str) -> datetime:
 # --- time zones ----------------------------------------------------------------------------
 
 
-@cache
-def _zones_by_lower_name() -> dict[str, str]:
-    # "localtime" is listed where the system links it into the zone folder: it is the
-    # server's own zone, not a place, and would change with the machine the bot runs on.
-    return {name.lower(): name for name in available_timezones() if name != "localtime"}
-
-
 def parse_zone(text: str) -> str:
     """The canonical IANA name for `text` (case-insensitive), or a ScheduleError."""
     name = text.strip()
@@ -75,19 +68,11 @@ def parse_zone(text: str) -> str:
         raise ScheduleError(
             f"Unknown time zone {_shown(name)}: use an IANA name like Europe/Berlin."
         )
-    # Only the zones Python lists: ZoneInfo also opens what merely lies in the zone folder
-    # (a region's directory, "Europe", raised IsADirectoryError) and the posix/ and right/
-    # copies, which a system's tzdata may ship apart or drop; a stored zone that no longer
-    # loads would leave the chat without digests.
-    canonical = _zones_by_lower_name().get(name.lower())
-    try:
-        if canonical is None:
-            raise ZoneInfoNotFoundError(name)
-        ZoneInfo(canonical)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
+    canonical = canonical_zone(name)
+    if canonical is None:
         raise ScheduleError(
             f"Unknown time zone {_shown(name)}: use an IANA name like Europe/Berlin."
-        ) from None
+        )
     return canonical
 
 

@@ -9,10 +9,11 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from config.zones import canonical_zone
 
 ENV_PREFIX = "BRIEFBOT_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -85,18 +86,11 @@ class Settings(BaseSettings):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         """The zone's own spelling; `europe/berlin` is read as `Europe/Berlin`, as /digest
-        reads it."""
-        try:
-            ZoneInfo(value)
-            return value
-        # OSError: a region's folder ("Europe") is no zone; left unhandled, it was taken
-        # for an unreadable .env file.
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            pass
-        by_lower = {name.lower(): name for name in available_timezones()}
-        if value.strip().lower() in by_lower:
-            return by_lower[value.strip().lower()]
-        raise ValueError(f"unknown IANA time zone {value[:64]!r}")
+        reads it, and only a zone /digest would accept (config/zones.py)."""
+        zone = canonical_zone(value)
+        if zone is None:
+            raise ValueError(f"unknown IANA time zone {value[:64]!r}")
+        return zone
 
     @field_validator("db")
     @classmethod

@@ -33,6 +33,11 @@ def test_env_and_dotenv_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         ("BRIEFBOT_MAINTAINERS", "1,two"),
         ("BRIEFBOT_TIMEZONE", "Europe/Atlantis"),
         ("BRIEFBOT_TIMEZONE", "Europe"),
+        # Copies a system may ship apart or drop, and the server's own zone: as /digest.
+        ("BRIEFBOT_TIMEZONE", "posix/Europe/Berlin"),
+        ("BRIEFBOT_TIMEZONE", "right/UTC"),
+        ("BRIEFBOT_TIMEZONE", "posixrules"),
+        ("BRIEFBOT_TIMEZONE", "localtime"),
         ("BRIEFBOT_LOG_LEVEL", "LOUD"),
         ("BRIEFBOT_BASE_URL", "ftp://example.test/bot"),
         ("BRIEFBOT_BASE_URL", "http://"),

@@ -1,0 +1,32 @@
+"""Which time zone names the bot accepts: those Python lists, in any letter case.
+
+`ZoneInfo` also opens whatever lies in the zone folder: a region's directory ("Europe"
+raised IsADirectoryError), the posix/ and right/ copies and posixrules, which a system's
+tzdata may ship apart or drop (Debian moved them to tzdata-legacy). A stored zone that no
+longer loads leaves a chat without digests, so only listed names are taken.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    # "localtime" is listed where the system links it into the zone folder: it is the
+    # server's own zone, not a place, and would change with the machine the bot runs on.
+    return {name.lower(): name for name in available_timezones() if name != "localtime"}
+
+
+def canonical_zone(text: str) -> str | None:
+    """The zone's own spelling for `text` (`europe/berlin` -> `Europe/Berlin`), or None
+    when it names no zone this system lists and can load."""
+    name = _zones_by_lower_name().get(text.strip().lower())
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+    return name
