@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property
@@ -55,6 +56,52 @@ DAY_PARSING = {
     "DATE_ORDER": "DMY",
     "PREFER_LOCALE_DATE_ORDER": False,
 }
+# The one-byte code pages of Windows (and KOI8, Latin-1), tried before any other encoding:
+# left to itself the detector read a German line with one "ü" as Big5 ("Z僡ich"), a
+# multi-byte encoding whose characters swallowed the ASCII letter after it. (Mac Roman is
+# left out: it read “quotes” saved by Windows as "ìquotesî".)
+ONE_BYTE_ENCODINGS = [
+    "cp1252", "cp1251", "cp1250", "koi8_r", "cp1253", "cp1254", "cp1257", "iso8859_15",
+    "latin_1",
+]  # fmt: skip
+# The letters beyond ASCII of languages written in those code pages (general data). Where
+# several code pages read the bytes equally well, the detector took the first it tried,
+# Windows-1250, and read French "brûlé à Genève" as "brűlé ŕ Genčve" and Spanish "señora"
+# as "seńora": the reading whose letters one language writes together is the right one.
+ALPHABETS = tuple(
+    frozenset(letters)
+    for letters in (
+        "àâæçéèêëîïôœùûüÿ",  # French
+        "áéíñóúü",  # Spanish
+        "àáâãçéêíóôõú",  # Portuguese
+        "àèéìíîòóùú",  # Italian
+        "àçèéíïòóú",  # Catalan
+        "äöüß",  # German
+        "áäéëíïóöúü",  # Dutch, Afrikaans
+        "åäæéöø",  # Danish, Norwegian, Swedish, Finnish
+        "áæðéíóöúýþ",  # Icelandic, Faroese
+        "áéíóöúüőű",  # Hungarian
+        "ąćęłńóśźż",  # Polish
+        "áčďéěíňóřšťúůýž",  # Czech
+        "áäčďéíĺľňóôŕšťúýž",  # Slovak
+        "ćčđšž",  # Croatian, Bosnian, Serbian, Slovenian
+        "ăâîşșţț",  # Romanian
+        "âçğıîöşü",  # Turkish
+        "çë",  # Albanian
+        "äõöšüž",  # Estonian
+        "āčēģīķļņōŗšūž",  # Latvian
+        "ąčėęįšūųž",  # Lithuanian
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",  # Russian
+        "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя",  # Ukrainian
+        "абвгдеёжзійклмнопрстуўфхцчшыьэюя",  # Belarusian
+        "абвгдежзийклмнопрстуфхцчшщъьюя",  # Bulgarian
+        "абвгдђежзијклљмнњопрстћуфхцчџш",  # Serbian
+        "абвгдѓежзѕијклљмнњопрстќуфхцчџш",  # Macedonian
+        "αβγδεζηθικλμνξοπρσςτυφχψωάέήίόύώϊϋΐΰ",  # Greek
+    )
+)
+SCORED_CHARS = 100_000  # of a text, enough to tell its code page
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Characters below space other than line breaks, tabs and form feeds: text has few of them.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 # Soft hyphen, zero-width space, word joiner, zero-width no-break space. (The zero-width
@@ -176,10 +223,40 @@ def _without_byte_order_mark(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        best = charset_normalizer.from_bytes(data).best()
-        if best is None:
-            raise ArticleRejected("binary file or unknown text encoding") from None
-        return str(best)
+        pass
+    matches = charset_normalizer.from_bytes(data, cp_isolation=ONE_BYTE_ENCODINGS)
+    if matches:
+        # Of the readings as clean as the best, the first of equals (the detector's order).
+        return min(_least_messy(matches), key=_implausibility)
+    # None of them reads it without mess: a multi-byte encoding (Shift JIS, GB18030...).
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        raise ArticleRejected("binary file or unknown text encoding")
+    return str(best)
+
+
+def _least_messy(matches: charset_normalizer.CharsetMatches) -> list[str]:
+    """The texts of the detector's readings that are as clean as its best one."""
+    least = min(m.chaos for m in matches)
+    return [str(m) for m in matches if m.chaos == least]
+
+
+def _implausibility(text: str) -> tuple[int, int]:
+    """Symbols glued to letters ("£odzi", "poniedzia³ek": Polish read as Windows-1252), then
+    the text's distinct letters beyond ASCII that the one language fitting them best lacks."""
+    sample = text[:SCORED_CHARS]
+    glued = 0
+    letters: set[str] = set()
+    for match in NON_ASCII.finditer(sample):
+        char, at = match.group(), match.start()
+        if char.isalpha():
+            # "İ".lower() is "i" and a combining dot: neither is a letter beyond ASCII.
+            letters.update(c for c in char.lower() if c.isalpha() and not c.isascii())
+        elif unicodedata.category(char)[0] == "S" or unicodedata.category(char) == "No":
+            neighbours = sample[max(at - 1, 0) : at] + sample[at + 1 : at + 2]
+            glued += any(c.isalpha() for c in neighbours)
+    foreign = min(len(letters - alphabet) for alphabet in ALPHABETS) if letters else 0
+    return glued, foreign
 
 
 def parse_day(text: str) -> str | None:

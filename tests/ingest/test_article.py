@@ -251,6 +251,51 @@ def test_latin1_text_is_decoded() -> None:
     assert "Zürich" in article.text
 
 
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        # The detector alone read this as Big5: "Z僡ich".
+        ("Am Montag brannte ein Lager in Zürich.", "latin-1"),
+        # ... and these as Windows-1250, whose ń sits where Latin-1 has ñ, and č where it
+        # has è: "seńora", "Genčve".
+        (
+            "El lunes 4 de octubre de 2021 ardió un almacén en Málaga. La policía investiga a"
+            " tres hombres; según el alcalde, el daño es pequeño y nadie resultó herido.",
+            "latin-1",
+        ),
+        ("Lundi 4 octobre 2021, un entrepôt a brûlé à Genève.", "latin-1"),
+        ("O incêndio em São Paulo destruiu o armazém; a polícia não comentou.", "latin-1"),
+        ("La señora dijo “no” al juez en Logroño, según el acta del 5 de octubre.", "cp1252"),
+        # Read by Mac Roman, Windows' “quotes” became "ìquotesî".
+        ("The minister said “we will act” on Monday – and the price rose to €5.", "cp1252"),
+        ("Mieszkańcy Łodzi protestowali w poniedziałek.", "cp1250"),
+        ("Český soud v Brně rozhodl o žalobě.", "cp1250"),
+        ("Budapesten hétfőn leégett egy raktár, a rendőrség őrizetbe vett.", "cp1250"),
+        ("4 Ekim 2021 Pazartesi günü İzmir'de bir depo yandı.", "cp1254"),
+        ("Пожар в Омске.", "cp1251"),
+        ("В понедельник, 4 октября 2021 года, в Саратове полиция задержала трёх.", "koi8-r"),
+        ("2021年10月4日、東京の倉庫で火災が発生した。警察は三人を逮捕した。", "shift_jis"),
+    ],
+    ids=[
+        "latin1-short",
+        "latin1-spanish",
+        "latin1-french",
+        "latin1-portuguese",
+        "cp1252-spanish",
+        "cp1252-quotes",
+        "cp1250-polish",
+        "cp1250-czech",
+        "cp1250-hungarian",
+        "cp1254",
+        "cp1251-short",
+        "koi8",
+        "shift-jis",
+    ],
+)
+def test_one_byte_encodings_are_read_as_written(text: str, codec: str) -> None:
+    assert parse_article(text.encode(codec), "x.txt").text == text
+
+
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
 def test_text_saved_as_utf16_or_utf32_with_a_byte_order_mark_is_read(codec: str) -> None:
     raw = "---\ntitle: Café\n---\nВ Зürich 5 октября.\r\n".encode(codec)
