@@ -589,9 +589,9 @@ def _source_item(source: Source | SourceInfo, counts: dict[int, int]) -> SourceI
     )
 
 
-def events_phrase(n: int) -> str:
-    """'1 event', '3 events': the renderers' one wording for counts."""
-    return f"{n} event" + ("" if n == 1 else "s")
+def events_phrase(n: int, kind: str = "") -> str:
+    """'1 event', '3 events', '1 new event': the one wording for counts of events."""
+    return f"{n} {kind} event".replace("  ", " ") + ("" if n == 1 else "s")
 
 
 async def cmd_sources(

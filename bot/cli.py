@@ -145,6 +145,7 @@ def _say(line: str) -> None:
 
 
 async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
+    from bot.answers import events_phrase
     from ingest.errors import ArticleRejected
     from ingest.pipeline import ARTICLE_KINDS, article_files, ingest_file
 
@@ -164,8 +165,8 @@ async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
             counts[outcome.status] += 1
             if outcome.status == "added":
                 _say(
-                    f"added     {shown}: {len(outcome.new_events)} new events, "
-                    f"{len(outcome.supported_events)} existing events also cited"
+                    f"added     {shown}: {events_phrase(len(outcome.new_events), 'new')}, "
+                    f"{events_phrase(len(outcome.supported_events), 'existing')} also cited"
                 )
             else:
                 _say(f"present   {shown}: already in the briefing as source {outcome.source_id}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from bot.answers import Answer, EventItem, Item, WithdrawnItem, event_item
+from bot.answers import Answer, EventItem, Item, WithdrawnItem, event_item, events_phrase
 from bot.dates import describe_span
 from bot.paging import paginate
 from bot.render_html import HTML_LIMITS, DigestRenderer, esc
@@ -96,7 +96,7 @@ async def digest_answer(
 
 
 def _changed_phrase(count: int) -> str:
-    events = f"{count} event" + ("" if count == 1 else "s")
+    events = events_phrase(count)
     if count <= DIGEST_EVENTS:
         return f"{events} added or changed, by date."
     return (

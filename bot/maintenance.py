@@ -27,6 +27,7 @@ from bot.answers import (
     Answer,
     LineItem,
     Services,
+    events_phrase,
     outlet_name,
     parse_command,
     title_shown,
@@ -708,8 +709,8 @@ async def _preview(services: Services, source_id: int, outcome: Any) -> Answer:
     intro = (
         f"Outlet: {outlet_name(source)}",
         f"Published: {published}",
-        f"{len(outcome.new_events)} new events; {len(outcome.supported_events)} existing "
-        "events it also supports.",
+        f"{events_phrase(len(outcome.new_events), 'new')}; "
+        f"{events_phrase(len(outcome.supported_events), 'existing')} it also supports.",
     )
     items: list[LineItem] = []
     for heading, ids in (

@@ -123,7 +123,7 @@ async def test_addstory_url_previews_new_and_supported_events_then_keep(
     assert f"Added story {source.id}: Inquiry opened" in text
     assert "Outlet: Example News" in text
     assert "Published: 8 Oct 2021" in text and "(inferred)" not in text
-    assert "1 new events; 1 existing events it also supports." in text
+    assert "1 new event; 1 existing event it also supports." in text
     assert f"#{new[0].id} 8 Oct 2021 — Prosecutors opened an inquiry" in text
     assert f"#{ids['dismissal']} 7 Oct 2021 — Head of the Saratov regional" in text
     labels = [label for label, _data in edit.buttons()]
