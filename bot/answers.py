@@ -498,7 +498,10 @@ async def cmd_timeline(
     try:
         span = parse_range(args)
     except DateArgError as exc:
-        raise UsageError(str(exc).capitalize()) from None
+        # Only its first letter raised: str.capitalize() lowers the rest, and the reason
+        # quotes the reader's words ("'May' is not a date") and names months ("Feb 2021").
+        reason = str(exc)
+        raise UsageError(reason[:1].upper() + reason[1:]) from None
     return await _event_page(
         services,
         chat,

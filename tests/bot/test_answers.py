@@ -236,6 +236,24 @@ async def test_timeline_bad_dates_get_the_usage_line(services: Services, args: s
     assert len(render_text(reply).splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        ("until May", "'May' is not a date."),
+        ("Октябрь", "'Октябрь' is not a date."),
+        ("2021-02-30", "There is no day 30 in Feb 2021."),
+        ("from", "From when? Give a date after it."),
+    ],
+)
+async def test_timeline_refusals_keep_the_readers_words(
+    services: Services, args: str, reason: str
+) -> None:
+    """The reason was capitalised as a whole, which lowered the rest of it: the reader's
+    'May' came back as 'may', and 'Feb' and 'Give' lost their capitals."""
+    reply = await ask(services, f"/timeline {args}")
+    assert reply.title.startswith(f"{reason} Usage: /timeline")
+
+
 async def test_paged_timeline_command_parses_back_to_the_same_range(
     services: Services, ids: dict
 ) -> None:
