@@ -192,11 +192,31 @@ async def show_page(
         return False
     markup, _token = await keyboard(context, message.chat.id, answer, page, len(pages), token)
     try:
+        return await _edit(context, message, pages[page - 1], answer, markup, ParseMode.HTML)
+    except BadRequest as exc:
+        # Our markup was refused: the page as plain text, as `reply` sends a first page,
+        # rather than an apology and the old page. (Plain text may split an answer into
+        # more pages than HTML; the buttons count HTML's, so a later page is the last.)
+        log.warning("editMessageText refused (%s); retrying as plain text", exc.message)
+        plain = render_text_pages(answer)
+        return await _edit(context, message, plain[min(page, len(plain)) - 1], answer, markup)
+
+
+async def _edit(
+    context: BriefContext,
+    message: Message,
+    text: str,
+    answer: Answer,
+    markup: InlineKeyboardMarkup | None,
+    parse_mode: str | None = None,
+) -> bool:
+    """Edit `message` to `text`; False when the message is gone. Other refusals raise."""
+    try:
         await context.bot.edit_message_text(
-            pages[page - 1],
+            text,
             chat_id=message.chat.id,
             message_id=message.message_id,
-            parse_mode=ParseMode.HTML,
+            parse_mode=parse_mode,
             link_preview_options=_previews(answer),
             reply_markup=markup,
         )

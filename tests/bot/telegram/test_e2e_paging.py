@@ -223,6 +223,24 @@ async def test_a_page_turn_too_late_to_answer_is_no_error(
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
+async def test_a_page_telegram_refuses_as_html_is_shown_as_plain_text(
+    telegram_bot: RunningBot, many: list
+) -> None:
+    """A first page whose markup Telegram refuses is sent as plain text; a page turn
+    answered the presser 'Sorry, something went wrong' and left the old page."""
+    first = await ask(telegram_bot, "/timeline", chat=606)
+    refused = "Bad Request: can't parse entities: unsupported start tag"
+    telegram_bot.api.fail("editMessageText", 400, refused)
+    notice = await press(telegram_bot, data_of(first, "▶"), first)
+    assert "text" not in notice
+    plain = await edits(telegram_bot, 1)
+    [html] = [r for r in telegram_bot.api.of("editMessageText") if r is not plain]
+    assert html.answered == refused and plain.answered == "ok"
+    assert "parse_mode" not in plain.params and "<" not in plain.text
+    assert "Fact 05" in plain.text and "Fact 04" not in plain.text
+    assert labels(plain) == ["◀", "2/5", "▶"]
+
+
 async def test_pages_show_current_data(telegram_bot: RunningBot, many: list) -> None:
     first = await ask(telegram_bot, "/timeline")
     store = telegram_bot.store
