@@ -73,17 +73,19 @@ async def on_button(update: Update, context: BriefContext) -> None:
     message = _message(query.message)
     page_match = PAGE_DATA.fullmatch(data)
     go_match = GO_DATA.fullmatch(data)
+    # Every answer goes through answer_press: a press Telegram no longer takes an answer
+    # for (it came while the bot was down) is no error, whatever the button.
     if data == NOOP_DATA:
-        await query.answer()
+        await answer_press(query)
         return
     if message is None or not (page_match or go_match):
-        await query.answer(INVALID)
+        await answer_press(query, INVALID)
         return
     token = (page_match or go_match).group(1)  # type: ignore[union-attr]
     store = context.services.store
     command = await store.callbacks.command(token, message.chat.id)
     if command is None:
-        await query.answer(EXPIRED)
+        await answer_press(query, EXPIRED)
         return
     request = page_request(page_match) if page_match else FIRST_PAGE
     user = update.effective_user
@@ -95,7 +97,7 @@ async def on_button(update: Update, context: BriefContext) -> None:
         in_group=message.chat.type != "private",
     )
     if listed is not None and listed.is_error:
-        await query.answer(listed.title[:200])
+        await answer_press(query, listed.title[:200])
         return
     if listed is not None:
         result = listed
@@ -131,4 +133,4 @@ def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
 
 async def on_unknown_button(update: Update, context: BriefContext) -> None:
     if update.callback_query is not None:
-        await update.callback_query.answer(INVALID)
+        await answer_press(update.callback_query, INVALID)

@@ -241,6 +241,26 @@ async def test_a_page_telegram_refuses_as_html_is_shown_as_plain_text(
     assert labels(plain) == ["◀", "2/5", "▶"]
 
 
+@pytest.mark.parametrize(
+    "data",
+    ["1/5", "pg:AAAAAAAAAAAA:2", "pg:x"],
+    ids=["page-counter", "expired-token", "not-our-data"],
+)
+async def test_any_press_too_late_to_answer_is_no_error(
+    telegram_bot: RunningBot, many: list, caplog: pytest.LogCaptureFixture, data: str
+) -> None:
+    """The page turn itself was fixed (830d7b4), but a late press on the page counter, on
+    an expired list or on data not ours was still logged as an error with a traceback."""
+    first = await ask(telegram_bot, "/timeline", chat=607)
+    too_old = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    telegram_bot.api.fail("answerCallbackQuery", 400, too_old, times=-1)
+    telegram_bot.api.user_presses(data_of(first, data) if "/" in data else data, first)
+    await telegram_bot.api.until(lambda: telegram_bot.api.of("answerCallbackQuery"))
+    await telegram_bot.api.settle(0.2)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(telegram_bot.api.of("answerCallbackQuery")) == 1  # no apology tried after it
+
+
 async def test_pages_show_current_data(telegram_bot: RunningBot, many: list) -> None:
     first = await ask(telegram_bot, "/timeline")
     store = telegram_bot.store
