@@ -23,8 +23,12 @@ MONTHS = (
     "november",
     "december",
 )
-# Russian month names (nominative and genitive stems) so "октябрь 2021" works too.
-RU_MONTHS = ("янв", "фев", "мар", "апр", "ма", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
+# Russian month names so "октябрь 2021" and "5 октября 2021" work too.
+RU_MONTHS = (
+    "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
+    "октябрь", "ноябрь", "декабрь",
+)  # fmt: skip
+RU_ENDINGS = "аяе"  # марта, октября, октябре: the forms a date is written in
 ABBR = tuple(m[:3].title() for m in MONTHS)
 RANGE_WORDS = {"to", "until", "till", "-", "–", "—", "..", "по", "до"}
 # A leading word that leaves the range open: "from Oct 2021", "until 2021".
@@ -43,10 +47,14 @@ def month_number(word: str) -> int | None:
         for number, name in enumerate(MONTHS, start=1):
             if name.startswith(word):
                 return number
-    if word.startswith("ма"):  # май/мая vs март/марта
-        return 3 if word.startswith("мар") else 5
-    for number, stem in enumerate(RU_MONTHS, start=1):
-        if len(word) >= 3 and word.startswith(stem):
+    # A whole word: taking any word that starts like a month made "сентябрь-октябрь 2021"
+    # September alone, a range silently cut to its first month.
+    if not re.fullmatch(r"[а-яё]+", word):
+        return None
+    for number, name in enumerate(RU_MONTHS, start=1):
+        stem = name.rstrip("ьй")  # "январ", "ма", "март"
+        abbreviation = len(word) >= 3 and name.startswith(word)  # "окт", "сент"
+        if abbreviation or word == name or word[:-1] == stem and word[-1] in RU_ENDINGS:
             return number
     return None
 

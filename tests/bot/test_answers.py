@@ -202,6 +202,10 @@ async def test_help_depends_on_who_asks(services: Services) -> None:
         ("from 2020 to 5 Oct 2021", ["beatings", "leak", "torture"]),
         ("from 2020 until 2020", ["beatings"]),  # both ends, though the same
         ("from 2021-10-05 to 2021-10-05", ["leak", "torture"]),
+        ("октябрь 2021", ["leak", "torture", "case", "dismissal"]),
+        ("5 октября 2021", ["leak", "torture"]),
+        ("с 6 окт 2021 по 7 октября 2021", ["case", "dismissal"]),
+        ("до мая 2021", ["beatings"]),
     ],
     ids=lambda v: str(v) or "all",
 )
@@ -227,6 +231,9 @@ async def test_timeline_ranges(services: Services, ids: dict, args: str, expecte
         "<b>2021</b>",
         "0000",
         "0999-10-05",
+        "сентябрь-октябрь 2021",  # was September alone: any word starting 'сен' was it
+        "январь–март 2021",
+        "мартовский 2021",
     ],
 )
 async def test_timeline_bad_dates_get_the_usage_line(services: Services, args: str) -> None:
