@@ -653,7 +653,7 @@ async def cmd_event(services: Services, chat: ChatContext, args: str, page: Page
     try:
         event = await services.store.events.get(event_id, include_hidden=False)
     except NotFound:
-        return usage_answer(f"There is no event {event_id}. /timeline lists them.")
+        return await _event_gone(services, event_id)
     sources = await _cited_sources(services, [event])
     full = event_item(event, sources, full=True)
     # The event's head first, then each citation as an item: the pages split between
@@ -667,6 +667,29 @@ async def cmd_event(services: Services, chat: ChatContext, args: str, page: Page
         graphic_shown=await graphic_shown(services, chat),
         command=f"/event {event_id}",
     )
+
+
+MERGE_HOPS = 10  # merged into an event later merged on, and so on; a cycle ends here
+
+
+async def _event_gone(services: Services, event_id: int) -> Answer:
+    """An event number /event does not find: where a merge took it, if the event it went
+    into (or the one that went into later) is still shown. Earlier replies and digests
+    link the old number."""
+    current = event_id
+    for _hop in range(MERGE_HOPS):
+        into = await services.store.audit.merged_into(current)
+        if into is None:
+            break
+        current = into
+        try:
+            await services.store.events.get(current, include_hidden=False)
+        except NotFound:
+            continue
+        return usage_answer(
+            f"Event {event_id} was merged into event {current}: {numbered('event', current)}"
+        )
+    return usage_answer(f"There is no event {event_id}. /timeline lists them.")
 
 
 def _citation_count(citations: tuple[CitationView, ...]) -> tuple[str, ...]:

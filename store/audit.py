@@ -374,6 +374,20 @@ class AuditRepo:
         )
         return [_entry(r) for r in rows]
 
+    async def merged_into(self, event_id: int) -> int | None:
+        """The event `event_id` was last merged into by a merge not undone, or None. Read
+        only for a number /event does not find: the log is scanned, it has no index by
+        action."""
+        target = await self.db.scalar(
+            "SELECT target FROM audit_log WHERE action LIKE ? AND undone = 0"
+            " ORDER BY id DESC LIMIT 1",
+            (f"merge {event_id} into %",),
+        )
+        if not isinstance(target, str) or not target.startswith("event:"):
+            return None
+        number = target.removeprefix("event:")
+        return int(number) if number.isdigit() else None
+
     async def latest(self, target: str, action: str) -> AuditEntry | None:
         """The most recent entry doing `action` to `target` (e.g. who removed a story)."""
         row = await self.db.fetchone(

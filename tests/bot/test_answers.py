@@ -540,6 +540,25 @@ async def test_hidden_events_stay_hidden(services: Services, store: Store, ids: 
     assert (await ask(services, f"/event {ids['case']}")).is_error
 
 
+async def test_an_event_merged_into_another_points_to_it(
+    services: Services, store: Store, ids: dict
+) -> None:
+    """/event_N links in earlier replies outlive a merge, and a digest told readers
+    'Merged into /event_M': the merged event's number answered 'There is no event N', as
+    if the link had been wrong."""
+    keep, gone, then = ids["leak"], ids["torture"], ids["case"]
+    await store.corrections.merge_events(1001, keep, gone)
+    reply = await ask(services, f"/event {gone}")
+    assert reply.is_error
+    assert reply.title == f"Event {gone} was merged into event {keep}: /event_{keep}"
+    await store.corrections.merge_events(1001, then, keep)  # merged on: the last one
+    assert (await ask(services, f"/event {gone}")).title.endswith(f": /event_{then}")
+    async with store.db.transaction() as conn:
+        await store.events.update(conn, then, hidden=1)
+    hidden = await ask(services, f"/event {gone}")
+    assert hidden.title == f"There is no event {gone}. /timeline lists them."
+
+
 async def test_bad_input_changes_nothing(services: Services, store: Store, ids: dict) -> None:
     before = (await store.events.all(), await store.sources.list_all())
     for text in ["/event '; DROP TABLE events; --", "/facility <b>", "/search \x00\x01", "/"]:
