@@ -709,15 +709,26 @@ async def cmd_search(
     found = await services.store.events.search_ids(args, limit=SEARCH_LIMIT)
     paging = numbered_page(found.ids, page, EVENTS_PER_PAGE)
     events = await services.store.events.by_ids(page_slice(found.ids, paging, EVENTS_PER_PAGE))
+    syntax = (SEARCH_SYNTAX_NOTE,) if SEARCH_SYNTAX.search(args) else ()
     return Answer(
         items=await _event_items(services, events),
         graphic_shown=await graphic_shown(services, chat),
         paging=paging if found.ids else None,
-        intro=_search_scope(found),
+        intro=(*syntax, *_search_scope(found)),
         title=f"Search: {args}",
         empty="Nothing found. Try fewer or other words.",
         command=f"/search {args}",
     )
+
+
+# What readers bring from search engines and SQLite's own syntax. Every word is searched
+# for as typed (store/events.py quotes each), so '-videos' found the events WITH videos and
+# 'tortur*' nothing at all: the reply says so instead of leaving the reader to guess.
+SEARCH_SYNTAX = re.compile(r'["*^]|(?:^|\s)[-+]\w|\b(?:AND|OR|NOT|NEAR)\b|[^\W\d_]:\w')
+SEARCH_SYNTAX_NOTE = (
+    "Search looks for events holding every word as typed: quotes, -, *, OR and NEAR are not"
+    " operators here."
+)
 
 
 def _search_scope(found: SearchResult) -> tuple[str, ...]:

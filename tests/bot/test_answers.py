@@ -9,6 +9,7 @@ import pytest
 from bot.answers import (
     IGNORED,
     SEARCH_LIMIT,
+    SEARCH_SYNTAX_NOTE,
     Answer,
     ChatContext,
     CitationItem,
@@ -498,6 +499,28 @@ async def test_search_best_first(services: Services, ids: dict) -> None:
     assert not events_of(await ask(services, "/search zebra"))
     # FTS syntax from users is text, not operators.
     assert not (await ask(services, '/search "NEAR(a b)" OR *')).is_error
+
+
+@pytest.mark.parametrize(
+    ("query", "noted"),
+    [
+        ("torture -videos", True),  # found events WITH 'videos', the opposite of what was meant
+        ("tortur*", True),  # found nothing, as if nothing began so
+        ('"criminal case"', True),
+        ("torture OR beatings", True),  # looked for the word 'or' too
+        ("summary:torture", True),
+        ("NEAR(criminal case)", True),
+        ("criminal case", False),
+        ("prison's co-operation (Saratov) 10:30", False),
+    ],
+)
+async def test_search_says_operators_are_plain_words(
+    services: Services, ids: dict, query: str, noted: bool
+) -> None:
+    """Search syntax was silently read as words: '/search torture -videos' listed the
+    events with videos, and 'tortur*' found nothing, without a word on why."""
+    reply = await ask(services, f"/search {query}")
+    assert (SEARCH_SYNTAX_NOTE in reply.intro) is noted
 
 
 async def test_search_says_when_it_lists_only_the_best_matches(
