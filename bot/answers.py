@@ -594,7 +594,8 @@ def _source_item(source: Source | SourceInfo, counts: dict[int, int]) -> SourceI
 
 def events_phrase(n: int, kind: str = "") -> str:
     """'1 event', '3 events', '1 new event': the one wording for counts of events."""
-    return f"{n} {kind} event".replace("  ", " ") + ("" if n == 1 else "s")
+    noun = "event" if n == 1 else "events"
+    return f"{n} {kind} {noun}" if kind else f"{n} {noun}"
 
 
 async def cmd_sources(
