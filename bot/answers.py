@@ -705,7 +705,7 @@ def _citation_count(citations: tuple[CitationView, ...]) -> tuple[str, ...]:
 async def cmd_search(
     services: Services, chat: ChatContext, args: str, page: PageRequest
 ) -> Answer:
-    if not re.search(r"\w", args):
+    if not re.search(r"[^\W_]", args):  # a letter or digit: '_' alone is no word to search
         raise UsageError("Search for what?")
     found = await services.store.events.search_ids(args, limit=SEARCH_LIMIT)
     paging = numbered_page(found.ids, page, EVENTS_PER_PAGE)

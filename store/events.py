@@ -136,6 +136,9 @@ def _fts_query(words: str) -> str:
     # Composed first: an accent typed as a combining mark ("Zu\u0308rich", as some systems
     # and PDFs write it) is no word character, and cut the word in two.
     tokens = re.findall(r"\w+", unicodedata.normalize("NFC", words), flags=re.UNICODE)
+    # '_' is a word character here but a separator to the index: a token of underscores
+    # alone would be an empty phrase, which matches nothing, and with it the whole query.
+    tokens = [token for token in tokens if token.strip("_")]
     groups = []
     for token in tokens:
         spellings = _yo_spellings(token)

@@ -446,6 +446,7 @@ async def test_sources_and_one_source(services: Services, ids: dict) -> None:
         ("/source_" + "9" * 30, "There is no source 99999999999999999999… (30 digits)"),
         ("/search", "Search for what? Usage: /search WORDS"),
         ("/search ***", "Usage: /search WORDS"),
+        ("/search _", "Search for what? Usage: /search WORDS"),  # was 'Nothing found'
         ("/graphic maybe", "Usage: /graphic on|off"),
         ("/timeline " + "2021 " * 100, "That is too long"),
     ],
@@ -499,6 +500,16 @@ async def test_search_best_first(services: Services, ids: dict) -> None:
     assert not events_of(await ask(services, "/search zebra"))
     # FTS syntax from users is text, not operators.
     assert not (await ask(services, '/search "NEAR(a b)" OR *')).is_error
+
+
+async def test_search_words_of_underscores_alone_are_no_words(
+    services: Services, ids: dict
+) -> None:
+    """'_' is a word character to Python but no word to the index: '/search prisoners _'
+    searched for an empty word too and found nothing, where 'prisoners' finds events."""
+    found = [e.id for e in events_of(await ask(services, "/search prisoners"))]
+    assert found
+    assert [e.id for e in events_of(await ask(services, "/search prisoners _ __"))] == found
 
 
 @pytest.mark.parametrize(
