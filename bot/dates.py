@@ -31,6 +31,8 @@ RU_MONTHS = (
 RU_ENDINGS = "аяе"  # марта, октября, октябре: the forms a date is written in
 ABBR = tuple(m[:3].title() for m in MONTHS)
 RANGE_WORDS = {"to", "until", "till", "-", "–", "—", "..", "по", "до"}
+# "5 октября 2021 г.", "октябрь 2021 года": Russian marks a year so; the word adds nothing.
+YEAR_WORDS = {"г", "г.", "год", "года", "году"}
 # A leading word that leaves the range open: "from Oct 2021", "until 2021".
 OPEN_END_WORDS = {"from", "since", "с"}
 OPEN_START_WORDS = {"to", "until", "till", "до", "по"}
@@ -175,7 +177,7 @@ def _dates(tokens: list[str]) -> list[str]:
     dates: list[str] = []
     i = 0
     while i < len(tokens):
-        if tokens[i].casefold() in RANGE_WORDS and dates:
+        if tokens[i].casefold() in RANGE_WORDS | YEAR_WORDS and dates:
             i += 1
             continue
         taken = _take_date(tokens, i)

@@ -207,6 +207,8 @@ async def test_help_depends_on_who_asks(services: Services) -> None:
         ("5 октября 2021", ["leak", "torture"]),
         ("с 6 окт 2021 по 7 октября 2021", ["case", "dismissal"]),
         ("до мая 2021", ["beatings"]),
+        ("с 6 октября 2021 г. по 7 октября 2021 г.", ["case", "dismissal"]),  # was refused
+        ("октябрь 2021 года", ["leak", "torture", "case", "dismissal"]),
     ],
     ids=lambda v: str(v) or "all",
 )
