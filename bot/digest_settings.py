@@ -21,9 +21,9 @@ from bot.schedule import (
     iso,
     parse_zone,
     schedule_of,
-    zone_loads,
 )
 from config.settings import Settings
+from config.zones import zone_loads
 from store import Store
 from store.models import Subscription
 

@@ -470,8 +470,7 @@ async def cmd_undo(services: Services, caller: Caller, args: str) -> Outcome:
 def _target(caller: Caller, entry: AuditEntry) -> str:
     """What a change was made to, "event 5" or "user 55": in a group, where maintainers'
     user ids are not shown, a user is "a maintainer"."""
-    kind, _, _id = entry.target.partition(":")
-    if kind == "user" and caller.in_group:
+    if entry.target.startswith("user:") and caller.in_group:
         return "a maintainer"
     return entry.target.replace(":", " ")
 

@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from config.zones import canonical_zone
 from store.models import DigestSchedule
@@ -74,16 +74,6 @@ def parse_zone(text: str) -> str:
             f"Unknown time zone {_shown(name)}: use an IANA name like Europe/Berlin."
         )
     return canonical
-
-
-def zone_loads(name: str) -> bool:
-    """Whether this system can read the stored zone `name`: one valid when it was set may
-    be missing here (another machine, or a tzdata that dropped it)."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
 
 
 def _shown(text: str) -> str:

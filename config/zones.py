@@ -23,10 +23,14 @@ def canonical_zone(text: str) -> str | None:
     """The zone's own spelling for `text` (`europe/berlin` -> `Europe/Berlin`), or None
     when it names no zone this system lists and can load."""
     name = _zones_by_lower_name().get(text.strip().lower())
-    if name is None:
-        return None
+    return name if name is not None and zone_loads(name) else None
+
+
+def zone_loads(name: str) -> bool:
+    """Whether this system can read the zone `name`: a stored one valid when it was set may
+    be missing here (another machine, or a tzdata that dropped it)."""
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        return None
-    return name
+        return False
+    return True

@@ -54,11 +54,12 @@ from bot.delivery import (
 )
 from bot.digest import digest_messages
 from bot.digest_settings import refusal
-from bot.schedule import ScheduleError, parse_digest_args, parse_target, zone_loads
+from bot.schedule import ScheduleError, parse_digest_args, parse_target
 from bot.telegram.context import ADMIN_STATUSES, BriefContext, is_chat_admin, remember_chat
 from bot.telegram.flood import BULK, FloodLimiter, retry_seconds
 from bot.telegram.replies import reply
 from config.settings import Settings
+from config.zones import zone_loads
 from store import Store
 from store.models import Chat
 
