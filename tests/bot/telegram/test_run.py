@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.telegram.app import build_application, webhook_options
+from bot.telegram.app import MAX_UPDATE_BYTES, build_application, webhook_options
 from config.settings import Settings
 from store import Store
 from tests.bot.briefing import sample_briefing
@@ -37,6 +37,21 @@ async def start_briefbot_run(
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
     )
+
+
+async def listening(port: int, timeout: float = 30.0) -> None:
+    """Wait until something accepts connections on the local port."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            assert asyncio.get_running_loop().time() < deadline, f"nothing listens on {port}"
+            await asyncio.sleep(0.05)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return
 
 
 def free_port() -> int:
@@ -162,3 +177,48 @@ async def test_briefbot_run_webhook_on_a_port_in_use_says_so_in_one_line(
     ), log
     assert "Traceback" not in log
     assert not bot_api.of("setWebhook")  # Telegram was not pointed at a bot that is not there
+
+
+async def test_briefbot_run_webhook_refuses_a_body_over_a_megabyte_unread(
+    bot_api: FakeBotAPI, db_path: Path
+) -> None:
+    port = free_port()
+    process = await start_briefbot_run(
+        bot_api, db_path, webhook_url="https://bot.example.org/tg/hook", webhook_port=str(port)
+    )
+    try:
+        await bot_api.until(lambda: bot_api.of("setWebhook"), timeout=30)
+        [set_hook] = bot_api.of("setWebhook")
+        await listening(port)  # the server listens just after Telegram is told of it
+        headers = {"X-Telegram-Bot-Api-Secret-Token": set_hook.params["secret_token"]}
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 5,
+                "date": 0,
+                "chat": bot_api.chat(903),
+                "from": bot_api.user(903),
+                "text": "/help",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            },
+        }
+        url = f"http://127.0.0.1:{port}/tg/hook"
+        async with httpx.AsyncClient() as client:
+            # A valid update with the secret, padded past the cap: refused all the same.
+            padded = {**update, "padding": "x" * MAX_UPDATE_BYTES}
+            try:
+                huge = await client.post(url, json=padded, headers=headers)
+                assert huge.status_code >= 400
+            except httpx.TransportError:
+                pass  # tornado may close the connection without an answer
+            accepted = await client.post(url, json={**update, "update_id": 2}, headers=headers)
+            assert accepted.status_code == 200
+        [sent] = await bot_api.sent("sendMessage", 1, timeout=30)
+        assert "/timeline" in visible_text(sent.text)
+        await bot_api.settle(0.2)
+        assert len(bot_api.of("sendMessage")) == 1  # the padded update was never handled
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+        _out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
