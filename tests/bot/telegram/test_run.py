@@ -54,6 +54,21 @@ async def listening(port: int, timeout: float = 30.0) -> None:
             return
 
 
+def help_update(bot_api: FakeBotAPI, chat: int) -> dict[str, object]:
+    """A webhook update: /help sent in a private chat."""
+    return {
+        "update_id": 1,
+        "message": {
+            "message_id": 5,
+            "date": 0,
+            "chat": bot_api.chat(chat),
+            "from": bot_api.user(chat),
+            "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -102,17 +117,7 @@ async def test_webhook_answers_updates_with_the_secret_only(
         assert set_hook.params["url"] == "https://bot.example.org/tg/hook"
         secret = set_hook.params["secret_token"]
         assert bot_api.token not in secret
-        update = {
-            "update_id": 1,
-            "message": {
-                "message_id": 5,
-                "date": 0,
-                "chat": bot_api.chat(902),
-                "from": bot_api.user(902),
-                "text": "/help",
-                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-            },
-        }
+        update = help_update(bot_api, 902)
         url = f"http://127.0.0.1:{port}/tg/hook"
         async with httpx.AsyncClient() as client:
             refused = await client.post(url, json=update)
@@ -191,17 +196,7 @@ async def test_briefbot_run_webhook_refuses_a_body_over_a_megabyte_unread(
         [set_hook] = bot_api.of("setWebhook")
         await listening(port)  # the server listens just after Telegram is told of it
         headers = {"X-Telegram-Bot-Api-Secret-Token": set_hook.params["secret_token"]}
-        update = {
-            "update_id": 1,
-            "message": {
-                "message_id": 5,
-                "date": 0,
-                "chat": bot_api.chat(903),
-                "from": bot_api.user(903),
-                "text": "/help",
-                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-            },
-        }
+        update = help_update(bot_api, 903)
         url = f"http://127.0.0.1:{port}/tg/hook"
         async with httpx.AsyncClient() as client:
             # A valid update with the secret, padded past the cap: refused all the same.
