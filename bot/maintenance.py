@@ -519,7 +519,8 @@ async def _undo_entry(services: Services, user_id: int, entry_id: int, action: s
     async with store.db.transaction() as conn:
         await store.audit.undo(user_id, entry_id)
         if action == "add story":
-            await store.reviews.decide(conn, entry_id, "undone")
+            # Pending or kept: either way the story is gone now.
+            await store.reviews.undone(conn, entry_id)
 
 
 async def cmd_maintainer(services: Services, caller: Caller, args: str) -> Outcome:

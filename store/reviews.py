@@ -54,3 +54,13 @@ class ReviewRepo:
             (state, utc_now(), audit_id),
         )
         return cursor.rowcount == 1
+
+    async def undone(self, conn: aiosqlite.Connection, audit_id: int) -> None:
+        """Mark the review undone whatever was decided before: the story it asks about
+        was undone by /undo, and a review still reading 'kept' would answer later presses
+        about a story no longer there."""
+        await conn.execute(
+            "UPDATE story_reviews SET state = 'undone', decided_at = ?"
+            " WHERE audit_id = ? AND state != 'undone'",
+            (utc_now(), audit_id),
+        )

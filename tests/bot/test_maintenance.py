@@ -644,3 +644,30 @@ async def test_keep_and_undo_pressed_at_once_decide_once(store: Store, settings:
     assert stored == ([review.source_id] if state == "kept" else [])
     decisions = [e.action for e in await store.audit.all()][1:]
     assert decisions == (["keep story"] if state == "kept" else ["undo"])
+
+
+@pytest.mark.parametrize("how", ["/undo", "/undo #N"], ids=["last", "numbered"])
+async def test_undo_of_a_kept_story_closes_its_review_as_undone(
+    store: Store, settings: Settings, how: str
+) -> None:
+    """The review stayed 'kept' after the story was gone, and a later press on the preview
+    answered 'Already decided: the story was kept.' about a story no longer there."""
+    services = Services(store, settings)
+    before = await dump(store)
+    added = await add_story(services, OWNER, parse_text(_story(2)))
+    review = added.review
+    assert review is not None
+    notice, _shown = await decide_story(services, OWNER, review.audit_id, review.nonce, keep=True)
+    assert notice == "Kept."
+    args = "" if how == "/undo" else f"#{review.audit_id}"
+    undone = await run(services, OWNER, "undo", args)
+    assert undone.answer.title == f"Undone: add story (source {review.source_id})."
+    assert await dump(store) == before
+    assert (await store.reviews.get(review.audit_id)).state == "undone"
+    after = await dump(store)
+    for keep in (True, False):
+        again, shown = await decide_story(
+            services, OWNER, review.audit_id, review.nonce, keep=keep
+        )
+        assert (again, shown) == ("Already decided: the story was undone.", None)
+    assert await dump(store) == after
