@@ -35,13 +35,14 @@ from bot.pages import (
     parse_source_key,
     source_key,
 )
-from bot.placematch import rank_places, resolve
+from bot.placematch import fits_alike, outermost, rank_places, resolve
 from config.settings import Settings
 from ingest.article import OUTLET_CHARS, TITLE_CHARS, clip
 from store import Store
 from store.errors import NotFound
 from store.events import SEARCH_WINDOW, EventKey, EventScope, SearchResult
 from store.models import Event, Place, Source, SourceInfo
+from store.places import normalise_alias
 from store.sources import SourceKey
 
 # Claim statuses shown next to an event; "reported" is plain reporting and has no label.
@@ -63,6 +64,7 @@ MAX_ARGS_CHARS = 200  # longer arguments are refused before any work is done
 EVENTS_PER_PAGE = 4
 SOURCES_PER_PAGE = 8
 LINES_PER_PAGE = 32
+CHOICES_PER_PAGE = 8  # places to choose from: each is a button as well
 
 
 # --- what the answer is made of ---------------------------------------------------
@@ -542,6 +544,16 @@ async def cmd_facility(
             buttons=tuple(Button(p.name, f"/facility {p.name}") for p in suggestions),
             is_error=True,
         )
+    matched = outermost(matched)
+    if fits_alike(args, matched):
+        # A word their names share ('Oblast'): the reader chooses among those with events,
+        # unless one is named exactly (a choice's own button) or only one has events.
+        named = [p for p in matched if normalise_alias(p.name) == normalise_alias(args)]
+        counts = await _event_counts(services)
+        with_events = [p for p in matched if p.id in counts]
+        if not named and len(with_events) > 1:
+            return _which_place(args, with_events, counts, page)
+        matched = named or with_events or matched
     scope = _places_in(places, matched)
     names = PLACE_SEPARATOR.join(p.name for p in matched)
     inside = len(scope) - len(matched)
@@ -558,6 +570,30 @@ async def cmd_facility(
         empty="No events at this place.",
         # The reader's own words: they resolve to the same places when the next page is
         # asked for, where one place's name would lose the others.
+        command=f"/facility {args}",
+    )
+
+
+async def _event_counts(services: Services) -> dict[int, int]:
+    """Visible events per place, by place id (places without any left out)."""
+    return {place.id: n for place, n in await services.store.places.event_counts()}
+
+
+def _which_place(
+    args: str, places: list[Place], counts: dict[int, int], page: PageRequest
+) -> Answer:
+    """The places a word fits alike, most events first, each a button answering for it."""
+    ranked = sorted(places, key=lambda p: (-counts[p.id], p.name.casefold()))
+    items = tuple(PlaceItem(p.name, p.kind, p.region, counts[p.id]) for p in ranked)
+    paging = numbered_page(items, page, CHOICES_PER_PAGE)
+    shown = page_slice(items, paging, CHOICES_PER_PAGE)
+    return Answer(
+        title=f"“{args}” fits {len(items)} places. Which one?",
+        intro=("Most events first; choose one below.",),
+        items=shown,
+        compact=True,
+        buttons=tuple(Button(item.name, f"/facility {item.name}") for item in shown),
+        paging=paging,
         command=f"/facility {args}",
     )
 

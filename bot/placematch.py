@@ -163,7 +163,8 @@ def _best_per_place(matches: list[PlaceMatch], limit: int) -> list[PlaceMatch]:
 def resolve(query: str, places: list[Place]) -> tuple[list[Place], list[Place]]:
     """(matched places, suggestions): matched when one place (or several equally) match
     exactly or closely; otherwise the closest names to offer."""
-    ranked = rank_places(query, places, limit=8)
+    # Every place that fits: a word fifty names share must not stop at the eighth.
+    ranked = rank_places(query, places, limit=len(places))
     if not ranked:
         return [], []
     top = ranked[0].score
@@ -171,3 +172,31 @@ def resolve(query: str, places: list[Place]) -> tuple[list[Place], list[Place]]:
         matched = [m.place for m in ranked if m.score == top]
         return matched, []
     return [], [m.place for m in ranked if m.score >= SUGGEST][:5]
+
+
+def outermost(matched: list[Place]) -> list[Place]:
+    """The matched places less those inside a matched region: 'Sarat' fits Saratov Oblast
+    and a hospital named with it, and the region's answer holds the hospital's events."""
+    regions = {p.name.casefold() for p in matched if p.kind == "region"}
+    return [p for p in matched if not (p.region and p.region.casefold() in regions)]
+
+
+def fits_alike(query: str, matched: list[Place]) -> bool:
+    """Whether every word of `query` fits every one of several places: a word their names
+    share ('Oblast', 'hospital'), which names none of them. 'omsk saratov' names two."""
+    words = match_key(query).split()
+    if len(matched) < 2 or not words:
+        return False
+    return all(
+        any(_word_fits(word, key) for key in _keys_of(place))
+        for place in matched
+        for word in words
+    )
+
+
+def _word_fits(word: str, key: str) -> bool:
+    return word in key or fuzz.partial_ratio(word, key) >= CLOSE
+
+
+def _keys_of(place: Place) -> set[str]:
+    return {key for name in (place.name, *place.aliases) if (key := match_key(name))}

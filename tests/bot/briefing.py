@@ -197,3 +197,16 @@ async def much_cited(store: Store, articles: int) -> tuple[int, list[str]]:
         excerpts += [first, second]
     assert event_id is not None
     return event_id, excerpts
+
+
+async def more_regions(store: Store, events: dict[str, int]) -> None:
+    """Regions beside the sample's, each with `events[name]` events: places whose names
+    share words ('Oblast', 'Krai') with Saratov Oblast and each other."""
+    for name, count in events.items():
+        town = name.split()[0]
+        text = " ".join(f"Report {n} came from {town}." for n in range(count))
+        source = await add_article(store, text, url=f"https://news.test/{town.lower()}")
+        region = PlaceRef(name, "region", None, (town, name))
+        for n in range(count):
+            summary, excerpt = f"{town} report {n}", f"Report {n} came"
+            await add_event(store, source, "2022", summary, (excerpt,), places=(region,))

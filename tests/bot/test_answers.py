@@ -31,6 +31,7 @@ from tests.bot.briefing import (
     MUCH_CITED_SUMMARY,
     add_article,
     add_event,
+    more_regions,
     much_cited,
     sample_briefing,
 )
@@ -412,6 +413,49 @@ async def test_a_letter_or_two_is_no_place(services: Services, ids: dict, name: 
 async def test_facility_without_places_or_name(services: Services) -> None:
     assert "No places are known yet" in (await ask(services, "/facility Saratov")).title
     assert "Usage: /facility NAME" in (await ask(services, "/facility")).title
+
+
+async def test_a_word_many_places_share_asks_which_one(
+    services: Services, store: Store, ids: dict
+) -> None:
+    """'/facility Oblast' answered for every oblast at once, a wall of events from all of
+    them, and with fifty oblasts only for the first eight by name."""
+    await more_regions(store, {"Omsk Oblast": 4, "Tomsk Oblast": 1, "Perm Krai": 2})
+    for word in ("Oblast", "oblast", "область", "Region"):
+        reply = await answer(services, PRIVATE, f"/facility {word}")
+        assert reply.title == f"“{word}” fits 3 places. Which one?", word
+        assert not events_of(reply)
+        # Most events first; the hospital inside Saratov Oblast is in the region's answer.
+        assert [(i.name, i.events) for i in reply.items if isinstance(i, PlaceItem)] == [
+            ("Omsk Oblast", 4),
+            ("Saratov Oblast", 3),
+            ("Tomsk Oblast", 1),
+        ]
+        assert [b.command for b in reply.buttons] == [
+            "/facility Omsk Oblast",
+            "/facility Saratov Oblast",
+            "/facility Tomsk Oblast",
+        ]
+    # Each choice answers for its place alone.
+    for name in ("Omsk Oblast", "Saratov Oblast", "Tomsk Oblast"):
+        assert (await ask(services, f"/facility {name}")).title == f"Events at {name}"
+    # Two places of one kind are a choice as well; words naming places answer for them.
+    await more_regions(store, {"Altai Krai": 1})
+    assert (await ask(services, "/facility Krai")).title == "“Krai” fits 2 places. Which one?"
+    both = await ask(services, "/facility omsk saratov")
+    assert both.title == "Events at Omsk Oblast; Saratov Oblast"
+    # A partial name fitting a region and a facility inside it answers for the region.
+    assert (await ask(services, "/facility Sarat")).title == "Events at Saratov Oblast"
+
+
+async def test_a_long_choice_of_places_is_paged(services: Services, store: Store) -> None:
+    names = [f"Region{chr(ord('a') + n)} Oblast" for n in range(11)]
+    await more_regions(store, {name: 1 for name in names})
+    pages = await every_page(services, PRIVATE, "/facility Oblast")
+    assert [p.title for p in pages] == ["“Oblast” fits 11 places. Which one?"] * 2
+    listed = [i.name for p in pages for i in p.items if isinstance(i, PlaceItem)]
+    assert listed == sorted(names)
+    assert [len(p.buttons) for p in pages] == [8, 3]
 
 
 async def test_facilities_count_events(services: Services, ids: dict) -> None:

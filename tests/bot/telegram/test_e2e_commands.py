@@ -9,7 +9,7 @@ import pytest
 
 from bot.answers import HANDLERS, ChatContext, Services
 from bot.cli import configure_logging
-from tests.bot.briefing import sample_briefing
+from tests.bot.briefing import more_regions, sample_briefing
 from tests.bot.telegram.helpers import ask, ask_text, press
 from tests.fakes.bot_api import visible_text
 from tests.fakes.telegram import RunningBot
@@ -78,6 +78,32 @@ async def test_unknown_facility_buttons_open_the_place(
     [edit] = await telegram_bot.api.sent("editMessageText", 1)
     assert visible_text(edit.text).startswith("Events at Tuberculosis Hospital No. 1")
     assert int(edit.params["message_id"]) == telegram_bot.api.message_for(sent)["message_id"]
+
+
+async def test_a_word_many_places_share_offers_them_as_buttons(
+    telegram_bot: RunningBot, ids: dict
+) -> None:
+    await more_regions(telegram_bot.store, {"Omsk Oblast": 4, "Tomsk Oblast": 1})
+    sent = await ask(telegram_bot, "/facility Oblast")
+    text = visible_text(sent.text)
+    assert text.startswith("“Oblast” fits 3 places. Which one?")
+    assert text.index("Omsk Oblast (region) — 4 events") < text.index("Tomsk Oblast")
+    assert "Report" not in text  # no event of any of them yet
+    assert [label for label, _data in sent.buttons()] == [
+        "Omsk Oblast",
+        "Saratov Oblast",
+        "Tomsk Oblast",
+    ]
+    notice = await press(telegram_bot, sent.buttons()[1][1], sent)
+    assert "text" not in notice
+    [edit] = await telegram_bot.api.sent("editMessageText", 1)
+    assert visible_text(edit.text).startswith("Events at Saratov Oblast")
+    assert "criminal case" in visible_text(edit.text) and "Omsk report" not in edit.text
+    # The choice's button is bound to this chat, like every button.
+    message = telegram_bot.api.message_for(sent)
+    elsewhere = {**message, "chat": {**message["chat"], "id": 777}}
+    refused = await press(telegram_bot, sent.buttons()[0][1], elsewhere)
+    assert refused["text"] == "This list has expired. Send the command again."
 
 
 async def test_facilities(telegram_bot: RunningBot, ids: dict) -> None:
