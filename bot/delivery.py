@@ -8,7 +8,9 @@ SendError
 ├── TransientError   network error, timeout, 5xx: retry with exponential backoff, bounded
 ├── ChatGone         blocked, kicked, or not allowed to post (403): pause the subscription
 ├── ChatMoved        the group became a supergroup: move the chat's rows, send there
-└── MessageRejected  400 Bad Request: this run fails for the chat, a later run retries
+└── MessageRejected  400 Bad Request: this run fails for the chat, a later run retries;
+                     after RetryPolicy.pause_after_runs scheduled runs refused in a row the
+                     subscription pauses with the reason, and the chat is told if it can be
 
 Delivery guarantee. The delivery log row for (chat, period) is claimed in a transaction with
 the exact message parts before anything is sent; after Telegram accepts part i, `parts_sent =
@@ -112,6 +114,8 @@ Send = Callable[[int, str], Awaitable[None]]
 # compose(chat, since, until, manual) -> message parts; [] means nothing to send.
 Compose = Callable[[Chat, str | None, str, bool], Awaitable[list[str]]]
 ChatDone = Callable[[int, "Outcome"], Awaitable[None]]
+# notify_paused(chat_id, reason): tell the chat its digests paused (best effort, never raises).
+NotifyPaused = Callable[[int, str], Awaitable[None]]
 
 
 class Outcome(StrEnum):
@@ -130,6 +134,14 @@ class RetryPolicy:
     max_flood_waits: int = 5  # 429s waited out for one message before the run gives up
     part_interval: float = 1.0  # between the parts of one digest: Telegram's 1 msg/s per chat
     max_runs: int = 3  # runs that try a failed period before it is left to the next period
+    # Scheduled periods Telegram refused in a row (each already tried `max_runs` times)
+    # before the subscription pauses. Three: a refusal that outlasts three digests (three
+    # days of a daily one) is a setting in the chat, such as a closed topic, that only its
+    # admins can change, and they hear of it within days rather than never; one bad day
+    # does not pause (a digest that goes out starts the count again), and pausing loses
+    # nothing, since the next digest after resuming starts where the last delivered one
+    # ended. More would leave a weekly digest silent for a month before anyone is told.
+    pause_after_runs: int = 3
     # Evenly spaced sends, no bursts (None: unpaced). The Telegram layer sets 29/s, and its
     # flood limiter keeps the window, with replies to commands ahead of digests.
     messages_per_second: float | None = None
@@ -169,6 +181,7 @@ class DeliveryEngine:
         policy: RetryPolicy | None = None,
         concurrency: int = 8,
         on_chat_done: ChatDone | None = None,
+        notify_paused: NotifyPaused | None = None,
     ) -> None:
         self.store = store
         self.send = send
@@ -177,6 +190,7 @@ class DeliveryEngine:
         self.policy = policy or RetryPolicy()
         self.concurrency = max(1, concurrency)
         self.on_chat_done = on_chat_done
+        self.notify_paused = notify_paused
         self._run_lock = asyncio.Lock()
         self._pacer = Pacer(self.policy.messages_per_second, self.clock)
         self._busy: set[int] = set()
@@ -318,17 +332,37 @@ class DeliveryEngine:
             return Outcome.PAUSED
         except SendError as exc:
             log.warning("digest %s to chat %s failed: %s", job.period, chat_id, exc)
-            await self._fail(job, chat_id, str(exc))
+            refused = isinstance(exc, MessageRejected)
+            if await self._fail(job, chat_id, str(exc), refused=refused):
+                return Outcome.PAUSED
             return Outcome.FAILED
 
-    async def _fail(self, job: Job, chat_id: int, error: str) -> None:
+    async def _fail(self, job: Job, chat_id: int, error: str, *, refused: bool = False) -> bool:
+        """Record the failed run; returns whether it paused the chat's digests. Only a
+        scheduled period Telegram refused counts towards pausing: a network outage or a
+        flood wait says nothing about the chat, and a failed /digest now is answered at
+        once to the admin who asked."""
         row = await self.store.digests.delivery(chat_id, job.period)
         if row is None:
-            return
+            return False
         give_up = job.manual or row.attempts >= self.policy.max_runs
-        await self.store.digests.fail(
-            chat_id, job.period, error, slot=job.slot, give_up=give_up, at=self._now()
+        runs = self.policy.pause_after_runs
+        reason = f"Telegram refused the last {runs} digests ({error})"
+        paused = await self.store.digests.fail(
+            chat_id,
+            job.period,
+            error,
+            slot=job.slot,
+            give_up=give_up,
+            refused_run=refused and give_up and job.slot is not None,
+            pause=(runs, reason),
+            at=self._now(),
         )
+        if paused:
+            log.warning("chat %s paused: %s", chat_id, reason)
+            if self.notify_paused is not None:
+                await self.notify_paused(chat_id, reason)
+        return paused
 
     async def _send_one(self, chat_id: int, text: str, report: FanoutReport) -> int:
         """Send one message, riding out flood control, transient errors and a migration;

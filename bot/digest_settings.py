@@ -25,7 +25,7 @@ from bot.schedule import (
 from config.settings import Settings
 from config.zones import zone_loads
 from store import Store
-from store.models import Subscription
+from store.models import Chat, Subscription
 
 DEFAULT_TIME = time(9, 0)
 
@@ -121,6 +121,28 @@ async def _failure_lines(store: Store, chat_id: int, zone: str) -> list[str]:
     when = describe_moment(from_iso(latest.updated_at), zone)
     runs = f" ({len(failures)} runs in a row)" if len(failures) > 1 else ""
     return [f"Last attempt failed on {when}: {latest.error or 'unknown error'}{runs}."]
+
+
+def paused_notice(chat: Chat, reason: str) -> str:
+    """What a chat is told, in plain text, when its digests pause because Telegram keeps
+    refusing them: why, how they resume, and that nothing is lost."""
+    if chat.type == "channel":
+        target = f"@{chat.username}" if chat.username else str(chat.id)
+        resume = (
+            f"An administrator can resume them by sending me {hint('/subscribe', target)}"
+            " in a private chat"
+        )
+    elif chat.type in ("group", "supergroup"):
+        resume = (
+            "An administrator can resume them by sending /subscribe here (in a group with"
+            " topics, in the topic they should go to)"
+        )
+    else:
+        resume = "Send /subscribe to resume them"
+    return (
+        f"Digests are paused: {reason}. {resume}; the next digest then brings everything"
+        " since the last one that arrived."
+    )
 
 
 async def subscribe(

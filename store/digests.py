@@ -25,6 +25,7 @@ def _subscription(row: sqlite3.Row) -> Subscription:
         last_digest_at=row["last_digest_at"],
         created_at=row["created_at"],
         thread_id=row["thread_id"],
+        failed_runs=row["failed_runs"],
     )
 
 
@@ -68,7 +69,8 @@ class DigestRepo:
         """Start (or resume) digests for a known chat, to its forum topic `thread_id` (None:
         the chat itself); keeps when the last one went out. Resuming makes the schedule
         count from `at`: slots missed while paused are not owed, so the chat's next digest
-        is its next slot, as the reply to /subscribe says."""
+        is its next slot, as the reply to /subscribe says. The count of refused runs starts
+        again: the admin has acted on it (a new topic, rights given back)."""
         async with self.db.transaction() as conn:
             await conn.execute(
                 "UPDATE digest_schedules SET updated_at = ? WHERE chat_id = ?"
@@ -78,7 +80,7 @@ class DigestRepo:
             await conn.execute(
                 "INSERT INTO subscriptions (chat_id, active, created_at, thread_id)"
                 " VALUES (?, 1, ?, ?) ON CONFLICT(chat_id) DO UPDATE SET active = 1,"
-                " paused_reason = NULL, thread_id = excluded.thread_id",
+                " paused_reason = NULL, thread_id = excluded.thread_id, failed_runs = 0",
                 (chat_id, at or utc_now(), thread_id),
             )
         return await self._require_subscription(chat_id)
@@ -179,7 +181,7 @@ class DigestRepo:
         rows = await self.db.fetchall(
             "SELECT s.*, c.type, c.title, c.username, c.timezone AS chat_timezone, c.graphic,"
             " c.send_empty_digest, sub.active, sub.paused_reason, sub.last_digest_at,"
-            " sub.created_at AS subscribed_at, sub.thread_id"
+            " sub.created_at AS subscribed_at, sub.thread_id, sub.failed_runs"
             " FROM digest_schedules s JOIN subscriptions sub ON sub.chat_id = s.chat_id"
             " JOIN chats c ON c.id = s.chat_id WHERE sub.active = 1 ORDER BY s.chat_id"
         )
@@ -202,6 +204,7 @@ class DigestRepo:
                     last_digest_at=r["last_digest_at"],
                     created_at=r["subscribed_at"],
                     thread_id=r["thread_id"],
+                    failed_runs=r["failed_runs"],
                 ),
             )
             for r in rows
@@ -316,8 +319,9 @@ class DigestRepo:
         at: str | None = None,
     ) -> None:
         """Give the delivery its final status in one transaction with what follows from it:
-        `sent` moves the chat's last digest to the cutoff; any final status records the slot
-        as run so the scheduler stops looking at it; `paused` pauses the subscription."""
+        `sent` moves the chat's last digest to the cutoff; `sent` and `empty` end a run of
+        refusals (the chat is reachable); any final status records the slot as run so the
+        scheduler stops looking at it; `paused` pauses the subscription."""
         if status not in FINAL_STATUSES:
             raise ValueError(f"not a final status: {status!r}")
         now = at or utc_now()
@@ -332,6 +336,10 @@ class DigestRepo:
                     "UPDATE subscriptions SET last_digest_at = (SELECT cutoff FROM deliveries"
                     " WHERE chat_id = ? AND period = ?) WHERE chat_id = ?",
                     (chat_id, period, chat_id),
+                )
+            if status in ("sent", "empty"):
+                await conn.execute(
+                    "UPDATE subscriptions SET failed_runs = 0 WHERE chat_id = ?", (chat_id,)
                 )
             if status == "paused":
                 await conn.execute(
@@ -349,10 +357,16 @@ class DigestRepo:
         *,
         slot: str | None,
         give_up: bool,
+        refused_run: bool = False,
+        pause: tuple[int, str] | None = None,
         at: str | None = None,
-    ) -> None:
+    ) -> bool:
         """The run could not deliver; `give_up` stops retrying this period (the next period's
-        digest still covers its events, since the chat's last digest did not move)."""
+        digest still covers its events, since the chat's last digest did not move).
+        `refused_run`: Telegram refused this scheduled period for good, one more in the
+        chat's run of refusals; with `pause=(runs, reason)` the subscription pauses with
+        `reason` once that run is `runs` long. Returns whether it paused, in the same
+        transaction as the failure, so a crash cannot count a run without acting on it."""
         async with self.db.transaction() as conn:
             await conn.execute(
                 "UPDATE deliveries SET status = 'failed', error = ?, updated_at = ?"
@@ -361,6 +375,21 @@ class DigestRepo:
             )
             if give_up and slot is not None:
                 await self._mark_slot_run(conn, chat_id, slot)
+            if not refused_run:
+                return False
+            await conn.execute(
+                "UPDATE subscriptions SET failed_runs = failed_runs + 1 WHERE chat_id = ?",
+                (chat_id,),
+            )
+            if pause is None:
+                return False
+            runs, reason = pause
+            cursor = await conn.execute(
+                "UPDATE subscriptions SET active = 0, paused_reason = ?"
+                " WHERE chat_id = ? AND active = 1 AND failed_runs >= ?",
+                (reason, chat_id, runs),
+            )
+            return cursor.rowcount > 0
 
     async def finish_slot(self, chat_id: int, slot: str) -> None:
         """Record that the scheduled slot needs nothing more (its delivery is final)."""

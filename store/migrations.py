@@ -381,6 +381,13 @@ DIGEST_TOPIC = """
 ALTER TABLE subscriptions ADD COLUMN thread_id INTEGER;
 """
 
+# Scheduled digests Telegram refused in a row (a closed forum topic, a 400 on every send):
+# after a few the subscription pauses with the reason (bot/delivery.py); a digest that goes
+# out, or the admin resuming, starts the count again.
+DIGEST_FAILED_RUNS = """
+ALTER TABLE subscriptions ADD COLUMN failed_runs INTEGER NOT NULL DEFAULT 0;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
@@ -397,6 +404,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0014_audit_times", AUDIT_TIMES),
     ("0015_capped_search", CAPPED_SEARCH),
     ("0016_digest_topic", DIGEST_TOPIC),
+    ("0017_digest_failed_runs", DIGEST_FAILED_RUNS),
 ]
 
 

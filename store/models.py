@@ -106,6 +106,7 @@ class Subscription:
     last_digest_at: str | None  # cutoff of the last digest delivered (UTC ISO)
     created_at: str
     thread_id: int | None = None  # the forum topic digests go to; None: the chat itself
+    failed_runs: int = 0  # scheduled digests Telegram refused in a row, since one went out
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,34 @@ def telegram_sender(
     return send
 
 
+def paused_notifier(
+    bot: object, store: Store, *, timeout: float | None = None
+) -> Callable[[int, str], Awaitable[None]]:
+    """`notify(chat_id, reason)`: tell the chat its digests paused, in the chat itself (a
+    forum's General topic, not the topic that refuses them), as plain text. Best effort:
+    if Telegram refuses this too, the admins still see the reason with /digest."""
+    limiter = getattr(bot, "rate_limiter", None)
+    bulk = {"rate_limit_args": BULK} if isinstance(limiter, FloodLimiter) else {}
+
+    async def notify(chat_id: int, reason: str) -> None:
+        chat = await store.chats.get(chat_id)
+        if chat is None:
+            return
+        try:
+            await bot.send_message(  # type: ignore[attr-defined]
+                chat_id,
+                digest_settings.paused_notice(chat, reason),
+                read_timeout=timeout,
+                write_timeout=timeout,
+                connect_timeout=timeout,
+                **bulk,
+            )
+        except TelegramError as exc:
+            log.info("chat %s not told of its paused digests: %s", chat_id, exc.message)
+
+    return notify
+
+
 def _description(exc: TelegramError) -> str:
     """The error as Telegram wrote it, as far as it can be told: python-telegram-bot
     capitalizes a 400's description, which turns an error code such as TOPIC_CLOSED into
@@ -216,6 +244,7 @@ def build_engine(
         policy=policy or DIGEST_POLICY,
         concurrency=concurrency,
         on_chat_done=on_chat_done,  # type: ignore[arg-type]
+        notify_paused=paused_notifier(bot, store, timeout=timeout),
     )
 
 

@@ -199,6 +199,8 @@ class FakeBotAPI:
         # Extra fields of a getChatMember answer, e.g. {"can_post_messages": True}.
         self.member_rights: dict[tuple[int, int], dict[str, Any]] = {}
         self.chats: dict[int, dict[str, Any]] = {}
+        # Forum topics an admin closed: (chat id, thread id); the bot may not post there.
+        self.closed_topics: set[tuple[int, int]] = set()
         self.messages: dict[tuple[int, int], StoredMessage] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
@@ -669,6 +671,8 @@ class FakeBotAPI:
         thread = params.get("message_thread_id")
         if thread is not None and not chat.get("is_forum"):
             raise ApiError(400, "Bad Request: message thread not found")
+        if thread is not None and (chat["id"], int(thread)) in self.closed_topics:
+            raise ApiError(400, "Bad Request: TOPIC_CLOSED")
         message = StoredMessage(
             message_id=self._new_message_id(),
             chat=chat,

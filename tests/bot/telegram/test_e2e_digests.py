@@ -437,6 +437,94 @@ async def test_digest_shows_runs_that_keep_failing_without_pausing(
     assert "failed" not in await ask(bot, "/digest", chat=group, user=42)
 
 
+async def _refused_days(bot: DigestBot, days: int) -> None:
+    """`days` daily runs, each tried as the scheduler does (three ticks 30 s apart)."""
+    for _ in range(days):
+        for _ in range(3):
+            await bot.engine.run_due()
+            bot.clock.advance(seconds=30)
+        bot.clock.advance(days=1, seconds=-90)
+
+
+async def test_digests_telegram_keeps_refusing_pause_tell_the_chat_and_resume_losing_nothing(
+    digest_bot: DigestBot,
+) -> None:
+    bot, forum = digest_bot, -100901
+    bot.api.chat(forum, "supergroup", "Forum")
+    bot.api.member_status[(forum, 43)] = "administrator"
+    await ask(bot, "/subscribe", chat=forum, user=43, chat_type="supergroup", thread_id=7)
+    events = await sample_briefing(bot.store)
+    bot.api.closed_topics.add((forum, 7))  # a moderator closes the digests' topic
+    bot.clock.set(wall() + timedelta(days=1))
+
+    before = len(delivered(bot.api, forum))  # the reply to /subscribe
+    await _refused_days(bot, 2)
+    subscription = await bot.store.digests.subscription(forum)
+    assert subscription is not None and subscription.active
+    assert len(delivered(bot.api, forum)) == before
+    await _refused_days(bot, 1)  # the third scheduled digest refused in a row
+    subscription = await bot.store.digests.subscription(forum)
+    assert subscription is not None and not subscription.active
+    reason = "Telegram refused the last 3 digests (TOPIC_CLOSED)"
+    assert subscription.paused_reason == reason
+    [notice] = delivered(bot.api, forum)[before:]  # told in General, the topic being closed
+    assert "message_thread_id" not in notice.params
+    assert notice.text.startswith(f"Digests are paused: {reason}. An administrator can resume")
+
+    tried = len(bot.api.of("sendMessage", forum))
+    await _refused_days(bot, 2)  # paused: not tried again
+    assert len(bot.api.of("sendMessage", forum)) == tried
+    shown = await ask(bot, "/digest", chat=forum, user=43, chat_type="supergroup")
+    assert f"Digests are paused for this chat: {reason}. /subscribe resumes them." in shown
+    assert "Next digest" not in shown
+
+    # resumed from another topic: the next digest brings every event never delivered
+    await ask(bot, "/subscribe", chat=forum, user=43, chat_type="supergroup", thread_id=9)
+    bot.clock.advance(days=1)
+    await bot.engine.run_due()
+    digest = delivered(bot.api, forum)[-1]
+    assert int(digest.params["message_thread_id"]) == 9
+    text = visible_text(digest.text)
+    assert text.startswith("Digest: new since")
+    assert all(f"/event_{event_id}" in text for event_id in events.values())
+    subscription = await bot.store.digests.subscription(forum)
+    assert subscription is not None and subscription.active and subscription.failed_runs == 0
+
+
+async def test_a_refusal_followed_by_a_digest_that_goes_out_starts_the_count_again(
+    digest_bot: DigestBot,
+) -> None:
+    bot, forum = digest_bot, -100902
+    bot.api.chat(forum, "supergroup", "Forum")
+    bot.api.member_status[(forum, 43)] = "administrator"
+    await ask(bot, "/subscribe", chat=forum, user=43, chat_type="supergroup", thread_id=7)
+    await bot.store.digests.set_send_empty(forum, True)
+    bot.clock.set(wall() + timedelta(days=1))
+    for _ in range(2):  # refused twice, then one gets through, then refused twice more
+        bot.api.closed_topics.add((forum, 7))
+        await _refused_days(bot, 2)
+        bot.api.closed_topics.clear()
+        await _refused_days(bot, 1)
+    subscription = await bot.store.digests.subscription(forum)
+    assert subscription is not None and subscription.active and subscription.failed_runs == 0
+    bot.api.closed_topics.add((forum, 7))
+    await _refused_days(bot, 2)
+    subscription = await bot.store.digests.subscription(forum)
+    assert subscription is not None and subscription.active and subscription.failed_runs == 2
+    # a new schedule resumes a paused chat as /subscribe does, and starts the count again
+    await _refused_days(bot, 1)
+    assert "paused" in await ask(bot, "/digest", chat=forum, user=43, chat_type="supergroup")
+    bot.api.closed_topics.clear()
+    await ask(bot, "/digest daily 10:00", chat=forum, user=43, chat_type="supergroup")
+    subscription = await bot.store.digests.subscription(forum)
+    assert subscription is not None and subscription.active and subscription.failed_runs == 0
+    before = len(delivered(bot.api, forum))
+    bot.clock.advance(days=1)
+    await bot.engine.run_due()
+    assert visible_text(delivered(bot.api, forum)[-1].text).startswith("No new developments")
+    assert len(delivered(bot.api, forum)) == before + 1
+
+
 async def test_channel_without_username_is_configured_by_its_id(digest_bot: DigestBot) -> None:
     bot, channel = digest_bot, -1001234567890
     bot.api.chat(channel, "channel", "Night <b>desk</b>")  # a title is outside input
