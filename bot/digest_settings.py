@@ -25,7 +25,7 @@ from bot.schedule import (
 from config.settings import Settings
 from config.zones import zone_loads
 from store import Store
-from store.models import Chat, Subscription
+from store.models import Chat, DigestSchedule, Subscription
 
 DEFAULT_TIME = time(9, 0)
 
@@ -51,6 +51,16 @@ async def chat_zone(store: Store, settings: Settings, chat_id: int) -> str:
     return zone if zone and zone_loads(zone) else settings.timezone
 
 
+def next_digest_line(record: DigestSchedule, now: datetime) -> str:
+    """When the chat's next digest comes. A slot that has passed but is still owed (the
+    scheduler looks every 30 seconds) is the next one, not the slot after it."""
+    schedule = schedule_of(record)
+    owed = schedule.due_slot(now, from_iso(record.updated_at))
+    if owed is not None and not (record.last_run_at and record.last_run_at >= iso(owed)):
+        return f"Next digest: {describe_moment(owed, schedule.zone)} (being sent)."
+    return f"Next digest: {describe_moment(schedule.next_run(now), schedule.zone)}."
+
+
 async def _schedule_lines(
     store: Store, chat_id: int, now: datetime, target: str | None
 ) -> list[str]:
@@ -69,7 +79,7 @@ async def _schedule_lines(
         return lines
     subscription = await store.digests.subscription(chat_id)
     if subscription is not None and subscription.active:
-        lines.append(f"Next digest: {describe_moment(schedule.next_run(now), schedule.zone)}.")
+        lines.append(next_digest_line(record, now))
     return lines
 
 
@@ -228,10 +238,13 @@ async def change(
         configured_by=user_id,
         at=iso(now),
     )
+    # Resuming a paused chat makes the schedule count from now (store.digests.subscribe).
     await store.digests.subscribe(chat_id, at=iso(now), thread_id=thread_id)
+    record = await store.digests.schedule(chat_id)
+    assert record is not None
     return Answer(
         title=f"Digests for {where}: {schedule.describe()}.",
-        intro=(f"Next digest: {describe_moment(schedule.next_run(now), schedule.zone)}.",),
+        intro=(next_digest_line(record, now),),
     )
 
 

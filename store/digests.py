@@ -139,15 +139,20 @@ class DigestRepo:
         configured_by: int | None,
         at: str | None = None,
     ) -> DigestSchedule:
-        """Replace the chat's schedule; slots before `at` are not owed to the chat."""
+        """Replace the chat's schedule; slots before `at` are not owed to the chat. The same
+        schedule sent again changes nothing: it keeps counting from when it was set, so a
+        repeat just after a slot, before the scheduler's tick, does not lose that slot."""
         async with self.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO digest_schedules (chat_id, frequency, weekday, time_of_day,"
                 " timezone, configured_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(chat_id) DO UPDATE SET frequency = excluded.frequency,"
-                " weekday = excluded.weekday, time_of_day = excluded.time_of_day,"
-                " timezone = excluded.timezone, configured_by = excluded.configured_by,"
-                " updated_at = excluded.updated_at",
+                " ON CONFLICT(chat_id) DO UPDATE SET updated_at = CASE WHEN"
+                " frequency = excluded.frequency AND weekday IS excluded.weekday"
+                " AND time_of_day = excluded.time_of_day AND timezone = excluded.timezone"
+                " THEN updated_at ELSE excluded.updated_at END,"
+                " frequency = excluded.frequency, weekday = excluded.weekday,"
+                " time_of_day = excluded.time_of_day, timezone = excluded.timezone,"
+                " configured_by = excluded.configured_by",
                 (
                     chat_id,
                     frequency,

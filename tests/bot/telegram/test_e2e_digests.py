@@ -183,6 +183,43 @@ async def test_malformed_arguments_get_a_reason_and_change_nothing(
     assert chat is not None and chat.timezone == "Asia/Tokyo"
 
 
+@pytest.mark.parametrize(
+    ("command", "told"),
+    [
+        ("/digest daily 09:00", "Next digest: Sat 28 Nov 2026, 09:00 CET (being sent)."),
+        (
+            "/digest daily 9:00 europe/berlin",
+            "Next digest: Sat 28 Nov 2026, 09:00 CET (being sent).",
+        ),
+        ("/digest daily 10:00", "Next digest: Sat 28 Nov 2026, 10:00 CET."),
+    ],
+    ids=["same", "same-with-zone", "changed"],
+)
+async def test_the_same_schedule_sent_again_just_after_its_slot_keeps_that_run(
+    digest_bot: DigestBot, command: str, told: str
+) -> None:
+    bot = digest_bot
+    bot.clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    await ask(bot, "/digest daily 09:00 Europe/Berlin")
+    set_at = await bot.store.digests.schedule(42)
+    for event_id in (await sample_briefing(bot.store)).values():
+        await stamp(bot.store, event_id, bot.clock.now() + timedelta(hours=1))
+    # 09:00:10 Berlin time on the 28th: the slot has passed, the scheduler's tick has not
+    bot.clock.set(datetime(2026, 11, 28, 8, 0, 10, tzinfo=UTC))
+    assert told in await ask(bot, command)
+    schedule = await bot.store.digests.schedule(42)
+    assert schedule is not None and set_at is not None
+    assert (schedule.updated_at == set_at.updated_at) == ("being sent" in told)
+    before = len(delivered(bot.api, 42))
+    bot.clock.advance(seconds=20)
+    await bot.engine.run_due()
+    sent = [visible_text(r.text) for r in delivered(bot.api, 42)[before:]]
+    if "being sent" in told:
+        assert len(sent) == 1 and sent[0].startswith("Digest: new since")
+    else:  # a real change counts from when it is made, as its reply says
+        assert sent == []
+
+
 async def test_a_chat_whose_zone_no_longer_loads_gets_digests_once_mended(
     digest_bot: DigestBot,
 ) -> None:
