@@ -75,6 +75,16 @@ class MessageRejected(SendError):
     """Telegram refused the request itself; retrying at once would fail the same way."""
 
 
+def legacy_periods(period: str) -> tuple[str, ...]:
+    """The keys earlier versions gave a scheduled period: without its zone
+    ("daily:2026-03-29T09:00") and, before that, without its time ("daily:2026-03-29").
+    A delivery a crash left pending under one of them, just before an upgrade, is this
+    period's: read with the chat's zone, it is resumed as the slot's delivery, not
+    followed by a second digest for the same slot."""
+    without_zone = period.partition("@")[0]
+    return (without_zone, without_zone.partition("T")[0])
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
@@ -219,7 +229,14 @@ class DeliveryEngine:
                 continue  # already delivered (or given up); no need to look at the log
             period = schedule.period(slot)
             chat_jobs = jobs.setdefault(owed.chat.id, [])
-            if all(job.period != period for job in chat_jobs):
+            keys = {period, *legacy_periods(period)}
+            for n, job in enumerate(chat_jobs):
+                if job.period in keys:
+                    # The slot's own delivery, left pending by a crash: finishing it also
+                    # records the slot as run, so no second digest is claimed for it.
+                    chat_jobs[n] = replace(job, slot=iso(slot))
+                    break
+            else:
                 chat_jobs.append(Job(owed.chat.id, period, iso(slot)))
         return jobs
 

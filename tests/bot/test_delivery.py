@@ -340,6 +340,37 @@ async def test_parts_are_a_second_apart_and_a_crash_between_them_resumes(store: 
     assert len({t.split(" part")[0] for _, t in send.sent}) == 1  # the same digest throughout
 
 
+@pytest.mark.parametrize(
+    "legacy", ["daily:2026-03-02T09:00", "daily:2026-03-02"], ids=["without-zone", "date-only"]
+)
+async def test_a_delivery_left_pending_under_an_older_key_is_resumed_as_its_slot(
+    store: Store, legacy: str
+) -> None:
+    """A crash between two parts just before an upgrade that changed the period's key: the
+    restarted bot sends the rest of that digest and no second one for the same slot."""
+    await subscribe(store, 1)
+    cutoff = "2026-03-02T08:00:05+00:00"
+    await store.digests.claim(
+        1, legacy, since=iso(SUBSCRIBED_AT), cutoff=cutoff, parts=["old 1", "old 2"], at=cutoff
+    )
+    await store.digests.part_sent(1, legacy, 1, at=cutoff)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 3, tzinfo=UTC))
+    send = Recorder()
+    fanout = engine(store, send, clock)
+    await fanout.run_due()
+    clock.advance(seconds=30)
+    await fanout.run_due()
+    assert send.sent == [(1, "old 2")]
+    assert [(row.period, row.status) for row in await store.digests.deliveries(1)] == [
+        (legacy, "sent")
+    ]
+    subscription = await store.digests.subscription(1)
+    assert subscription is not None and subscription.last_digest_at == cutoff
+    clock.set(datetime(2026, 3, 3, 8, 0, 30, tzinfo=UTC))  # the next day: from that cutoff
+    await fanout.run_due()
+    assert send.sent[1:] == [(1, f"digest for 1 [{cutoff}, {iso(clock.now())}) part 1")]
+
+
 async def test_nothing_new_sends_nothing_unless_the_chat_asked(store: Store) -> None:
     await subscribe(store, 1)
     await subscribe(store, 2)
