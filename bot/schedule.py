@@ -211,14 +211,39 @@ def parse_target(args: Sequence[str]) -> tuple[str | None, list[str]]:
     return None, rest
 
 
+# "am", "pm", "a.m.", "P.M." after a 12-hour time, written on to it or as the next word.
+MERIDIEM = r"([ap])\.?m\.?"
+
+
 def parse_time(text: str) -> time:
+    """'09:00', '9.30', '9h30', and 12-hour times: '9am', '9:30pm', '12 a.m.' (00:00)."""
+    twelve = re.fullmatch(rf"(\d{{1,2}})(?:[:.h](\d{{2}}))?\s*{MERIDIEM}", text.strip(), re.I)
+    if twelve:
+        hour, minute = int(twelve[1]), int(twelve[2] or 0)
+        if not 1 <= hour <= 12 or minute > 59:
+            raise ScheduleError(f"{_shown(text)} is not a time of day (12:00am to 11:59pm).")
+        return time(hour % 12 + (12 if twelve[3].lower() == "p" else 0), minute)
     match = re.fullmatch(r"(\d{1,2})[:.h](\d{2})", text.strip())
     if not match:
-        raise ScheduleError(f"{_shown(text)} is not a time: write it as HH:MM, e.g. 09:00.")
+        raise ScheduleError(
+            f"{_shown(text)} is not a time: write it as HH:MM, e.g. 09:00 (or 9am)."
+        )
     hour, minute = int(match[1]), int(match[2])
     if hour > 23 or minute > 59:
         raise ScheduleError(f"{_shown(text)} is not a time of day (00:00 to 23:59).")
     return time(hour, minute)
+
+
+def _time_words(args: Sequence[str]) -> list[str]:
+    """The arguments with an 'am'/'pm' written apart ('9:30 pm') joined to the time before
+    it: otherwise 'pm' would be read as a time zone."""
+    joined: list[str] = []
+    for word in args:
+        if joined and re.fullmatch(MERIDIEM, word, re.I) and re.fullmatch(r"[\d:.h]+", joined[-1]):
+            joined[-1] = f"{joined[-1]} {word}"
+        else:
+            joined.append(word)
+    return joined
 
 
 def parse_weekday(text: str) -> int:
@@ -235,7 +260,7 @@ def parse_digest_args(args: Sequence[str]) -> DigestRequest:
     target, rest = parse_target(args)
     if not rest:
         return DigestRequest("show", target)
-    word, rest = rest[0].lower(), rest[1:]
+    word, rest = rest[0].lower(), _time_words(rest[1:])
     if word in ("off", "now"):
         if rest:
             raise ScheduleError(f"/digest {word} takes nothing after it. {USAGE}")

@@ -46,6 +46,14 @@ def local(zone: str, year: int, month: int, day: int, hour: int = 0, minute: int
         (["@my_channel", "daily", "08:00"], ("set", "@my_channel", "daily", None, time(8), None)),
         (["@my_channel"], ("show", "@my_channel", None, None, None, None)),
         (["-1001234567890", "now"], ("now", "-1001234567890", None, None, None, None)),
+        (["daily", "9am"], ("set", None, "daily", None, time(9), None)),
+        (["daily", "9.30"], ("set", None, "daily", None, time(9, 30), None)),
+        (
+            ["daily", "9:30", "pm", "Asia/Tokyo"],
+            ("set", None, "daily", None, time(21, 30), "Asia/Tokyo"),
+        ),
+        (["weekly", "fri", "12", "a.m."], ("set", None, "weekly", 4, time(0), None)),
+        (["daily", "12:15PM"], ("set", None, "daily", None, time(12, 15), None)),
     ],
     ids=[
         "show",
@@ -58,6 +66,11 @@ def local(zone: str, year: int, month: int, day: int, hour: int = 0, minute: int
         "channel-set",
         "channel-show",
         "channel-id-now",
+        "am",
+        "dot",
+        "pm-apart-zone",
+        "midnight-am-apart",
+        "noon-pm",
     ],
 )
 def test_parse_digest_args(args: list[str], expected: tuple[object, ...]) -> None:
@@ -83,7 +96,10 @@ def test_parse_empty_option() -> None:
     [
         (["daily"], "Usage"),
         (["daily", "25:00"], "not a time of day"),
-        (["daily", "9am"], "not a time"),
+        (["daily", "13pm"], "not a time of day \\(12:00am to 11:59pm\\)"),
+        (["daily", "0am"], "not a time of day"),
+        (["daily", "9"], "not a time: write it as HH:MM"),
+        (["daily", "pm"], "not a time"),
         (["daily", "09:00", "Mars/Olympus"], "Unknown time zone"),
         (["daily", "09:00", "../../etc/passwd"], "Unknown time zone"),
         (["daily", "09:00", "x" * 500], "Unknown time zone"),
@@ -102,7 +118,10 @@ def test_parse_empty_option() -> None:
     ids=[
         "no-time",
         "hour-25",
-        "am-pm",
+        "pm-13",
+        "am-0",
+        "bare-hour",
+        "pm-alone",
         "unknown-zone",
         "path-zone",
         "huge-zone",

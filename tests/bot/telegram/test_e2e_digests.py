@@ -144,9 +144,31 @@ async def test_subscribe_and_show_the_next_run_in_the_chats_zone(digest_bot: Dig
 
 
 @pytest.mark.parametrize(
+    ("command", "schedule"),
+    [
+        ("/digest daily 9.30", "daily at 09:30 (UTC)"),
+        ("/digest daily 9am", "daily at 09:00 (UTC)"),
+        ("/digest daily 9:30 pm Asia/Kathmandu", "daily at 21:30 (Asia/Kathmandu)"),
+        ("/digest weekly sun 12 a.m.", "weekly on Sunday at 00:00 (UTC)"),
+    ],
+    ids=["dot", "am", "pm-apart-zone", "midnight"],
+)
+async def test_times_as_people_write_them_make_the_schedule_they_mean(
+    digest_bot: DigestBot, command: str, schedule: str
+) -> None:
+    digest_bot.clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    assert (await ask(digest_bot, command)).startswith(f"Digests for this chat: {schedule}.")
+    stored = await digest_bot.store.digests.schedule(42)
+    assert stored is not None and schedule.startswith(stored.frequency)
+    assert f"at {stored.time_of_day} ({stored.timezone})" in schedule
+
+
+@pytest.mark.parametrize(
     ("command", "reply"),
     [
         ("/digest daily 25:00", "'25:00' is not a time of day (00:00 to 23:59)."),
+        ("/digest daily 24:00", "'24:00' is not a time of day (00:00 to 23:59)."),
+        ("/digest daily 9 pm Mars/Base", "Unknown time zone 'Mars/Base'"),
         ("/digest weekly funday 09:00", "'funday' is not a weekday"),
         ("/digest daily 09:00 Mars/Olympus_Mons", "Unknown time zone 'Mars/Olympus_Mons'"),
         ("/digest hourly", "Unknown /digest option 'hourly'"),
@@ -159,6 +181,8 @@ async def test_subscribe_and_show_the_next_run_in_the_chats_zone(digest_bot: Dig
     ],
     ids=[
         "hour",
+        "hour-24",
+        "pm-then-bad-zone",
         "weekday",
         "zone",
         "option",
