@@ -1,14 +1,17 @@
 """Finding the place a reader means: any case, spelling slips, Russian (Cyrillic) names.
 
 Every stored name and alias and the reader's words are reduced to the same key
-(transliterated to Latin, lower case, punctuation dropped, common words normalised),
-then compared exactly and, failing that, fuzzily with rapidfuzz.
+(transliterated to Latin, lower case, accents and punctuation dropped, common words
+normalised), then compared exactly and, failing that, fuzzily with rapidfuzz. The reader's
+Russian words are also tried without their case endings ("в Омске" -> "omsk"), and a name
+is found by the start of its words ("Сарат", "tuber").
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -24,29 +27,60 @@ CYRILLIC = {
     "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ґ": "g",
 }  # fmt: skip
 
-# Words that mean the same in the reader's and the articles' spelling.
+# Words that mean the same in the reader's and the articles' spelling; Russian words also
+# by the stem match_key(..., stem=True) leaves ("больнице" -> "bolnits").
 SYNONYMS = {
     "no": "no",
     "number": "no",
     "nr": "no",
     "num": "no",
+    "nomer": "no",
     "oblast": "region",
     "oblasti": "region",
     "oblast'": "region",
     "province": "region",
     "kray": "krai",
     "krai": "krai",
+    "kra": "krai",  # the stem of края, крае, краю
+    "respublika": "republic",
+    "respublik": "republic",
     "hospital": "hospital",
     "bolnitsa": "hospital",
+    "bolnits": "hospital",
     "tuberculosis": "tb",
     "tuberkuleznaya": "tb",
+    "tuberkulezn": "tb",
     "protivotuberkuleznaya": "tb",
+    "protivotuberkulezn": "tb",
+    "koloniya": "colony",
+    "koloni": "colony",
+    "ispravitelnaya": "penal",
+    "ispraviteln": "penal",
+    "tyurma": "prison",
+    "tyurm": "prison",
 }
 # Russian adjective endings after -sk: "Omskaya oblast" -> "omsk region",
 # "Saratovskaya oblast" -> "saratovsk region" (close enough to "saratov region").
 ADJECTIVE_ENDING = re.compile(r"(?<=sk)(aya|aia|oy|oi|iy|ii|y|ogo|oye|oe)$")
+# Russian case endings, longest first: "в Омске", "Саратовской области", "в Чите" name a
+# place in another case than its name's. -ов, -ев and -ин are left alone: they end names
+# (Саратов, Пушкин), and "-ск" stays, as ADJECTIVE_ENDING keeps it in the Latin spelling.
+CASE_ENDINGS = (
+    "ого", "его", "ому", "ему", "ыми", "ими", "ами", "ями",
+    "ой", "ей", "ий", "ый", "ая", "яя", "ое", "ее", "ые", "ие", "ую", "юю", "ых", "их",
+    "ым", "им", "ом", "ем", "ам", "ям", "ах", "ях", "ью",
+    "а", "е", "и", "у", "ю", "я", "ы", "о",
+)  # fmt: skip
+# Short words that name a kind of place ("tb"), searched for although short.
+GENERIC = frozenset(SYNONYMS.values()) - {"no"}
+MIN_COMPLETED = 4  # letters of a partial word taken for the word of SYNONYMS it starts
+# "в Омске", "под Саратовом": words before a place's name, not of it.
+PREPOSITIONS = frozenset({"в", "во", "на", "из", "под", "около", "близ", "у", "до", "от"})
+MIN_STEM = 3  # "Чите" -> "Чит"; "Уфе" stays as it is
+CYRILLIC_WORD = re.compile(r"[а-яёіїєґ]+")
 
 EXACT, CLOSE = 100.0, 82.0  # scores: an alias equal after normalising; a confident slip
+PREFIX = 90.0  # every word of the query starts a word of the name: "tuber", "Sarat"
 SUGGEST = 55.0  # below this a name is not worth offering as a button
 SLIP = 75.0  # a word this close to a word of a name is that word misspelt ("hospitl")
 # A shorter query matches only a name it equals: fuzzy scoring finds one or two letters
@@ -58,10 +92,33 @@ def transliterate(text: str) -> str:
     return "".join(CYRILLIC.get(ch, ch) for ch in text.casefold())
 
 
+def _stem(word: str) -> str:
+    """A Russian word less its case ending, when a stem of MIN_STEM letters is left."""
+    if not CYRILLIC_WORD.fullmatch(word):
+        return word
+    for ending in CASE_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            return word[: -len(ending)]
+    return word
+
+
+def _fold(text: str) -> str:
+    """Latin letters without their accents ('Zürich' -> 'zurich'), compatibility forms
+    as their plain letters ('Ｏｍｓｋ' -> 'omsk')."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 @functools.lru_cache(maxsize=16384)
-def match_key(text: str) -> str:
-    """The form names are compared in: 'ОТБ-1' -> 'otb 1', 'No. 1' -> 'no 1'."""
-    text = transliterate(text).replace("№", " no ")
+def match_key(text: str, stem: bool = False) -> str:
+    """The form names are compared in: 'ОТБ-1' -> 'otb 1', 'No. 1' -> 'no 1'; with `stem`,
+    Russian words lose their case endings ('в Омске' -> 'v omsk')."""
+    text = text.casefold().replace("№", " no ")
+    if stem:
+        text = CYRILLIC_WORD.sub(lambda m: _stem(m.group()), text)
+        text = " ".join(word for word in text.split() if word not in PREPOSITIONS)
+    # Transliterated first: NFKD would split й into и and a breve.
+    text = _fold(transliterate(text))
     words = re.findall(r"[a-z0-9]+", text)
     out = []
     for word in words:
@@ -104,24 +161,58 @@ def rank_places(query: str, places: list[Place], limit: int = 5) -> list[PlaceMa
         return []
     keys, owners = _choices(places)
     # Only identical keys score 100 (WRatio scales every partial match below it), so an
-    # exact name needs no fuzzy scoring of the rest.
+    # exact name needs no fuzzy scoring of the rest. A Russian name in another case
+    # ("в Омске") is its name all the same.
     exact = [PlaceMatch(owners[i], EXACT) for i, k in enumerate(keys) if k == key]
-    if exact or len(key) < MIN_FUZZY_KEY:
+    stemmed = _completed(match_key(query, stem=True))
+    if not exact and stemmed != key:
+        key = stemmed
+        exact = [PlaceMatch(owners[i], EXACT) for i, k in enumerate(keys) if k == key]
+    if exact or (len(key) < MIN_FUZZY_KEY and key not in GENERIC):
         return _best_per_place(exact, limit)
     # WRatio tolerates slips, word order and partial names; scored in one call.
     found = process.extract(key, keys, scorer=fuzz.WRatio, limit=None)
     numbered = any(word.isdigit() for word in key.split())
+    starts = _word_starts(key)
     # A query that is the name of a region (or its capital or a town in it) is no slip for
     # the name of another: "Tomsk" is not "Omsk".
     named = _regions_named().get(key)
     matches = []
     for name_key, score, i in found:
         place = owners[i]
+        if score < PREFIX and starts is not None and _starts_words(starts, name_key):
+            score = PREFIX  # WRatio scores a short start of a long name low
         other_region = named is not None and not {place.name, place.region} & named
         if score >= CLOSE and (other_region or numbered and not _names_the_same(key, name_key)):
             score = CLOSE - 1  # offered, not answered for
         matches.append(PlaceMatch(place, score))
     return _best_per_place(matches, limit)
+
+
+def _completed(key: str) -> str:
+    """`key` with each word that starts one word of SYNONYMS only ('tuber', 'hosp') taken
+    for it: names hold the word's short form ('tb'), which a partial word does not start."""
+    out = []
+    for word in key.split():
+        meant = {short for long, short in SYNONYMS.items() if long.startswith(word)}
+        out.append(meant.pop() if len(word) >= MIN_COMPLETED and len(meant) == 1 else word)
+    return " ".join(out)
+
+
+def _word_starts(key: str) -> tuple[str, ...] | None:
+    """What names with a word starting with each word of `key` hold: ' word' (a number
+    only as itself, ' 1 ': '1' does not start '12'); None for words too short to tell."""
+    words = key.split()
+    if any(
+        len(word) < MIN_FUZZY_KEY and not word.isdigit() and word not in GENERIC for word in words
+    ):
+        return None
+    return tuple(f" {word} " if word.isdigit() else f" {word}" for word in words)
+
+
+def _starts_words(starts: tuple[str, ...], name_key: str) -> bool:
+    padded = f" {name_key} "
+    return all(start in padded for start in starts)
 
 
 @functools.cache
@@ -184,7 +275,7 @@ def outermost(matched: list[Place]) -> list[Place]:
 def fits_alike(query: str, matched: list[Place]) -> bool:
     """Whether every word of `query` fits every one of several places: a word their names
     share ('Oblast', 'hospital'), which names none of them. 'omsk saratov' names two."""
-    words = match_key(query).split()
+    words = _completed(match_key(query, stem=True)).split()
     if len(matched) < 2 or not words:
         return False
     return all(

@@ -415,6 +415,42 @@ async def test_facility_without_places_or_name(services: Services) -> None:
     assert "Usage: /facility NAME" in (await ask(services, "/facility")).title
 
 
+@pytest.mark.parametrize(
+    ("name", "place"),
+    [
+        ("Tuber", "Tuberculosis Hospital No. 1"),
+        ("тубер", "Tuberculosis Hospital No. 1"),
+        ("ТУБЕРКУЛЁЗНАЯ", "Tuberculosis Hospital No. 1"),
+        ("туберкулезной больнице", "Tuberculosis Hospital No. 1"),
+        ("TB", "Tuberculosis Hospital No. 1"),
+        ("Sarat", "Saratov Oblast"),
+        ("Сарат", "Saratov Oblast"),
+        ("сАРАТ", "Saratov Oblast"),
+        ("Саратове", "Saratov Oblast"),
+        ("в Саратовской области", "Saratov Oblast"),
+        ("Омске", "Omsk Oblast"),
+        ("Омской области", "Omsk Oblast"),
+        ("Перми", "Perm Krai"),
+        ("Пермском крае", "Perm Krai"),
+    ],
+)
+async def test_partial_and_declined_russian_names(
+    services: Services, store: Store, ids: dict, name: str, place: str
+) -> None:
+    """A Russian partial name or one in another case ('тубер', 'в Омске') found nothing
+    where its English spelling found the place, or answered only by luck of the length."""
+    await more_regions(store, {"Omsk Oblast": 1, "Perm Krai": 1})
+    assert (await ask(services, f"/facility {name}")).title == f"Events at {place}"
+
+
+async def test_a_declined_name_of_another_region_is_still_no_slip(
+    services: Services, store: Store, ids: dict
+) -> None:
+    await more_regions(store, {"Omsk Oblast": 1})
+    reply = await ask(services, "/facility в Томске")
+    assert reply.is_error and [b.command for b in reply.buttons] == ["/facility Omsk Oblast"]
+
+
 async def test_a_word_many_places_share_asks_which_one(
     services: Services, store: Store, ids: dict
 ) -> None:
