@@ -21,6 +21,7 @@ from bot.schedule import (
     iso,
     parse_zone,
     schedule_of,
+    zone_note,
 )
 from config.settings import Settings
 from config.zones import zone_loads
@@ -49,6 +50,12 @@ async def chat_zone(store: Store, settings: Settings, chat_id: int) -> str:
     chat = await store.chats.get(chat_id)
     zone = chat.timezone if chat else None
     return zone if zone and zone_loads(zone) else settings.timezone
+
+
+def _zone_notes(zone: str) -> list[str]:
+    """A warning about the zone's name, when it reads as another offset (Etc/GMT+3)."""
+    note = zone_note(zone)
+    return [note] if note else []
 
 
 def next_digest_line(record: DigestSchedule, now: datetime) -> str:
@@ -244,7 +251,7 @@ async def change(
     assert record is not None
     return Answer(
         title=f"Digests for {where}: {schedule.describe()}.",
-        intro=(next_digest_line(record, now),),
+        intro=(next_digest_line(record, now), *_zone_notes(schedule.zone)),
     )
 
 
@@ -273,4 +280,4 @@ async def set_timezone(
         return refusal(str(exc))
     await store.digests.set_timezone(chat_id, zone, at=iso(now))
     lines = await _schedule_lines(store, chat_id, now, target)
-    return Answer(title=f"Time zone of {where}: {zone}.", intro=tuple(lines))
+    return Answer(title=f"Time zone of {where}: {zone}.", intro=(*lines, *_zone_notes(zone)))

@@ -61,19 +61,53 @@ def from_iso(text: str) -> datetime:
 # --- time zones ----------------------------------------------------------------------------
 
 
+# An offset typed as a zone: "UTC+3", "GMT-05:00", "+0530", "-5".
+OFFSET = re.compile(r"(?:utc|gmt)?([+-])(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+# POSIX-style fixed-offset zones, whose sign is the opposite of the offset's.
+ETC_GMT = re.compile(r"Etc/GMT([+-])(\d{1,2})")
+
+
 def parse_zone(text: str) -> str:
     """The canonical IANA name for `text` (case-insensitive), or a ScheduleError."""
     name = text.strip()
-    if not name or len(name) > MAX_ZONE_LENGTH or not re.fullmatch(r"[A-Za-z0-9_+\-/]+", name):
-        raise ScheduleError(
-            f"Unknown time zone {_shown(name)}: use an IANA name like Europe/Berlin."
-        )
+    unknown = f"Unknown time zone {_shown(name)}: use an IANA name like Europe/Berlin."
+    if not name or len(name) > MAX_ZONE_LENGTH or not re.fullmatch(r"[A-Za-z0-9_+\-/:]+", name):
+        raise ScheduleError(unknown)
     canonical = canonical_zone(name)
     if canonical is None:
-        raise ScheduleError(
-            f"Unknown time zone {_shown(name)}: use an IANA name like Europe/Berlin."
-        )
+        raise ScheduleError(_offset_hint(name) or unknown)
     return canonical
+
+
+def _offset_hint(name: str) -> str | None:
+    """For an offset typed as a zone, what to write instead: a place's zone, which follows
+    its summer time, or the fixed-offset zone, whose sign confuses everyone."""
+    match = OFFSET.fullmatch(name)
+    if match is None or name.lower() in ("utc", "gmt"):
+        return None
+    sign, hours, minutes = match[1], int(match[2]), int(match[3] or 0)
+    if hours > 14 or minutes > 59:
+        return None
+    offset = f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+    advice = (
+        f"{_shown(name)} is an offset, not a time zone: give a place's zone, as"
+        " Continent/City (e.g. Europe/Berlin), so that its summer time is followed"
+    )
+    fixed = f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
+    if hours == 0 and minutes == 0:
+        return f"{advice}, or UTC."
+    if minutes or hours > (14 if sign == "+" else 12):
+        return f"{advice}."
+    return f"{advice}, or {fixed} for {offset} all year (such names count the other way)."
+
+
+def zone_note(zone: str) -> str | None:
+    """A warning for a fixed-offset zone whose name reads as the opposite offset."""
+    match = ETC_GMT.fullmatch(zone)
+    if match is None or int(match[2]) == 0:
+        return None
+    offset = f"UTC{'-' if match[1] == '+' else '+'}{int(match[2])}"
+    return f"{zone} is {offset}: such names count the other way."
 
 
 def _shown(text: str) -> str:

@@ -166,6 +166,38 @@ async def test_times_as_people_write_them_make_the_schedule_they_mean(
 @pytest.mark.parametrize(
     ("command", "reply"),
     [
+        ("/timezone UTC+3", "'UTC+3' is an offset, not a time zone: give a place's zone"),
+        ("/timezone -5", "or Etc/GMT+5 for UTC-5 all year (such names count the other way)."),
+        ("/digest daily 09:00 GMT+05:30", "'GMT+05:30' is an offset, not a time zone"),
+    ],
+    ids=["utc-plus", "bare-minus", "half-hour"],
+)
+async def test_an_offset_given_as_a_zone_is_told_what_to_write(
+    digest_bot: DigestBot, command: str, reply: str
+) -> None:
+    await ask(digest_bot, "/digest daily 08:00 Asia/Tokyo")
+    text = await ask(digest_bot, command)
+    assert reply in text
+    chat = await digest_bot.store.chats.get(42)
+    assert chat is not None and chat.timezone == "Asia/Tokyo"
+
+
+async def test_a_fixed_offset_zone_is_said_to_count_the_other_way(digest_bot: DigestBot) -> None:
+    digest_bot.clock.set(datetime(2026, 11, 26, 13, 0, tzinfo=UTC))
+    text = await ask(digest_bot, "/digest daily 09:00 Etc/GMT+3")
+    assert text.splitlines() == [
+        "Digests for this chat: daily at 09:00 (Etc/GMT+3).",
+        "Next digest: Fri 27 Nov 2026, 09:00 -03.",
+        "Etc/GMT+3 is UTC-3: such names count the other way.",
+    ]
+    text = await ask(digest_bot, "/timezone etc/gmt-14")
+    assert text.splitlines()[-1] == "Etc/GMT-14 is UTC+14: such names count the other way."
+    assert "Etc/GMT" not in await ask(digest_bot, "/timezone Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    ("command", "reply"),
+    [
         ("/digest daily 25:00", "'25:00' is not a time of day (00:00 to 23:59)."),
         ("/digest daily 24:00", "'24:00' is not a time of day (00:00 to 23:59)."),
         ("/digest daily 9 pm Mars/Base", "Unknown time zone 'Mars/Base'"),
