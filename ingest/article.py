@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import charset_normalizer
 import yaml
+from charset_normalizer import CharsetMatch
 
 from ingest.errors import ArticleRejected
 from ingest.html import html_to_text, looks_like_html
@@ -59,7 +60,9 @@ DAY_PARSING = {
 # The one-byte code pages of Windows (and KOI8, Latin-1), tried before any other encoding:
 # left to itself the detector read a German line with one "ü" as Big5 ("Z僡ich"), a
 # multi-byte encoding whose characters swallowed the ASCII letter after it. (Mac Roman is
-# left out: it read “quotes” saved by Windows as "ìquotesî".)
+# left out: it read “quotes” saved by Windows as "ìquotesî".) The most used come first:
+# Windows-1252 (Western Europe and the Americas), then the Cyrillic and Central European
+# ones; where the letters cannot tell code pages apart, that order does (_implausibility).
 ONE_BYTE_ENCODINGS = [
     "cp1252", "cp1251", "cp1250", "koi8_r", "cp1253", "cp1254", "cp1257", "iso8859_15",
     "latin_1",
@@ -101,6 +104,9 @@ ALPHABETS = tuple(
     )
 )
 SCORED_CHARS = 100_000  # of a text, enough to tell its code page
+# "ª" and "º" mark ordinals after a number ("1º", "2ª"): symbols of the number, no letters
+# of a word, though Unicode files them as letters.
+ORDINAL_INDICATORS = frozenset("\u00aa\u00ba")
 NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Characters below space other than line breaks, tabs and form feeds: text has few of them.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
@@ -227,7 +233,7 @@ def _without_byte_order_mark(data: bytes) -> str:
     matches = charset_normalizer.from_bytes(data, cp_isolation=ONE_BYTE_ENCODINGS)
     if matches:
         # Of the readings as clean as the best, the first of equals (the detector's order).
-        return min(_least_messy(matches), key=_implausibility)
+        return str(min(_least_messy(matches), key=_implausibility))
     # None of them reads it without mess: a multi-byte encoding (Shift JIS, GB18030...).
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
@@ -235,28 +241,42 @@ def _without_byte_order_mark(data: bytes) -> str:
     return str(best)
 
 
-def _least_messy(matches: charset_normalizer.CharsetMatches) -> list[str]:
-    """The texts of the detector's readings that are as clean as its best one."""
+def _least_messy(matches: charset_normalizer.CharsetMatches) -> list[CharsetMatch]:
+    """The detector's readings that are as clean as its best one."""
     least = min(m.chaos for m in matches)
-    return [str(m) for m in matches if m.chaos == least]
+    return [m for m in matches if m.chaos == least]
 
 
-def _implausibility(text: str) -> tuple[int, int]:
+def _implausibility(match: CharsetMatch) -> tuple[int, int, int]:
     """Symbols glued to letters ("£odzi", "poniedzia³ek": Polish read as Windows-1252), then
-    the text's distinct letters beyond ASCII that the one language fitting them best lacks."""
-    sample = text[:SCORED_CHARS]
+    the text's distinct letters beyond ASCII that the one language fitting them best lacks,
+    then, when the text has at most one letter beyond ASCII, how rarely its code pages are
+    used. One letter fits some language in every code page (ñ Spanish and ń Polish, Ł
+    Polish where Windows-1252 has £), so it tells no language; the text is then mostly
+    ASCII, most likely English with a name or a price in it, and the code page most used
+    (the order of ONE_BYTE_ENCODINGS) is the likeliest. Left to the detector's order, "£5"
+    read "Ł5" and "niño" "nińo"."""
+    sample = str(match)[:SCORED_CHARS]
     glued = 0
     letters: set[str] = set()
-    for match in NON_ASCII.finditer(sample):
-        char, at = match.group(), match.start()
-        if char.isalpha():
+    for found in NON_ASCII.finditer(sample):
+        char, at = found.group(), found.start()
+        if char.isalpha() and char not in ORDINAL_INDICATORS:
             # "İ".lower() is "i" and a combining dot: neither is a letter beyond ASCII.
             letters.update(c for c in char.lower() if c.isalpha() and not c.isascii())
         elif unicodedata.category(char)[0] == "S" or unicodedata.category(char) == "No":
             neighbours = sample[max(at - 1, 0) : at] + sample[at + 1 : at + 2]
             glued += any(c.isalpha() for c in neighbours)
     foreign = min(len(letters - alphabet) for alphabet in ALPHABETS) if letters else 0
-    return glued, foreign
+    rarity = len(ONE_BYTE_ENCODINGS)  # no say when the letters tell the language
+    if len(letters) <= 1:
+        # The detector reports a reading once, with every code page that gives it.
+        rarity = min(
+            (ONE_BYTE_ENCODINGS.index(c) for c in match.could_be_from_charset
+             if c in ONE_BYTE_ENCODINGS),
+            default=rarity,
+        )  # fmt: skip
+    return glued, foreign, rarity
 
 
 def parse_day(text: str) -> str | None:

@@ -275,6 +275,12 @@ def test_latin1_text_is_decoded() -> None:
         ("Пожар в Омске.", "cp1251"),
         ("В понедельник, 4 октября 2021 года, в Саратове полиция задержала трёх.", "koi8-r"),
         ("2021年10月4日、東京の倉庫で火災が発生した。警察は三人を逮捕した。", "shift_jis"),
+        # One sign or letter beyond ASCII, where Windows-1250 has a letter of Polish: read
+        # in the detector's order, "£5" became "Ł5", "¥500" "Ą500" and "Niño" "Nińo".
+        ("Tickets cost £5 each, the council said on 4 October 2021.", "cp1252"),
+        ("The price rose to ¥500 on Monday.", "cp1252"),
+        ("Enrique Peña Nieto spoke about El Niño and La Niña on Monday.", "cp1252"),
+        ("El 1º de octubre y la 2ª vez.", "cp1252"),
     ],
     ids=[
         "latin1-short",
@@ -290,6 +296,10 @@ def test_latin1_text_is_decoded() -> None:
         "cp1251-short",
         "koi8",
         "shift-jis",
+        "cp1252-pound",
+        "cp1252-yen",
+        "cp1252-one-letter",
+        "cp1252-ordinals",
     ],
 )
 def test_one_byte_encodings_are_read_as_written(text: str, codec: str) -> None:
