@@ -12,8 +12,8 @@ import httpx
 
 from bot.cli import cmd_ingest, configure_logging
 from config.settings import SettingsError, load_settings
-from ingest.article import parse_article
 from ingest.errors import ArticleRejected
+from ingest.fetch import FetchOptions, Resolver, fetch_article, system_resolver
 from ingest.pipeline import ingest_article
 from store import Store
 
@@ -21,28 +21,33 @@ SOURCE_LIST = Path(__file__).resolve().parent.parent / "data" / "demo_sources.tx
 
 
 async def fetch_and_ingest(
-    db_path: Path, urls: list[str], transport: httpx.AsyncBaseTransport | None = None
+    db_path: Path,
+    urls: list[str],
+    client: httpx.AsyncClient | None = None,
+    options: FetchOptions | None = None,
+    resolver: Resolver = system_resolver,
 ) -> int:
-    """Fetch each URL and ingest it; returns how many articles are now available."""
+    """Fetch each URL and ingest it; returns how many articles are now available. Pages are
+    fetched as /addstory fetches them (ingest/fetch.py): within the size cap, public
+    addresses only, every refusal one line."""
     loaded = 0
     store = await Store.open(db_path)
+    own = client is None
+    web = client or httpx.AsyncClient()
     try:
-        async with httpx.AsyncClient(
-            timeout=20, follow_redirects=True, max_redirects=5, transport=transport
-        ) as client:
-            for url in urls:
-                try:
-                    response = await client.get(url)
-                    response.raise_for_status()
-                    # The page's own canonical URL may differ; keep the one we were given.
-                    article = replace(parse_article(response.content, None), url=url)
-                    outcome = await ingest_article(store, article)
-                except (httpx.HTTPError, ArticleRejected) as exc:
-                    print(f"could not load {url}: {exc}")
-                    continue
-                loaded += 1
-                print(f"{outcome.status:9} {url}")
+        for url in urls:
+            try:
+                fetched = await fetch_article(web, url, options, resolver)
+                # The page's own canonical URL may differ; keep the one we were given.
+                outcome = await ingest_article(store, replace(fetched, url=url))
+            except ArticleRejected as exc:
+                print(f"could not load {url}: {exc}")
+                continue
+            loaded += 1
+            print(f"{outcome.status:9} {url}")
     finally:
+        if own:
+            await web.aclose()
         await store.close()
     return loaded
 
@@ -61,7 +66,10 @@ def main(argv: list[str]) -> int:
         return 0
     urls = [u.strip() for u in SOURCE_LIST.read_text().splitlines() if u.strip()]
     print(f"No corpus folder at {corpus}; fetching {len(urls)} sample articles instead.")
-    if asyncio.run(fetch_and_ingest(settings.db, urls)) == 0:
+    options = FetchOptions(
+        max_bytes=settings.max_article_bytes, allow_private=settings.allow_private_urls
+    )
+    if asyncio.run(fetch_and_ingest(settings.db, urls, options=options)) == 0:
         print(
             "Could not load any sample article: there is no corpus folder and the article "
             "sites cannot be reached. Put the articles in a folder and run "

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 
 from bot import demo
+from ingest.fetch import FetchOptions
 from store import Store
+from tests.fakes.web import FakeWeb
 
 PAGE = (
     "<html><head><title>Flood hits the river town</title></head><body><article>"
@@ -24,13 +26,11 @@ def test_loads_from_a_corpus_folder(corpus: Path, capsys: pytest.CaptureFixture[
 
 
 async def test_fetches_listed_urls_when_there_is_no_folder(db_path: Path) -> None:
-    def serve(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/ok":
-            return httpx.Response(200, text=PAGE, headers={"content-type": "text/html"})
-        return httpx.Response(404)
-
+    web = FakeWeb()
+    web.page("https://news.test/ok", PAGE)
     urls = ["https://news.test/ok", "https://news.test/missing"]
-    loaded = await demo.fetch_and_ingest(db_path, urls, httpx.MockTransport(serve))
+    async with web.client() as client:
+        loaded = await demo.fetch_and_ingest(db_path, urls, client, resolver=web.resolve)
     assert loaded == 1
     async with await Store.open(db_path) as store:
         sources = await store.sources.list_all()
@@ -38,10 +38,45 @@ async def test_fetches_listed_urls_when_there_is_no_folder(db_path: Path) -> Non
     assert "flood hit the river town" in sources[0].text
 
 
+async def test_a_fetched_page_over_the_size_cap_is_refused_as_addstory_refuses_it(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo read any page whole, however large (and from any address), unlike every
+    other fetch: a site sending gigabytes filled the memory of the machine running it."""
+    web = FakeWeb()
+    web.stream("https://news.test/huge", chunks=50, size=1000)  # no content-length
+    web.page("https://news.test/ok", PAGE)
+    options = FetchOptions(max_bytes=5_000)
+    urls = ["https://news.test/huge", "https://news.test/ok"]
+    async with web.client() as client:
+        loaded = await demo.fetch_and_ingest(db_path, urls, client, options, web.resolve)
+    assert loaded == 1
+    out = capsys.readouterr().out
+    assert "could not load https://news.test/huge: the page is too large (over 5,000 bytes)" in out
+    async with await Store.open(db_path) as store:
+        assert [s.url for s in await store.sources.list_all()] == ["https://news.test/ok"]
+
+
+def test_the_demo_fetches_within_the_settings_cap(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[FetchOptions | None] = []
+
+    async def record(db_path: Path, urls: list[str], *args: object, **kwargs: Any) -> int:
+        seen.append(kwargs.get("options"))
+        return 1
+
+    monkeypatch.setattr(demo, "fetch_and_ingest", record)
+    monkeypatch.setenv("BRIEFBOT_MAX_ARTICLE_BYTES", "12345")
+    assert demo.main([str(tmp_path / "no-such-folder")]) == 0
+    assert [o.max_bytes if o else None for o in seen] == [12345]
+    assert seen[0] is not None and not seen[0].allow_private
+
+
 def test_explains_when_nothing_can_be_loaded(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    async def unreachable(db_path: Path, urls: list[str]) -> int:
+    async def unreachable(db_path: Path, urls: list[str], *args: object, **kwargs: Any) -> int:
         return 0
 
     monkeypatch.setattr(demo, "fetch_and_ingest", unreachable)
