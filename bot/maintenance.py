@@ -132,13 +132,28 @@ async def is_maintainer(services: Services, user_id: int | None) -> bool:
 # --- argument parsing ----------------------------------------------------------------
 
 
-def _number(text: str, what: str) -> int:
+def _number(text: str, what: str, missing: str) -> int:
+    """The number in `text`, `what` naming it in a refusal ("an event"). A number too long
+    for any id is one that names nothing: NotFound with `missing` ("there is no event {}"),
+    as readers' /event answers it, not a claim that it is no number."""
     token = text.strip().lstrip("#")
-    if not re.fullmatch(rf"[0-9]{{1,{ID_DIGITS}}}", token):
+    if re.fullmatch("[0-9]+", token) and len(token.lstrip("0")) > ID_DIGITS:
+        raise NotFound(missing.format(_long_number(token)))
+    if not re.fullmatch("[0-9]+", token):
         raise Refused(
             f"{text.strip()[:30]!r} is not {what} number" if token else f"give {what} number"
         )
     return int(token)
+
+
+def _long_number(digits: str) -> str:
+    """A number as typed, or its first digits and how many when it would fill the line
+    (the way /event shows one)."""
+    return digits if len(digits) <= 24 else f"{digits[:20]}… ({len(digits)} digits)"
+
+
+def _event_number(text: str) -> int:
+    return _number(text, "an event", "there is no event {}")
 
 
 def _date_value(value: str) -> tuple[str, str | None]:
@@ -184,7 +199,7 @@ async def cmd_editevent(services: Services, caller: Caller, args: str) -> Outcom
     parts = args.split(maxsplit=2)
     if len(parts) < 3:
         raise Refused("give the event number, what to change and the new value")
-    event_id = _number(parts[0], "an event")
+    event_id = _event_number(parts[0])
     what, value = parts[1].lower(), parts[2].strip()
     corrections = services.store.corrections
     if what == "summary":
@@ -243,7 +258,7 @@ async def cmd_hideevent(services: Services, caller: Caller, args: str) -> Outcom
         raise Refused("give the event number")
     if len(parts) > 2 or (len(parts) == 2 and parts[1].lower() != "off"):
         raise Refused("after the event number only 'off' may follow (to show it again)")
-    event_id = _number(parts[0], "an event")
+    event_id = _event_number(parts[0])
     corrections = services.store.corrections
     try:
         if len(parts) == 2:
@@ -260,7 +275,7 @@ async def cmd_mergeevents(services: Services, caller: Caller, args: str) -> Outc
     parts = args.split()
     if len(parts) != 2:
         raise Refused("give two event numbers: the one to keep, then the one merged into it")
-    keep_id, gone_id = _number(parts[0], "an event"), _number(parts[1], "an event")
+    keep_id, gone_id = _event_number(parts[0]), _event_number(parts[1])
     await services.store.corrections.merge_events(caller.user_id, keep_id, gone_id)
     event = await services.store.events.get(keep_id)
     return done(
@@ -270,14 +285,14 @@ async def cmd_mergeevents(services: Services, caller: Caller, args: str) -> Outc
     )
 
 
-CITATION_ID = re.compile(r"[cC]([0-9]{1,15})")
+CITATION_ID = re.compile(r"[cC]([0-9]+)")
 
 
 async def cmd_splitcitation(services: Services, caller: Caller, args: str) -> Outcome:
     parts = args.split()
     if not 1 <= len(parts) <= 2:
         raise Refused("give the event number and the citation's number in it")
-    event_id = _number(parts[0], "an event")
+    event_id = _event_number(parts[0])
     event = await services.store.events.get(event_id)
     sources = await services.store.sources.info(sorted({c.source_id for c in event.citations}))
     if len(parts) == 1:
@@ -285,7 +300,7 @@ async def cmd_splitcitation(services: Services, caller: Caller, args: str) -> Ou
     by_id = CITATION_ID.fullmatch(parts[1])
     if by_id is not None:
         # An id stays the citation's own when other splits renumber the list.
-        wanted = int(by_id.group(1))
+        wanted = _number(by_id.group(1), "a citation", f"event {event_id} has no citation c{{}}")
         found = [n for n, c in enumerate(event.citations, start=1) if c.id == wanted]
         if not found:
             raise NotFound(
@@ -294,7 +309,7 @@ async def cmd_splitcitation(services: Services, caller: Caller, args: str) -> Ou
             )
         position = found[0]
     else:
-        position = _number(parts[1], "a citation")
+        position = _number(parts[1], "a citation", f"event {event_id} has no citation {{}}")
     if not 1 <= position <= len(event.citations):
         raise Refused(f"event {event_id} has citations 1 to {len(event.citations)}")
     citation = event.citations[position - 1]
@@ -338,8 +353,11 @@ def _citation_list(event: Event, sources: dict[int, SourceInfo]) -> Answer:
 
 
 async def cmd_removestory(services: Services, caller: Caller, args: str) -> Outcome:
-    source_id = _number(args, "a story")
-    source = await services.store.sources.get(source_id)
+    source_id = _number(args, "a story", "there is no story {}")
+    try:
+        source = await services.store.sources.get(source_id)
+    except NotFound:  # in the words the removal itself uses when it finds none
+        raise NotFound(f"there is no story {source_id}") from None
     removed, _entry = await services.store.corrections.remove_source(caller.user_id, source_id)
     return done(
         f"Removed story {source_id}: {title_shown(source.title) or outlet_name(source)}.",
@@ -364,7 +382,7 @@ def id_ranges(ids: list[int], most: int = ID_RANGES) -> str:
 
 
 async def cmd_history(services: Services, caller: Caller, args: str) -> Outcome:
-    event_id = _number(args, "an event")
+    event_id = _event_number(args)
     entries = await services.store.audit.for_event(event_id, limit=HISTORY_ENTRIES)
     if not entries:
         try:  # a removed event keeps its history; one never made has none to keep
@@ -479,7 +497,7 @@ async def _entry_to_undo(services: Services, caller: Caller, args: str) -> Audit
     """Your last change, or with `#N` your change numbered N in /history."""
     if not args.strip():
         return await services.store.audit.last_undoable(caller.user_id)
-    entry_id = _number(args, "a change")
+    entry_id = _number(args, "a change", "there is no change #{}")
     try:
         entry = await services.store.audit.get(entry_id)
     except NotFound:
@@ -547,7 +565,7 @@ async def cmd_maintainer(services: Services, caller: Caller, args: str) -> Outco
         raise Refused("say add or remove, and the Telegram user id")
     if caller.user_id != services.settings.owner:
         return refusal(OWNER_ONLY)
-    target = _number(parts[1], "a Telegram user id")
+    target = _number(parts[1], "a Telegram user id", "there is no Telegram user {}")
     in_settings = target in services.settings.maintainers
     corrections = services.store.corrections
     if parts[0].lower() == "add":

@@ -316,7 +316,11 @@ REFUSED_ARGUMENTS = {
         "The year is one from 1000 to 2999.",
     ),
     "full-width user id": ("maintainer", "add ６１２３４５６７８９", "is not a Telegram user id"),
-    "16-digit user id": ("maintainer", "add 1234567890123456", "is not a Telegram user id"),
+    "16-digit user id": (
+        "maintainer",
+        "add 1234567890123456",
+        "There is no Telegram user 1234567890123456.",
+    ),
     "arabic-indic event": ("hideevent", "٣", "is not an event number"),
     # Telegram user ids start at 1: "0 is now a maintainer." stored a user who cannot be.
     "user id 0": ("maintainer", "add 000", "'000' is not a Telegram user id number."),
@@ -671,3 +675,51 @@ async def test_undo_of_a_kept_story_closes_its_review_as_undone(
         )
         assert (again, shown) == ("Already decided: the story was undone.", None)
     assert await dump(store) == after
+
+
+HUGE = "1234567890123456789"  # past 15 digits: no id of ours, and past SQLite's 2**63 at 20
+LONG = "9" * 30
+NUMBERS_NAMING_NOTHING = {
+    "editevent": (f"{HUGE} summary Gone.", f"There is no event {HUGE}."),
+    "hideevent": (HUGE, f"There is no event {HUGE}."),
+    "hideevent off": (f"{HUGE} off", f"There is no event {HUGE}."),
+    "mergeevents": (f"{{case}} {LONG}", f"There is no event {LONG[:20]}… (30 digits)."),
+    "splitcitation": (HUGE, f"There is no event {HUGE}."),
+    "splitcitation position": (f"{{case}} {HUGE}", f"Event {{case}} has no citation {HUGE}."),
+    "splitcitation id": (f"{{case}} c{HUGE}", f"Event {{case}} has no citation c{HUGE}."),
+    "removestory": (HUGE, f"There is no story {HUGE}."),
+    "removestory unknown": ("99", "There is no story 99."),
+    "history": (f"#{HUGE}", f"There is no event {HUGE}."),
+    "undo": (f"#{HUGE}", f"There is no change #{HUGE}."),
+    "maintainer add": (f"add {HUGE}", f"There is no Telegram user {HUGE}."),
+    "maintainer remove": (
+        f"remove {LONG}",
+        f"There is no Telegram user {LONG[:20]}… (30 digits).",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(NUMBERS_NAMING_NOTHING), ids=list(NUMBERS_NAMING_NOTHING))
+async def test_a_number_too_long_for_any_id_names_nothing_as_in_event(
+    store: Store, settings: Settings, case: str
+) -> None:
+    """Past 15 digits the maintainers' commands answered "'1234567890123456789' is not an
+    event number", where readers' /event says there is no such event."""
+    ids = await sample_briefing(store)
+    name = case.split()[0]
+    args, expected = (text.format(**ids) for text in NUMBERS_NAMING_NOTHING[case])
+    before = await dump(store)
+    outcome = await run(Services(store, settings), OWNER, name, args)
+    assert outcome.answer.is_error and outcome.answer.title == expected
+    assert outcome.menu_user is None
+    assert await dump(store) == before
+    assert await store.audit.all() == []
+    assert await store.maintainers.ids() == []
+
+
+async def test_leading_zeros_do_not_make_a_number_too_long(
+    store: Store, settings: Settings
+) -> None:
+    ids = await sample_briefing(store)
+    outcome = await run(Services(store, settings), OWNER, "hideevent", f"{ids['case']:020d}")
+    assert outcome.answer.title == f"Event {ids['case']} is hidden from readers."

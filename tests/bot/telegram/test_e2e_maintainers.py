@@ -713,7 +713,12 @@ BAD_CORRECTIONS = {
     "/mergeevents 1 1": "An event cannot be merged into itself.",
     "/splitcitation 4 1": "Event 4 has only that citation; nothing to split.",
     "/splitcitation 1 9": "Event 1 has citations 1 to 1.",
-    "/removestory 99": "No source 99.",
+    "/removestory 99": "There is no story 99.",
+    # Past 15 digits: "'1234567890123456789' is not an event number".
+    "/editevent 1234567890123456789 summary x": "There is no event 1234567890123456789.",
+    "/hideevent 1234567890123456789": "There is no event 1234567890123456789.",
+    "/removestory 1234567890123456789": "There is no story 1234567890123456789.",
+    "/maintainer add 1234567890123456789": "There is no Telegram user 1234567890123456789.",
     "/removestory": "Give a story number. Usage: /removestory N (N as in /sources)",
     "/history": "Give an event number. Usage: /history N (an event's changes)",
     "/maintainer add": "Say add or remove, and the Telegram user id.",
