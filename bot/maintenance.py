@@ -675,8 +675,9 @@ async def story_from_text(services: Services, intake: Intake, user_id: int, text
 
 
 class _AlreadyPresent(Exception):
-    def __init__(self, source_id: int) -> None:
+    def __init__(self, source_id: int, title: str | None) -> None:
         self.source_id = source_id
+        self.title = title
 
 
 async def add_story(services: Services, user_id: int, article: Article) -> Outcome:
@@ -689,6 +690,9 @@ async def add_story(services: Services, user_id: int, article: Article) -> Outco
         return _already_present(duplicate.id, duplicate.title)
     nonce = secrets.token_hex(4)
     prepared = await prepare_article(article)  # before the transaction: others keep writing
+    # What the answer shows is read before the commit: once it lets other writers in, an
+    # /undo, a /removestory or a /mergeevents sent meanwhile may take away the story or
+    # its events before a preview read after it could show them.
     try:
         async with store.db.transaction() as conn:
             async with store.audit.change(
@@ -696,7 +700,8 @@ async def add_story(services: Services, user_id: int, article: Article) -> Outco
             ) as change:
                 outcome = await store_article(store, prepared)
                 if outcome.status != "added":
-                    raise _AlreadyPresent(outcome.source_id)
+                    present = await store.sources.get(outcome.source_id)
+                    raise _AlreadyPresent(present.id, present.title)
                 change.scope = Scope.of(
                     sources=[outcome.source_id],
                     events=[*outcome.new_events, *outcome.supported_events],
@@ -704,11 +709,11 @@ async def add_story(services: Services, user_id: int, article: Article) -> Outco
                 change.target = f"source:{outcome.source_id}"
             assert change.entry_id is not None
             await store.reviews.create(conn, change.entry_id, outcome.source_id, user_id, nonce)
-    except _AlreadyPresent as present:
-        source = await store.sources.get(present.source_id)
-        return _already_present(source.id, source.title)
-    review = await store.reviews.get(change.entry_id)
-    return Outcome(await _preview(services, outcome.source_id, outcome), review=review)
+            preview = await _preview(services, outcome.source_id, outcome)
+    except _AlreadyPresent as already:
+        return _already_present(already.source_id, already.title)
+    review = StoryReview(change.entry_id, outcome.source_id, user_id, nonce, "pending", None)
+    return Outcome(preview, review=review)
 
 
 def _already_present(source_id: int, title: str | None) -> Outcome:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 
+import aiosqlite
 import httpx
 import pytest
 
@@ -723,3 +725,103 @@ async def test_leading_zeros_do_not_make_a_number_too_long(
     ids = await sample_briefing(store)
     outcome = await run(Services(store, settings), OWNER, "hideevent", f"{ids['case']:020d}")
     assert outcome.answer.title == f"Event {ids['case']} is hidden from readers."
+
+
+def _right_after_a_transaction(
+    store: Store, act: Callable[[], Awaitable[object]], *, failed: bool = False
+) -> None:
+    """Run `act` as soon as the first transaction (one that fails, with `failed`) ends and
+    before the task that ran it goes on: another writer that was waiting for the lock.
+    Handlers run side by side, so a maintainer's /undo or another's /removestory can be
+    that writer."""
+    real = store.db.transaction
+    depth, fired = 0, False
+
+    @asynccontextmanager
+    async def transaction() -> AsyncIterator[aiosqlite.Connection]:
+        nonlocal depth, fired
+        depth += 1
+        ok = False
+        try:
+            async with real() as conn:
+                yield conn
+            ok = True
+        finally:
+            depth -= 1
+            if depth == 0 and not fired and ok != failed:
+                fired = True
+                await act()
+
+    store.db.transaction = transaction  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize(
+    ("who", "command", "args"),
+    [
+        (OWNER, "undo", ""),
+        (OTHER, "removestory", "1"),
+        (OTHER, "mergeevents", "1 2"),
+    ],
+    ids=["undo", "removestory", "mergeevents"],
+)
+async def test_a_change_made_as_a_story_is_stored_leaves_its_preview_whole(
+    store: Store, settings: Settings, who: int, command: str, args: str
+) -> None:
+    """A change that got the lock between the story's commit and its preview (/undo, or a
+    removal or merge of what it added) made the preview fail to read what it showed: the
+    maintainer saw 'Sorry, adding that article failed.' for a story that had been added,
+    and the error handler logged a traceback. The preview is now read before the commit."""
+    services = Services(store, settings)
+    answers: list[str] = []
+
+    async def meanwhile() -> None:
+        answers.append((await run(services, who, command, args)).answer.title)
+
+    _right_after_a_transaction(store, meanwhile)
+    added = await add_story(services, OWNER, parse_text(_story(2)))
+    assert len(answers) == 1 and not answers[0].startswith(("Sorry", "There is no")), answers
+    review = added.review
+    assert review is not None and review.source_id == 1
+    assert added.answer.title == "Added story 1: source 1"
+    lines = [item.text for item in added.answer.items]  # type: ignore[union-attr]
+    assert lines == [
+        "New:",
+        "#1 1 Oct 2021 — thing 1 happened.",
+        "#2 2 Oct 2021 — thing 2 happened.",
+    ]
+    after = await dump(store)
+    notice, shown = await decide_story(services, OWNER, review.audit_id, review.nonce, keep=True)
+    if command == "mergeevents":  # the story is still there, its events merged
+        assert (notice, shown and shown.title) == ("Kept.", "Story 1 is kept in the briefing.")
+    else:
+        assert notice in ("Already decided: the story was undone.", "It was removed meanwhile.")
+        assert await store.sources.list_all() == []
+        assert (await store.reviews.get(review.audit_id)).state == "undone"
+        assert await dump(store) == after
+
+
+async def test_the_same_article_sent_twice_at_once_is_added_once_and_said_so(
+    store: Store, settings: Settings
+) -> None:
+    """The second copy found the first in the briefing and read its title after its own
+    transaction: a /undo of the first in between made that read fail ('Sorry, adding that
+    article failed.')."""
+    services = Services(store, settings)
+    undone: list[str] = []
+
+    async def undo() -> None:
+        undone.append((await run(services, OWNER, "undo", "")).answer.title)
+
+    _right_after_a_transaction(store, undo, failed=True)
+    text = "title: Flood\n\n" + _story(2)
+    first, second = await asyncio.gather(
+        add_story(services, OWNER, parse_text(text)),
+        add_story(services, OWNER, parse_text(text)),
+    )
+    assert undone == ["Undone: add story (source 1)."]
+    titles = sorted(outcome.answer.title for outcome in (first, second))
+    assert titles == [
+        "Added story 1: Flood",
+        "“Flood” is already in the briefing as story 1; nothing changed.",
+    ]
+    assert await store.sources.list_all() == []
