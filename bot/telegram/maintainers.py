@@ -59,6 +59,12 @@ AS_A_CHAT = (
     "Maintainer commands must come from a person, and this one was sent as the group or a"
     " channel: send it from your own account, or in a private chat with the bot."
 )
+# A forwarded message is someone else's words, or the sender's own from before: run as the
+# forwarder's command, someone's "/maintainer add ID" shown to the owner would be done.
+FORWARDED = (
+    "That message was forwarded: a maintainer command runs only when you send it yourself."
+    " To add a forwarded article, reply /addstory to it."
+)
 CAPTION_UNREAD = (
     "The caption's text after /addstory was not read: a file's title:, outlet:, url: and"
     " published: lines go at its top."
@@ -88,6 +94,9 @@ async def on_correction(update: Update, context: BriefContext) -> None:
     await remember_chat(update, context)
     if message.sender_chat is not None:
         await reply(update, context, usage_answer(AS_A_CHAT))
+        return
+    if message.forward_origin is not None:
+        await reply(update, context, usage_answer(FORWARDED))
         return
     name = message.text.split(maxsplit=1)[0].lstrip("/").split("@", 1)[0].lower()
     args = " ".join(context.args or [])
@@ -137,6 +146,9 @@ async def on_addstory(update: Update, context: BriefContext) -> None:
     await remember_chat(update, context)
     if message.sender_chat is not None:
         await reply(update, context, usage_answer(AS_A_CHAT))
+        return
+    if message.forward_origin is not None:
+        await reply(update, context, usage_answer(FORWARDED))
         return
     services = context.services.answers
     user_id = user.id if user else None

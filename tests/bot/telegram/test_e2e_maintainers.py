@@ -938,3 +938,31 @@ async def test_in_a_group_maintainer_ids_stay_private(bot: RunningBot) -> None:
         " private chat."
     )
     assert str(OWNER) not in _text(listed)
+
+
+FORWARDED = {
+    "/removestory 1": "removestory",
+    "/maintainer add 666": "maintainer",
+    "/hideevent {beatings}": "hideevent",
+    "/addstory " + STORY: "addstory",
+}
+
+
+@pytest.mark.parametrize("command", list(FORWARDED), ids=list(FORWARDED.values()))
+async def test_a_forwarded_command_is_not_run_as_the_forwarders(
+    bot: RunningBot, command: str
+) -> None:
+    """A message the owner forwarded to the bot ran as the owner's own command: someone
+    else's '/maintainer add 666' forwarded to show it made 666 a maintainer, and an old
+    '/removestory 1' forwarded again removed the story again."""
+    ids = await sample_briefing(bot.store)
+    before = await dump(bot.store)
+    origin = {"type": "user", "date": 1633000000, "sender_user": bot.api.user(READER)}
+    text = await ask(bot, command.format(**ids), extra={"forward_origin": origin})
+    assert text == (
+        "That message was forwarded: a maintainer command runs only when you send it"
+        " yourself. To add a forwarded article, reply /addstory to it."
+    )
+    assert await dump(bot.store) == before
+    assert await bot.store.audit.all() == []
+    assert await bot.store.maintainers.ids() == []
