@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -19,6 +20,8 @@ HIDDEN = (
     f" or contains({_STYLE}, 'display:none')"
     f" or contains({_STYLE}, 'visibility:hidden')]"
 )
+log = logging.getLogger(__name__)
+
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 # A document type with declarations of its own (`<!DOCTYPE html [<!ENTITY ...>]>`, the way
 # to an entity bomb): HTML parsers read none of it, and its "]>" became the article's start.
@@ -107,9 +110,17 @@ def html_to_text(html: str, url: str | None = None) -> PageText:
 
     html = without_hidden(INTERNAL_SUBSET.sub("<!DOCTYPE html>", html, count=1))
 
-    document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False
-    )
+    try:
+        document = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=False
+        )
+    except Exception as exc:
+        # Hostile or odd pages break its internals (an <svg> as the page's root made its
+        # date finder fail an lxml assertion): one such file stopped `briefbot ingest`
+        # with a traceback. The page is then read as its visible text, like any it cannot
+        # extract.
+        log.warning("trafilatura failed on a page (%s); reading its text", type(exc).__name__)
+        document = None
     text = getattr(document, "text", None) if document is not None else None
     if not text:
         return PageText(text=_plain_text(html), url=url)

@@ -111,6 +111,27 @@ def test_bad_files_are_rejected_one_line_each_and_nothing_changes(
     assert stored_sources(db_path) == before
 
 
+def test_a_page_that_breaks_html_extraction_is_one_line_of_the_report(
+    tmp_path: Path, db_path: Path
+) -> None:
+    """An .html file whose root is <svg> stopped the whole run with a traceback."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.html").write_bytes(
+        b"<svg xmlns='http://www.w3.org/2000/svg'><script>x()</script><text>1</text></svg>"
+    )
+    (folder / "b.html").write_bytes(
+        b"<svg xmlns='http://www.w3.org/2000/svg'></svg>"
+        b"<p>On 5 October 2021 a fire broke out in the town, officials said.</p>"
+    )
+    code, out = run("ingest", str(folder))
+    assert code == 1, out
+    assert f"rejected  {folder}/a.html: no article text" in out
+    assert out.splitlines()[1].startswith(f"added     {folder}/b.html: ")
+    assert "Traceback" not in out
+    assert [file for file, _ in stored_sources(db_path)] == ["b.html"]
+
+
 def test_a_file_name_that_is_not_utf8_is_ingested(tmp_path: Path, corpus: Path) -> None:
     """A name the file system's encoding cannot decode was a traceback from the store."""
     folder = tmp_path / "articles"

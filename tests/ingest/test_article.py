@@ -362,3 +362,12 @@ def test_metadata_days_in_common_forms(written: str, day: str | None) -> None:
 def test_front_matter_date_in_words() -> None:
     article = parse_article(b"---\npublished: 5 October 2021\n---\nBody.\n")
     assert article.published == "2021-10-05"
+
+
+def test_a_page_that_breaks_the_extractor_is_read_as_its_visible_text() -> None:
+    """An <svg> holding a script as the page's root made trafilatura's date finder fail an
+    lxml assertion: /addstory answered 'Sorry, adding that article failed.' and `briefbot
+    ingest` stopped with a traceback. Read as visible text, it has none."""
+    page = b"<svg xmlns='http://www.w3.org/2000/svg'><script>x()</script><text>1</text></svg>"
+    with pytest.raises(ArticleRejected, match="no article text"):
+        parse_article(page, "page.html")
