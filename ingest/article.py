@@ -114,6 +114,9 @@ CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 # joiners that shape emoji and scripts stay.) A pattern, not a str.translate table, which
 # looks up every character in Python: 0.3 ms an article of 800 words.
 WORD_SPLITTERS = re.compile("[\u00ad\u200b\u2060\ufeff]")
+# What a one-line name (title, outlet) drops besides line breaks: C0 and C1 controls and
+# the word splitters.
+NAME_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff]")
 # A loader that reads every value as text (libyaml's when PyYAML was built with it): YAML's
 # implicit types would make `outlet: NO` the word "False", and a malformed timestamp or a
 # `!!int` tag raise errors of Python's own instead of a rejection.
@@ -178,7 +181,10 @@ class Article:
         for name, limit in (("title", TITLE_CHARS), ("outlet", OUTLET_CHARS)):
             value = getattr(self, name)
             if value is not None:
-                value = " ".join(value.split()) or None
+                # Control characters and invisible word splitters are no part of a name: a
+                # terminal escape reached `briefbot console` raw, and an outlet of
+                # zero-width spaces showed every citation under a blank name.
+                value = " ".join(NAME_INVISIBLE.sub("", " ".join(value.split())).split())
                 object.__setattr__(self, name, clip(value, limit) if value else None)
         if self.url is not None:
             object.__setattr__(self, "url", without_credentials(self.url))

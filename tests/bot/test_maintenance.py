@@ -825,3 +825,20 @@ async def test_the_same_article_sent_twice_at_once_is_added_once_and_said_so(
         "“Flood” is already in the briefing as story 1; nothing changed.",
     ]
     assert await store.sources.list_all() == []
+
+
+async def test_a_title_or_outlet_keeps_no_control_or_invisible_characters(
+    store: Store, settings: Settings
+) -> None:
+    """Names were stored with control characters: a terminal escape in a title ('\\x1b[2J')
+    reached `briefbot console`, which printed it raw, and an outlet of zero-width spaces
+    showed every citation of the article under a blank name."""
+    services = Services(store, settings)
+    text = "title: Fire\x1b[2J at\x07 the\u200b depot\noutlet: \u200b\u2060\n\n" + _story(1)
+    added = await add_story(services, OWNER, parse_text(text))
+    assert added.answer.title == "Added story 1: Fire[2J at the depot"
+    assert "Outlet: source 1" in added.answer.intro
+    [source] = await store.sources.list_all()
+    assert (source.title, source.outlet) == ("Fire[2J at the depot", None)
+    shown = await answer_plain(store, settings, "/sources")
+    assert "\x1b" not in shown and "Fire[2J at the depot" in shown
