@@ -10,6 +10,7 @@ way into the network it runs in). Every failure is an `ArticleRejected` with one
 from __future__ import annotations
 
 import asyncio
+import codecs
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,19 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 TEXT_TYPES = {"text/plain", "text/markdown", "text/x-markdown"}
 REDIRECTS = {301, 302, 303, 307, 308}
+# The encodings of the WHATWG Encoding Standard that Python has, by Python's codec names
+# (Latin-1 and ASCII too: pages label Windows-1252 so).
+WEB_ENCODINGS = frozenset(
+    codecs.lookup(label).name
+    for label in (
+        "utf-8", "utf-16", "utf-16-le", "utf-16-be", "ibm866", "iso-8859-2", "iso-8859-3",
+        "iso-8859-4", "iso-8859-5", "iso-8859-6", "iso-8859-7", "iso-8859-8", "iso-8859-10",
+        "iso-8859-13", "iso-8859-14", "iso-8859-15", "iso-8859-16", "koi8-r", "koi8-u",
+        "mac-roman", "cp874", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255",
+        "cp1256", "cp1257", "cp1258", "mac-cyrillic", "gbk", "gb18030", "big5", "euc-jp",
+        "iso-2022-jp", "shift_jis", "euc-kr", "latin-1", "ascii",
+    )
+)  # fmt: skip
 USER_AGENT = "briefbot/0.1 (+news briefing bot; fetches one page on a maintainer's request)"
 
 
@@ -199,11 +213,24 @@ async def fetch_page(
         raise ArticleRejected(f"the page could not be fetched ({type(exc).__name__})") from None
 
 
+def _web_encoding(charset: str | None) -> str | None:
+    """The codec of a declared charset when it is one web pages are written in (the WHATWG
+    Encoding Standard's), else None: Python also knows codecs no page is written in, which
+    fail on any page ('punycode', 'undefined') or rewrite it ('utf-7' reads '+ADw-' as '<',
+    'unicode_escape' reads backslashes as escapes)."""
+    try:
+        name = codecs.lookup(charset or "").name
+    except LookupError:
+        return None
+    return name if name in WEB_ENCODINGS else None
+
+
 def _decode(page: Page) -> str:
-    if page.charset:
+    charset = _web_encoding(page.charset)
+    if charset:
         try:
-            text = page.body.decode(page.charset)
-        except (LookupError, UnicodeDecodeError):
+            text = page.body.decode(charset)
+        except UnicodeError:
             pass
         else:
             # Still refuse binary that a server labelled as text.

@@ -213,3 +213,19 @@ async def test_a_name_that_turns_private_between_hops_is_refused(web: FakeWeb) -
             await fetch_article(client, URL, FetchOptions(), rebinding)
     assert [str(r.url) for r in web.requests] == [URL]
     assert web.requests[0].headers["host"] == "news.example.org"
+
+
+@pytest.mark.parametrize("charset", ["punycode", "undefined", "utf-7", "unicode_escape"])
+async def test_a_charset_no_web_page_is_written_in_is_not_trusted(
+    web: FakeWeb, charset: str
+) -> None:
+    """A page labelled with a codec of Python's that no web page is written in failed in it
+    ('punycode', 'undefined': UnicodeError, so /addstory answered 'Sorry, adding that
+    article failed.' with a traceback) or was rewritten by it ('utf-7' turns '+ADw-' into
+    '<', and 'unicode_escape' reads backslashes as escapes)."""
+    words = PARAGRAPHS + ["Its statement was headed +ADw-b+AD4-Inquiry\\u202e opened+ADw-/b+AD4-."]
+    page = article_page("Prison videos leaked", "Example News", "2021-10-06", words)
+    web.page(URL, page, content_type=f"text/html; charset={charset}")
+    article = await _fetch(web)
+    assert "October 5, 2021 human rights activists" in article.text
+    assert "headed +ADw-b+AD4-Inquiry\\u202e opened+ADw-/b+AD4-." in article.text
