@@ -777,8 +777,13 @@ async def decide_story(
         return "This button does not work any more.", None
     if not secrets.compare_digest(review.nonce, nonce):
         return "This button does not work any more.", None
-    if user_id != review.actor or not await is_maintainer(services, user_id):
+    if user_id != review.actor:
         return "Only the maintainer who added this story can keep or undo it.", None
+    if not await is_maintainer(services, user_id):
+        return (
+            "Sorry, only the briefing's maintainers can keep or undo a story, and you are no"
+            " longer one."
+        ), None
     if review.state != "pending":
         return f"Already decided: the story was {review.state}.", None
     if keep:

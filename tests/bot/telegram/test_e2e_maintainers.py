@@ -891,7 +891,11 @@ async def test_a_removed_maintainer_can_no_longer_keep_their_story(bot: RunningB
     query = bot.api.user_presses(keep, 55, user=55)
     await bot.api.sent("answerCallbackQuery", 1)
     notice = bot.api.callback_answers[query]["text"]
-    assert notice == "Only the maintainer who added this story can keep or undo it."
+    # It was "Only the maintainer who added this story can keep or undo it.", to the one who had.
+    assert notice == (
+        "Sorry, only the briefing's maintainers can keep or undo a story, and you are no"
+        " longer one."
+    )
     [review_entry] = [e for e in await bot.store.audit.all() if e.action == "add story"]
     assert (await bot.store.reviews.get(review_entry.id)).state == "pending"
 
