@@ -523,7 +523,11 @@ async def _send_now(context: BriefContext, where: Where, topic: int | None) -> A
         return Answer(title="A digest is being sent right now; try again in a minute.")
     if outcome == Outcome.PAUSED:
         return refusal(f"I can't post to {label} any more, so its digests are paused.")
-    return refusal(f"The digest could not be sent to {label}; try again later.")
+    # Why, as /digest would show it: a refusal such as a closed topic is not worth retrying
+    # until someone changes the chat, and the admin who asked is the one who can.
+    failures = await context.services.store.digests.failures_since_success(where.chat_id)
+    why = f" ({failures[0].error})" if failures and failures[0].error else ""
+    return refusal(f"The digest could not be sent to {label}{why}; try again later.")
 
 
 async def on_timezone(update: Update, context: BriefContext) -> None:

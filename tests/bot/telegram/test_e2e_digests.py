@@ -584,6 +584,18 @@ async def test_digests_telegram_keeps_refusing_pause_tell_the_chat_and_resume_lo
     assert subscription is not None and subscription.active and subscription.failed_runs == 0
 
 
+async def test_digest_now_refused_by_telegram_says_why(digest_bot: DigestBot) -> None:
+    bot, forum = digest_bot, -100903
+    bot.api.chat(forum, "supergroup", "Forum")
+    bot.api.member_status[(forum, 43)] = "administrator"
+    await ask(bot, "/subscribe", chat=forum, user=43, chat_type="supergroup", thread_id=7)
+    bot.api.closed_topics.add((forum, 7))
+    text = await ask(bot, "/digest now", chat=forum, user=43, chat_type="supergroup")
+    assert text == "The digest could not be sent to this chat (TOPIC_CLOSED); try again later."
+    subscription = await bot.store.digests.subscription(forum)
+    assert subscription is not None and subscription.active  # asked for: never pauses
+
+
 async def test_a_refusal_followed_by_a_digest_that_goes_out_starts_the_count_again(
     digest_bot: DigestBot,
 ) -> None:
