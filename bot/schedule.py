@@ -294,7 +294,8 @@ def parse_digest_args(args: Sequence[str]) -> DigestRequest:
     target, rest = parse_target(args)
     if not rest:
         return DigestRequest("show", target)
-    word, rest = rest[0].lower(), _time_words(rest[1:])
+    rest = _time_words(rest)
+    word, rest = rest[0].lower(), rest[1:]
     if word in ("off", "now"):
         if rest:
             raise ScheduleError(f"/digest {word} takes nothing after it. {USAGE}")
@@ -305,9 +306,7 @@ def parse_digest_args(args: Sequence[str]) -> DigestRequest:
         return DigestRequest("empty", target, flag=rest[0].lower() == "on")
     if word == "daily":
         if len(rest) not in (1, 2):
-            raise ScheduleError(
-                f"Usage: /digest daily HH:MM [Zone], e.g. /digest daily 09:00. {USAGE}"
-            )
+            raise ScheduleError("Usage: /digest daily HH:MM [Zone], e.g. /digest daily 09:00.")
         zone = parse_zone(rest[1]) if len(rest) == 2 else None
         return DigestRequest("set", target, "daily", None, parse_time(rest[0]), zone)
     if word == "weekly":
@@ -319,7 +318,13 @@ def parse_digest_args(args: Sequence[str]) -> DigestRequest:
         return DigestRequest(
             "set", target, "weekly", parse_weekday(rest[0]), parse_time(rest[1]), zone
         )
-    raise ScheduleError(f"Unknown /digest option {_shown(word)}. {USAGE}")
+    try:
+        at = parse_time(word)
+    except ScheduleError:
+        raise ScheduleError(f"Unknown /digest option {_shown(word)}. {USAGE}") from None
+    # A time without 'daily' or 'weekly': say how to write what was most likely meant.
+    daily = " ".join(part for part in ("/digest", target, "daily", f"{at:%H:%M}") if part)
+    raise ScheduleError(f"Every day at {at:%H:%M}? Write {daily} (or weekly DAY {at:%H:%M}).")
 
 
 def describe_moment(moment: datetime, zone: str) -> str:

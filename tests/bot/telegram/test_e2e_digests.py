@@ -204,6 +204,11 @@ async def test_a_fixed_offset_zone_is_said_to_count_the_other_way(digest_bot: Di
         ("/digest weekly funday 09:00", "'funday' is not a weekday"),
         ("/digest daily 09:00 Mars/Olympus_Mons", "Unknown time zone 'Mars/Olympus_Mons'"),
         ("/digest hourly", "Unknown /digest option 'hourly'"),
+        (
+            "/digest 9:30 pm",
+            "Every day at 21:30? Write /digest daily 21:30 (or weekly DAY 21:30).",
+        ),
+        ("/digest daily", "Usage: /digest daily HH:MM [Zone], e.g. /digest daily 09:00."),
         ("/timezone ../../etc/passwd", "Unknown time zone '../../etc/passwd'"),
         ("/timezone Europe", "Unknown time zone 'Europe'"),
         ("/digest weekly mon 09:00 America", "Unknown time zone 'America'"),
@@ -218,6 +223,8 @@ async def test_a_fixed_offset_zone_is_said_to_count_the_other_way(digest_bot: Di
         "weekday",
         "zone",
         "option",
+        "time-alone",
+        "daily-alone",
         "zone-path",
         "zone-region",
         "zone-region-weekly",
@@ -234,6 +241,7 @@ async def test_malformed_arguments_get_a_reason_and_change_nothing(
     text = await ask(digest_bot, command)
     assert reply in text
     assert "Traceback" not in text
+    assert text.count("Usage:") <= 1  # one way to write it, not two run together
     assert await digest_bot.store.digests.schedule(42) == before
     chat = await digest_bot.store.chats.get(42)
     assert chat is not None and chat.timezone == "Asia/Tokyo"
