@@ -576,6 +576,32 @@ async def test_an_event_cited_hundreds_of_times_is_paged(services: Services, sto
     assert f"— page {len(text_pages)}/{len(text_pages)} —" in render_text(reply)
 
 
+@pytest.mark.parametrize(
+    ("typed", "plain", "shows"),
+    [
+        ("/search ｔｏｒｔｕｒｅｄ", "/search tortured", "/event 2"),  # fullwidth
+        ("/search tor\u00adtured", "/search tortured", "/event 2"),  # soft hyphen
+        ("/search tor\u200btured\u200e", "/search tortured", "/event 2"),
+        ("/search ｉｎｑｕｉｒｙ\u3000criminal", "/search inquiry criminal", "criminal case"),
+        ("/facility Ｓａｒａｔｏｖ", "/facility Saratov", "Events at Saratov Oblast"),
+        ("/facility ＯＴＢ－１", "/facility OTB-1", "Events at Tuberculosis Hospital No. 1"),
+        ("/timeline ２０２１－１０", "/timeline 2021-10", "Timeline: Oct 2021"),
+        ("/event ３", "/event 3", "Investigators open a criminal case"),
+        ("/source ①", "/source 1", "Source 1"),
+    ],
+    ids=["fullwidth", "soft-hyphen", "zero-width", "ideographic-space", "place", "facility",
+         "date", "event", "circled"],
+)  # fmt: skip
+async def test_compatibility_letters_read_as_plain_ones(
+    services: Services, ids: dict, typed: str, plain: str, shows: str
+) -> None:
+    """'/search ｔｏｒｔｕｒｅ' and '/facility Ｏｍｓｋ' found nothing: a phone's wide
+    keyboard, a copied text's invisible marks make other characters of the same words."""
+    expected = render_text(await ask(services, plain))
+    assert shows in expected
+    assert render_text(await ask(services, typed)) == expected
+
+
 async def test_search_best_first(services: Services, ids: dict) -> None:
     reply = await ask(services, "/search criminal case")
     assert [e.id for e in events_of(reply)][0] == ids["case"]

@@ -133,6 +133,13 @@ async def test_search_and_latest(telegram_bot: RunningBot, ids: dict) -> None:
     assert latest.startswith("Latest additions")
 
 
+async def test_wide_letters_are_read_as_plain_ones(telegram_bot: RunningBot, ids: dict) -> None:
+    text = await ask_text(telegram_bot, "/search@briefbot_test_bot ｉｎｑｕｉｒｙ")
+    assert text.startswith("Search: inquiry") and "Investigators open a criminal case" in text
+    place = await ask_text(telegram_bot, "/facility Ｓａｒａｔｏｖ\u200b")
+    assert place.startswith("Events at Saratov Oblast")
+
+
 async def test_a_tapped_event_link_opens_the_event(telegram_bot: RunningBot, ids: dict) -> None:
     timeline = await ask(telegram_bot, "/timeline")
     tap = f"/event_{ids['case']}"
