@@ -378,7 +378,10 @@ class DeliveryEngine:
         if paused:
             log.warning("chat %s paused: %s", chat_id, reason)
             if self.notify_paused is not None:
-                await self.notify_paused(chat_id, reason)
+                try:
+                    await self.notify_paused(chat_id, reason)
+                except Exception:  # the pause is recorded; telling the chat is a courtesy
+                    log.exception("chat %s not told of its paused digests", chat_id)
         return paused
 
     async def _send_one(self, chat_id: int, text: str, report: FanoutReport) -> int:

@@ -19,6 +19,7 @@ from bot.delivery import (
     ChatMoved,
     Compose,
     DeliveryEngine,
+    MessageRejected,
     RetryLater,
     RetryPolicy,
     TransientError,
@@ -292,6 +293,40 @@ async def test_forbidden_pauses_the_subscription_with_the_reason(store: Store) -
     clock.set(datetime(2026, 3, 4, 8, 0, tzinfo=UTC))
     await fanout.run_due()
     assert send.per_chat() == {2: 3, 1: 1}
+
+
+async def test_a_chat_that_cannot_be_told_of_its_pause_is_paused_all_the_same(
+    store: Store,
+) -> None:
+    await subscribe(store, 1)
+    await subscribe(store, 2)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+    told: list[tuple[int, str]] = []
+
+    async def notify(chat_id: int, reason: str) -> None:
+        told.append((chat_id, reason))
+        raise RuntimeError("the notice failed too")
+
+    fanout = engine(store, send, clock, notify_paused=notify)
+    reports = []
+    for _day in range(3):  # three daily periods, each tried three times, all refused
+        send.fail(1, *[MessageRejected("CHAT_SEND_PLAIN_FORBIDDEN")] * 3)
+        for _ in range(3):
+            reports.append(await fanout.run_due())
+            clock.advance(seconds=30)
+        clock.advance(days=1, seconds=-90)
+    assert reports[-1].outcomes == {"paused": 1}
+    reason = "Telegram refused the last 3 digests (CHAT_SEND_PLAIN_FORBIDDEN)"
+    assert told == [(1, reason)]
+    subscription = await store.digests.subscription(1)
+    assert subscription is not None and (subscription.active, subscription.paused_reason) == (
+        False,
+        reason,
+    )
+    [*_, last] = await store.digests.deliveries(1)
+    assert (last.status, last.error) == ("failed", "CHAT_SEND_PLAIN_FORBIDDEN")
+    assert send.per_chat() == {2: 3}
 
 
 async def test_group_migrated_to_supergroup_keeps_its_subscription(store: Store) -> None:
