@@ -21,6 +21,7 @@ from bot.telegram.replies import (
     PAGE_DATA,
     answer_press,
     page_request,
+    plain_requested,
     reply,
     show_page,
 )
@@ -105,7 +106,8 @@ async def on_button(update: Update, context: BriefContext) -> None:
         chat = await chat_context(update, context)
         result = await answer(context.services.answers, chat, command, request)
     if page_match:
-        shown = await show_page(context, message, result, request.number, token)
+        plain = plain_requested(page_match)
+        shown = await show_page(context, message, result, request.number, token, plain)
         await answer_press(query, None if shown else EXPIRED)
     else:
         await show_page(context, message, result, 1, None)

@@ -1,7 +1,8 @@
 """Sending answers to Telegram: first page with ◀ n/N ▶ buttons, edits in place, threads.
 
-Callback data is strict and short: "pg:<token>:<page>[:a<key>|:b<key>]" turns a page (a
-list read from the store by key carries the key of the item the page follows or precedes),
+Callback data is strict and short: "pg:<token>:<page>[:a<key>|:b<key>|:t]" turns a page (a
+list read from the store by key carries the key of the item the page follows or precedes;
+":t" marks a page of an answer shown as plain text, split into pages of its own),
 "go:<token>" runs a suggested command; the token stands for a command stored with the chat
 it was sent to (store/callbacks.py), so forged or foreign data finds nothing and gets a
 short notice, and a forged key at most shows another page of the same list.
@@ -34,7 +35,9 @@ from bot.telegram.context import BriefContext
 
 log = logging.getLogger(__name__)
 
-PAGE_DATA = re.compile(r"pg:([A-Za-z0-9_-]{12}):([1-9][0-9]{0,5})(?::([ab])([0-9~.-]{1,24}))?")
+PAGE_DATA = re.compile(
+    r"pg:([A-Za-z0-9_-]{12}):([1-9][0-9]{0,5})(?::([ab])([0-9~.-]{1,24})|:(t))?"
+)
 GO_DATA = re.compile(r"go:([A-Za-z0-9_-]{12})")
 NOOP_DATA = "noop"
 SERVER_ERROR_PAUSE = 1.0  # seconds before sending again after a Bot API server error
@@ -48,13 +51,18 @@ def page_request(match: re.Match[str]) -> PageRequest:
     )
 
 
-def _page_data(token: str, request: PageRequest) -> str:
+def plain_requested(match: re.Match[str]) -> bool:
+    """Whether a PAGE_DATA match turns the pages of an answer shown as plain text."""
+    return match.group(5) is not None
+
+
+def _page_data(token: str, request: PageRequest, plain: bool = False) -> str:
     data = f"pg:{token}:{request.number}"
     if request.after is not None:
         return f"{data}:a{request.after}"
     if request.before is not None:
         return f"{data}:b{request.before}"
-    return data
+    return f"{data}:t" if plain else data
 
 
 def _neighbours(
@@ -78,19 +86,25 @@ async def keyboard(
     page: int,
     rendered: int,
     token: str | None,
+    plain: bool = False,
 ) -> tuple[InlineKeyboardMarkup | None, str | None]:
-    """Buttons for one page (and the pagination token, created on first need)."""
+    """Buttons for one page (and the pagination token, created on first need); `plain`:
+    the page is one of `rendered` pages of the answer as plain text."""
     rows: list[list[InlineKeyboardButton]] = []
     store = context.services.store
     previous, following, label = _neighbours(answer, page, rendered)
     if (previous or following) and answer.command:
         token = token or await store.callbacks.save(chat_id, answer.command)
+        # A page the renderer cut is plain text's when shown as such: ":t" keeps it so.
+        split_plain = plain and answer.paging is None
         nav = []
         if previous:
-            nav.append(InlineKeyboardButton("◀", callback_data=_page_data(token, previous)))
+            data = _page_data(token, previous, split_plain)
+            nav.append(InlineKeyboardButton("◀", callback_data=data))
         nav.append(InlineKeyboardButton(label, callback_data=NOOP_DATA))
         if following:
-            nav.append(InlineKeyboardButton("▶", callback_data=_page_data(token, following)))
+            data = _page_data(token, following, split_plain)
+            nav.append(InlineKeyboardButton("▶", callback_data=data))
         rows.append(nav)
     for button in answer.buttons:
         go = await store.callbacks.save(chat_id, button.command)
@@ -135,10 +149,13 @@ async def reply(update: Update, context: BriefContext, answer: Answer) -> Messag
         log.warning("sendMessage refused (%s); retrying as plain text", exc.message)
         if "thread" in exc.message.lower():
             thread = None
+        # Plain text may take more pages than HTML: its buttons count and turn its own.
+        plain = render_text_pages(answer)
+        markup, _token = await keyboard(context, chat.id, answer, 1, len(plain), None, True)
         return await _send_retrying(
             context,
             chat.id,
-            render_text_pages(answer)[0],
+            plain[0],
             link_preview_options=_previews(answer),
             reply_markup=markup,
             message_thread_id=thread,
@@ -179,15 +196,22 @@ def message_gone(exc: BadRequest) -> bool:
 
 
 async def show_page(
-    context: BriefContext, message: Message, answer: Answer, page: int, token: str | None
+    context: BriefContext,
+    message: Message,
+    answer: Answer,
+    page: int,
+    token: str | None,
+    plain: bool = False,
 ) -> bool:
-    """Edit `message` to show `page` of `answer`; False when that page does not exist, or
-    the message no longer does."""
+    """Edit `message` to show `page` of `answer` (of its plain-text pages when `plain`);
+    False when that page does not exist, or the message no longer does."""
     if answer.page_gone:
         return False
-    pages = render_pages(answer)
     if answer.paging is not None:
-        page = 1  # the store read just this page
+        page = 1  # the store read just this page, the same in either form
+    if plain:
+        return await _show_plain(context, message, answer, page, token)
+    pages = render_pages(answer)
     if not 1 <= page <= len(pages):
         return False
     markup, _token = await keyboard(context, message.chat.id, answer, page, len(pages), token)
@@ -195,11 +219,22 @@ async def show_page(
         return await _edit(context, message, pages[page - 1], answer, markup, ParseMode.HTML)
     except BadRequest as exc:
         # Our markup was refused: the page as plain text, as `reply` sends a first page,
-        # rather than an apology and the old page. (Plain text may split an answer into
-        # more pages than HTML; the buttons count HTML's, so a later page is the last.)
+        # rather than an apology and the old page. From here on the buttons turn the plain
+        # text's pages, which may be more than HTML's.
         log.warning("editMessageText refused (%s); retrying as plain text", exc.message)
-        plain = render_text_pages(answer)
-        return await _edit(context, message, plain[min(page, len(plain)) - 1], answer, markup)
+        last = len(render_text_pages(answer))
+        return await _show_plain(context, message, answer, min(page, last), token)
+
+
+async def _show_plain(
+    context: BriefContext, message: Message, answer: Answer, page: int, token: str | None
+) -> bool:
+    pages = render_text_pages(answer)
+    if not 1 <= page <= len(pages):
+        return False
+    chat_id = message.chat.id
+    markup, _token = await keyboard(context, chat_id, answer, page, len(pages), token, True)
+    return await _edit(context, message, pages[page - 1], answer, markup)
 
 
 async def _edit(

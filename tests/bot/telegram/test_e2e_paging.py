@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot import pages
-from tests.bot.briefing import MUCH_CITED_SUMMARY, add_article, add_event, much_cited
+from tests.bot.briefing import MUCH_CITED_SUMMARY, add_article, add_event, cite, much_cited
 from tests.bot.telegram.helpers import ask, press
 from tests.fakes.bot_api import Request, visible_text
 from tests.fakes.telegram import RunningBot
@@ -239,6 +239,64 @@ async def test_a_page_telegram_refuses_as_html_is_shown_as_plain_text(
     assert "parse_mode" not in plain.params and "<" not in plain.text
     assert "Fact 05" in plain.text and "Fact 04" not in plain.text
     assert labels(plain) == ["◀", "2/5", "▶"]
+
+
+async def witnesses(bot: RunningBot) -> tuple[int, str]:
+    """An event cited by 15 long excerpts: 2 pages in HTML, 3 as plain text, where each
+    excerpt's link is written out. Returns its id and its last excerpt."""
+    event_id, excerpt = None, ""
+    for n in range(1, 16):
+        excerpt = f"Witness {n} told reporters " + " ".join(["that guards beat prisoners"] * 14)
+        source = await add_article(
+            bot.store,
+            excerpt,
+            outlet=f"Outlet {n}",
+            url=f"https://outlet{n}.example/2021/10/06/" + "a-long-path-of-the-article/" * 3,
+        )
+        if event_id is None:
+            event_id = await add_event(bot.store, source, "2021-10-06", "Beatings", (excerpt,))
+        else:
+            await cite(bot.store, event_id, source, excerpt)
+    assert event_id is not None
+    return event_id, excerpt
+
+
+async def test_every_plain_text_page_is_reachable_when_html_is_refused(
+    telegram_bot: RunningBot,
+) -> None:
+    """Plain text split the answer into 3 pages where HTML had 2; the buttons counted 2,
+    so the last plain page, with the last witness, could not be reached."""
+    event_id, last = await witnesses(telegram_bot)
+    refused = "Bad Request: can't parse entities: unsupported start tag"
+    telegram_bot.api.fail("sendMessage", 400, refused)
+    first = await ask(telegram_bot, f"/event {event_id}", chat=608)
+    assert "parse_mode" not in first.params and labels(first) == ["1/3", "▶"]
+    shown = first
+    for n in (2, 3):
+        notice = await press(telegram_bot, data_of(shown, "▶"), first)
+        assert "text" not in notice
+        shown = await edits(telegram_bot, n - 1)
+        assert "parse_mode" not in shown.params  # the same form on every page
+    assert labels(shown) == ["◀", "3/3"] and last in shown.text
+    await press(telegram_bot, data_of(shown, "◀"), first)
+    assert labels(await edits(telegram_bot, 3)) == ["◀", "2/3", "▶"]
+
+
+async def test_a_page_turn_refused_as_html_goes_on_in_plain_text_pages(
+    telegram_bot: RunningBot,
+) -> None:
+    """A page turn refused as HTML showed page 2 of plain text under HTML's buttons (1/2):
+    the plain text's third page, with the last witness, was out of reach."""
+    event_id, last = await witnesses(telegram_bot)
+    first = await ask(telegram_bot, f"/event {event_id}", chat=609)
+    assert labels(first) == ["1/2", "▶"]
+    telegram_bot.api.fail("editMessageText", 400, "Bad Request: can't parse entities")
+    await press(telegram_bot, data_of(first, "▶"), first)
+    second = await edits(telegram_bot, 1)
+    assert "parse_mode" not in second.params and labels(second) == ["◀", "2/3", "▶"]
+    await press(telegram_bot, data_of(second, "▶"), first)
+    third = await edits(telegram_bot, 2)
+    assert labels(third) == ["◀", "3/3"] and last in third.text
 
 
 @pytest.mark.parametrize(
