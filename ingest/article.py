@@ -1,8 +1,8 @@
 """Reading one article: bytes in, text and front-matter metadata out, or a clear rejection.
 
-The text kept is the page text exactly as given (only line endings normalised, and the
-invisible characters that split a word dropped), because citations are character offsets
-into it.
+The text kept is the page text exactly as given (only line endings normalised, and control
+characters and the invisible characters that split a word dropped), because citations are
+character offsets into it.
 """
 
 from __future__ import annotations
@@ -110,13 +110,17 @@ ORDINAL_INDICATORS = frozenset("\u00aa\u00ba")
 NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Characters below space other than line breaks, tabs and form feeds: text has few of them.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
-# Soft hyphen, zero-width space, word joiner, zero-width no-break space. (The zero-width
-# joiners that shape emoji and scripts stay.) A pattern, not a str.translate table, which
-# looks up every character in Python: 0.3 ms an article of 800 words.
-WORD_SPLITTERS = re.compile("[\u00ad\u200b\u2060\ufeff]")
-# What a one-line name (title, outlet) drops besides line breaks: C0 and C1 controls and
-# the word splitters.
-NAME_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff]")
+# The word splitters: soft hyphen, zero-width space, word joiner, zero-width no-break space.
+# (The zero-width joiners that shape emoji and scripts stay.)
+SPLITTERS = "\u00ad\u200b\u2060\ufeff"
+# What any text drops: the word splitters, and the controls other than tab, line break and
+# form feed. A few pass the binary check in a long file, and they reached readers: the
+# terminal of `briefbot console` obeys an escape sequence ("\x1b]0;...\x07" renames its
+# window, "\x9b2J" clears it on some). A pattern, not a str.translate table, which looks up
+# every character in Python: 0.3 ms an article of 800 words.
+INVISIBLE = re.compile(f"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f{SPLITTERS}]")
+# What a one-line name (title, outlet) drops besides line breaks: every control character.
+NAME_INVISIBLE = re.compile(f"[\x00-\x1f\x7f-\x9f{SPLITTERS}]")
 # A loader that reads every value as text (libyaml's when PyYAML was built with it): YAML's
 # implicit types would make `outlet: NO` the word "False", and a malformed timestamp or a
 # `!!int` tag raise errors of Python's own instead of a rejection.
@@ -211,10 +215,10 @@ def decode(data: bytes) -> str:
 
 
 def normalise(text: str) -> str:
-    """Line endings as `\n`, and no soft hyphens or zero-width spaces: invisible to a
-    reader, they cut words in two, so "fac\u00adtory" was never found by /search factory
-    and "Kras\u00adnodar" was no place."""
-    return WORD_SPLITTERS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """Line endings as `\n`, no control characters but tabs and form feeds (INVISIBLE), and
+    no soft hyphens or zero-width spaces: invisible to a reader, they cut words in two, so
+    "fac\u00adtory" was never found by /search factory and "Kras\u00adnodar" was no place."""
+    return INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _by_byte_order_mark(data: bytes) -> str | None:

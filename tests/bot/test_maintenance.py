@@ -18,7 +18,7 @@ from bot.maintenance import PREVIEW_EVENTS, add_story, decide_story, id_ranges, 
 from config.settings import Settings
 from ingest.errors import ArticleRejected
 from ingest.fetch import download_limited
-from ingest.submission import parse_text
+from ingest.submission import parse_document, parse_text
 from store import Store
 from store.models import NewEvent, PlaceRef
 from store.reviews import StoryReview
@@ -844,3 +844,23 @@ async def test_a_title_or_outlet_keeps_no_control_or_invisible_characters(
     assert (source.title, source.outlet) == ("Fire[2J at the depot", None)
     shown = await answer_plain(store, settings, "/sources")
     assert "\x1b" not in shown and "Fire[2J at the depot" in shown
+
+
+async def test_control_characters_in_an_uploaded_article_never_reach_a_reader(
+    store: Store, settings: Settings
+) -> None:
+    """A few escape sequences in a long text file passed the binary check and were stored:
+    'briefbot console' printed '\\x1b]0;...\\x07' raw (a terminal obeys it: here, renaming
+    its window), in the event's summary and its excerpt."""
+    filler = "Officials met in the town hall to talk about the roads. " * 10
+    body = filler + "On 2021-10-05, a fire\x1b]0;pwned\x07 broke out\x9b2J at the depot."
+    services = Services(store, settings)
+    added = await add_story(services, OWNER, parse_document(body.encode(), "a.txt"))
+    assert added.review is not None
+    [source] = await store.sources.list_all()
+    assert source.text.endswith("On 2021-10-05, a fire]0;pwned broke out2J at the depot.")
+    [event] = await store.events.all()
+    assert event.summary == "a fire]0;pwned broke out2J at the depot."
+    shown = await answer_plain(store, settings, f"/event {event.id}")
+    assert "a fire]0;pwned broke out2J at the depot." in shown
+    assert not re.search("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]", shown)
