@@ -53,7 +53,7 @@ from bot.delivery import (
     TransientError,
 )
 from bot.digest import digest_messages
-from bot.digest_settings import refusal
+from bot.digest_settings import hint, refusal
 from bot.schedule import ScheduleError, parse_digest_args, parse_target
 from bot.telegram.context import ADMIN_STATUSES, BriefContext, is_chat_admin, remember_chat
 from bot.telegram.flood import BULK, FloodLimiter, retry_seconds
@@ -61,6 +61,7 @@ from bot.telegram.replies import reply
 from config.settings import Settings
 from config.zones import zone_loads
 from store import Store
+from store.digests import UNSUBSCRIBED
 from store.models import Chat
 
 log = logging.getLogger(__name__)
@@ -514,11 +515,22 @@ async def _send_now(context: BriefContext, where: Where, topic: int | None) -> A
         return Answer(title=f"No digests for {label} yet: {subscribe} first.", is_error=True)
     outcome = await engine_for(context.application).deliver_now(where.chat_id)
     if outcome == Outcome.SENT:
+        # A digest that went out on request does not resume paused ones: an admin trying
+        # it after a pause would otherwise take the chat for mended and wait in vain.
+        paused = not subscription.active and subscription.paused_reason != UNSUBSCRIBED
+        still = (
+            (f"Scheduled digests are still paused: {hint('/subscribe', where.target)}"
+             " resumes them.",)
+            if paused
+            else ()
+        )  # fmt: skip
         if where.target is not None:
-            return Answer(title=f"Sent the digest to {label}.")
+            return Answer(title=f"Sent the digest to {label}.", intro=still)
         if subscription.thread_id != topic:
-            return Answer(title="Sent the digest to the topic this chat's digests go to.")
-        return None
+            return Answer(
+                title="Sent the digest to the topic this chat's digests go to.", intro=still
+            )
+        return Answer(title=still[0]) if still else None
     if outcome == Outcome.SKIPPED:
         return Answer(title="A digest is being sent right now; try again in a minute.")
     if outcome == Outcome.PAUSED:

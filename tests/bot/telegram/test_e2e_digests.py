@@ -604,6 +604,32 @@ async def test_digest_now_refused_by_telegram_says_why(digest_bot: DigestBot) ->
     assert subscription is not None and subscription.active  # asked for: never pauses
 
 
+async def test_digest_now_in_a_paused_chat_says_scheduled_ones_are_still_paused(
+    digest_bot: DigestBot,
+) -> None:
+    bot = digest_bot
+    await ask(bot, "/subscribe")
+    await sample_briefing(bot.store)
+    bot.clock.set(wall() + timedelta(days=1))
+    bot.api.fail("sendMessage", 403, chat_id=42)  # blocked, then unblocked
+    await bot.engine.run_due()
+    before = len(delivered(bot.api, 42))
+    bot.api.user_sends("/digest now", chat=42)
+    digest, note = (await bot.api.sent("sendMessage", before + 2, chat_id=42))[-2:]
+    assert visible_text(digest.text).startswith("Digest: new since")
+    assert visible_text(note.text) == (
+        "Scheduled digests are still paused: /subscribe resumes them."
+    )
+    await bot.api.settle(0.2)
+    assert len(delivered(bot.api, 42)) == before + 2
+    # once unsubscribed on purpose, a digest on request is just that
+    await ask(bot, "/unsubscribe")
+    bot.clock.advance(minutes=1)
+    assert (await ask(bot, "/digest now")).startswith("No new developments since")
+    await bot.api.settle(0.2)
+    assert not visible_text(delivered(bot.api, 42)[-1].text).startswith("Scheduled")
+
+
 async def test_a_refusal_followed_by_a_digest_that_goes_out_starts_the_count_again(
     digest_bot: DigestBot,
 ) -> None:
