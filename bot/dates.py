@@ -93,11 +93,18 @@ def _iso(year: int, month: int | None = None, day: int | None = None) -> str:
         raise DateArgError(f"there is no day {day} in {ABBR[month - 1]} {year}") from None
 
 
+# Day first with dots, as Russian and most of Europe write dates: "05.10.2021", "10.2021".
+DOTTED = re.compile(r"(?:(\d{1,2})\.)?(\d{1,2})\.(\d{4})")
+
+
 def _parse_iso(token: str) -> str | None:
-    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", token)
-    if match is None:
+    match = re.fullmatch(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?", token)
+    if match is not None:
+        year, month, day = match.groups()
+    elif (dotted := DOTTED.fullmatch(token)) is not None:
+        day, month, year = dotted.groups()
+    else:
         return None
-    year, month, day = match.groups()
     if _year(year) is None:
         raise DateArgError(f"{year} is not a year a briefing can hold ({FIRST_YEAR}-{LAST_YEAR})")
     return _iso(int(year), int(month) if month else None, int(day) if day else None)
@@ -171,6 +178,9 @@ def _dates(tokens: list[str]) -> list[str]:
     # "2021-10-01..2021-10-31" and "2021-10-01–2021-10-31" become two dates.
     split: list[str] = []
     for token in tokens:
+        if re.fullmatch(r"\d{4}/\d{1,2}(?:/\d{1,2})?", token):
+            split.append(token)  # "2021/10/05" is one date, written with slashes
+            continue
         parts = re.split(r"(?<=\d)(?:\.\.|–|—|/)(?=\d)", token)
         split.extend(parts)
     tokens = split
@@ -182,12 +192,26 @@ def _dates(tokens: list[str]) -> list[str]:
             continue
         taken = _take_date(tokens, i)
         if taken is None:
-            raise DateArgError(f"{tokens[i]!r} is not a date")
+            raise DateArgError(_not_a_date(tokens, i))
         dates.append(taken[0])
         i += taken[1]
     if len(dates) > 2:
         raise DateArgError("give at most two dates: from and to")
     return dates
+
+
+def _not_a_date(tokens: list[str], i: int) -> str:
+    """Why tokens[i] starts no date: a month or a day and month without their year are
+    told so ("'Oct' needs its year"), anything else is no date."""
+    words = tokens[i : i + 2]
+    if month_number(words[0]) is None and not (
+        len(words) == 2 and _day(words[0]) is not None and month_number(words[1]) is not None
+    ):
+        return f"{tokens[i]!r} is not a date"
+    if _day(words[0]) is None:
+        words = words[:1]
+    given = " ".join(words)
+    return f"{given!r} needs its year, e.g. '{given} 2021'"
 
 
 def _ordered(dates: list[str]) -> DateRange:

@@ -210,6 +210,13 @@ async def test_help_depends_on_who_asks(services: Services) -> None:
         ("до мая 2021", ["beatings"]),
         ("с 6 октября 2021 г. по 7 октября 2021 г.", ["case", "dismissal"]),  # was refused
         ("октябрь 2021 года", ["leak", "torture", "case", "dismissal"]),
+        # Day first with dots, as Russian writes dates, and ISO with slashes: were refused.
+        ("05.10.2021", ["leak", "torture"]),
+        ("6.10.2021 - 7.10.2021", ["case", "dismissal"]),
+        ("с 06.10.2021 по 07.10.2021", ["case", "dismissal"]),
+        ("10.2021", ["leak", "torture", "case", "dismissal"]),
+        ("2021/10/05", ["leak", "torture"]),
+        ("2020/2021", ["beatings", "leak", "torture", "case", "dismissal"]),  # still a range
     ],
     ids=lambda v: str(v) or "all",
 )
@@ -250,8 +257,12 @@ async def test_timeline_bad_dates_get_the_usage_line(services: Services, args: s
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
-        ("until May", "'May' is not a date."),
-        ("Октябрь", "'Октябрь' is not a date."),
+        ("until May", "'May' needs its year, e.g. 'May 2021'."),
+        ("Октябрь", "'Октябрь' needs its year, e.g. 'Октябрь 2021'."),
+        ("5 Oct", "'5 Oct' needs its year, e.g. '5 Oct 2021'."),  # was "'5' is not a date"
+        ("Oct 5", "'Oct' needs its year, e.g. 'Oct 2021'."),
+        ("soon", "'soon' is not a date."),
+        ("32.10.2021", "There is no day 32 in Oct 2021."),
         ("2021-02-30", "There is no day 30 in Feb 2021."),
         ("from", "From when? Give a date after it."),
     ],
