@@ -7,6 +7,7 @@ either the whole article or nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import weakref
 from dataclasses import dataclass, field
@@ -79,20 +80,25 @@ async def prepare_article(article: Article) -> PreparedArticle:
 
 
 # Each store's merge index, kept from one article to the next (reading every event again
-# for each article made ingestion quadratic). It is reused only while the store's change
-# stamp is the one taken when the last article committed: any other write, on this
-# connection or another, and the index is read again from the store.
-_indexes: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], MergeIndex]] = (
-    weakref.WeakKeyDictionary()
-)
+# for each article made ingestion quadratic, and a running bot's /addstory read the whole
+# briefing every time). It is reused only while the briefing's tables are as they were
+# when the article that kept it committed: the 'briefing' write count (store/migrations.py)
+# tells, whoever wrote, on this connection or another; other writes (chats, reviews,
+# digests) leave it be.
+_indexes: weakref.WeakKeyDictionary[Store, tuple[int, MergeIndex]] = weakref.WeakKeyDictionary()
+BRIEFING = "briefing"
 
 
 async def _merge_index(store: Store) -> MergeIndex:
     kept = _indexes.pop(store, None)
-    if kept is not None and kept[0] == await store.db.change_stamp():
+    if kept is not None and kept[0] == await store.db.data_version(BRIEFING):
         kept[1].begin_article()
         return kept[1]
     return await MergeIndex.load(store)
+
+
+def _keep(store: Store, version: int, index: MergeIndex) -> None:
+    _indexes[store] = (version, index)
 
 
 async def store_article(store: Store, prepared: PreparedArticle) -> IngestOutcome:
@@ -101,9 +107,6 @@ async def store_article(store: Store, prepared: PreparedArticle) -> IngestOutcom
     article = prepared.article
     new_events: list[int] = []
     supported: list[int] = []
-    # Inside someone else's transaction the article may still be rolled back after this
-    # returns: its index is not kept then.
-    outermost = not store.db.conn.in_transaction
     async with store.db.transaction() as conn:
         # Checked inside the transaction: another writer may have added it meanwhile.
         existing = await store.sources.find_duplicate(article.url, article.content_hash)
@@ -130,15 +133,10 @@ async def store_article(store: Store, prepared: PreparedArticle) -> IngestOutcom
                 event_id, is_new = merged
                 (new_events if is_new else supported).append(event_id)
         await index.flush(store, conn)
-        # No other connection can commit while ours holds the write lock.
-        _, before_commit = await store.db.change_stamp()
-    if outermost:
-        # Read after the commit, which itself counts changes (the search index writes its
-        # pending terms then). This query was queued before any other task's could be, and
-        # a commit by another connection in between shows as a changed data version.
-        stamp = await store.db.change_stamp()
-        if stamp[1] == before_commit:
-            _indexes[store] = (stamp, index)
+        # Read under the write lock, so no one else's write is counted in; kept only once
+        # the article commits (inside a caller's transaction it may still roll back).
+        version = await store.db.data_version(BRIEFING)
+        store.db.after_commit(functools.partial(_keep, store, version, index))
     log.debug("added %s with %d new events", _label(article), len(new_events))
     return IngestOutcome(
         "added", source_id, _label(article), new_events, sorted(set(supported) - set(new_events))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager, closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +62,7 @@ class Database:
         self._owner: asyncio.Task[Any] | None = None  # the task inside transaction()
         self._depth = 0
         self._changes_at_begin = 0  # total_changes when the running transaction began
+        self._after_commit: list[Callable[[], None]] = []  # see after_commit
 
     async def open(self) -> Database:
         from store.migrations import apply_migrations
@@ -133,8 +134,11 @@ class Database:
                 raise
             else:
                 await conn.execute("COMMIT")
+                for action in self._after_commit:
+                    action()
             finally:
                 self._owner = None
+                self._after_commit.clear()
 
     async def _begin_immediate(self, conn: aiosqlite.Connection) -> None:
         """BEGIN IMMEDIATE, waiting while another process writes (see WRITE_WAIT_SECONDS).
@@ -170,9 +174,11 @@ class Database:
         self._depth += 1
         name = f"nested_{self._depth}"
         await conn.execute(f"SAVEPOINT {name}")
+        actions_before = len(self._after_commit)
         try:
             yield conn
         except BaseException:
+            del self._after_commit[actions_before:]  # what was undone will not commit
             await conn.execute(f"ROLLBACK TO {name}")
             await conn.execute(f"RELEASE {name}")
             raise
@@ -180,6 +186,18 @@ class Database:
             await conn.execute(f"RELEASE {name}")
         finally:
             self._depth -= 1
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` when the running transaction commits, and not if it rolls back
+        (nor if the savepoint it was called in does): for what a process keeps in memory
+        that holds only once the transaction's writes are the store's."""
+        assert self._owner is asyncio.current_task(), "only inside transaction()"
+        self._after_commit.append(action)
+
+    async def data_version(self, name: str) -> int:
+        """How many writes the triggers counting for `name` have seen (data_versions, see
+        store/migrations.py): unchanged means the tables they watch are as they were."""
+        return int(await self.scalar("SELECT version FROM data_versions WHERE name = ?", (name,)))
 
     def written_in_transaction(self) -> bool:
         """Whether the running transaction has changed any row yet."""
@@ -195,13 +213,6 @@ class Database:
             yield reader
         finally:
             await reader.close()
-
-    async def change_stamp(self) -> tuple[int, int]:
-        """(rows this connection has changed, commits seen from other connections): equal
-        stamps mean the database is as it was, so what was read from it still holds."""
-        row = await self.fetchone("SELECT total_changes(), data_version FROM pragma_data_version")
-        assert row is not None
-        return int(row[0]), int(row[1])
 
     # Each call is one trip to the connection's thread (execute, fetch and close there),
     # not three: a page of a list reads the store a dozen times.

@@ -219,11 +219,11 @@ CREATE INDEX callback_commands_created ON callback_commands(created_at);
 """
 
 
-def _count_writes(table: str, counter: str) -> str:
+def _count_writes(table: str, counter: str, trigger_suffix: str = "version") -> str:
     """Triggers that add one to data_versions[counter] on every write to `table`, so a
     process keeping what it read from `table` in memory knows when it changed."""
     return "".join(
-        f"CREATE TRIGGER {table}_{op.lower()}_version AFTER {op} ON {table} BEGIN\n"
+        f"CREATE TRIGGER {table}_{op.lower()}_{trigger_suffix} AFTER {op} ON {table} BEGIN\n"
         f"    UPDATE data_versions SET version = version + 1 WHERE name = '{counter}';\n"
         "END;\n"
         for op in ("INSERT", "UPDATE", "DELETE")
@@ -388,6 +388,24 @@ DIGEST_FAILED_RUNS = """
 ALTER TABLE subscriptions ADD COLUMN failed_runs INTEGER NOT NULL DEFAULT 0;
 """
 
+# Ingestion keeps its merge index (ingest/merge.py) from one article to the next while the
+# tables it was read from stay as they were. Counted apart from the rest of the database: a
+# running bot writes between stories (chats, story reviews, digests), and every such write
+# made the next /addstory read the whole briefing again.
+BRIEFING_TABLES = (
+    "events",
+    "citations",
+    "event_places",
+    "event_people",
+    "people",
+    "person_aliases",
+    "places",
+    "place_aliases",
+)
+BRIEFING_VERSION = "INSERT INTO data_versions (name, version) VALUES ('briefing', 0);\n" + "".join(
+    _count_writes(table, "briefing", "briefing") for table in BRIEFING_TABLES
+)
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
@@ -405,6 +423,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0015_capped_search", CAPPED_SEARCH),
     ("0016_digest_topic", DIGEST_TOPIC),
     ("0017_digest_failed_runs", DIGEST_FAILED_RUNS),
+    ("0018_briefing_version", BRIEFING_VERSION),
 ]
 
 

@@ -273,3 +273,35 @@ async def test_a_write_waits_out_another_process_holding_the_lock_while_reads_go
     finally:
         other_process.close()
         await opened.close()
+
+
+async def test_after_commit_runs_once_the_outermost_transaction_commits(store: Store) -> None:
+    ran: list[str] = []
+    async with store.db.transaction():
+        store.db.after_commit(lambda: ran.append("outer"))
+        with pytest.raises(RuntimeError):
+            async with store.db.transaction():  # a savepoint: undone, its action dropped
+                store.db.after_commit(lambda: ran.append("undone"))
+                raise RuntimeError("inner step failed")
+        async with store.db.transaction():
+            store.db.after_commit(lambda: ran.append("inner"))
+        assert ran == []  # nothing is committed yet
+    assert ran == ["outer", "inner"]
+    with pytest.raises(RuntimeError):
+        async with store.db.transaction():
+            store.db.after_commit(lambda: ran.append("rolled back"))
+            raise RuntimeError("failed")
+    assert ran == ["outer", "inner"]
+
+
+async def test_the_briefing_count_sees_event_writes_not_chat_writes(store: Store) -> None:
+    before = await store.db.data_version("briefing")
+    await store.chats.ensure(5, "private")
+    assert await store.db.data_version("briefing") == before
+    text = "On Tuesday the regional governor resigned."
+    async with store.db.transaction() as conn:
+        source_id = await store.sources.add(conn, _source(text))
+        assert await store.db.data_version("briefing") == before  # an article alone
+        draft = NewEvent("2021-10-05", None, "The governor resigns.", citations=((0, len(text)),))
+        await store.events.add(conn, source_id, text, draft)
+    assert await store.db.data_version("briefing") > before

@@ -1,0 +1,89 @@
+"""The merge index outlives its article while the briefing's tables stay as they were, in
+`briefbot ingest` and in a running bot's /addstory alike, and never outlives a rollback."""
+
+# ruff: noqa: E501  (sample articles are prose, one paragraph a line)
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answers import Services
+from bot.maintenance import add_story, decide_story
+from config.settings import Settings
+from ingest.article import parse_article
+from ingest.merge import MergeIndex
+from ingest.pipeline import ingest_article, prepare_article, store_article
+from store import Store
+
+ARTICLE = """---
+title: Bridge closed
+url: https://one.test/2023/05/10/bridge
+published: 2023-05-10
+---
+The transport ministry closed the river bridge in the Kursk region on Tuesday after engineers found deep cracks in two of its supports.
+"""
+SAME = """---
+title: Kursk bridge shut
+url: https://two.test/2023/05/11/bridge
+published: 2023-05-11
+---
+Engineers found deep cracks in two supports of the river bridge in the Kursk region, and the transport ministry closed it on May 9.
+"""
+OWNER = 1001
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the whole briefing was read into a merge index (one entry a time)."""
+    calls: list[int] = []
+    load = MergeIndex.load.__func__  # type: ignore[attr-defined]
+
+    async def counted(cls: type[MergeIndex], store: Store) -> MergeIndex:
+        calls.append(1)
+        return await load(cls, store)
+
+    monkeypatch.setattr(MergeIndex, "load", classmethod(counted))
+    return calls
+
+
+async def test_addstory_after_other_writes_reuses_the_index(
+    store: Store, settings: Settings, loads: list[int]
+) -> None:
+    services = Services(store, settings)
+    first = await add_story(services, OWNER, parse_article(ARTICLE.encode(), "one.txt"))
+    assert first.review is not None
+    # What a running bot writes between two stories: a new chat, a kept review.
+    await store.chats.ensure(-100123, "supergroup", "Newsroom")
+    await decide_story(services, OWNER, first.review.audit_id, first.review.nonce, keep=True)
+    second = await add_story(services, OWNER, parse_article(SAME.encode(), "two.txt"))
+    assert second.review is not None
+    assert len(loads) == 1
+    [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
+    assert {c.source_id for c in event.citations} == {
+        first.review.source_id,
+        second.review.source_id,
+    }
+
+
+async def test_a_correction_between_articles_makes_the_next_read_the_briefing(
+    store: Store, loads: list[int]
+) -> None:
+    await ingest_article(store, parse_article(ARTICLE.encode(), "one.txt"))
+    [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
+    await store.corrections.edit_event(OWNER, event.id, "summary", summary="The bridge shut.")
+    await ingest_article(store, parse_article(SAME.encode(), "two.txt"))
+    assert len(loads) == 2
+
+
+async def test_an_article_rolled_back_leaves_no_index_behind(store: Store) -> None:
+    prepared = await prepare_article(parse_article(ARTICLE.encode(), "one.txt"))
+    with pytest.raises(RuntimeError):
+        async with store.db.transaction():
+            await store_article(store, prepared)
+            raise RuntimeError("the caller's own step failed")
+    assert await store.events.all() == []
+    # An index kept from the rolled-back article would attach this one to its event.
+    outcome = await ingest_article(store, parse_article(SAME.encode(), "two.txt"))
+    assert outcome.supported_events == []
+    [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
+    assert {c.source_id for c in event.citations} == {outcome.source_id}
