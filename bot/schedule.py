@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from config.zones import canonical_zone
+from config.zones import canonical_zone, zones_of_city
 from store.models import DigestSchedule
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FREQUENCIES = ("daily", "weekly")
 MAX_ZONE_LENGTH = 64
+MAX_CITY_WORDS = 3  # "Ho Chi Minh": a zone typed as its city's name, with spaces
 
 USAGE = (
     "Usage: /digest [@channel] daily HH:MM [Zone] | weekly DAY HH:MM [Zone] | off | now"
@@ -71,12 +72,20 @@ def parse_zone(text: str) -> str:
     """The canonical IANA name for `text` (case-insensitive), or a ScheduleError."""
     name = text.strip()
     unknown = f"Unknown time zone {_shown(name)}: use an IANA name like Europe/Berlin."
-    if not name or len(name) > MAX_ZONE_LENGTH or not re.fullmatch(r"[A-Za-z0-9_+\-/:]+", name):
+    # Spaces only between the words of a city's name ("/timezone New York").
+    if not name or len(name) > MAX_ZONE_LENGTH or not re.fullmatch(r"[A-Za-z0-9_+\-/: ]+", name):
         raise ScheduleError(unknown)
     canonical = canonical_zone(name)
-    if canonical is None:
-        raise ScheduleError(_offset_hint(name) or unknown)
-    return canonical
+    if canonical is not None:
+        return canonical
+    # A city without its region ("Berlin"): the zone named after it, when only one is;
+    # the reply names the zone in full, so the admin sees which was taken.
+    cities = zones_of_city(name)
+    if len(cities) == 1:
+        return cities[0]
+    if cities:
+        raise ScheduleError(f"Which {_shown(name)}? Write {' or '.join(cities[:3])}.")
+    raise ScheduleError(_offset_hint(name) or unknown)
 
 
 def _offset_hint(name: str) -> str | None:
@@ -304,17 +313,18 @@ def parse_digest_args(args: Sequence[str]) -> DigestRequest:
         if len(rest) != 1 or rest[0].lower() not in ("on", "off"):
             raise ScheduleError("Usage: /digest empty on|off (send a note when nothing is new).")
         return DigestRequest("empty", target, flag=rest[0].lower() == "on")
+    # The zone is the rest: one word, or a city's name of a few ("New York").
     if word == "daily":
-        if len(rest) not in (1, 2):
+        if not 1 <= len(rest) <= 1 + MAX_CITY_WORDS:
             raise ScheduleError("Usage: /digest daily HH:MM [Zone], e.g. /digest daily 09:00.")
-        zone = parse_zone(rest[1]) if len(rest) == 2 else None
+        zone = parse_zone(" ".join(rest[1:])) if len(rest) > 1 else None
         return DigestRequest("set", target, "daily", None, parse_time(rest[0]), zone)
     if word == "weekly":
-        if len(rest) not in (2, 3):
+        if not 2 <= len(rest) <= 2 + MAX_CITY_WORDS:
             raise ScheduleError(
                 "Usage: /digest weekly DAY HH:MM [Zone], e.g. /digest weekly mon 09:00."
             )
-        zone = parse_zone(rest[2]) if len(rest) == 3 else None
+        zone = parse_zone(" ".join(rest[2:])) if len(rest) > 2 else None
         return DigestRequest(
             "set", target, "weekly", parse_weekday(rest[0]), parse_time(rest[1]), zone
         )

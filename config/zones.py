@@ -34,3 +34,20 @@ def zone_loads(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
+
+
+@cache
+def _zones_by_city() -> dict[str, tuple[str, ...]]:
+    cities: dict[str, list[str]] = {}
+    for name in sorted(_zones_by_lower_name().values()):
+        region, _, city = name.rpartition("/")
+        if region and not region.startswith("Etc"):
+            cities.setdefault(city.lower(), []).append(name)
+    return {city: tuple(names) for city, names in cities.items()}
+
+
+def zones_of_city(text: str) -> tuple[str, ...]:
+    """The zones named after the place `text` ('berlin', 'new york' -> Europe/Berlin,
+    America/New_York), for a zone typed without its region."""
+    city = "_".join(text.strip().lower().split())
+    return tuple(name for name in _zones_by_city().get(city, ()) if zone_loads(name))

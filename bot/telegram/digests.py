@@ -54,7 +54,7 @@ from bot.delivery import (
 )
 from bot.digest import digest_messages
 from bot.digest_settings import hint, refusal
-from bot.schedule import ScheduleError, parse_digest_args, parse_target
+from bot.schedule import MAX_CITY_WORDS, ScheduleError, parse_digest_args, parse_target
 from bot.telegram.context import ADMIN_STATUSES, BriefContext, is_chat_admin, remember_chat
 from bot.telegram.flood import BULK, FloodLimiter, retry_seconds
 from bot.telegram.replies import reply
@@ -549,7 +549,7 @@ async def on_timezone(update: Update, context: BriefContext) -> None:
     if parsed is None:
         return
     target, rest = parsed
-    if len(rest) > 1:
+    if len(rest) > MAX_CITY_WORDS:  # a zone is one word, a city's name ("New York") a few
         await reply(
             update, context, refusal("Usage: /timezone [@channel] ZONE, e.g. Europe/Berlin")
         )

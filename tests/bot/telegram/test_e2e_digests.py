@@ -150,8 +150,10 @@ async def test_subscribe_and_show_the_next_run_in_the_chats_zone(digest_bot: Dig
         ("/digest daily 9am", "daily at 09:00 (UTC)"),
         ("/digest daily 9:30 pm Asia/Kathmandu", "daily at 21:30 (Asia/Kathmandu)"),
         ("/digest weekly sun 12 a.m.", "weekly on Sunday at 00:00 (UTC)"),
+        ("/digest daily 9am New York", "daily at 09:00 (America/New_York)"),
+        ("/digest weekly fri 18:00 ho chi minh", "weekly on Friday at 18:00 (Asia/Ho_Chi_Minh)"),
     ],
-    ids=["dot", "am", "pm-apart-zone", "midnight"],
+    ids=["dot", "am", "pm-apart-zone", "midnight", "city-of-two-words", "city-of-three-words"],
 )
 async def test_times_as_people_write_them_make_the_schedule_they_mean(
     digest_bot: DigestBot, command: str, schedule: str
@@ -180,6 +182,22 @@ async def test_an_offset_given_as_a_zone_is_told_what_to_write(
     assert reply in text
     chat = await digest_bot.store.chats.get(42)
     assert chat is not None and chat.timezone == "Asia/Tokyo"
+
+
+async def test_a_zone_named_by_its_city_is_taken_when_only_one_fits(
+    digest_bot: DigestBot,
+) -> None:
+    assert await ask(digest_bot, "/timezone berlin") == (
+        "Time zone of this chat: Europe/Berlin.\nNo schedule: /digest daily 09:00 sets one."
+    )
+    assert (await ask(digest_bot, "/timezone Los Angeles")).startswith(
+        "Time zone of this chat: America/Los_Angeles."
+    )
+    assert await ask(digest_bot, "/timezone Buenos_Aires") == (
+        "Which 'Buenos_Aires'? Write America/Argentina/Buenos_Aires or America/Buenos_Aires."
+    )
+    chat = await digest_bot.store.chats.get(42)
+    assert chat is not None and chat.timezone == "America/Los_Angeles"
 
 
 async def test_a_fixed_offset_zone_is_said_to_count_the_other_way(digest_bot: DigestBot) -> None:
