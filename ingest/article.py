@@ -67,41 +67,45 @@ ONE_BYTE_ENCODINGS = [
     "cp1252", "cp1251", "cp1250", "koi8_r", "cp1253", "cp1254", "cp1257", "iso8859_15",
     "latin_1",
 ]  # fmt: skip
-# The letters beyond ASCII of languages written in those code pages (general data). Where
-# several code pages read the bytes equally well, the detector took the first it tried,
-# Windows-1250, and read French "brûlé à Genève" as "brűlé ŕ Genčve" and Spanish "señora"
-# as "seńora": the reading whose letters one language writes together is the right one.
-ALPHABETS = tuple(
-    frozenset(letters)
-    for letters in (
-        "àâæçéèêëîïôœùûüÿ",  # French
-        "áéíñóúü",  # Spanish
-        "àáâãçéêíóôõú",  # Portuguese
-        "àèéìíîòóùú",  # Italian
-        "àçèéíïòóú",  # Catalan
-        "äöüß",  # German
-        "áäéëíïóöúü",  # Dutch, Afrikaans
-        "åäæéöø",  # Danish, Norwegian, Swedish, Finnish
-        "áæðéíóöúýþ",  # Icelandic, Faroese
-        "áéíóöúüőű",  # Hungarian
-        "ąćęłńóśźż",  # Polish
-        "áčďéěíňóřšťúůýž",  # Czech
-        "áäčďéíĺľňóôŕšťúýž",  # Slovak
-        "ćčđšž",  # Croatian, Bosnian, Serbian, Slovenian
-        "ăâîşșţț",  # Romanian
-        "âçğıîöşü",  # Turkish
-        "çë",  # Albanian
-        "äõöšüž",  # Estonian
-        "āčēģīķļņōŗšūž",  # Latvian
-        "ąčėęįšūųž",  # Lithuanian
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",  # Russian
-        "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя",  # Ukrainian
-        "абвгдеёжзійклмнопрстуўфхцчшыьэюя",  # Belarusian
-        "абвгдежзийклмнопрстуфхцчшщъьюя",  # Bulgarian
-        "абвгдђежзијклљмнњопрстћуфхцчџш",  # Serbian
-        "абвгдѓежзѕијклљмнњопрстќуфхцчџш",  # Macedonian
-        "αβγδεζηθικλμνξοπρσςτυφχψωάέήίόύώϊϋΐΰ",  # Greek
-    )
+# The letters beyond ASCII of languages written in those code pages (general data), the
+# most used first. Where several code pages read the bytes equally well, the detector took
+# the first it tried, Windows-1250, and read French "brûlé à Genève" as "brűlé ŕ Genčve"
+# and Spanish "señora" as "seńora": the reading whose letters one language writes together
+# is the right one, and of two that each fit a language, the one written with that
+# language's common letters ("fermée à la" French, not "fermée ŕ la" in Slovak's rarest).
+LETTERS_BY_USE = (
+    "éàèêçâùûîôœëïüæÿ",  # French
+    "óíáéñúü",  # Spanish
+    "ãçôâêéóúíáàõ",  # Portuguese
+    "èàùòéìóíúî",  # Italian
+    "èàéóíòçúï",  # Catalan
+    "üäöß",  # German
+    "ëéïöüáäóíú",  # Dutch, Afrikaans
+    "äåöøæé",  # Danish, Norwegian, Swedish, Finnish
+    "ðáíóþúæéýö",  # Icelandic, Faroese
+    "éáöőóíüúű",  # Hungarian
+    "łęóąśżćńź",  # Polish
+    "íáéěýčřžšůúňťďó",  # Czech
+    "áíéýžčšúťľňôďäóĺŕ",  # Slovak
+    "čšžćđ",  # Croatian, Bosnian, Serbian, Slovenian
+    "ăîșțâşţ",  # Romanian
+    "ıüşçğöâî",  # Turkish
+    "ëç",  # Albanian
+    "äõüöšž",  # Estonian
+    "āīēšūņļķčžģōŗ",  # Latvian
+    "ėšįųūžčąę",  # Lithuanian
+    "оеаинтсрвлкмдпуяызьбгчйхжшюцщэфъё",  # Russian
+    "оанивретсілкдумпязьгбчхжцйшюєщфїґ",  # Ukrainian
+    "аоныіерслткдвмчпуязбгьцйхжшўюэфё",  # Belarusian
+    "аоиентрсвлкдпмзъябгучжйхшщцюфь",  # Bulgarian
+    "аиоенрстјвдкулмпзгбчшћжцхњљђфџ",  # Serbian
+    "аоеинтрсвдклпмјзугбчшцжњхќљѓфѕџ",  # Macedonian
+    "αοιετνσςπκρμλυηίόέάδγθωχύφήβζώξψϊΐϋΰ",  # Greek
+)
+ALPHABETS = tuple(frozenset(letters) for letters in LETTERS_BY_USE)
+# Each letter's place in its language's list, from 0 (the most used) towards 1.
+LETTER_RANKS = tuple(
+    {letter: at / len(letters) for at, letter in enumerate(letters)} for letters in LETTERS_BY_USE
 )
 SCORED_CHARS = 100_000  # of a text, enough to tell its code page
 # "ª" and "º" mark ordinals after a number ("1º", "2ª"): symbols of the number, no letters
@@ -257,36 +261,54 @@ def _least_messy(matches: charset_normalizer.CharsetMatches) -> list[CharsetMatc
     return [m for m in matches if m.chaos == least]
 
 
-def _implausibility(match: CharsetMatch) -> tuple[int, int, int]:
-    """Symbols glued to letters ("£odzi", "poniedzia³ek": Polish read as Windows-1252), then
-    the text's distinct letters beyond ASCII that the one language fitting them best lacks,
-    then, when the text has at most one letter beyond ASCII, how rarely its code pages are
-    used. One letter fits some language in every code page (ñ Spanish and ń Polish, Ł
-    Polish where Windows-1252 has £), so it tells no language; the text is then mostly
-    ASCII, most likely English with a name or a price in it, and the code page most used
-    (the order of ONE_BYTE_ENCODINGS) is the likeliest. Left to the detector's order, "£5"
-    read "Ł5" and "niño" "nińo"."""
+def _implausibility(match: CharsetMatch) -> tuple[int, int, float, int]:
+    """How unlikely a reading of the bytes is, as a sort key (the least first):
+    1. symbols glued to letters ("£odzi", "poniedzia³ek": Polish read as Windows-1252), and
+       letters of another script glued to Latin ones ("Peсa": Cyrillic с in a Latin word);
+    2. the text's distinct letters beyond ASCII that the one language fitting them best
+       lacks;
+    3. how rarely that language uses the rarest of them (its LETTER_RANKS);
+    4. when the text has at most one letter beyond ASCII, how rarely its code pages are
+       used. One letter fits some language in every code page (ñ Spanish and ń Polish, Ł
+       Polish where Windows-1252 has £), so it tells little; the text is then mostly
+       ASCII, most likely English with a name or a price in it, and the code page most
+       used (the order of ONE_BYTE_ENCODINGS) is the likeliest. Left to the detector's
+       order, "£5" read "Ł5" and "niño" "nińo"."""
     sample = str(match)[:SCORED_CHARS]
     glued = 0
     letters: set[str] = set()
     for found in NON_ASCII.finditer(sample):
         char, at = found.group(), found.start()
+        neighbours = sample[max(at - 1, 0) : at] + sample[at + 1 : at + 2]
         if char.isalpha() and char not in ORDINAL_INDICATORS:
             # "İ".lower() is "i" and a combining dot: neither is a letter beyond ASCII.
             letters.update(c for c in char.lower() if c.isalpha() and not c.isascii())
+            if any(c.isascii() and c.isalpha() for c in neighbours):
+                glued += not unicodedata.name(char, "").startswith("LATIN")
         elif unicodedata.category(char)[0] == "S" or unicodedata.category(char) == "No":
-            neighbours = sample[max(at - 1, 0) : at] + sample[at + 1 : at + 2]
             glued += any(c.isalpha() for c in neighbours)
-    foreign = min(len(letters - alphabet) for alphabet in ALPHABETS) if letters else 0
-    rarity = len(ONE_BYTE_ENCODINGS)  # no say when the letters tell the language
+    if not letters:
+        foreign, rarity = 0, 0.0
+    else:
+        foreign, rarity = min(
+            (len(letters - alphabet), _rarest(letters & alphabet, ranks))
+            for alphabet, ranks in zip(ALPHABETS, LETTER_RANKS, strict=True)
+        )
+    prevalence = len(ONE_BYTE_ENCODINGS)  # no say when the letters tell the language
     if len(letters) <= 1:
         # The detector reports a reading once, with every code page that gives it.
-        rarity = min(
+        prevalence = min(
             (ONE_BYTE_ENCODINGS.index(c) for c in match.could_be_from_charset
              if c in ONE_BYTE_ENCODINGS),
-            default=rarity,
+            default=prevalence,
         )  # fmt: skip
-    return glued, foreign, rarity
+    return glued, foreign, rarity, prevalence
+
+
+def _rarest(letters: set[str], ranks: dict[str, float]) -> float:
+    """The rank of the least used of `letters` (1 with none): what sets two readings apart
+    is the letters they differ in, and the rarer of those weighs."""
+    return max((ranks[letter] for letter in letters), default=1.0)
 
 
 def parse_day(text: str) -> str | None:

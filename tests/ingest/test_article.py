@@ -281,6 +281,10 @@ def test_latin1_text_is_decoded() -> None:
         ("The price rose to ¥500 on Monday.", "cp1252"),
         ("Enrique Peña Nieto spoke about El Niño and La Niña on Monday.", "cp1252"),
         ("El 1º de octubre y la 2ª vez.", "cp1252"),
+        # Letters that each fit a language in two code pages: read as Windows-1250 (Slovak,
+        # whose rarest letter is ŕ) or Windows-1252 (French, as çî): "fermée ŕ la", "Mçrs".
+        ("Le maire a déclaré lundi que la rue resterait fermée à la circulation.", "cp1252"),
+        ("Mērs pirmdien sacīja, ka iela paliks slēgta.", "cp1257"),
     ],
     ids=[
         "latin1-short",
@@ -300,6 +304,8 @@ def test_latin1_text_is_decoded() -> None:
         "cp1252-yen",
         "cp1252-one-letter",
         "cp1252-ordinals",
+        "cp1252-french-a-grave",
+        "cp1257-latvian",
     ],
 )
 def test_one_byte_encodings_are_read_as_written(text: str, codec: str) -> None:
