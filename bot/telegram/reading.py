@@ -115,8 +115,11 @@ async def on_button(update: Update, context: BriefContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
+    # Edited too: a reader who corrects a typo in a command ('/facility Samra') by editing
+    # it expects the answer to the corrected one, as to a new message. (Only the readers'
+    # commands: answering one twice does no harm, /graphic on set twice is set once.)
     app.add_handler(
-        CommandHandler(list(READING_COMMANDS), on_command, filters=filters.UpdateType.MESSAGE)
+        CommandHandler(list(READING_COMMANDS), on_command, filters=filters.UpdateType.MESSAGES)
     )
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(pg:|go:|noop$)"))
 

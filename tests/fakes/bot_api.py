@@ -300,6 +300,20 @@ class FakeBotAPI:
         self._queue({"message": data})
         return data
 
+    def user_edits(self, message: dict[str, Any], text: str) -> dict[str, Any]:
+        """Queue an edit of a user's message (as `user_sends` returned it) to `text`."""
+        stored = self.messages[(message["chat"]["id"], message["message_id"])]
+        stored.text = text
+        stored.extra.pop("entities", None)
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            stored.extra["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_len(text[:length])}
+            ]
+        data = {**stored.as_json(), "edit_date": int(time.time())}
+        self._queue({"edited_message": data})
+        return data
+
     def user_sends_document(
         self,
         content: bytes,

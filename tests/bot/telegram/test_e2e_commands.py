@@ -140,6 +140,23 @@ async def test_wide_letters_are_read_as_plain_ones(telegram_bot: RunningBot, ids
     assert place.startswith("Events at Saratov Oblast")
 
 
+async def test_a_command_corrected_by_editing_it_is_answered(
+    telegram_bot: RunningBot, ids: dict
+) -> None:
+    """A reader who fixed a typo by editing the command got no answer: edits were not read."""
+    api = telegram_bot.api
+    typo = api.user_sends("/facility Xyzzy", chat=520)
+    [first] = await api.sent("sendMessage", 1)
+    assert "No place called" in visible_text(first.text)
+    api.user_edits(typo, "/facility Saratov")
+    [_first, fixed] = await api.sent("sendMessage", 2)
+    assert visible_text(fixed.text).startswith("Events at Saratov Oblast")
+    # An edit into plain words is no command, and gets no answer.
+    api.user_edits(typo, "never mind")
+    await api.settle(0.3)
+    assert len(api.of("sendMessage")) == 2
+
+
 async def test_a_tapped_event_link_opens_the_event(telegram_bot: RunningBot, ids: dict) -> None:
     timeline = await ask(telegram_bot, "/timeline")
     tap = f"/event_{ids['case']}"
