@@ -324,9 +324,10 @@ class DigestRepo:
         at: str | None = None,
     ) -> None:
         """Give the delivery its final status in one transaction with what follows from it:
-        `sent` moves the chat's last digest to the cutoff; `sent` and `empty` end a run of
-        refusals (the chat is reachable); any final status records the slot as run so the
-        scheduler stops looking at it; `paused` pauses the subscription."""
+        `sent` moves the chat's last digest to the cutoff and ends a run of refusals (the chat
+        is reachable; an `empty` run, which sent nothing, does not show that); any final
+        status records the slot as run so the scheduler stops looking at it; `paused` pauses
+        the subscription."""
         if status not in FINAL_STATUSES:
             raise ValueError(f"not a final status: {status!r}")
         now = at or utc_now()
@@ -342,7 +343,6 @@ class DigestRepo:
                     " WHERE chat_id = ? AND period = ?) WHERE chat_id = ?",
                     (chat_id, period, chat_id),
                 )
-            if status in ("sent", "empty"):
                 await conn.execute(
                     "UPDATE subscriptions SET failed_runs = 0 WHERE chat_id = ?", (chat_id,)
                 )

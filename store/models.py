@@ -126,7 +126,7 @@ class Delivery:
     """One digest to one chat for one period; the delivery log's row."""
 
     chat_id: int
-    period: str  # e.g. daily:2026-03-29, weekly:2026-03-30, now:2026-03-29T07:00:00+00:00
+    period: str  # daily:2026-03-29T09:00@Europe/Berlin, weekly:..., now:2026-03-29T07:00:00+00:00
     status: str  # pending | sent | empty | failed | paused
     attempts: int  # runs that tried this delivery
     error: str | None

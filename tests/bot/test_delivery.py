@@ -329,6 +329,34 @@ async def test_a_chat_that_cannot_be_told_of_its_pause_is_paused_all_the_same(
     assert send.per_chat() == {2: 3}
 
 
+async def test_quiet_days_between_refusals_do_not_start_the_count_again(store: Store) -> None:
+    """A day with nothing new sends nothing, so it says nothing of whether the chat can be
+    reached: refused, quiet, refused, quiet, refused is three refusals in a row."""
+    await subscribe(store, 1)
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    send = Recorder()
+    quiet = True
+
+    async def compose(chat: Chat, since: str | None, until: str, manual: bool) -> list[str]:
+        return [] if quiet else ["digest"]
+
+    fanout = engine(store, send, clock, compose=compose)
+    for day in range(5):
+        quiet = day % 2 == 1
+        send.fail(1, *[MessageRejected("TOPIC_CLOSED")] * 3)
+        for _ in range(3):
+            await fanout.run_due()
+            clock.advance(seconds=30)
+        clock.advance(days=1, seconds=-90)
+        send.faults.clear()
+    subscription = await store.digests.subscription(1)
+    assert subscription is not None and not subscription.active
+    assert subscription.paused_reason == "Telegram refused the last 3 digests (TOPIC_CLOSED)"
+    assert [row.status for row in await store.digests.deliveries(1)] == [
+        "failed", "empty", "failed", "empty", "failed",
+    ]  # fmt: skip
+
+
 async def test_group_migrated_to_supergroup_keeps_its_subscription(store: Store) -> None:
     await subscribe(store, -100, zone=NEW_YORK)
     clock = FakeClock(datetime(2026, 3, 2, 14, 0, tzinfo=UTC))
