@@ -93,6 +93,9 @@ def _iso(year: int, month: int | None = None, day: int | None = None) -> str:
         raise DateArgError(f"there is no day {day} in {ABBR[month - 1]} {year}") from None
 
 
+# Hyphens as phones and word processors write them (hyphen, non-breaking hyphen, figure
+# dash, minus sign, small hyphen-minus): "2021‐10" is "2021-10".
+HYPHENS = re.compile("[\u2010\u2011\u2012\u2212\ufe63]")
 # Day first with dots, as Russian and most of Europe write dates: "05.10.2021", "10.2021".
 DOTTED = re.compile(r"(?:(\d{1,2})\.)?(\d{1,2})\.(\d{4})")
 
@@ -178,8 +181,10 @@ def _dates(tokens: list[str]) -> list[str]:
     # "2021-10-01..2021-10-31" and "2021-10-01–2021-10-31" become two dates.
     split: list[str] = []
     for token in tokens:
-        if re.fullmatch(r"\d{4}/\d{1,2}(?:/\d{1,2})?", token):
-            split.append(token)  # "2021/10/05" is one date, written with slashes
+        token = HYPHENS.sub("-", token)
+        if re.fullmatch(r"\d{4}[/–—]\d{1,2}(?:[/–—]\d{1,2})?", token):
+            # "2021/10/05" and "2021–10–05" are one date, written with slashes or dashes
+            split.append(re.sub("[–—]", "-", token))
             continue
         parts = re.split(r"(?<=\d)(?:\.\.|–|—|/)(?=\d)", token)
         split.extend(parts)

@@ -217,6 +217,11 @@ async def test_help_depends_on_who_asks(services: Services) -> None:
         ("10.2021", ["leak", "torture", "case", "dismissal"]),
         ("2021/10/05", ["leak", "torture"]),
         ("2020/2021", ["beatings", "leak", "torture", "case", "dismissal"]),  # still a range
+        # Hyphens as phones write them (hyphen, minus sign) and dashes: were "not a date".
+        ("2021\u201010", ["leak", "torture", "case", "dismissal"]),
+        ("2021\u221210", ["leak", "torture", "case", "dismissal"]),
+        ("2021\u201310\u201305", ["leak", "torture"]),
+        ("2020\u20132021", ["beatings", "leak", "torture", "case", "dismissal"]),  # a range
     ],
     ids=lambda v: str(v) or "all",
 )
