@@ -243,12 +243,19 @@ def parse_command(text: str) -> ParsedCommand | None:
 INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+# Accents left over once composed (NFKC): no letter takes them ('Сарáтов' with a stress
+# mark, text 'Zalgo' piles on letters). They cut a word in two for search. Only these
+# generic blocks: other scripts' own vowel marks are part of their words.
+LOOSE_ACCENTS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def reader_args(args: str) -> str:
     """A reader command's arguments as every command reads them: compatibility forms as
     plain letters and digits (NFKC: 'ｔｏｒｔｕｒｅ' -> 'torture', '２０２１' -> '2021'),
-    without invisible marks, spaces collapsed. Only readers' commands: an article pasted
-    after /addstory is stored exactly as sent."""
-    return " ".join(INVISIBLE.sub("", unicodedata.normalize("NFKC", args)).split())
+    without invisible marks or accents no letter takes, spaces collapsed. Only readers'
+    commands: an article pasted after /addstory is stored exactly as sent."""
+    composed = unicodedata.normalize("NFKC", args)
+    return " ".join(LOOSE_ACCENTS.sub("", INVISIBLE.sub("", composed)).split())
 
 
 def is_for_us(parsed: ParsedCommand, chat: ChatContext) -> bool:

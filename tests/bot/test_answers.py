@@ -599,14 +599,18 @@ async def test_an_event_cited_hundreds_of_times_is_paged(services: Services, sto
         ("/search tor\u00adtured", "/search tortured", "/event 2"),  # soft hyphen
         ("/search tor\u200btured\u200e", "/search tortured", "/event 2"),
         ("/search ｉｎｑｕｉｒｙ\u3000criminal", "/search inquiry criminal", "criminal case"),
+        # Marks no letter takes: piled on ('Zalgo' text), or a Russian stress mark.
+        ("/search i\u0337n\u0338q\u0334u\u0335i\u0336r\u0337y\u0338", "/search inquiry",
+         "criminal case"),
+        ("/facility Сара\u0301тов", "/facility Саратов", "Events at Saratov Oblast"),
         ("/facility Ｓａｒａｔｏｖ", "/facility Saratov", "Events at Saratov Oblast"),
         ("/facility ＯＴＢ－１", "/facility OTB-1", "Events at Tuberculosis Hospital No. 1"),
         ("/timeline ２０２１－１０", "/timeline 2021-10", "Timeline: Oct 2021"),
         ("/event ３", "/event 3", "Investigators open a criminal case"),
         ("/source ①", "/source 1", "Source 1"),
     ],
-    ids=["fullwidth", "soft-hyphen", "zero-width", "ideographic-space", "place", "facility",
-         "date", "event", "circled"],
+    ids=["fullwidth", "soft-hyphen", "zero-width", "ideographic-space", "zalgo", "stress",
+         "place", "facility", "date", "event", "circled"],
 )  # fmt: skip
 async def test_compatibility_letters_read_as_plain_ones(
     services: Services, ids: dict, typed: str, plain: str, shows: str
