@@ -299,6 +299,14 @@ class DeliveryEngine:
         digests = self.store.digests
         chat_id = job.chat_id
         row = await digests.delivery(chat_id, job.period)
+        if row is None and job.slot is not None:
+            # A delivery of this slot an earlier version began (failed part-way, or left
+            # pending) is carried on under its own key, from the part it reached.
+            for legacy in legacy_periods(job.period):
+                row = await digests.delivery(chat_id, legacy)
+                if row is not None:
+                    job = replace(job, period=legacy)
+                    break
         if row is not None and row.status in FINAL_STATUSES:
             if job.slot is not None:
                 await digests.finish_slot(chat_id, job.slot)

@@ -434,6 +434,23 @@ async def test_a_delivery_left_pending_under_an_older_key_is_resumed_as_its_slot
     assert send.sent[1:] == [(1, f"digest for 1 [{cutoff}, {iso(clock.now())}) part 1")]
 
 
+async def test_a_delivery_failed_part_way_under_an_older_key_goes_on_from_its_part(
+    store: Store,
+) -> None:
+    await subscribe(store, 1)
+    legacy, cutoff = "daily:2026-03-02T09:00", "2026-03-02T08:00:05+00:00"
+    await store.digests.claim(
+        1, legacy, since=iso(SUBSCRIBED_AT), cutoff=cutoff, parts=["old 1", "old 2"], at=cutoff
+    )
+    await store.digests.part_sent(1, legacy, 1, at=cutoff)
+    await store.digests.fail(1, legacy, "502 Bad Gateway", slot=None, give_up=False, at=cutoff)
+    send = Recorder()
+    await engine(store, send, FakeClock(datetime(2026, 3, 2, 8, 3, tzinfo=UTC))).run_due()
+    assert send.sent == [(1, "old 2")]
+    [row] = await store.digests.deliveries(1)
+    assert (row.period, row.status, row.attempts) == (legacy, "sent", 2)
+
+
 async def test_nothing_new_sends_nothing_unless_the_chat_asked(store: Store) -> None:
     await subscribe(store, 1)
     await subscribe(store, 2)
