@@ -164,7 +164,14 @@ def rank_places(query: str, places: list[Place], limit: int = 5) -> list[PlaceMa
     # exact name needs no fuzzy scoring of the rest. A Russian name in another case
     # ("в Омске") is its name all the same.
     exact = [PlaceMatch(owners[i], EXACT) for i, k in enumerate(keys) if k == key]
-    stemmed = _completed(match_key(query, stem=True))
+    stemmed = match_key(query, stem=True)
+    # A partial word of a kind of place ('tuber') is taken for it, unless names of their
+    # own start so ('Prov' is no 'province' where Provence is a place).
+    completed = _completed(stemmed)
+    if completed != stemmed:
+        starts = _word_starts(stemmed)
+        if starts is None or not any(_starts_words(starts, name_key) for name_key in keys):
+            stemmed = completed
     if not exact and stemmed != key:
         key = stemmed
         exact = [PlaceMatch(owners[i], EXACT) for i, k in enumerate(keys) if k == key]

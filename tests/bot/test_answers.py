@@ -459,6 +459,19 @@ async def test_partial_and_declined_russian_names(
     assert (await ask(services, f"/facility {name}")).title == f"Events at {place}"
 
 
+async def test_a_partial_word_is_a_kind_of_place_only_where_no_name_starts_so(
+    services: Services, store: Store, ids: dict
+) -> None:
+    """'Prov' starts 'province' (a region): with Provence in the briefing it was taken for
+    'region' and answered with a choice of every region instead of Provence."""
+    await more_regions(store, {"Omsk Oblast": 1})
+    assert (await ask(services, "/facility Prov")).title == "“Prov” fits 2 places. Which one?"
+    provence = PlaceRef("Provence", "region", None, ("Provence",))
+    source = await add_article(store, "Guards were seen in Provence.", url="https://news.test/p")
+    await add_event(store, source, "2022", "Guards", ("Guards were seen",), places=(provence,))
+    assert (await ask(services, "/facility Prov")).title == "Events at Provence"
+
+
 async def test_a_declined_name_of_another_region_is_still_no_slip(
     services: Services, store: Store, ids: dict
 ) -> None:
