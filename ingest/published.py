@@ -70,8 +70,9 @@ def _collect(paragraphs: list[str]) -> _Dates:
     placeholder = TimeContext(year=_PLACEHOLDER_YEAR)
     for text in paragraphs:
         sentences = _sentence_starts(text)
+        plans = [(m.start(), m.end()) for m in _FUTURE.finditer(text)]
         for expr in find_times(text, placeholder):
-            if _announced(text, expr.start, sentences):
+            if _announced(expr.start, sentences, plans):
                 continue
             if expr.explicit_year:
                 if expr.precision in ("day", "month") or (
@@ -105,13 +106,17 @@ def _sentence_starts(text: str) -> list[int]:
     return [m.end() for m in _SENTENCE_END.finditer(text)]
 
 
-def _announced(text: str, start: int, sentences: list[int]) -> bool:
-    """Whether the sentence leading to a date announces it as a plan. (Its start is looked
-    up, not found by splitting the text before the date: that made a paragraph of thousands
-    of dates quadratic.)"""
+def _announced(start: int, sentences: list[int], plans: list[tuple[int, int]]) -> bool:
+    """Whether the sentence leading to a date announces it as a plan: one of the text's
+    `plans` (the spans _FUTURE matches, in order) lies between the sentence's start and the
+    date. Both are looked up, not searched for: splitting the text before each date made a
+    paragraph of thousands of dates quadratic, and so did searching the sentence before
+    each date when the sentence never ends (2 MB of dated words without a full stop took
+    over an hour)."""
     index = bisect_left(sentences, start)  # a sentence starting at the date is not before it
-    sentence = text[sentences[index - 1] if index else 0 : start]
-    return bool(_FUTURE.search(sentence))
+    begins = sentences[index - 1] if index else 0
+    first = bisect_left(plans, (begins, -1))  # the first plan starting in the sentence
+    return first < len(plans) and plans[first][1] <= start
 
 
 def _safe(year: int, month: int, day: int) -> date | None:
