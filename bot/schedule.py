@@ -277,6 +277,14 @@ def parse_time(text: str) -> time:
     return time(hour, minute)
 
 
+def _is_time(text: str) -> bool:
+    try:
+        parse_time(text)
+    except ScheduleError:
+        return False
+    return True
+
+
 def _time_words(args: Sequence[str]) -> list[str]:
     """The arguments with an 'am'/'pm' written apart ('9:30 pm') joined to the time before
     it: otherwise 'pm' would be read as a time zone."""
@@ -324,10 +332,11 @@ def parse_digest_args(args: Sequence[str]) -> DigestRequest:
             raise ScheduleError(
                 "Usage: /digest weekly DAY HH:MM [Zone], e.g. /digest weekly mon 09:00."
             )
+        day, clock = rest[0], rest[1]
+        if _is_time(day) and not _is_time(clock):
+            day, clock = clock, day  # "weekly 09:00 mon": the same, written the other way
         zone = parse_zone(" ".join(rest[2:])) if len(rest) > 2 else None
-        return DigestRequest(
-            "set", target, "weekly", parse_weekday(rest[0]), parse_time(rest[1]), zone
-        )
+        return DigestRequest("set", target, "weekly", parse_weekday(day), parse_time(clock), zone)
     try:
         at = parse_time(word)
     except ScheduleError:

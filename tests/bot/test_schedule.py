@@ -54,6 +54,7 @@ def local(zone: str, year: int, month: int, day: int, hour: int = 0, minute: int
         ),
         (["weekly", "fri", "12", "a.m."], ("set", None, "weekly", 4, time(0), None)),
         (["daily", "12:15PM"], ("set", None, "daily", None, time(12, 15), None)),
+        (["weekly", "9am", "Tue", "UTC"], ("set", None, "weekly", 1, time(9), "UTC")),
     ],
     ids=[
         "show",
@@ -71,6 +72,7 @@ def local(zone: str, year: int, month: int, day: int, hour: int = 0, minute: int
         "pm-apart-zone",
         "midnight-am-apart",
         "noon-pm",
+        "weekly-time-first",
     ],
 )
 def test_parse_digest_args(args: list[str], expected: tuple[object, ...]) -> None:
@@ -104,6 +106,7 @@ def test_parse_empty_option() -> None:
         (["daily", "09:00", "../../etc/passwd"], "Unknown time zone"),
         (["daily", "09:00", "x" * 500], "Unknown time zone"),
         (["weekly", "funday", "09:00"], "not a weekday"),
+        (["weekly", "09:00", "10:00"], "'09:00' is not a weekday"),
         (["weekly", "t", "09:00"], "not a weekday"),  # ambiguous: tue or thu
         (["weekly", "09:00"], "Usage"),
         (["hourly"], "Unknown /digest option"),
@@ -126,6 +129,7 @@ def test_parse_empty_option() -> None:
         "path-zone",
         "huge-zone",
         "bad-day",
+        "two-times",
         "ambiguous-day",
         "weekly-no-day",
         "unknown-word",

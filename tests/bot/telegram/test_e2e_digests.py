@@ -152,8 +152,17 @@ async def test_subscribe_and_show_the_next_run_in_the_chats_zone(digest_bot: Dig
         ("/digest weekly sun 12 a.m.", "weekly on Sunday at 00:00 (UTC)"),
         ("/digest daily 9am New York", "daily at 09:00 (America/New_York)"),
         ("/digest weekly fri 18:00 ho chi minh", "weekly on Friday at 18:00 (Asia/Ho_Chi_Minh)"),
+        ("/digest weekly 7:30 pm fri", "weekly on Friday at 19:30 (UTC)"),
     ],
-    ids=["dot", "am", "pm-apart-zone", "midnight", "city-of-two-words", "city-of-three-words"],
+    ids=[
+        "dot",
+        "am",
+        "pm-apart-zone",
+        "midnight",
+        "city-of-two-words",
+        "city-of-three-words",
+        "time-before-day",
+    ],
 )
 async def test_times_as_people_write_them_make_the_schedule_they_mean(
     digest_bot: DigestBot, command: str, schedule: str
