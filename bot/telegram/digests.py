@@ -87,6 +87,11 @@ LOST_RIGHTS = (
     "bot is not a member",
 )
 
+# 400 answers that mean the chat's digest topic no longer exists: the chat's General topic
+# still reaches its readers. Telegram says "message thread not found", or passes on its
+# own error code for a deleted topic.
+TOPIC_GONE = ("thread not found", "topic_deleted")
+
 # --- sending through the Bot API ------------------------------------------------------------
 
 
@@ -123,7 +128,9 @@ def telegram_sender(
             try:
                 await post(chat_id, text, thread)
             except BadRequest as exc:
-                if thread is None or "thread not found" not in exc.message.lower():
+                if thread is None or not any(
+                    phrase in exc.message.lower() for phrase in TOPIC_GONE
+                ):
                     raise
                 # The topic was deleted: the chat itself (General) still reaches its readers.
                 await post(chat_id, text, None)

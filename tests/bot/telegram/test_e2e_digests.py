@@ -1011,6 +1011,29 @@ async def test_a_forum_groups_digests_go_to_the_topic_they_were_set_up_in(
     assert subscription is not None and subscription.thread_id is None
 
 
+@pytest.mark.parametrize(
+    "answer",
+    ["Bad Request: message thread not found", "Bad Request: TOPIC_DELETED"],
+    ids=["thread-not-found", "topic-deleted"],
+)
+async def test_a_digest_whose_topic_was_deleted_goes_to_general(
+    digest_bot: DigestBot, answer: str
+) -> None:
+    bot, forum = digest_bot, -100904
+    bot.api.chat(forum, "supergroup", "Forum")
+    bot.api.member_status[(forum, 43)] = "administrator"
+    await ask(bot, "/subscribe", chat=forum, user=43, chat_type="supergroup", thread_id=7)
+    await bot.store.digests.set_send_empty(forum, True)
+    bot.api.fail("sendMessage", 400, answer, chat_id=forum)
+    bot.clock.set(wall() + timedelta(days=1))
+    await bot.engine.run_due()
+    digest = delivered(bot.api, forum)[-1]
+    assert visible_text(digest.text).startswith("No new developments since")
+    assert "message_thread_id" not in digest.params
+    subscription = await bot.store.digests.subscription(forum)
+    assert subscription is not None and subscription.thread_id is None
+
+
 async def test_group_upgraded_to_supergroup_keeps_its_subscription(digest_bot: DigestBot) -> None:
     bot = digest_bot
     bot.api.chat(-308, "group", "Small group")
