@@ -278,7 +278,7 @@ async def answer(
     if parsed is None:
         if chat.is_group:
             return IGNORED  # group chatter is not addressed to us
-        return usage_answer("I answer commands. Send /help for the list.")
+        return await _not_a_command(services, text)
     if not is_for_us(parsed, chat):
         return IGNORED
     handler = HANDLERS.get(parsed.name)
@@ -298,6 +298,28 @@ async def answer(
         # A reason that ends in its own question or exclamation mark needs no full stop.
         reason = f"{reason} " if reason.endswith(("?", "!")) else f"{reason}. " if reason else ""
         return usage_answer(f"{reason}{commands.usage_hint(parsed.name)}")
+
+
+async def _not_a_command(services: Services, text: str) -> Answer:
+    """Words sent without a command in a private chat: the commands that would find
+    something for them, as buttons ('Saratov' -> /facility Saratov, /search Saratov)."""
+    refusal = usage_answer("I answer commands. Send /help for the list.")
+    words = reader_args(text)
+    if len(words) > MAX_ARGS_CHARS or not re.search(r"[^\W_]", words):
+        return refusal  # a pasted article, or no word to look for
+    meant = []
+    matched, _suggestions = resolve(words, await services.store.places.list_all())
+    if matched:
+        meant.append(Button(f"/facility {words}", f"/facility {words}"))
+    if (await services.store.events.search_ids(words, limit=1)).ids:
+        meant.append(Button(f"/search {words}", f"/search {words}"))
+    if not meant:
+        return refusal
+    return replace(
+        refusal,
+        title="I answer commands. Did you mean one of these? /help lists them all.",
+        buttons=tuple(meant),
+    )
 
 
 async def every_page(services: Services, chat: ChatContext, text: str) -> list[Answer]:

@@ -185,6 +185,26 @@ async def test_unknown_command_and_plain_text_in_private(telegram_bot: RunningBo
     assert "Send /help" in await ask_text(telegram_bot, "hello bot")
 
 
+async def test_words_without_a_command_are_offered_the_commands_that_find_them(
+    telegram_bot: RunningBot, ids: dict
+) -> None:
+    """A reader writing 'Saratov' to the bot was only told to send /help."""
+    sent = await ask(telegram_bot, "Saratov", chat=521)
+    assert visible_text(sent.text).startswith("I answer commands. Did you mean one of these?")
+    assert [label for label, _data in sent.buttons()] == ["/facility Saratov", "/search Saratov"]
+    await press(telegram_bot, sent.buttons()[0][1], sent)
+    [edit] = await telegram_bot.api.sent("editMessageText", 1)
+    assert visible_text(edit.text).startswith("Events at Saratov Oblast")
+    # Words nothing is found for get the plain refusal, without buttons.
+    nothing = await ask(telegram_bot, "hello there", chat=521)
+    assert visible_text(nothing.text) == "I answer commands. Send /help for the list."
+    assert nothing.markup is None
+    # In a group, chatter is not for the bot at all.
+    telegram_bot.api.user_sends("Saratov", chat=-100521, chat_type="supergroup")
+    await ask(telegram_bot, "/help", chat=-100521, chat_type="supergroup")
+    assert len(telegram_bot.api.of("sendMessage", chat_id=-100521)) == 1
+
+
 async def test_a_failing_command_gets_an_apology_and_a_logged_traceback(
     telegram_bot: RunningBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
