@@ -21,6 +21,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from rapidfuzz import fuzz, process
+
 from bot import commands
 from bot.dates import DateArgError, describe, describe_range, describe_span, parse_range
 from bot.pages import (
@@ -217,7 +219,8 @@ COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+
 # commands with a number in this form, and it means "/event 5".
 # Any number of digits: a number too large for any event is the handler's to refuse, as in
 # "/event 123...".
-NUMBERED_COMMAND = re.compile(r"(event|source)_([0-9]+)")
+# Typed without the underscore ("/event5"), it means the same.
+NUMBERED_COMMAND = re.compile(r"(event|source)_?([0-9]+)")
 
 
 def numbered(command: str, number: int) -> str:
@@ -285,7 +288,7 @@ async def answer(
     if handler is None:
         if chat.is_group and parsed.addressed_to is None:
             return IGNORED  # probably another bot's command
-        return usage_answer(f"Unknown command /{parsed.name}. Send /help for the list.")
+        return _unknown_command(parsed, chat)
     args = reader_args(parsed.args)
     if len(args) > MAX_ARGS_CHARS:
         return usage_answer(f"That is too long. {commands.usage_hint(parsed.name)}")
@@ -298,6 +301,30 @@ async def answer(
         # A reason that ends in its own question or exclamation mark needs no full stop.
         reason = f"{reason} " if reason.endswith(("?", "!")) else f"{reason}. " if reason else ""
         return usage_answer(f"{reason}{commands.usage_hint(parsed.name)}")
+
+
+COMMAND_SLIP = 75  # a name this close to a command's is that command mistyped ("/timline")
+
+
+def _unknown_command(parsed: ParsedCommand, chat: ChatContext) -> Answer:
+    """'Unknown command /timline. Did you mean /timeline?': the closest command the sender
+    may use, when one is close; a reader's command also as a button, with the arguments."""
+    audiences = [commands.EVERYONE, commands.CHAT_ADMINS]
+    if chat.is_maintainer:
+        audiences.append(commands.MAINTAINERS)
+    names = [command.name for command in commands.for_audience(*audiences)]
+    close = process.extractOne(parsed.name, names, scorer=fuzz.ratio, score_cutoff=COMMAND_SLIP)
+    meant = f" Did you mean /{close[0]}?" if close else ""
+    refusal = usage_answer(f"Unknown command /{parsed.name}.{meant} Send /help for the list.")
+    args = reader_args(parsed.args)
+    if close is None or len(args) > MAX_ARGS_CHARS:
+        return refusal
+    # A button only for commands that just read: a button's command is answered here,
+    # without the admin check /graphic needs or the Telegram side digests have.
+    if HANDLERS.get(close[0]) in (None, cmd_digests_elsewhere, cmd_graphic):
+        return refusal
+    corrected = f"/{close[0]} {args}".strip()
+    return replace(refusal, buttons=(Button(corrected, corrected),))
 
 
 async def _not_a_command(services: Services, text: str) -> Answer:

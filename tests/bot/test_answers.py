@@ -104,6 +104,35 @@ def test_not_commands(text: str) -> None:
     assert parse_command(text) is None
 
 
+@pytest.mark.parametrize(
+    ("typed", "title", "button"),
+    [
+        ("/timline 2021", "/timline. Did you mean /timeline?", "/timeline 2021"),
+        ("/serch inquiry", "/serch. Did you mean /search?", "/search inquiry"),
+        ("/Facilty Saratov", "/facilty. Did you mean /facility?", "/facility Saratov"),
+        ("/subscrbe", "/subscrbe. Did you mean /subscribe?", None),  # Telegram's, not here
+        ("/grafic on", "/grafic. Did you mean /graphic?", None),  # changes the chat
+        ("/addstroy", "/addstroy.", None),  # a maintainer's command, for maintainers only
+        ("/frobnicate", "/frobnicate.", None),
+    ],
+)
+async def test_a_mistyped_command_is_told_the_one_meant(
+    services: Services, typed: str, title: str, button: str | None
+) -> None:
+    """'/timline' was only an unknown command: the reader had to find the typo in /help."""
+    reply = await ask(services, typed)
+    assert reply.is_error
+    assert reply.title == f"Unknown command {title} Send /help for the list."
+    assert [b.command for b in reply.buttons] == ([button] if button else [])
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("/event5", "/event 5"), ("/source1", "/source 1")])
+async def test_a_numbered_command_typed_without_its_underscore(
+    services: Services, ids: dict, typed: str, meant: str
+) -> None:
+    assert render_text(await ask(services, typed)) == render_text(await ask(services, meant))
+
+
 async def test_commands_for_another_bot_are_ignored(services: Services) -> None:
     assert await ask(services, "/timeline@other_bot", GROUP) is IGNORED
     assert await ask(services, "/timeline@BRIEF_BOT", GROUP) is not IGNORED

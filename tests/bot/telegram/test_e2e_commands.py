@@ -185,6 +185,19 @@ async def test_unknown_command_and_plain_text_in_private(telegram_bot: RunningBo
     assert "Send /help" in await ask_text(telegram_bot, "hello bot")
 
 
+async def test_a_mistyped_command_offers_the_one_meant(
+    telegram_bot: RunningBot, ids: dict
+) -> None:
+    sent = await ask(telegram_bot, "/serch inquiry", chat=522)
+    assert visible_text(sent.text).startswith("Unknown command /serch. Did you mean /search?")
+    [(label, data)] = sent.buttons()
+    assert label == "/search inquiry"
+    await press(telegram_bot, data, sent)
+    [edit] = await telegram_bot.api.sent("editMessageText", 1)
+    assert visible_text(edit.text).startswith("Search: inquiry")
+    assert "Investigators open a criminal case" in visible_text(edit.text)
+
+
 async def test_words_without_a_command_are_offered_the_commands_that_find_them(
     telegram_bot: RunningBot, ids: dict
 ) -> None:
