@@ -27,6 +27,7 @@ from ingest.dates import WEEKDAY, WEEKDAYS, TimeContext, TimeExpr, find_times
 _PLACEHOLDER_YEAR = 2000
 # "set for 3 May", "until 12 November": a plan or a limit, not a day that has come.
 _PLANNED = re.compile(r"\b(?:for|until|till|by)\s+(?:\w+,?\s+)?$")
+_PLANNED_REACH = 200  # characters before a date that _PLANNED may span
 # "will open on Monday, 5 September", "is due on 3 May 2023": announced, not yet come.
 _FUTURE = re.compile(
     r"\b(?:will|shall)\b|\b(?:is|are)\s+(?:due|set|scheduled|expected|planned|going)\b"
@@ -86,7 +87,10 @@ def _collect(paragraphs: list[str]) -> _Dates:
                 continue
             if expr.kind not in ("md", "dm", "md_span", "dm_span") or len(_day_of(expr)) != 10:
                 continue
-            if _PLANNED.search(text[: expr.start]):
+            # Only the words just before the date can match: the search stops at the date
+            # and starts a few words back, not at the paragraph's start (quadratic in a
+            # paragraph of thousands of dates). Word boundaries still see the text before.
+            if _PLANNED.search(text, max(expr.start - _PLANNED_REACH, 0), expr.start):
                 continue
             weekday = _LEADING_WEEKDAY.match(expr.text)
             day = date.fromisoformat(_day_of(expr))
