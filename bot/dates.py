@@ -186,8 +186,13 @@ def _dates(tokens: list[str]) -> list[str]:
             # "2021/10/05" and "2021–10–05" are one date, written with slashes or dashes
             split.append(re.sub("[–—]", "-", token))
             continue
-        parts = re.split(r"(?<=\d)(?:\.\.|–|—|/)(?=\d)", token)
-        split.extend(parts)
+        if re.fullmatch(r"\d{1,2}-\d{1,2}", token):
+            parts = token.split("-")  # "5-7 Oct 2021": days, not a date
+        else:
+            parts = re.split(r"(?<=\d)(?:\.\.|–|—|/)(?=\d)", token)
+        # The range between them stays a word of its own: "5–7 Oct" is "5 to 7 Oct".
+        for n, part in enumerate(parts):
+            split.extend(["–", part] if n else [part])
     tokens = split
     dates: list[str] = []
     i = 0
@@ -195,7 +200,7 @@ def _dates(tokens: list[str]) -> list[str]:
         if tokens[i].casefold() in RANGE_WORDS | YEAR_WORDS and dates:
             i += 1
             continue
-        taken = _take_date(tokens, i)
+        taken = _take_date(tokens, i) or _day_before(tokens, i)
         if taken is None:
             raise DateArgError(_not_a_date(tokens, i))
         dates.append(taken[0])
@@ -203,6 +208,22 @@ def _dates(tokens: list[str]) -> list[str]:
     if len(dates) > 2:
         raise DateArgError("give at most two dates: from and to")
     return dates
+
+
+def _day_before(tokens: list[str], i: int) -> tuple[str, int] | None:
+    """A day whose month and year the date after a range word gives: the 5 of
+    "5–7 Oct 2021" and of "с 5 по 7 октября 2021"."""
+    day = _day(tokens[i])
+    after = i + 1
+    while after < len(tokens) and tokens[after].casefold() in RANGE_WORDS:
+        after += 1
+    if day is None or after == i + 1 or after >= len(tokens):
+        return None
+    later = _take_date(tokens, after)
+    if later is None or len(later[0]) != len("YYYY-MM-DD"):
+        return None
+    year, month = int(later[0][:4]), int(later[0][5:7])
+    return _iso(year, month, day), 1
 
 
 def _not_a_date(tokens: list[str], i: int) -> str:

@@ -251,6 +251,11 @@ async def test_help_depends_on_who_asks(services: Services) -> None:
         ("2021\u221210", ["leak", "torture", "case", "dismissal"]),
         ("2021\u201310\u201305", ["leak", "torture"]),
         ("2020\u20132021", ["beatings", "leak", "torture", "case", "dismissal"]),  # a range
+        # Days sharing the month and year of the date after them: were "'5' is not a date".
+        ("6-7 Oct 2021", ["case", "dismissal"]),
+        ("6\u20137 October 2021", ["case", "dismissal"]),
+        ("6 to 7 Oct 2021", ["case", "dismissal"]),
+        ("с 6 по 7 октября 2021", ["case", "dismissal"]),
     ],
     ids=lambda v: str(v) or "all",
 )
