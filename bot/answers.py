@@ -480,7 +480,7 @@ def _positive_int(args: str, what: str) -> int:
     # ASCII digits: \d would take other scripts' digits as well.
     if not re.fullmatch(r"[0-9]+", text):
         raise UsageError(f"{args.strip()[:40]!r} is not a number")
-    if len(text) > 18:  # past SQLite's integers: no such row can exist
+    if len(text.lstrip("0")) > 18:  # past SQLite's integers: no such row can exist
         shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} digits)"
         raise UsageError(f"There is no {what} {shown}")
     return int(text)

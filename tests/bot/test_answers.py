@@ -601,6 +601,13 @@ async def test_malformed_arguments(services: Services, text: str, expected: str)
     assert reply.is_error and expected in reply.title
 
 
+async def test_an_event_number_with_leading_zeros_is_that_event(
+    services: Services, ids: dict
+) -> None:
+    reply = await ask(services, f"/event {ids['case']:025d}")
+    assert not reply.is_error and reply.title == f"Event {ids['case']}"
+
+
 async def test_event_in_full(services: Services, ids: dict) -> None:
     reply = await ask(services, f"/event {ids['case']}")
     # The event's head, then each citation as an item of its own (so long lists page).
