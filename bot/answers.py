@@ -236,8 +236,11 @@ def parse_command(text: str) -> ParsedCommand | None:
     name, bot, args = match.groups()
     name, args = name.lower(), " ".join((args or "").split())
     tapped = NUMBERED_COMMAND.fullmatch(name)
-    if tapped is not None and not args:
-        name, args = tapped.groups()
+    if tapped is not None:
+        # Words after it are the command's too: "/event_5 please" is "/event 5 please",
+        # refused as no number, not an unknown command offering "/event please".
+        name, number = tapped.groups()
+        args = f"{number} {args}".rstrip()
     return ParsedCommand(name, args, bot)
 
 

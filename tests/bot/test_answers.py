@@ -79,7 +79,7 @@ def citations_of(reply: Answer) -> list[CitationItem]:
         ("  /event 12\n", "event", "12", None),
         ("/event_12", "event", "12", None),
         ("/Source_3@Brief_Bot", "source", "3", "Brief_Bot"),
-        ("/event_12 more", "event_12", "more", None),
+        ("/event_12 more", "event", "12 more", None),  # refused by /event, not unknown
         ("/timeline_2021", "timeline_2021", "", None),
     ],
     ids=[
@@ -124,6 +124,13 @@ async def test_a_mistyped_command_is_told_the_one_meant(
     assert reply.is_error
     assert reply.title == f"Unknown command {title} Send /help for the list."
     assert [b.command for b in reply.buttons] == ([button] if button else [])
+
+
+async def test_words_after_a_tapped_command_are_its_own(services: Services, ids: dict) -> None:
+    """'/event_2 extra' was an unknown command, and offered a button running '/event extra'."""
+    reply = await ask(services, "/event_2 extra")
+    assert reply.title.startswith("'2 extra' is not a number. Usage: /event N")
+    assert not reply.buttons
 
 
 @pytest.mark.parametrize(("typed", "meant"), [("/event5", "/event 5"), ("/source1", "/source 1")])
