@@ -1,8 +1,6 @@
 """The merge index outlives its article while the briefing's tables stay as they were, in
 `briefbot ingest` and in a running bot's /addstory alike, and never outlives a rollback."""
 
-# ruff: noqa: E501  (sample articles are prose, one paragraph a line)
-
 from __future__ import annotations
 
 import pytest
@@ -14,21 +12,8 @@ from ingest.article import parse_article
 from ingest.merge import MergeIndex
 from ingest.pipeline import ingest_article, prepare_article, store_article
 from store import Store
+from tests.ingest.test_merge_index import ARTICLE, SAME
 
-ARTICLE = """---
-title: Bridge closed
-url: https://one.test/2023/05/10/bridge
-published: 2023-05-10
----
-The transport ministry closed the river bridge in the Kursk region on Tuesday after engineers found deep cracks in two of its supports.
-"""
-SAME = """---
-title: Kursk bridge shut
-url: https://two.test/2023/05/11/bridge
-published: 2023-05-11
----
-Engineers found deep cracks in two supports of the river bridge in the Kursk region, and the transport ministry closed it on May 9.
-"""
 OWNER = 1001
 
 

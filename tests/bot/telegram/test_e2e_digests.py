@@ -574,13 +574,19 @@ async def _refused_days(bot: DigestBot, days: int) -> None:
         bot.clock.advance(days=1, seconds=-90)
 
 
+async def subscribe_in_topic(bot: DigestBot, forum: int) -> str:
+    """An admin (user 43) subscribes a forum (the fake's supergroups are forums) in topic 7;
+    returns the reply."""
+    bot.api.chat(forum, "supergroup", "Forum")
+    bot.api.member_status[(forum, 43)] = "administrator"
+    return await ask(bot, "/subscribe", chat=forum, user=43, chat_type="supergroup", thread_id=7)
+
+
 async def test_digests_telegram_keeps_refusing_pause_tell_the_chat_and_resume_losing_nothing(
     digest_bot: DigestBot,
 ) -> None:
     bot, forum = digest_bot, -100901
-    bot.api.chat(forum, "supergroup", "Forum")
-    bot.api.member_status[(forum, 43)] = "administrator"
-    await ask(bot, "/subscribe", chat=forum, user=43, chat_type="supergroup", thread_id=7)
+    await subscribe_in_topic(bot, forum)
     events = await sample_briefing(bot.store)
     bot.api.closed_topics.add((forum, 7))  # a moderator closes the digests' topic
     bot.clock.set(wall() + timedelta(days=1))
@@ -621,9 +627,7 @@ async def test_digests_telegram_keeps_refusing_pause_tell_the_chat_and_resume_lo
 
 async def test_digest_now_refused_by_telegram_says_why(digest_bot: DigestBot) -> None:
     bot, forum = digest_bot, -100903
-    bot.api.chat(forum, "supergroup", "Forum")
-    bot.api.member_status[(forum, 43)] = "administrator"
-    await ask(bot, "/subscribe", chat=forum, user=43, chat_type="supergroup", thread_id=7)
+    await subscribe_in_topic(bot, forum)
     bot.api.closed_topics.add((forum, 7))
     text = await ask(bot, "/digest now", chat=forum, user=43, chat_type="supergroup")
     assert text == "The digest could not be sent to this chat (TOPIC_CLOSED); try again later."
@@ -661,9 +665,7 @@ async def test_a_refusal_followed_by_a_digest_that_goes_out_starts_the_count_aga
     digest_bot: DigestBot,
 ) -> None:
     bot, forum = digest_bot, -100902
-    bot.api.chat(forum, "supergroup", "Forum")
-    bot.api.member_status[(forum, 43)] = "administrator"
-    await ask(bot, "/subscribe", chat=forum, user=43, chat_type="supergroup", thread_id=7)
+    await subscribe_in_topic(bot, forum)
     await bot.store.digests.set_send_empty(forum, True)
     bot.clock.set(wall() + timedelta(days=1))
     for _ in range(2):  # refused twice, then one gets through, then refused twice more
@@ -969,9 +971,7 @@ async def test_a_forum_groups_digests_go_to_the_topic_they_were_set_up_in(
     digest_bot: DigestBot,
 ) -> None:
     bot, forum = digest_bot, -100900
-    bot.api.chat(forum, "supergroup", "Forum")  # the fake's supergroups are forums
-    bot.api.member_status[(forum, 43)] = "administrator"
-    text = await ask(bot, "/subscribe", chat=forum, user=43, chat_type="supergroup", thread_id=7)
+    text = await subscribe_in_topic(bot, forum)
     assert text.startswith("Subscribed this chat to digests.")
     await sample_briefing(bot.store)
     bot.clock.set(wall() + timedelta(days=1))
@@ -1020,9 +1020,7 @@ async def test_a_digest_whose_topic_was_deleted_goes_to_general(
     digest_bot: DigestBot, answer: str
 ) -> None:
     bot, forum = digest_bot, -100904
-    bot.api.chat(forum, "supergroup", "Forum")
-    bot.api.member_status[(forum, 43)] = "administrator"
-    await ask(bot, "/subscribe", chat=forum, user=43, chat_type="supergroup", thread_id=7)
+    await subscribe_in_topic(bot, forum)
     await bot.store.digests.set_send_empty(forum, True)
     bot.api.fail("sendMessage", 400, answer, chat_id=forum)
     bot.clock.set(wall() + timedelta(days=1))
