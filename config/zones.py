@@ -11,12 +11,15 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+# Listed, but no place's clock: "localtime" (where the system links it into the zone
+# folder) is the server's own zone and would change with the machine the bot runs on;
+# "Factory" is tzdata's placeholder for "zone not set", UTC shown as "-00".
+NOT_PLACES = frozenset({"localtime", "Factory"})
+
 
 @cache
 def _zones_by_lower_name() -> dict[str, str]:
-    # "localtime" is listed where the system links it into the zone folder: it is the
-    # server's own zone, not a place, and would change with the machine the bot runs on.
-    return {name.lower(): name for name in available_timezones() if name != "localtime"}
+    return {name.lower(): name for name in available_timezones() if name not in NOT_PLACES}
 
 
 def canonical_zone(text: str) -> str | None:

@@ -38,6 +38,7 @@ def test_env_and_dotenv_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         ("BRIEFBOT_TIMEZONE", "right/UTC"),
         ("BRIEFBOT_TIMEZONE", "posixrules"),
         ("BRIEFBOT_TIMEZONE", "localtime"),
+        ("BRIEFBOT_TIMEZONE", "Factory"),  # tzdata's "not set" placeholder
         ("BRIEFBOT_LOG_LEVEL", "LOUD"),
         ("BRIEFBOT_BASE_URL", "ftp://example.test/bot"),
         ("BRIEFBOT_BASE_URL", "http://"),
