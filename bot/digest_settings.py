@@ -102,7 +102,8 @@ async def show(
     subscription = await store.digests.subscription(chat_id)
     zone = await chat_zone(store, settings, chat_id)
     chat = await store.chats.get(chat_id)
-    lines = [_state_line(subscription, where, target)]
+    scheduled = await store.digests.schedule(chat_id) is not None
+    lines = [_state_line(subscription, scheduled, where, target)]
     lines.extend(await _failure_lines(store, chat_id, zone))
     lines.extend(await _schedule_lines(store, chat_id, now, target))
     if subscription is not None and subscription.last_digest_at:
@@ -115,11 +116,16 @@ async def show(
     return Answer(title=f"Digests for {where}", intro=tuple(lines))
 
 
-def _state_line(subscription: Subscription | None, where: str, target: str | None) -> str:
+def _state_line(
+    subscription: Subscription | None, scheduled: bool, where: str, target: str | None
+) -> str:
     """Whether digests are on, off or paused (and why), with how to start them."""
     subscribe = hint("/subscribe", target)
     if subscription is None:
         return f"Digests are not set up for {where}: {subscribe} starts them."
+    if subscription.active and not scheduled:
+        # After /digest off: subscribed still, but nothing comes unless asked for.
+        return f"Digests are on for {where}, on request only ({hint('/digest now', target)})."
     if subscription.active:
         return f"Digests are on for {where}."
     reason = subscription.paused_reason or "paused"

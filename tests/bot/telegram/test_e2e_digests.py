@@ -141,6 +141,10 @@ async def test_subscribe_and_show_the_next_run_in_the_chats_zone(digest_bot: Dig
     assert (schedule.frequency, schedule.weekday, schedule.time_of_day, schedule.timezone) == (
         "weekly", 0, "07:30", "America/New_York",
     )  # fmt: skip
+    assert (await ask(bot, "/digest off")).startswith("Scheduled digests are off")
+    text = await ask(bot, "/digest")
+    assert "Digests are on for this chat, on request only (/digest now)." in text
+    assert "No schedule: /digest daily 09:00 sets one." in text
 
 
 @pytest.mark.parametrize(
