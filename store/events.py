@@ -131,11 +131,17 @@ def _from_arms(date_from: str | None) -> list[tuple[str, str, list[Any]]]:
     return arms
 
 
+# "inquiry's" is "inquiry" and "s" to the index: the "s" would have to occur somewhere in
+# the event too. A reader asking for the inquiry's findings means the inquiry.
+POSSESSIVE = re.compile(r"(?<=\w)['’]s\b", re.IGNORECASE)
+
+
 def _fts_query(words: str) -> str:
     """Quote each word so user input is never read as FTS5 syntax; all words must match."""
     # Composed first: an accent typed as a combining mark ("Zu\u0308rich", as some systems
     # and PDFs write it) is no word character, and cut the word in two.
-    tokens = re.findall(r"\w+", unicodedata.normalize("NFC", words), flags=re.UNICODE)
+    words = POSSESSIVE.sub("", unicodedata.normalize("NFC", words))
+    tokens = re.findall(r"\w+", words, flags=re.UNICODE)
     # '_' is a word character here but a separator to the index: a token of underscores
     # alone would be an empty phrase, which matches nothing, and with it the whole query.
     tokens = [token for token in tokens if token.strip("_")]

@@ -691,6 +691,13 @@ async def test_search_best_first(services: Services, ids: dict) -> None:
     assert not (await ask(services, '/search "NEAR(a b)" OR *')).is_error
 
 
+async def test_search_reads_a_possessive_as_its_word(services: Services, ids: dict) -> None:
+    found = [e.id for e in events_of(await ask(services, "/search case"))]
+    assert found
+    for query in ("case's", "Case’s", "CASE'S"):
+        assert [e.id for e in events_of(await ask(services, f"/search {query}"))] == found
+
+
 async def test_search_words_of_underscores_alone_are_no_words(
     services: Services, ids: dict
 ) -> None:
