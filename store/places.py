@@ -68,7 +68,7 @@ class PlaceRepo:
         """Every place with its aliases. /facility matches against them all, so they are
         kept in memory until a write to places or aliases (by any process) bumps their
         version; the same list object is returned while it is current."""
-        version = await self.db.scalar("SELECT version FROM data_versions WHERE name = 'places'")
+        version = await self.db.data_version("places")
         if self._cached is None or self._cached[0] != version:
             self._cached = (version, await self._read_all())
         return self._cached[1]

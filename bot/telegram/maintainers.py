@@ -86,17 +86,25 @@ def intake(context: BriefContext) -> Intake:
 # --- corrections -------------------------------------------------------------------
 
 
+def _not_sent_as_oneself(message: Message) -> str | None:
+    """Why a maintainer's command is not run: sent as a chat (whose sender is unknown),
+    or forwarded (someone else's words, shown to the bot)."""
+    if message.sender_chat is not None:
+        return AS_A_CHAT
+    if message.forward_origin is not None:
+        return FORWARDED
+    return None
+
+
 async def on_correction(update: Update, context: BriefContext) -> None:
     message = update.effective_message
     user = update.effective_user
     if message is None or not message.text:
         return
     await remember_chat(update, context)
-    if message.sender_chat is not None:
-        await reply(update, context, usage_answer(AS_A_CHAT))
-        return
-    if message.forward_origin is not None:
-        await reply(update, context, usage_answer(FORWARDED))
+    refusal = _not_sent_as_oneself(message)
+    if refusal is not None:
+        await reply(update, context, usage_answer(refusal))
         return
     name = message.text.split(maxsplit=1)[0].lstrip("/").split("@", 1)[0].lower()
     args = " ".join(context.args or [])
@@ -144,11 +152,9 @@ async def on_addstory(update: Update, context: BriefContext) -> None:
     if _for_another_bot(message, context):
         return
     await remember_chat(update, context)
-    if message.sender_chat is not None:
-        await reply(update, context, usage_answer(AS_A_CHAT))
-        return
-    if message.forward_origin is not None:
-        await reply(update, context, usage_answer(FORWARDED))
+    refusal = _not_sent_as_oneself(message)
+    if refusal is not None:
+        await reply(update, context, usage_answer(refusal))
         return
     services = context.services.answers
     user_id = user.id if user else None
