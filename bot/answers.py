@@ -484,9 +484,13 @@ def _positive_int(args: str, what: str) -> int:
     if not re.fullmatch(r"[0-9]+", text):
         raise UsageError(f"{args.strip()[:40]!r} is not a number")
     if len(text.lstrip("0")) > 18:  # past SQLite's integers: no such row can exist
-        shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} digits)"
-        raise UsageError(f"There is no {what} {shown}")
+        raise UsageError(f"There is no {what} {long_number(text)}")
     return int(text)
+
+
+def long_number(digits: str) -> str:
+    """A number as typed, or its first digits and how many when it would fill the line."""
+    return digits if len(digits) <= 24 else f"{digits[:20]}… ({len(digits)} digits)"
 
 
 # --- the commands -----------------------------------------------------------------

@@ -28,6 +28,7 @@ from bot.answers import (
     LineItem,
     Services,
     events_phrase,
+    long_number,
     outlet_name,
     parse_command,
     title_shown,
@@ -138,18 +139,12 @@ def _number(text: str, what: str, missing: str) -> int:
     as readers' /event answers it, not a claim that it is no number."""
     token = text.strip().lstrip("#")
     if re.fullmatch("[0-9]+", token) and len(token.lstrip("0")) > ID_DIGITS:
-        raise NotFound(missing.format(_long_number(token)))
+        raise NotFound(missing.format(long_number(token)))
     if not re.fullmatch("[0-9]+", token):
         raise Refused(
             f"{text.strip()[:30]!r} is not {what} number" if token else f"give {what} number"
         )
     return int(token)
-
-
-def _long_number(digits: str) -> str:
-    """A number as typed, or its first digits and how many when it would fill the line
-    (the way /event shows one)."""
-    return digits if len(digits) <= 24 else f"{digits[:20]}… ({len(digits)} digits)"
 
 
 def _event_number(text: str) -> int:

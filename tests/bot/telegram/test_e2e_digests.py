@@ -578,6 +578,16 @@ async def _refused_days(bot: DigestBot, days: int) -> None:
         bot.clock.advance(days=1, seconds=-90)
 
 
+async def went_to_general(bot: DigestBot, forum: int) -> None:
+    """The forum's last digest (a short note) went to its General topic, and the topic it
+    had been sent to is forgotten."""
+    digest = delivered(bot.api, forum)[-1]
+    assert visible_text(digest.text).startswith("No new developments since")
+    assert "message_thread_id" not in digest.params
+    subscription = await bot.store.digests.subscription(forum)
+    assert subscription is not None and subscription.thread_id is None
+
+
 async def subscribe_in_topic(bot: DigestBot, forum: int) -> str:
     """An admin (user 43) subscribes a forum (the fake's supergroups are forums) in topic 7;
     returns the reply."""
@@ -997,12 +1007,8 @@ async def test_a_forum_groups_digests_go_to_the_topic_they_were_set_up_in(
     await bot.store.digests.set_send_empty(forum, True)
     bot.clock.advance(days=1)
     await bot.engine.run_due()
-    digest = delivered(bot.api, forum)[-1]
-    assert visible_text(digest.text).startswith("No new developments since")
-    assert "message_thread_id" not in digest.params
     # ... and is forgotten: the next digest goes to General at once, in one request
-    subscription = await bot.store.digests.subscription(forum)
-    assert subscription is not None and subscription.thread_id is None
+    await went_to_general(bot, forum)
     tried = len(bot.api.of("sendMessage"))
     bot.clock.advance(days=1)
     await bot.engine.run_due()
@@ -1029,11 +1035,7 @@ async def test_a_digest_whose_topic_was_deleted_goes_to_general(
     bot.api.fail("sendMessage", 400, answer, chat_id=forum)
     bot.clock.set(wall() + timedelta(days=1))
     await bot.engine.run_due()
-    digest = delivered(bot.api, forum)[-1]
-    assert visible_text(digest.text).startswith("No new developments since")
-    assert "message_thread_id" not in digest.params
-    subscription = await bot.store.digests.subscription(forum)
-    assert subscription is not None and subscription.thread_id is None
+    await went_to_general(bot, forum)
 
 
 async def test_group_upgraded_to_supergroup_keeps_its_subscription(digest_bot: DigestBot) -> None:
