@@ -36,6 +36,9 @@ YEAR_WORDS = {"г", "г.", "год", "года", "году"}
 # A leading word that leaves the range open: "from Oct 2021", "until 2021".
 OPEN_END_WORDS = {"from", "since", "с"}
 OPEN_START_WORDS = {"to", "until", "till", "до", "по"}
+# A leading word that leaves out the date it names: "before Oct 2021" ends with September.
+BEFORE_WORDS = {"before", "перед"}
+AFTER_WORDS = {"after", "после"}
 
 
 class DateArgError(ValueError):
@@ -98,6 +101,9 @@ def _iso(year: int, month: int | None = None, day: int | None = None) -> str:
 HYPHENS = re.compile("[\u2010\u2011\u2012\u2212\ufe63]")
 # Day first with dots, as Russian and most of Europe write dates: "05.10.2021", "10.2021".
 DOTTED = re.compile(r"(?:(\d{1,2})\.)?(\d{1,2})\.(\d{4})")
+# Month and year with a slash, "10/2021"; with a day too, "25/10/2021" or "10/25/2021",
+# whose order only a day over 12 tells.
+SLASHED = re.compile(r"(?:(\d{1,2})/)?(\d{1,2})/(\d{4})")
 
 
 def _parse_iso(token: str) -> str | None:
@@ -106,11 +112,31 @@ def _parse_iso(token: str) -> str | None:
         year, month, day = match.groups()
     elif (dotted := DOTTED.fullmatch(token)) is not None:
         day, month, year = dotted.groups()
+    elif (slashed := SLASHED.fullmatch(token)) is not None:
+        day, month, year = _day_and_month(token, *slashed.groups())
     else:
         return None
     if _year(year) is None:
         raise DateArgError(f"{year} is not a year a briefing can hold ({FIRST_YEAR}-{LAST_YEAR})")
     return _iso(int(year), int(month) if month else None, int(day) if day else None)
+
+
+def _day_and_month(
+    token: str, first: str | None, second: str, year: str
+) -> tuple[str | None, str, str]:
+    """The day, month and year of a slashed date: day first (European) or month first
+    (American), whichever can be; both can be when neither number is over 12: refused."""
+    if first is None:
+        return None, second, year
+    if int(first) > 12:
+        return first, second, year
+    if int(second) > 12 or first == second:
+        return second, first, year
+    readings = [_iso(int(year), int(m), int(d)) for d, m in ((first, second), (second, first))]
+    raise DateArgError(
+        f"{token!r} could be {describe(readings[0])} or {describe(readings[1])}:"
+        f" write {readings[0]} or {readings[1]}"
+    )
 
 
 def _take_date(tokens: list[str], i: int) -> tuple[str, int] | None:
@@ -161,6 +187,8 @@ def parse_range(text: str) -> DateRange:
     'from DATE' or 'until DATE' -> open on one side."""
     tokens = [t for t in re.split(r"[\s,]+", text.strip()) if t]
     lead = tokens[0].casefold() if tokens else ""
+    if lead in BEFORE_WORDS | AFTER_WORDS:
+        return _beyond(tokens[0], _dates(tokens[1:]), after=lead in AFTER_WORDS)
     if lead in OPEN_END_WORDS | OPEN_START_WORDS:
         dates = _dates(tokens[1:])
         if not dates:
@@ -176,6 +204,29 @@ def parse_range(text: str) -> DateRange:
     return _ordered(dates) if dates else DateRange(None, None)
 
 
+def _beyond(word: str, dates: list[str], *, after: bool) -> DateRange:
+    """'after DATE' from the day, month or year after it; 'before DATE' until the one
+    before it (at the date's own precision: "before Oct 2021" ends with September)."""
+    if len(dates) != 1:
+        raise DateArgError(
+            f"give one date after {word!r}" if dates else f"{word} when? Give a date after it"
+        )
+    step = _neighbour(dates[0], 1 if after else -1)
+    return DateRange(step, None) if after else DateRange(None, step)
+
+
+def _neighbour(iso: str, step: int) -> str:
+    """The year, month or day next to `iso` (step 1) or before it (step -1)."""
+    parts = [int(p) for p in iso.split("-")]
+    if len(parts) == 1:
+        return f"{parts[0] + step:04d}"
+    if len(parts) == 2:
+        months = parts[0] * 12 + parts[1] - 1 + step
+        return f"{months // 12:04d}-{months % 12 + 1:02d}"
+    day = date(*parts).toordinal() + step
+    return date.fromordinal(day).isoformat() if day >= 1 else iso
+
+
 def _dates(tokens: list[str]) -> list[str]:
     """The one or two ISO dates the tokens give (none: no tokens)."""
     # "2021-10-01..2021-10-31" and "2021-10-01–2021-10-31" become two dates.
@@ -185,6 +236,9 @@ def _dates(tokens: list[str]) -> list[str]:
         if re.fullmatch(r"\d{4}[/–—]\d{1,2}(?:[/–—]\d{1,2})?", token):
             # "2021/10/05" and "2021–10–05" are one date, written with slashes or dashes
             split.append(re.sub("[–—]", "-", token))
+            continue
+        if SLASHED.fullmatch(token):
+            split.append(token)  # "10/2021", "25/10/2021": one date, not a range
             continue
         if re.fullmatch(r"\d{1,2}-\d{1,2}", token):
             parts = token.split("-")  # "5-7 Oct 2021": days, not a date

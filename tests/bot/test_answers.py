@@ -263,6 +263,17 @@ async def test_help_depends_on_who_asks(services: Services) -> None:
         ("6\u20137 October 2021", ["case", "dismissal"]),
         ("6 to 7 Oct 2021", ["case", "dismissal"]),
         ("с 6 по 7 октября 2021", ["case", "dismissal"]),
+        # Month and year with a slash, and a slashed day over 12: were "'10' is not a date".
+        ("10/2021", ["leak", "torture", "case", "dismissal"]),
+        ("from 10/2021 to 11/2021", ["leak", "torture", "case", "dismissal"]),
+        ("10/13/2021", []),
+        # Before and after leave out the date they name: were "'before' is not a date".
+        ("before 6 Oct 2021", ["beatings", "leak", "torture"]),
+        ("after 5 Oct 2021", ["case", "dismissal"]),
+        ("before Oct 2021", ["beatings"]),
+        ("before 2021", ["beatings"]),
+        ("after 2020", ["leak", "torture", "case", "dismissal"]),
+        ("после 5 октября 2021", ["case", "dismissal"]),
     ],
     ids=lambda v: str(v) or "all",
 )
@@ -311,6 +322,12 @@ async def test_timeline_bad_dates_get_the_usage_line(services: Services, args: s
         ("32.10.2021", "There is no day 32 in Oct 2021."),
         ("2021-02-30", "There is no day 30 in Feb 2021."),
         ("from", "From when? Give a date after it."),
+        ("before", "Before when? Give a date after it."),
+        ("after 2020 2021", "Give one date after 'after'."),
+        (
+            "10/05/2021",
+            "'10/05/2021' could be 10 May 2021 or 5 Oct 2021: write 2021-05-10 or 2021-10-05.",
+        ),
     ],
 )
 async def test_timeline_refusals_keep_the_readers_words(
@@ -325,7 +342,14 @@ async def test_timeline_refusals_keep_the_readers_words(
 async def test_paged_timeline_command_parses_back_to_the_same_range(
     services: Services, ids: dict
 ) -> None:
-    for args in ("from Oct 2021", "until 2021-10-05", "Oct 2021 to Nov 2021", "2020"):
+    for args in (
+        "from Oct 2021",
+        "until 2021-10-05",
+        "Oct 2021 to Nov 2021",
+        "2020",
+        "before Oct 2021",
+        "after 31 Dec 2020",
+    ):
         first = await ask(services, f"/timeline {args}")
         assert first.command is not None
         again = await ask(services, first.command)
