@@ -1,5 +1,6 @@
 """Digests on Telegram: /subscribe, /unsubscribe, /digest, /timezone, the scheduler tick,
-the Bot API sender for the fan-out engine, and group-to-supergroup migrations.
+the Bot API sender for the fan-out engine, group-to-supergroup migrations, and the bot's
+removal from a chat.
 
 Who may change what: anyone in a private chat (it is theirs); in groups only the chat's
 administrators, including anonymous ones (their messages come with `sender_chat` set to
@@ -36,7 +37,14 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot import digest_settings
 from bot.answers import Answer
@@ -584,6 +592,25 @@ async def on_migrate(update: Update, context: BriefContext) -> None:
         await store.digests.migrate_chat(message.migrate_from_chat_id, message.chat.id)
 
 
+# What /digest shows as the reason digests paused when the bot left the chat.
+REMOVED = "the bot was removed from this chat"
+BLOCKED = "the bot was blocked here"
+
+
+async def on_my_membership(update: Update, context: BriefContext) -> None:
+    """The bot was removed from a chat (or blocked in a private one): its digests pause at
+    once, with the reason /digest shows, rather than at the next run Telegram refuses.
+    Being added again resumes nothing: the chat's admins decide that with /subscribe."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    if change.new_chat_member.status not in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+        return
+    reason = BLOCKED if change.chat.type == ChatType.PRIVATE else REMOVED
+    if await context.services.store.digests.pause(change.chat.id, reason):
+        log.info("chat %s paused: %s", change.chat.id, reason)
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     only_messages = filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("subscribe", on_subscribe, filters=only_messages))
@@ -591,6 +618,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("digest", on_digest, filters=only_messages))
     app.add_handler(CommandHandler("timezone", on_timezone, filters=only_messages))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
+    app.add_handler(ChatMemberHandler(on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             digest_tick, interval=TICK_SECONDS, first=FIRST_TICK_SECONDS, name=JOB_NAME

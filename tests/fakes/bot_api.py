@@ -314,6 +314,26 @@ class FakeBotAPI:
         self._queue({"edited_message": data})
         return data
 
+    def bot_membership(self, chat: int, status: str, *, user: int, old: str = "member") -> None:
+        """Queue the update Telegram sends when `user` changes the bot's status in `chat`
+        ("kicked", "left", "member", "administrator")."""
+        chat_json = self.chats.get(chat) or self.chat(chat, "private" if chat > 0 else "group")
+        self._queue(
+            {
+                "my_chat_member": {
+                    "chat": chat_json,
+                    "from": self.user(user),
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": old, "user": self.bot_user},
+                    "new_chat_member": {
+                        "status": status,
+                        "user": self.bot_user,
+                        **({"until_date": 0} if status == "kicked" else {}),
+                    },
+                }
+            }
+        )
+
     def user_sends_document(
         self,
         content: bytes,

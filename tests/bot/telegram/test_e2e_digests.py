@@ -1055,6 +1055,45 @@ async def test_group_upgraded_to_supergroup_keeps_its_subscription(digest_bot: D
     assert "Digests are on for this chat." in await ask(bot, "/digest", chat=-100308, user=42)
 
 
+async def _paused(bot: DigestBot, chat: int) -> str | None:
+    """The subscription's pause reason, once the bot has taken in the last update."""
+    for _ in range(500):
+        subscription = await bot.store.digests.subscription(chat)
+        if subscription is not None and not subscription.active:
+            return subscription.paused_reason
+        await asyncio.sleep(0.02)
+    return None
+
+
+async def test_a_group_that_removes_the_bot_has_its_digests_paused_at_once(
+    digest_bot: DigestBot,
+) -> None:
+    """They paused only when the next digest was refused; until then /digest, seen from
+    elsewhere, said they were on, and the fan-out spent a send on the chat."""
+    bot = digest_bot
+    bot.api.chat(-309, "group", "Small group")
+    bot.api.member_status[(-309, 42)] = "administrator"
+    await ask(bot, "/digest daily 07:00 Europe/Berlin", chat=-309, user=42)
+    await ask(bot, "/subscribe", chat=43, user=43)
+    bot.api.bot_membership(-309, "left", user=42)
+    bot.api.bot_membership(43, "kicked", user=43)
+    assert await _paused(bot, -309) == "the bot was removed from this chat"
+    assert await _paused(bot, 43) == "the bot was blocked here"
+    schedule = await bot.store.digests.schedule(-309)
+    assert schedule is not None and schedule.timezone == "Europe/Berlin"  # nothing lost
+    sent = {chat: len(bot.api.of("sendMessage", chat)) for chat in (-309, 43)}
+    bot.clock.set(wall() + timedelta(days=1))
+    assert (await bot.engine.run_due()).outcomes == {}
+    assert {chat: len(bot.api.of("sendMessage", chat)) for chat in (-309, 43)} == sent
+    # added back, the group resumes when its admin says so, with the schedule it had
+    bot.api.bot_membership(-309, "member", user=42, old="left")
+    text = await ask(bot, "/digest", chat=-309, user=42)
+    assert "paused for this chat: the bot was removed from this chat" in text
+    text = await ask(bot, "/subscribe", chat=-309, user=42)
+    assert "Schedule: daily at 07:00 (Europe/Berlin)." in text
+    assert (await bot.store.digests.subscription(-309)).active  # type: ignore[union-attr]
+
+
 # --- the scheduler tick and restarts -------------------------------------------------------
 
 
