@@ -171,6 +171,17 @@ def webhook_path(settings: Settings) -> str:
     return hashlib.sha256(settings.require_token().encode()).hexdigest()[:32]
 
 
+def webhook_address(settings: Settings) -> str:
+    """The URL Telegram is told to call. A BRIEFBOT_WEBHOOK_URL without a path gets the
+    derived one the bot listens on: given as is, Telegram called "/", which the bot
+    answered 404, and no update ever arrived."""
+    url = settings.webhook_url or ""
+    parts = urlsplit(url)
+    if parts.path.strip("/"):
+        return url
+    return parts._replace(path="/" + webhook_path(settings)).geturl()
+
+
 def webhook_secret(settings: Settings) -> str:
     """The secret Telegram sends back in each webhook request's header."""
     return hashlib.sha256(b"briefbot-webhook:" + settings.require_token().encode()).hexdigest()
@@ -182,7 +193,7 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
         "listen": "0.0.0.0",
         "port": settings.webhook_port,
         "url_path": webhook_path(settings),
-        "webhook_url": settings.webhook_url,
+        "webhook_url": webhook_address(settings),
         "secret_token": webhook_secret(settings),
         "allowed_updates": Update.ALL_TYPES,
     }

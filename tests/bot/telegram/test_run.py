@@ -217,3 +217,37 @@ async def test_briefbot_run_webhook_refuses_a_body_over_a_megabyte_unread(
             process.send_signal(signal.SIGINT)
         _out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, err.decode()
+
+
+async def test_briefbot_run_webhook_url_without_a_path_is_called_where_the_bot_listens(
+    bot_api: FakeBotAPI, db_path: Path
+) -> None:
+    """Telegram calls exactly the URL it is given: one without a path must carry the path
+    the bot listens on, or every update is answered 404."""
+    port = free_port()
+    process = await start_briefbot_run(
+        bot_api, db_path, webhook_url="https://bot.example.org/", webhook_port=str(port)
+    )
+    try:
+        await bot_api.until(lambda: bot_api.of("setWebhook"), timeout=30)
+        [set_hook] = bot_api.of("setWebhook")
+        called = httpx.URL(set_hook.params["url"])
+        assert called.host == "bot.example.org" and called.path.strip("/")
+        await listening(port)
+        headers = {"X-Telegram-Bot-Api-Secret-Token": set_hook.params["secret_token"]}
+        async with httpx.AsyncClient() as client:
+            # What the reverse proxy forwards: the path Telegram was told.
+            answered = await client.post(
+                f"http://127.0.0.1:{port}{called.path}",
+                json=help_update(bot_api, 904),
+                headers=headers,
+            )
+        assert answered.status_code == 200
+        [sent] = await bot_api.sent("sendMessage", 1, timeout=30)
+        assert "/timeline" in visible_text(sent.text)
+        assert bot_api.token not in set_hook.params["url"]
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+        _out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
