@@ -27,6 +27,16 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line naming the variable."""
 
 
+def _port_is_a_number(url: str) -> bool:
+    """Whether the URL's port, if it names one, is a port number: `https://host:abc/` or
+    `:99999` passed as a URL, and Telegram then refused it with no setting named."""
+    try:
+        urlsplit(url).port  # noqa: B018 -- raises on a port that is not a number
+    except ValueError:
+        return False
+    return True
+
+
 class Settings(BaseSettings):
     """The bot's configuration. See the settings table in README.md."""
 
@@ -102,9 +112,10 @@ class Settings(BaseSettings):
     @field_validator("webhook_url")
     @classmethod
     def _https_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
+        if value is None or not value.strip():
             return None  # set but empty: polling, as when unset
-        if value is not None and not re.fullmatch(r"https://[^/\s]+(/\S*)?", value):
+        parts = urlsplit(value) if _port_is_a_number(value) else None
+        if not re.fullmatch(r"https://[^/\s]+(/\S*)?", value) or not (parts and parts.hostname):
             raise ValueError("expected the public https:// URL Telegram will call")
         return value
 
@@ -119,11 +130,7 @@ class Settings(BaseSettings):
     @field_validator("base_url", "base_file_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 -- raises on a port that is not a number
-        except ValueError:
-            parts = None
+        parts = urlsplit(value) if _port_is_a_number(value) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("expected an http:// or https:// URL with a host")
         return value
