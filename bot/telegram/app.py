@@ -27,7 +27,7 @@ from telegram import (
     BotCommandScopeDefault,
     Update,
 )
-from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 from tornado.httpserver import HTTPServer
@@ -252,5 +252,10 @@ def run_bot(settings: Settings) -> None:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken as exc:
         raise TelegramUnavailable(f"Telegram refused the token (BRIEFBOT_TOKEN): {exc}") from exc
+    except BadRequest as exc:
+        # A NetworkError too in PTB, but Telegram was reached: it refused what it was asked,
+        # at start the webhook ("bad webhook: ... only on ports 80, 88, 443 or 8443").
+        what = "the webhook (BRIEFBOT_WEBHOOK_URL)" if settings.webhook_url else "the bot's start"
+        raise TelegramUnavailable(f"Telegram refused {what}: {exc}") from exc
     except NetworkError as exc:
         raise TelegramUnavailable(f"Telegram cannot be reached: {exc}") from exc

@@ -251,3 +251,24 @@ async def test_briefbot_run_webhook_url_without_a_path_is_called_where_the_bot_l
             process.send_signal(signal.SIGINT)
         _out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, err.decode()
+
+
+async def test_briefbot_run_webhook_telegram_refuses_names_the_setting_in_one_line(
+    bot_api: FakeBotAPI, db_path: Path
+) -> None:
+    refusal = "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+    bot_api.fail("setWebhook", 400, refusal, times=-1)
+    process = await start_briefbot_run(
+        bot_api,
+        db_path,
+        webhook_url="https://bot.example.org:8080/tg/hook",
+        webhook_port=str(free_port()),
+    )
+    _out, err = await asyncio.wait_for(process.communicate(), 30)
+    log = err.decode()
+    assert process.returncode == 1, log
+    assert log.splitlines()[-1] == (
+        "briefbot: Telegram refused the webhook (BRIEFBOT_WEBHOOK_URL): "
+        "Bad webhook: webhook can be set up only on ports 80, 88, 443 or 8443"
+    ), log
+    assert "Traceback" not in log
