@@ -102,10 +102,11 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA time zone {value[:64]!r}")
         return zone
 
-    @field_validator("db")
+    @field_validator("db", mode="before")
     @classmethod
-    def _named_file(cls, value: Path) -> Path:
-        if not str(value).strip():
+    def _named_file(cls, value: Any) -> Any:
+        # Read before it becomes a Path: Path("") is ".", the working folder.
+        if isinstance(value, str | Path) and not str(value).strip():
             raise ValueError("expected a file name")
         return value
 

@@ -53,6 +53,7 @@ def test_env_and_dotenv_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         ("BRIEFBOT_WEBHOOK_URL", "https://bot.example.org:99999/hook"),
         ("BRIEFBOT_WEBHOOK_URL", "https://:8443/hook"),
         ("BRIEFBOT_DB", "   "),
+        ("BRIEFBOT_DB", ""),
         ("BRIEFBOT_MAX_ARTICLE_BYTES", "1000000000000"),
     ],
 )
