@@ -5,13 +5,20 @@ Nothing else in the project reads `os.environ`: code receives a `Settings` objec
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    NoDecode,
+    SettingsConfigDict,
+)
 
 from config.zones import canonical_zone
 
@@ -148,9 +155,37 @@ class Settings(BaseSettings):
         return self.token.get_secret_value().strip()
 
 
+def _unknown_names(env_file: Any) -> list[str]:
+    """`BRIEFBOT_*` variables, in the environment or the .env file, that name no setting: a
+    misspelt one (BRIEFBOT_MAINTAINER) was ignored, and the bot ran without it. The
+    benchmarks' own BRIEFBOT_BENCH_* are theirs (benchmarks/)."""
+    names = {*EnvSettingsSource(Settings).env_vars}
+    if env_file is not None:
+        names |= {*DotEnvSettingsSource(Settings, env_file=env_file).env_vars}
+    prefix = ENV_PREFIX.lower()
+    return sorted(
+        name.upper()
+        for name in names
+        if name.lower().startswith(prefix)
+        and name.lower()[len(prefix) :] not in Settings.model_fields
+        and not name.lower().startswith(f"{prefix}bench_")
+    )
+
+
+def _not_a_setting(name: str) -> SettingsError:
+    # Compared without the prefix, which every name shares.
+    known = [field.upper() for field in Settings.model_fields]
+    meant = difflib.get_close_matches(name[len(ENV_PREFIX) :], known, n=1)
+    hint = f"did you mean {ENV_PREFIX}{meant[0]}?" if meant else "README.md lists the settings"
+    return SettingsError(f"{name[:64]} is not a setting: {hint}")
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read settings, turning validation errors into one line that names the variable."""
     try:
+        unknown = _unknown_names(overrides.get("_env_file", Settings.model_config["env_file"]))
+        if unknown:
+            raise _not_a_setting(unknown[0])
         return Settings(**overrides)
     except UnicodeDecodeError:
         raise SettingsError(".env is not UTF-8 text: save it as UTF-8") from None

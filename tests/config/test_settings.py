@@ -86,3 +86,35 @@ def test_a_dotenv_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
 def test_a_zone_in_other_letter_case_is_read_as_the_zone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRIEFBOT_TIMEZONE", "europe/berlin")
     assert load_settings().timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("BRIEFBOT_MAINTAINER", "did you mean BRIEFBOT_MAINTAINERS?"),
+        ("briefbot_time_zone", "did you mean BRIEFBOT_TIMEZONE?"),
+        ("BRIEFBOT_XYZZY", "README.md lists the settings"),
+    ],
+    ids=["misspelt", "lower-case", "no-likeness"],
+)
+def test_a_variable_that_names_no_setting_is_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, message: str
+) -> None:
+    """A misspelt setting was ignored: the bot ran without the maintainers it was given."""
+    monkeypatch.setenv(name, "42")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value) == f"{name.upper()} is not a setting: {message}"
+
+
+def test_a_dotenv_line_that_names_no_setting_is_refused(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("EDITOR=vi\nBRIEFBOT_TIMEZON=Europe/Berlin\n")
+    with pytest.raises(SettingsError, match=r"^BRIEFBOT_TIMEZON is not a setting: did you mean"):
+        load_settings()
+    (tmp_path / ".env").write_text("EDITOR=vi\nBRIEFBOT_TIMEZONE=Europe/Berlin\n")
+    assert load_settings().timezone == "Europe/Berlin"  # other programs' lines are theirs
+
+
+def test_the_benchmarks_variables_are_theirs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFBOT_BENCH_SIZES", "10000")
+    assert load_settings().timezone == "UTC"
