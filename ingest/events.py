@@ -198,6 +198,9 @@ class Draft:
     citations: list[tuple[int, int]] = field(default_factory=list)
     graphic: bool = False
     lede: bool = False  # dated only by publication, from an undated first sentence
+    # Its places are the story's or the paragraph's region, not named where it is told: a
+    # sentence going on to say where it happened names them better.
+    placed_by_context: bool = False
 
     @property
     def support_only(self) -> bool:
@@ -1066,6 +1069,7 @@ def _dated_drafts(
         recent = _status(clause_text, expr.value, pub, latest_year) != "background"
         if not places:
             places = _referred_facility(clause_text, state)
+        named = bool(places)
         if not places and recent:
             places = _paragraph_region(clause_text, state, paragraph)
         if not places and recent:
@@ -1087,6 +1091,7 @@ def _dated_drafts(
             or [m.person for m in mentions],
             summary_source,
         )
+        draft.placed_by_context = bool(places) and not named
         result.append(draft)
     return result
 
@@ -1284,8 +1289,12 @@ def _continuation(
             attached = True
     if attached and not result:
         anchor.citations.append((sentence.start, sentence.end))
-        if not anchor.places and not _national(sentence.text):
-            anchor.places.extend(_place_refs(find_places(sentence.text, state.region)))
+        if (not anchor.places or anchor.placed_by_context) and not _national(sentence.text):
+            # "Police detained 40 people on Monday. The detentions took place in X and Y."
+            named = _place_refs(find_places(sentence.text, state.region))
+            if named:
+                anchor.places[:] = named
+                anchor.placed_by_context = False
     return result
 
 

@@ -273,3 +273,19 @@ def test_dates_that_name_an_earlier_happening_are_references() -> None:
         "The ruling of 19 May 2023 can be appealed, the company said.\n"
     )
     assert [d.date for d in extract(text, "2023-05-20") if d.date] == []
+
+
+SPREAD = """Wildfires near Chita
+Fires burned forest outside Chita on Monday, the regional forestry service said.
+Firefighters in Chita asked the army for help on Tuesday.
+On Wednesday, volunteers evacuated more than 300 villagers. The volunteers said the evacuations were carried out in the Amur and Buryatia regions.
+"""
+
+
+def test_a_sentence_saying_where_it_happened_places_the_event_over_the_stories_region() -> None:
+    drafts = {d.date: d for d in extract(SPREAD, "2024-05-09") if d.date}
+    evacuated = drafts["2024-05-08"]
+    assert "evacuated" in evacuated.summary
+    assert sorted(p.name for p in evacuated.places) == ["Amur Oblast", "Republic of Buryatia"]
+    # a happening no later sentence places stays in the story's region
+    assert [p.name for p in drafts["2024-05-07"].places] == ["Zabaykalsky Krai"]
