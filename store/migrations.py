@@ -406,6 +406,20 @@ BRIEFING_VERSION = "INSERT INTO data_versions (name, version) VALUES ('briefing'
     _count_writes(table, "briefing", "briefing") for table in BRIEFING_TABLES
 )
 
+# Search finds a word in any of its English forms: the index kept words as written, so
+# `/search hospitals` missed every event that says "hospital", and `tortur` found nothing.
+# The Porter stemmer changes only English (ASCII) endings; other scripts are kept as written.
+# The index is made again from the events, as SEARCHED_EXCERPTS says (the triggers name
+# the table, so they serve the new one unchanged).
+STEMMED_SEARCH = f"""
+DROP TABLE event_search;
+CREATE VIRTUAL TABLE event_search USING fts5(
+    summary, excerpts, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+INSERT INTO event_search (rowid, summary, excerpts)
+SELECT id, summary, {SEARCHED_EXCERPTS_OF.format(event="events.id")} FROM events;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
@@ -424,6 +438,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0016_digest_topic", DIGEST_TOPIC),
     ("0017_digest_failed_runs", DIGEST_FAILED_RUNS),
     ("0018_briefing_version", BRIEFING_VERSION),
+    ("0019_stemmed_search", STEMMED_SEARCH),
 ]
 
 

@@ -137,6 +137,44 @@ async def test_a_much_cited_events_search_text_is_capped_when_an_older_store_mig
         assert await store.events.search("marker17") == []
 
 
+async def _one_event(store: Store, summary: str, excerpt: str) -> int:
+    async with store.db.transaction() as conn:
+        source_id = await store.sources.add(conn, _source(excerpt))
+        draft = NewEvent("2021-10-05", None, summary, citations=((0, len(excerpt)),))
+        return await store.events.add(conn, source_id, excerpt, draft)
+
+
+async def test_a_search_finds_a_word_in_its_other_english_forms(store: Store) -> None:
+    """Words were matched as written: /search hospitals missed "hospital", and the stem
+    a reader types, 'tortur', found nothing. Other scripts are searched as written."""
+    summary, excerpt = "Inmates were tortured at the hospital.", "Их пытали в больнице."
+    event_id = await _one_event(store, summary, excerpt)
+    for words in ("hospitals", "torture", "tortur", "torturing hospital", "больнице"):
+        assert [e.id for e in await store.events.search(words)] == [event_id], words
+    for words in ("hospice", "больница", "tort"):
+        assert await store.events.search(words) == [], words
+
+
+async def test_an_older_stores_search_finds_other_forms_once_it_migrates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from store import migrations
+
+    path = tmp_path / "older.sqlite3"
+    before = [name for name, _ in MIGRATIONS].index("0019_stemmed_search")
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:before])
+    async with await Store.open(path) as older:
+        event_id = await _one_event(older, "The governor resigns.", "Inmates were tortured.")
+        assert await older.events.search("torture") == []
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    async with await Store.open(path) as store:
+        # its excerpt and its summary, and what is stored later
+        assert [e.id for e in await store.events.search("torture")] == [event_id]
+        assert [e.id for e in await store.events.search("governors")] == [event_id]
+        later = await _one_event(store, "Guards beat inmates.", "Guards were beating them.")
+        assert [e.id for e in await store.events.search("beats")] == [later]
+
+
 async def test_a_citation_written_outside_a_batch_is_searched(store: Store) -> None:
     # As an undo restores one: the trigger keeps the search document current.
     text = "The governor resigned. A court in Tver heard the case."
