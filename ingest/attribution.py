@@ -98,17 +98,51 @@ class Attribution:
     status: str
 
 
+# A name may hold lower-case links: "the Ministry of Defence", "the Committee to Protect
+# Journalists". The patterns above stop at the link, so their match is widened over one on
+# either side: cut there, the source read "according to Defence".
+CAPITALISED_RUN = r"[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,3}"
+LINKED_BEFORE = re.compile(
+    rf"(?:^|(?<=\s))(?!According\b){CAPITALISED_RUN}\s+(?:of|for|to)\s+(?:the\s+)?$"
+)
+# A full stop after a word of two letters or more ends the sentence, not an initial ("Jr.").
+FULL_STOP = re.compile(r"(?<=[a-z]{2})\.$")
+LINKED_AFTER = re.compile(rf"\s+(?:of|for|to)\s+(?:the\s+)?{CAPITALISED_RUN}")
+THE_BEFORE = re.compile(r"(?:^|(?<=\s))[Tt]he\s+$")
+
+
+def _named_source(text: str, start: int, end: int) -> str | None:
+    """The source named from `start` to `end`, widened over a lower-case link in its name;
+    "the" is kept before an institution's name ("according to the Ministry of Defence")."""
+    for _ in range(2):
+        before = LINKED_BEFORE.search(text[max(0, start - 120) : start])
+        if before is None:
+            break
+        start -= len(before.group())
+    for _ in range(2):
+        after = LINKED_AFTER.match(text, end)
+        if after is None:
+            break
+        end = after.end()
+    words = text[start:end].split()
+    definite = bool(THE_BEFORE.search(text[max(0, start - 4) : start]))
+    while words and words[0] in NOT_SPEAKERS:
+        definite = words[0] == "The"
+        words = words[1:]
+    if not words:
+        return None
+    return ("the " if definite else "") + FULL_STOP.sub("", " ".join(words))
+
+
 def speaker(text: str) -> str | None:
     """The source a sentence names for its claim, if any."""
     for pattern, needs in ATTRIBUTIONS:
         if needs and not any(needed in text for needed in needs):
             continue
         for match in pattern.finditer(text):
-            words = match.group("who").split()
-            while words and words[0] in NOT_SPEAKERS:
-                words = words[1:]
-            if words:
-                return " ".join(words)
+            who = _named_source(text, *match.span("who"))
+            if who:
+                return who
     return None
 
 

@@ -39,3 +39,30 @@ def test_who_says_so(sentence: str, who: str | None) -> None:
     assert (found is None and who is None) or (
         who is not None and found is not None and who in found
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "who"),
+    [
+        ("The Ministry of Defence said two drones were shot down.", "the Ministry of Defence"),
+        (
+            "The Committee to Protect Journalists said the reporter was detained on Friday.",
+            "the Committee to Protect Journalists",
+        ),
+        (
+            "A spokesman for the Bank of England said rates were held on Thursday.",
+            "the Bank of England",
+        ),
+        (
+            "The album sold 40m copies, according to the Guinness Book of World Records.",
+            "the Guinness Book of World Records",
+        ),
+        ("The Emergencies Ministry said 1,200 people were evacuated.", "the Emergencies Ministry"),
+        ("According to Anna Petrova, the raid began at dawn.", "Anna Petrova"),
+        ("“We will appeal,” said lawyer Ivan Orlov.", "Ivan Orlov"),
+    ],
+    ids=["of", "to", "for-in-the-middle", "according-to-of", "the", "person", "after-quote"],
+)
+def test_a_source_is_named_whole(sentence: str, who: str) -> None:
+    """A name with 'of' or 'to' in it is not cut there: 'according to Defence' named no one."""
+    assert attribute(sentence).who == who
