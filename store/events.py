@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
-import unicodedata
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from store.migrations import SEARCHED_EXCERPTS, SEARCHED_EXCERPTS_OF
 from store.models import STATUSES, Citation, Event, NewEvent, PlaceRef
 from store.people import PersonRepo
 from store.places import PlaceRepo
+from store.search_query import fts_query
 
 EDITABLE_FIELDS = ("date", "end_date", "summary", "status", "attribution", "graphic", "hidden")
 
@@ -129,43 +128,6 @@ def _from_arms(date_from: str | None) -> list[tuple[str, str, list[Any]]]:
     # Named, or the planner walks every earlier event in date order instead.
     arms.append(("events INDEXED BY events_spans", spans, spans_params))
     return arms
-
-
-# "inquiry's" is "inquiry" and "s" to the index: the "s" would have to occur somewhere in
-# the event too. A reader asking for the inquiry's findings means the inquiry.
-POSSESSIVE = re.compile(r"(?<=\w)['’]s\b", re.IGNORECASE)
-
-
-def _fts_query(words: str) -> str:
-    """Quote each word so user input is never read as FTS5 syntax; all words must match."""
-    # Composed first: an accent typed as a combining mark ("Zu\u0308rich", as some systems
-    # and PDFs write it) is no word character, and cut the word in two.
-    words = POSSESSIVE.sub("", unicodedata.normalize("NFC", words))
-    tokens = re.findall(r"\w+", words, flags=re.UNICODE)
-    # '_' is a word character here but a separator to the index: a token of underscores
-    # alone would be an empty phrase, which matches nothing, and with it the whole query.
-    tokens = [token for token in tokens if token.strip("_")]
-    groups = []
-    for token in tokens:
-        spellings = _yo_spellings(token)
-        quoted = " OR ".join(f'"{spelling}"' for spelling in spellings)
-        groups.append(f"({quoted})" if len(spellings) > 1 else quoted)
-    return " AND ".join(groups)
-
-
-# Russian writes ё as е more often than not, and the search index's tokenizer does not
-# fold one into the other: a word is searched in both spellings.
-MAX_YO_PLACES = 6
-
-
-def _yo_spellings(word: str) -> list[str]:
-    """The word with every ё written е, and with any one е (of the first few) written ё
-    (in lower case: the index folds case)."""
-    if not {"е", "ё"} & set(word.lower()):
-        return [word]
-    plain = word.lower().replace("ё", "е")
-    places = [i for i, letter in enumerate(plain) if letter == "е"][:MAX_YO_PLACES]
-    return [plain, *(f"{plain[:i]}ё{plain[i + 1 :]}" for i in places)]
 
 
 class EventRepo:
@@ -530,7 +492,7 @@ class EventRepo:
         bm25 has to count a word's every occurrence, which for a word in half a million
         events takes longer than a reader should wait, and for so broad a search recency
         serves a reader better."""
-        query = _fts_query(words)
+        query = fts_query(words)
         if not query:
             return SearchResult((), broad=False, matches=0)
         newest = await self.db.fetchall(

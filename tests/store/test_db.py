@@ -146,12 +146,12 @@ async def _one_event(store: Store, summary: str, excerpt: str) -> int:
 
 async def test_a_search_finds_a_word_in_its_other_english_forms(store: Store) -> None:
     """Words were matched as written: /search hospitals missed "hospital", and the stem
-    a reader types, 'tortur', found nothing. Other scripts are searched as written."""
+    a reader types, 'tortur', found nothing."""
     summary, excerpt = "Inmates were tortured at the hospital.", "Их пытали в больнице."
     event_id = await _one_event(store, summary, excerpt)
     for words in ("hospitals", "torture", "tortur", "torturing hospital", "больнице"):
         assert [e.id for e in await store.events.search(words)] == [event_id], words
-    for words in ("hospice", "больница", "tort"):
+    for words in ("hospice", "tort"):
         assert await store.events.search(words) == [], words
 
 

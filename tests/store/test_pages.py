@@ -208,8 +208,30 @@ async def test_a_search_finds_a_word_written_with_e_or_yo_either_way(store: Stor
         ("ёлкин СКАЗАЛ", [yo]),
         ("Фёдорова", [e]),
         ("Ёлена", [e]),
-        ("федор", []),  # a word is matched whole, in any spelling
+        ("федор", [e]),  # a Russian word is found by its start, in any spelling
         ("сказал Федорова", []),  # every word must match
     ]:
         found = await store.events.search_ids(query)
         assert list(found.ids) == expected, query
+
+
+async def test_a_russian_word_is_found_in_its_other_case_forms(store: Store) -> None:
+    """Russian words were matched as written: "больница" (a hospital) missed "в больнице"
+    (at the hospital), and "Федоров" missed "Федорова". A stem too short to say which word
+    it is, or a surname's -ов, is not cut: "видео" must not find "видел"."""
+    text = "Видео из больницы. Он видел Фёдорова. Заключённые в колонии."
+    source = await add_article(store, text)
+    clinic = await add_event(store, source, "2021-10-05", "Видео из больницы", ("Видео",))
+    saw = await add_event(store, source, "2021-10-06", "Он видел Фёдорова", ("Он видел",))
+    camp = await add_event(store, source, "2021-10-07", "Заключённые в колонии", ("в",))
+    for query, expected in [
+        ("больница", [clinic]),
+        ("больнице видео", [clinic]),
+        ("Федоровым", [saw]),
+        ("Федоров", [saw]),
+        ("вид", []),  # a short word is matched whole
+        ("видео", [clinic]),
+        ("заключенных колония", [camp]),
+    ]:
+        found = await store.events.search_ids(query)
+        assert sorted(found.ids) == expected, query
