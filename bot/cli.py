@@ -193,9 +193,14 @@ async def cmd_export(settings: Settings) -> int:
         raise StoreUnavailable(f"{settings.db} does not exist (briefbot ingest creates it)")
     store = await _open_store(settings)
     try:
-        print(json.dumps(await export_briefing(store), ensure_ascii=False, indent=2))
+        text = json.dumps(await export_briefing(store), ensure_ascii=False, indent=2)
     finally:
         await store.close()
+    # JSON is UTF-8 (RFC 8259) whatever the locale: a Latin-1 terminal's encoder failed on
+    # the first curly quote, with a traceback and an empty file.
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8") + b"\n")
+    sys.stdout.buffer.flush()
     return EXIT_OK
 
 
@@ -290,8 +295,17 @@ def _reader_gone() -> int:
     return EXIT_OK
 
 
+def _lenient_stdout() -> None:
+    """A character the terminal's encoding lacks is printed as "?" (an ASCII or Latin-1
+    locale): the answer was lost to a UnicodeEncodeError traceback at its first "·"."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _lenient_stdout()
     # Evaluation runs in its own temporary store and needs no settings.
     try:
         if args.command == "eval":

@@ -304,3 +304,27 @@ def test_closed_pipe_is_not_a_traceback(corpus: Path, command: list[str]) -> Non
         err = child.stderr.read().decode()
     assert child.wait(timeout=60) == 0
     assert "Traceback" not in err
+
+
+def test_a_terminal_that_is_not_utf8_gets_utf8_json_and_readable_answers(corpus: Path) -> None:
+    """A Latin-1 or ASCII locale's stdout failed at the first curly quote, with a traceback."""
+    run("ingest", str(corpus))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "latin-1"}
+    export = subprocess.run(
+        [sys.executable, "-m", "bot", "export"], capture_output=True, env=env, timeout=120
+    )
+    assert export.returncode == 0, export.stderr
+    data = json.loads(export.stdout.decode("utf-8"))  # JSON is UTF-8 whatever the locale
+    assert any("’" in event["summary"] for event in data["events"])
+    code, utf8 = run("export")
+    assert json.loads(utf8) == data
+    env["PYTHONIOENCODING"] = "ascii"
+    ask = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "/timeline"],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    assert ask.returncode == 0, ask.stderr
+    assert ask.stdout.decode("ascii").startswith("Timeline\n")
+    assert b"Traceback" not in ask.stderr
