@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from config.settings import Settings, SettingsError, load_settings
@@ -135,11 +136,28 @@ async def _open_store(settings: Settings):  # type: ignore[no-untyped-def]
     return await Store.open(settings.db)
 
 
+class OutputFailed(Exception):
+    """stdout cannot be written (a full disk, an I/O error); the message says why."""
+
+
+@contextlib.contextmanager
+def _writing() -> Iterator[None]:
+    """Writes to stdout: a failure other than a reader gone is an OutputFailed, which
+    `main` reports in one line (it was a traceback, and for export a cut file)."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputFailed(exc.strerror or str(exc)) from None
+
+
 def _say(line: str) -> None:
     """Print a line of a report; a reader gone (`| head -1`) ends the report, not the work
     (the rest of the articles were left out, and the exit code said all was well)."""
     try:
-        print(line, flush=True)
+        with _writing():
+            print(line, flush=True)
     except BrokenPipeError:
         _reader_gone()
 
@@ -198,9 +216,10 @@ async def cmd_export(settings: Settings) -> int:
         await store.close()
     # JSON is UTF-8 (RFC 8259) whatever the locale: a Latin-1 terminal's encoder failed on
     # the first curly quote, with a traceback and an empty file.
-    sys.stdout.flush()
-    sys.stdout.buffer.write(text.encode("utf-8") + b"\n")
-    sys.stdout.buffer.flush()
+    with _writing():
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8") + b"\n")
+        sys.stdout.buffer.flush()
     return EXIT_OK
 
 
@@ -218,7 +237,8 @@ async def cmd_ask(settings: Settings, message: str) -> int:
     finally:
         await store.close()
     # Printed outside the handler above: a reader gone (`| head -0`) is no failed command.
-    print(reply)
+    with _writing():
+        print(reply, flush=True)
     return EXIT_OK
 
 
@@ -340,6 +360,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except BrokenPipeError:
         return _reader_gone()
+    except OutputFailed as exc:
+        _reader_gone()  # what is left in stdout's buffer cannot be written either
+        print(f"briefbot: cannot write the output: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
 
 
 if __name__ == "__main__":

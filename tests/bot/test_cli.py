@@ -328,3 +328,27 @@ def test_a_terminal_that_is_not_utf8_gets_utf8_json_and_readable_answers(corpus:
     assert ask.returncode == 0, ask.stderr
     assert ask.stdout.decode("ascii").startswith("Timeline\n")
     assert b"Traceback" not in ask.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize(
+    "command", [["export"], ["ask", "/help"], ["ingest", "{corpus}"]], ids=lambda c: c[0]
+)
+def test_output_that_cannot_be_written_is_one_line_and_exit_1(
+    corpus: Path, command: list[str]
+) -> None:
+    """A full disk under `briefbot export > briefing.json` was a traceback."""
+    run("ingest", str(next(corpus.glob("0*.txt"))))
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", *(part.format(corpus=corpus) for part in command)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            timeout=120,
+        )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "briefbot: cannot write the output: No space left on device"
+    ]
