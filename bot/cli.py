@@ -202,13 +202,18 @@ async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
     return EXIT_REJECTED if counts["rejected"] else EXIT_OK
 
 
+def _require_store(settings: Settings) -> None:
+    """Readers of the briefing (export, ask, console) refuse a BRIEFBOT_DB that does not
+    exist: opening would create an empty store, and its folders, and a misspelt path would
+    show an empty briefing as if that were the story. ingest and run create it."""
+    if not settings.db.exists():
+        raise StoreUnavailable(f"{settings.db} does not exist (briefbot ingest creates it)")
+
+
 async def cmd_export(settings: Settings) -> int:
     from bot.export import export_briefing
 
-    if not settings.db.exists():
-        # Opening would create an empty store, and a misspelt path would print an empty
-        # briefing as if that were the story.
-        raise StoreUnavailable(f"{settings.db} does not exist (briefbot ingest creates it)")
+    _require_store(settings)
     store = await _open_store(settings)
     try:
         text = json.dumps(await export_briefing(store), ensure_ascii=False, indent=2)
@@ -226,6 +231,7 @@ async def cmd_export(settings: Settings) -> int:
 async def cmd_ask(settings: Settings, message: str) -> int:
     from bot import console
 
+    _require_store(settings)
     store = await _open_store(settings)
     try:
         reply = await console.answer_plain(store, settings, message)
@@ -245,6 +251,7 @@ async def cmd_ask(settings: Settings, message: str) -> int:
 async def cmd_console(settings: Settings) -> int:
     from bot.console import run_console
 
+    _require_store(settings)
     store = await _open_store(settings)
     try:
         await run_console(store, settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -27,6 +29,10 @@ def run(*args: str) -> tuple[int, str]:
         timeout=120,
     )
     return result.returncode, result.stdout + result.stderr
+
+
+async def create_store(db: Path) -> None:
+    await (await Store.open(db)).close()
 
 
 def stored_sources(db: Path) -> list[tuple[str, str]]:
@@ -233,13 +239,22 @@ def test_a_database_that_cannot_be_opened_is_named_in_one_line(
     assert code == 2 and "cannot be opened" in out and "Traceback" not in out, out
 
 
-def test_export_of_a_database_that_does_not_exist_is_an_error_and_creates_none(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    "command",
+    [["export", "--format", "json"], ["ask", "/timeline"], ["console"]],
+    ids=lambda c: c[0],
+)
+def test_reading_a_database_that_does_not_exist_is_an_error_and_creates_none(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
 ) -> None:
-    """A misspelt BRIEFBOT_DB must not print an empty briefing as if it were the story."""
+    """A misspelt BRIEFBOT_DB must not show an empty briefing as if it were the story
+    (ask and console said 'The briefing has no events yet.' and created the file)."""
     missing = tmp_path / "misspelt" / "briefbot.sqlite3"
     monkeypatch.setenv("BRIEFBOT_DB", str(missing))
-    assert main(["export", "--format", "json"]) == 2
+    assert main(command) == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert err.strip().splitlines() == [
@@ -265,6 +280,7 @@ def test_ask_apologises_for_a_failing_command(
         raise RuntimeError("a bug in one command")
 
     monkeypatch.setenv("BRIEFBOT_DB", str(db_path))
+    asyncio.run(create_store(db_path))
     monkeypatch.setattr("bot.console.answer_plain", fails)
     assert main(["ask", "/timeline"]) == 1
     assert capsys.readouterr().out == "Sorry, something went wrong.\n"
