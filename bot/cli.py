@@ -230,11 +230,12 @@ async def cmd_export(settings: Settings) -> int:
 
 async def cmd_ask(settings: Settings, message: str) -> int:
     from bot import console
+    from bot.render_text import render_answers
 
     _require_store(settings)
     store = await _open_store(settings)
     try:
-        reply = await console.answer_plain(store, settings, message)
+        answers = await console.answers_for(store, settings, message)
     except Exception:
         # As in the console and in Telegram: the cause to the log, an apology to the user.
         log.exception("the command %r failed", message[:200])
@@ -244,8 +245,10 @@ async def cmd_ask(settings: Settings, message: str) -> int:
         await store.close()
     # Printed outside the handler above: a reader gone (`| head -0`) is no failed command.
     with _writing():
-        print(reply, flush=True)
-    return EXIT_OK
+        print(render_answers(answers), flush=True)
+    # A usage hint or refusal is a command that did not do what was asked: a script
+    # running `briefbot ask` learns so from the exit code, as from ingest's.
+    return EXIT_REJECTED if any(reply.is_error for reply in answers) else EXIT_OK
 
 
 async def cmd_console(settings: Settings) -> int:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 
-from bot.answers import ChatContext, Services, every_page
+from bot.answers import Answer, ChatContext, Services, every_page
 from bot.maintenance import operator_answer
 from bot.render_text import render_answers
 from config.settings import Settings
@@ -25,16 +25,21 @@ APOLOGY = "Sorry, something went wrong."
 CONSOLE_CHAT = ChatContext(chat_id=0, chat_type="console", is_maintainer=True)
 
 
-async def answer_plain(store: Store, settings: Settings, message: str) -> str:
-    """What a reader would see in reply to `message`, as plain text."""
+async def answers_for(store: Store, settings: Settings, message: str) -> list[Answer]:
+    """The answer to `message` and each following page of it."""
     # A terminal whose encoding is not UTF-8 hands Python undecodable bytes as lone
     # surrogates, which no store or encoder takes: each becomes "?".
     message = message.encode("utf-8", "replace").decode("utf-8")
     services = Services(store, settings)
     reply = await operator_answer(services, message)
     if reply is not None:
-        return render_answers([reply])
-    return render_answers(await every_page(services, CONSOLE_CHAT, message))
+        return [reply]
+    return await every_page(services, CONSOLE_CHAT, message)
+
+
+async def answer_plain(store: Store, settings: Settings, message: str) -> str:
+    """What a reader would see in reply to `message`, as plain text."""
+    return render_answers(await answers_for(store, settings, message))
 
 
 async def run_console(store: Store, settings: Settings) -> None:

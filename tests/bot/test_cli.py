@@ -276,12 +276,12 @@ def test_ask_apologises_for_a_failing_command(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    async def fails(*_: object) -> str:
+    async def fails(*_: object) -> list[object]:
         raise RuntimeError("a bug in one command")
 
     monkeypatch.setenv("BRIEFBOT_DB", str(db_path))
     asyncio.run(create_store(db_path))
-    monkeypatch.setattr("bot.console.answer_plain", fails)
+    monkeypatch.setattr("bot.console.answers_for", fails)
     assert main(["ask", "/timeline"]) == 1
     assert capsys.readouterr().out == "Sorry, something went wrong.\n"
     assert "a bug in one command" in caplog.text  # logged, with its traceback

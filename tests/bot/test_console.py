@@ -52,7 +52,8 @@ async def test_ask_with_bad_input_answers_with_a_hint(store: Store) -> None:
         ("/timeline 2021-99", "Usage: /timeline"),
     ]:
         result = briefbot("ask", message)
-        assert result.returncode == 0 and expected in result.stdout, message
+        # A refusal is a non-zero exit, so a script can tell (it was 0, as for an answer).
+        assert result.returncode == 1 and expected in result.stdout, message
         assert "Traceback" not in result.stderr
 
 
