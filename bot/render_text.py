@@ -39,15 +39,16 @@ class TextRenderer:
         lines = [answer.title] if answer.title else []
         if first_page:
             lines.extend(answer.intro)
-        if answer.buttons:
-            lines.extend(f"  {b.command}" for b in answer.buttons)
         return "\n".join(lines)
 
     def empty(self, answer: Answer) -> str:
         return answer.empty or ""
 
     def footer(self, answer: Answer) -> str:
-        return "\n".join(answer.footer)
+        # A button's command after the list it chooses from: above it, a choice of places
+        # came before the places it chooses among ("choose one below").
+        commands = [f"  {b.command}" for b in answer.buttons]
+        return "\n".join([*answer.footer, *commands])
 
     def visible(self, rendered: str) -> str:
         return rendered

@@ -578,6 +578,23 @@ async def test_a_word_many_places_share_asks_which_one(
     assert (await ask(services, "/facility Sarat")).title == "Events at Saratov Oblast"
 
 
+async def test_a_choice_of_places_in_plain_text_lists_the_places_before_the_commands(
+    services: Services, store: Store
+) -> None:
+    """In the console (and Telegram's plain-text fallback) the commands to choose with came
+    first, under "choose one below", and the places they choose among after them."""
+    await more_regions(store, {"Omsk Oblast": 4, "Tomsk Oblast": 1})
+    lines = render_text(await ask(services, "/facility Oblast")).splitlines()
+    assert lines[:2] == [
+        "“Oblast” fits 2 places. Which one?",
+        "Most events first; choose one below.",
+    ]
+    listed = [n for n, line in enumerate(lines) if line.startswith("Omsk Oblast (region)")]
+    commands = [n for n, line in enumerate(lines) if line.strip() == "/facility Omsk Oblast"]
+    assert len(listed) == len(commands) == 1 and listed[0] < commands[0]
+    assert lines[-1] == "  /facility Tomsk Oblast"
+
+
 async def test_a_long_choice_of_places_is_paged(services: Services, store: Store) -> None:
     names = [f"Region{chr(ord('a') + n)} Oblast" for n in range(11)]
     await more_regions(store, {name: 1 for name in names})
