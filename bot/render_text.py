@@ -106,10 +106,20 @@ class TextRenderer:
 
 def _quote(citation: CitationView, hide: bool, cut: int | None) -> str:
     """An excerpt in quotes (a notice instead when `hide`), its outlet and link."""
-    quote = GRAPHIC_HIDDEN if hide else f"“{_cut(citation.excerpt, cut)}”"
+    quote = GRAPHIC_HIDDEN if hide else _quoted(_cut(citation.excerpt, cut))
     where = _cut(citation.outlet, cut) + (f", {citation.published}" if citation.published else "")
     link = f" {citation.url}" if citation.url else ""
     return f"{quote} — {where}{link}"
+
+
+# Marks that open a quotation: an excerpt starting with one is itself a quotation.
+OPENING_QUOTES = "“„«\"'‘‹"
+
+
+def _quoted(excerpt: str) -> str:
+    """The excerpt in quotation marks, unless it is one already: wrapped again it began
+    with two marks (““He resigned…”), and a reader could not tell where the quote ends."""
+    return excerpt if excerpt.startswith(tuple(OPENING_QUOTES)) else f"“{excerpt}”"
 
 
 def render_pages(answer: Answer) -> list[str]:

@@ -240,5 +240,22 @@ def test_plain_text_hides_graphic_excerpts_behind_a_notice() -> None:
     assert "He was beaten" in shown and "Beating" in shown
 
 
+@pytest.mark.parametrize(
+    ("excerpt", "shown"),
+    [
+        ("He resigned.", "“He resigned.” — Outlet"),
+        ("“He resigned,” a source said.", "“He resigned,” a source said. — Outlet"),
+        ("“He resigned.", "“He resigned. — Outlet"),  # verbatim, though the quote runs on
+        ("«Он ушёл», — сказал источник.", "«Он ушёл», — сказал источник. — Outlet"),
+    ],
+)
+def test_plain_text_quotes_an_excerpt_that_is_not_a_quotation_already(
+    excerpt: str, shown: str
+) -> None:
+    """An excerpt that opens with a quotation mark began with two (““He resigned…”)."""
+    text = render_text(listing(event(1, "x", excerpt)))
+    assert f"  {shown}, 5 Oct 2021 https://example.org/a" in text
+
+
 def test_ignored_answers_render_nothing() -> None:
     assert render_pages(Answer(title="", ignored=True)) == []
