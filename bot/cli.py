@@ -196,7 +196,8 @@ async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
         print(f"briefbot: no article files ({ARTICLE_KINDS}) in the paths given", file=sys.stderr)
         return EXIT_USAGE
     _say(
-        f"{total} articles: {counts['added']} added, {counts['present']} already present, "
+        f"{total} {'article' if total == 1 else 'articles'}: {counts['added']} added, "
+        f"{counts['present']} already present, "
         f"{counts['rejected']} rejected"
     )
     return EXIT_REJECTED if counts["rejected"] else EXIT_OK

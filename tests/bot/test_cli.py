@@ -182,7 +182,7 @@ def test_a_page_trafilatura_cannot_parse_is_added_without_error_lines(tmp_path: 
     assert code == 0
     assert out.splitlines() == [
         f"added     {page}: 1 new event, 0 existing events also cited",
-        "1 articles: 1 added, 0 already present, 0 rejected",
+        "1 article: 1 added, 0 already present, 0 rejected",  # was '1 articles'
     ]
 
 
