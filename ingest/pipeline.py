@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,15 +156,34 @@ def article_files(paths: list[Path]) -> list[Path]:
     """Files named on the command line, with folders expanded to their article files."""
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            files.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-            )
-        else:
-            files.append(path)
+        files.extend(_folder_entries(path) if path.is_dir() else [path])
     return files
+
+
+def _folder_entries(folder: Path) -> list[Path]:
+    """The entries of `folder` and its subfolders with an article's suffix, in name order,
+    and the folders that cannot be read: each is a line of the report, where an unreadable
+    folder, or a link to a file that is gone, was passed over without a word. (Links to
+    folders are not followed: a link back up would go round forever.)"""
+    found: list[Path] = []
+
+    def unreadable(error: OSError) -> None:
+        found.append(Path(error.filename))
+
+    for root, _folders, names in os.walk(folder, onerror=unreadable):
+        found.extend(
+            Path(root, name) for name in names if Path(name).suffix.lower() in ARTICLE_SUFFIXES
+        )
+    return sorted(found)
+
+
+def _check_folder_readable(folder: Path) -> None:
+    """A folder is among the files only when it could not be read (_folder_entries)."""
+    try:
+        with os.scandir(folder):
+            pass
+    except OSError as exc:
+        raise ArticleRejected(f"cannot read folder: {exc.strerror or exc}") from None
 
 
 async def ingest_file(
@@ -171,7 +191,11 @@ async def ingest_file(
 ) -> IngestOutcome:
     """Read and ingest one file; raises ArticleRejected with the reason."""
     if not path.exists():
-        raise ArticleRejected("no such file")
+        raise ArticleRejected(
+            "a link to a file that does not exist" if path.is_symlink() else "no such file"
+        )
+    if path.is_dir():
+        _check_folder_readable(path)
     if not path.is_file():
         raise ArticleRejected("not a regular file")
     if path.suffix.lower() not in ARTICLE_SUFFIXES:

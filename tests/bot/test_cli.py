@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -367,4 +368,52 @@ def test_output_that_cannot_be_written_is_one_line_and_exit_1(
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "briefbot: cannot write the output: No space left on device"
+    ]
+
+
+def test_a_link_to_a_missing_file_in_a_folder_is_a_line_of_the_report(
+    tmp_path: Path, corpus: Path, db_path: Path
+) -> None:
+    """It was passed over without a word, and the run said all was well."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(next(corpus.glob("0*.txt")).read_bytes())
+    (folder / "gone.txt").symlink_to(tmp_path / "moved-away.txt")
+    (folder / "up").symlink_to(tmp_path)  # a link to a folder is not followed
+    code, out = run("ingest", str(folder))
+    assert code == 1, out
+    lines = out.splitlines()
+    assert lines[0].startswith(f"added     {folder}/a.txt: ")
+    assert lines[1:] == [
+        f"rejected  {folder}/gone.txt: a link to a file that does not exist",
+        "2 articles: 1 added, 0 already present, 1 rejected",
+    ]
+    assert [file for file, _ in stored_sources(db_path)] == ["a.txt"]
+
+
+def test_a_folder_that_cannot_be_read_is_a_line_of_the_report(
+    tmp_path: Path,
+    corpus: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Its articles were passed over without a word (and a folder named alone was 'no
+    article files'). Permissions do not bind root, so the refusal is the system call's."""
+    folder = tmp_path / "articles"
+    locked = folder / "locked"
+    locked.mkdir(parents=True)
+    (folder / "a.txt").write_bytes(next(corpus.glob("0*.txt")).read_bytes())
+    (locked / "b.txt").write_text("On 5 October 2021 a fire broke out, officials said.")
+    scandir = os.scandir
+
+    def refusing(path: Any = ".") -> Any:
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    assert main(["ingest", str(folder)]) == 1
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        f"rejected  {locked}: cannot read folder: Permission denied",
+        "2 articles: 1 added, 0 already present, 1 rejected",
     ]
