@@ -34,6 +34,8 @@ async def export_briefing(store: Store) -> dict[str, Any]:
                 {"source": c.source_id, "excerpt": c.excerpt, "start": c.start, "end": c.end}
                 for c in e.citations
             ],
+            # Added after the first shape, so last: who says so, as "according to" shows it.
+            "attribution": e.attribution,
         }
         for e in await store.events.all()
     ]

@@ -79,9 +79,15 @@ def test_ingest_corpus_then_export_json_shape(corpus: Path, db_path: Path) -> No
             "people",
             "status",
             "citations",
+            "attribution",
         }
         for citation in event["citations"]:
             assert citation["excerpt"] in texts[citation["source"]]
+    # Who says so, as a reader sees it under the event (the export left it out).
+    attributed = [event for event in data["events"] if event["attribution"]]
+    assert attributed
+    code, shown = run("ask", f"/event {attributed[0]['id']}")
+    assert code == 0 and f"according to {attributed[0]['attribution']}" in shown.splitlines()
 
 
 def test_reingest_reports_already_present_and_changes_nothing(corpus: Path, db_path: Path) -> None:
