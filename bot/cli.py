@@ -89,9 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser(
         "ask",
         help='answer one chat message, e.g. briefbot ask "/timeline"',
-        description="Answer one chat message exactly as the bot would, as plain text.",
+        description="Answer one chat message exactly as the bot would, as plain text. "
+        "Exit 1 when the answer is a usage hint or refusal.",
     )
-    ask.add_argument("message")
+    # Words given apart are one message, as typed in a chat: `briefbot ask /timeline 2021`
+    # was refused with 'unrecognized arguments: 2021'.
+    ask.add_argument("message", nargs="+", metavar="MESSAGE")
 
     evaluate = commands.add_parser(
         "eval",
@@ -358,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runners = {
         "ingest": lambda: asyncio.run(cmd_ingest(settings, args.paths)),
         "export": lambda: asyncio.run(cmd_export(settings)),
-        "ask": lambda: asyncio.run(cmd_ask(settings, args.message)),
+        "ask": lambda: asyncio.run(cmd_ask(settings, " ".join(args.message))),
         "console": lambda: asyncio.run(cmd_console(settings)),
         "run": lambda: cmd_run(settings),
     }

@@ -423,3 +423,12 @@ def test_a_folder_that_cannot_be_read_is_a_line_of_the_report(
         f"rejected  {locked}: cannot read folder: Permission denied",
         "2 articles: 1 added, 0 already present, 1 rejected",
     ]
+
+
+def test_ask_takes_a_message_given_as_separate_words(corpus: Path) -> None:
+    """`briefbot ask /timeline 2021-10` without quotes was 'unrecognized arguments'."""
+    run("ingest", str(corpus))
+    code, apart = run("ask", "/timeline", "2021-10")
+    assert code == 0, apart
+    assert apart == run("ask", "/timeline 2021-10")[1]
+    assert apart.startswith("Timeline: Oct 2021\n")
