@@ -28,6 +28,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 USER_ID_LIMIT = 2**52
 # An article is held in memory whole while it is read: 50 MB is far beyond any news page.
 MAX_ARTICLE_BYTES = 50_000_000
+STORY_LENGTH = 300
 
 
 class SettingsError(Exception):
@@ -125,6 +126,17 @@ class Settings(BaseSettings):
         parts = urlsplit(value) if _port_is_a_number(value) else None
         if not re.fullmatch(r"https://[^/\s]+(/\S*)?", value) or not (parts and parts.hostname):
             raise ValueError("expected the public https:// URL Telegram will call")
+        return value
+
+    @field_validator("story")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        # /start shows it as "It covers: STORY.": a second line broke that sentence in two,
+        # and a page of text pushed the rest of /start out of its message.
+        if value is not None and (len(value) > STORY_LENGTH or len(value.splitlines()) > 1):
+            raise ValueError(
+                f"expected one line naming the story, at most {STORY_LENGTH} characters"
+            )
         return value
 
     @field_validator("log_level")

@@ -55,6 +55,8 @@ def test_env_and_dotenv_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         ("BRIEFBOT_DB", "   "),
         ("BRIEFBOT_DB", ""),
         ("BRIEFBOT_MAX_ARTICLE_BYTES", "1000000000000"),
+        ("BRIEFBOT_STORY", "Floods in the valley\nand what followed"),
+        ("BRIEFBOT_STORY", "Floods in the valley " * 20),
     ],
 )
 def test_malformed_setting_is_one_line_naming_the_variable(
