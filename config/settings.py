@@ -29,6 +29,13 @@ USER_ID_LIMIT = 2**52
 # An article is held in memory whole while it is read: 50 MB is far beyond any news page.
 MAX_ARTICLE_BYTES = 50_000_000
 STORY_LENGTH = 300
+# What a value of the type is, for pydantic's errors that do not say ("Input should be a
+# valid boolean, unable to interpret input").
+EXPECTED = {
+    "bool_parsing": "expected true or false (also yes/no, on/off, 1/0)",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+}
 
 
 class SettingsError(Exception):
@@ -207,4 +214,5 @@ def load_settings(**overrides: Any) -> Settings:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "settings"
         # The message never echoes the input value, so a mistyped token cannot leak.
-        raise SettingsError(f"{ENV_PREFIX}{field.upper()} is invalid: {first['msg']}") from None
+        expected = EXPECTED.get(first["type"], first["msg"].removeprefix("Value error, "))
+        raise SettingsError(f"{ENV_PREFIX}{field.upper()} is invalid: {expected}") from None

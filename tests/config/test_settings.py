@@ -120,3 +120,28 @@ def test_a_dotenv_line_that_names_no_setting_is_refused(tmp_path: Path) -> None:
 def test_the_benchmarks_variables_are_theirs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRIEFBOT_BENCH_SIZES", "10000")
     assert load_settings().timezone == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "BRIEFBOT_ALLOW_PRIVATE_URLS",
+            "maybe",
+            "expected true or false (also yes/no, on/off, 1/0)",
+        ),
+        ("BRIEFBOT_WEBHOOK_PORT", "eighty", "expected a whole number"),
+        ("BRIEFBOT_MAX_ARTICLE_BYTES", "2.5e6", "expected a whole number"),
+        ("BRIEFBOT_TIMEZONE", "Mars/Olympus", "unknown IANA time zone 'Mars/Olympus'"),
+    ],
+    ids=["boolean", "port", "bytes", "zone"],
+)
+def test_a_malformed_setting_says_what_is_expected(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    """It said 'Input should be a valid boolean, unable to interpret input', or began
+    'Value error, '."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value) == f"{name} is invalid: {message}"
