@@ -41,10 +41,29 @@ def fts_query(words: str) -> str:
     tokens = [token for token in tokens if token.strip("_")]
     groups = []
     for token in tokens:
-        forms = _forms(token)
+        forms = _forms(_one_script(token))
         quoted = " OR ".join(forms)
         groups.append(f"({quoted})" if len(forms) > 1 else quoted)
     return " AND ".join(groups)
+
+
+# Latin and Cyrillic letters drawn alike: a word typed half on a Russian keyboard layout,
+# or pasted from a page that mixes them, looks right and matched nothing.
+LOOK_ALIKE = dict(zip("aceopxyABCEHKMOPTX", "асеорхуАВСЕНКМОРТХ", strict=True))
+LATIN_OF = {cyrillic: latin for latin, cyrillic in LOOK_ALIKE.items()}
+LATIN = re.compile(r"[a-zA-Z]")
+CYRILLIC_LETTER = re.compile(r"[а-яёА-ЯЁ]")
+
+
+def _one_script(word: str) -> str:
+    """A word mixing Latin and Cyrillic letters written in the script most of its letters
+    are in, where the others have a look-alike there."""
+    latin = len(LATIN.findall(word))
+    cyrillic = len(CYRILLIC_LETTER.findall(word))
+    if not latin or not cyrillic:
+        return word
+    table = LATIN_OF if latin >= cyrillic else LOOK_ALIKE
+    return "".join(table.get(letter, letter) for letter in word)
 
 
 def _forms(word: str) -> list[str]:
