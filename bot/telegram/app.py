@@ -28,7 +28,13 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    MessageHandler,
+    filters,
+)
 from telegram.request import BaseRequest
 from tornado.httpserver import HTTPServer
 
@@ -88,11 +94,19 @@ def build_application(
     services.settings = settings
     if store is not None:
         services.store = store
+    # Before every feature: a channel's post that Telegram copies into the channel's
+    # discussion group by itself is no command of the group's (a channel's /subscribe drew
+    # a refusal there, "Only this group's administrators...").
+    app.add_handler(MessageHandler(filters.IS_AUTOMATIC_FORWARD, _not_for_us), group=-1)
     for register in FEATURES:
         register(app)
     reading.register_fallbacks(app)
     app.add_error_handler(on_error)
     return app
+
+
+async def _not_for_us(update: Update, context: BriefContext) -> None:
+    raise ApplicationHandlerStop
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]

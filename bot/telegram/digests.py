@@ -612,7 +612,9 @@ async def on_my_membership(update: Update, context: BriefContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    only_messages = filters.UpdateType.MESSAGE
+    # A channel's own posts too: only its admins can post there, and an admin who sent
+    # /subscribe in the channel got no answer at all.
+    only_messages = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
     app.add_handler(CommandHandler("subscribe", on_subscribe, filters=only_messages))
     app.add_handler(CommandHandler("unsubscribe", on_unsubscribe, filters=only_messages))
     app.add_handler(CommandHandler("digest", on_digest, filters=only_messages))

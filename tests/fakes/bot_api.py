@@ -106,7 +106,7 @@ class StoredMessage:
     message_id: int
     chat: dict[str, Any]
     text: str
-    sender: dict[str, Any]
+    sender: dict[str, Any] | None  # None: a channel's post, which has no "from"
     thread_id: int | None = None
     html: str | None = None
     reply_markup: dict[str, Any] | None = None
@@ -117,10 +117,11 @@ class StoredMessage:
             "message_id": self.message_id,
             "date": int(time.time()),
             "chat": self.chat,
-            "from": self.sender,
             "text": self.text,
             **self.extra,
         }
+        if self.sender is not None:
+            data["from"] = self.sender
         if "document" in self.extra:
             del data["text"]  # a document message carries a caption, not text
         if self.thread_id is not None:
@@ -312,6 +313,23 @@ class FakeBotAPI:
             ]
         data = {**stored.as_json(), "edit_date": int(time.time())}
         self._queue({"edited_message": data})
+        return data
+
+    def channel_posts(self, text: str, *, chat: int) -> dict[str, Any]:
+        """Queue a post in a channel, as its admins make them: from the channel itself."""
+        chat_json = self.chats.get(chat) or self.chat(chat, "channel")
+        message = StoredMessage(
+            message_id=self._new_message_id(), chat=chat_json, text=text, sender=None
+        )
+        message.extra["sender_chat"] = chat_json
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            message.extra["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_len(text[:length])}
+            ]
+        self.messages[(chat, message.message_id)] = message
+        data = message.as_json()
+        self._queue({"channel_post": data})
         return data
 
     def bot_membership(self, chat: int, status: str, *, user: int, old: str = "member") -> None:

@@ -1055,6 +1055,42 @@ async def test_group_upgraded_to_supergroup_keeps_its_subscription(digest_bot: D
     assert "Digests are on for this chat." in await ask(bot, "/digest", chat=-100308, user=42)
 
 
+async def in_channel(bot: DigestBot, text: str, channel: int) -> str:
+    """Post `text` in the channel; the visible text of the bot's next post there."""
+    before = len(delivered(bot.api, channel))
+    bot.api.channel_posts(text, chat=channel)
+    sent = await bot.api.sent("sendMessage", before + 1, chat_id=channel)
+    return visible_text(sent[-1].text)
+
+
+async def test_a_channel_admin_can_set_digests_up_in_the_channel_itself(
+    digest_bot: DigestBot,
+) -> None:
+    """Only a channel's admins can post in it, and the bot sees their posts only as an
+    admin itself; yet /subscribe posted in the channel got no answer at all."""
+    bot, channel = digest_bot, -100700
+    bot.api.chat(channel, "channel", "News channel", username="newschannel")
+    text = await in_channel(bot, "/subscribe", channel)
+    assert text.startswith("Subscribed this chat to digests.")
+    text = await in_channel(bot, "/digest daily 08:00 Europe/Berlin", channel)
+    assert "daily at 08:00 (Europe/Berlin)" in text
+    await sample_briefing(bot.store)
+    bot.clock.set(wall() + timedelta(days=1))
+    await bot.engine.run_due()
+    digest = delivered(bot.api, channel)[-1]
+    assert visible_text(digest.text).startswith("Digest: new since")
+    assert f"t.me/{BOT_USERNAME}?start=event_" in digest.text  # readers cannot send commands
+    # Readers' commands are not answered there: the answer would be the channel's post.
+    before = len(delivered(bot.api, channel))
+    bot.api.channel_posts("/timeline", chat=channel)
+    # The channel's own copy of a post in its discussion group is not the group's command.
+    forwarded = {"is_automatic_forward": True, "sender_chat": bot.api.chats[channel]}
+    bot.api.user_sends("/unsubscribe", chat=-701, chat_type="supergroup", extra=forwarded)
+    await bot.api.settle()
+    assert len(delivered(bot.api, channel)) == before and delivered(bot.api, -701) == []
+    assert (await bot.store.digests.subscription(channel)).active  # type: ignore[union-attr]
+
+
 async def _paused(bot: DigestBot, chat: int) -> str | None:
     """The subscription's pause reason, once the bot has taken in the last update."""
     for _ in range(500):
