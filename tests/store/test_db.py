@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -109,15 +111,26 @@ async def test_a_much_cited_event_is_searched_on_its_first_excerpts(store: Store
     assert after == [event_id]
 
 
+@asynccontextmanager
+async def _older_store(
+    path: Path, monkeypatch: pytest.MonkeyPatch, first_missing: str
+) -> AsyncIterator[Store]:
+    """A store made by an older version: every migration before `first_missing`. Opened
+    again after this, it gets the rest."""
+    from store import migrations
+
+    before = [name for name, _ in MIGRATIONS].index(first_missing)
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:before])
+        async with await Store.open(path) as older:
+            yield older
+
+
 async def test_a_much_cited_events_search_text_is_capped_when_an_older_store_migrates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from store import migrations
-
     path = tmp_path / "older.sqlite3"
-    before = [name for name, _ in MIGRATIONS].index("0015_capped_search")
-    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:before])
-    async with await Store.open(path) as older:
+    async with _older_store(path, monkeypatch, "0015_capped_search") as older:
         async with older.db.transaction() as conn:
             text = " ".join(f"Report marker{n}." for n in range(1, 21))
             source_id = await older.sources.add(conn, _source(text))
@@ -131,7 +144,6 @@ async def test_a_much_cited_events_search_text_is_capped_when_an_older_store_mig
                 (event_id, event_id),
             )
         assert [e.id for e in await older.events.search("marker20")] == [event_id]
-    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
     async with await Store.open(path) as store:
         assert [e.id for e in await store.events.search("marker16")] == [event_id]
         assert await store.events.search("marker17") == []
@@ -158,15 +170,10 @@ async def test_a_search_finds_a_word_in_its_other_english_forms(store: Store) ->
 async def test_an_older_stores_search_finds_other_forms_once_it_migrates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from store import migrations
-
     path = tmp_path / "older.sqlite3"
-    before = [name for name, _ in MIGRATIONS].index("0019_stemmed_search")
-    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:before])
-    async with await Store.open(path) as older:
+    async with _older_store(path, monkeypatch, "0019_stemmed_search") as older:
         event_id = await _one_event(older, "The governor resigns.", "Inmates were tortured.")
         assert await older.events.search("torture") == []
-    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
     async with await Store.open(path) as store:
         # its excerpt and its summary, and what is stored later
         assert [e.id for e in await store.events.search("torture")] == [event_id]
