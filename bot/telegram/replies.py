@@ -116,6 +116,11 @@ def _previews(answer: Answer) -> LinkPreviewOptions:
     return LinkPreviewOptions(is_disabled=not answer.link_previews)
 
 
+# A refusal that names the thread: "message thread not found", or a forum topic that is
+# closed (an admin may still write there, a bot may not) or deleted.
+THREAD_REFUSED = ("thread", "topic_closed", "topic_deleted")
+
+
 async def reply(update: Update, context: BriefContext, answer: Answer) -> Message | None:
     """Send the first page of `answer` in the thread of the command."""
     message = update.effective_message
@@ -147,7 +152,7 @@ async def reply(update: Update, context: BriefContext, answer: Answer) -> Messag
         # same page as plain text, without the quote (and without the thread when that is
         # what was refused), rather than nothing.
         log.warning("sendMessage refused (%s); retrying as plain text", exc.message)
-        if "thread" in exc.message.lower():
+        if any(word in exc.message.lower() for word in THREAD_REFUSED):
             thread = None
         # Plain text may take more pages than HTML: its buttons count and turn its own.
         plain = render_text_pages(answer)
