@@ -18,6 +18,7 @@ from store.errors import StoreBusy, StoreUnavailable
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -371,7 +372,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"briefbot: BRIEFBOT_DB: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return EXIT_OK
+        if args.command in ("run", "console"):
+            return EXIT_OK  # Ctrl-C is how one stops the bot or leaves the console
+        # An ingest or export cut short did not do all it was asked: exit 0 said it had
+        # (for ingest, "all were added"), with no total and no word.
+        print("briefbot: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return _reader_gone()
     except OutputFailed as exc:

@@ -432,3 +432,30 @@ def test_ask_takes_a_message_given_as_separate_words(corpus: Path) -> None:
     assert code == 0, apart
     assert apart == run("ask", "/timeline 2021-10")[1]
     assert apart.startswith("Timeline: Oct 2021\n")
+
+
+def test_an_interrupted_ingest_says_so_and_exits_130(
+    tmp_path: Path,
+    corpus: Path,
+    db_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Ctrl-C halfway exited 0, which says every article was added, with no word."""
+    import ingest.pipeline
+
+    ingest_file = ingest.pipeline.ingest_file
+    seen: list[Path] = []
+
+    async def ctrl_c_at_the_second(store: Store, path: Path, **options: Any) -> Any:
+        seen.append(path)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+        return await ingest_file(store, path, **options)
+
+    monkeypatch.setattr(ingest.pipeline, "ingest_file", ctrl_c_at_the_second)
+    assert main(["ingest", str(corpus)]) == 130
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 1 and out.startswith("added ")
+    assert err == "briefbot: interrupted\n"
+    assert len(stored_sources(db_path)) == 1
