@@ -72,7 +72,15 @@ class Database:
         if self._conn is not None:
             return self
         if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                # A file where a folder should be, or no right to make one: said in one
+                # line like any other store that cannot be opened, not a traceback.
+                raise StoreUnavailable(
+                    f"{self.path} cannot be opened: its folder cannot be made: "
+                    f"{exc.strerror or exc}"
+                ) from exc
         _check_openable(self.path)
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         try:

@@ -459,3 +459,21 @@ def test_an_interrupted_ingest_says_so_and_exits_130(
     assert len(out.splitlines()) == 1 and out.startswith("added ")
     assert err == "briefbot: interrupted\n"
     assert len(stored_sources(db_path)) == 1
+
+
+@pytest.mark.parametrize("command", [["ingest", "{corpus}"], ["run"]], ids=lambda c: c[0])
+def test_a_database_whose_folder_cannot_be_made_is_named_in_one_line(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """A file where the database's folder should be was a NotADirectoryError traceback."""
+    notes = tmp_path / "notes"
+    notes.write_text("my notes\n")
+    monkeypatch.setenv("BRIEFBOT_DB", str(notes / "briefings" / "briefbot.sqlite3"))
+    monkeypatch.setenv("BRIEFBOT_TOKEN", "123:secret-token")
+    code, out = run(*(part.format(corpus=corpus) for part in command))
+    assert code == 2, out
+    assert out.splitlines() == [
+        f"briefbot: BRIEFBOT_DB: {notes}/briefings/briefbot.sqlite3 cannot be opened: "
+        "its folder cannot be made: Not a directory"
+    ]
+    assert notes.read_text() == "my notes\n"
