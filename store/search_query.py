@@ -50,9 +50,12 @@ def fts_query(words: str) -> str:
 # Latin and Cyrillic letters drawn alike: a word typed half on a Russian keyboard layout,
 # or pasted from a page that mixes them, looks right and matched nothing.
 LOOK_ALIKE = dict(zip("aceopxyABCEHKMOPTX", "асеорхуАВСЕНКМОРТХ", strict=True))
-LATIN_OF = {cyrillic: latin for latin, cyrillic in LOOK_ALIKE.items()}
+# Ukrainian and Serbian і, ј, ѕ look Latin too; Russian has none, so none is written back.
+LATIN_OF = {cyrillic: latin for latin, cyrillic in LOOK_ALIKE.items()} | dict(
+    zip("іІјЈѕЅ", "iIjJsS", strict=True)
+)
 LATIN = re.compile(r"[a-zA-Z]")
-CYRILLIC_LETTER = re.compile(r"[а-яёА-ЯЁ]")
+CYRILLIC_LETTER = re.compile(r"[а-яёА-ЯЁіІјЈѕЅ]")
 
 
 def _one_script(word: str) -> str:

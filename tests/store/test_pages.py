@@ -239,12 +239,13 @@ async def test_a_russian_word_is_found_in_its_other_case_forms(store: Store) -> 
 
 async def test_a_word_mixing_latin_and_cyrillic_look_alikes_is_found(store: Store) -> None:
     """ "tоrture" typed with a Cyrillic о looks right and found nothing."""
-    source = await add_article(store, "Torture in Tver. Пытки в больнице.")
-    tver = await add_event(store, source, "2021-10-05", "Torture in Tver", ("Torture",))
+    source = await add_article(store, "Torture in a Tver prison. Пытки в больнице.")
+    tver = await add_event(store, source, "2021-10-05", "Torture in a Tver prison", ("Torture",))
     clinic = await add_event(store, source, "2021-10-06", "Пытки в больнице", ("Пытки",))
     for query, expected in [
         ("t\u043erture", [tver]),  # Cyrillic о in a Latin word
         ("\u0422ver", [tver]),  # Cyrillic Т
+        ("pr\u0456son", [tver]),  # Ukrainian і
         ("больницa", [clinic]),  # a Latin a in a Cyrillic word
         ("пытк\u0438 Tver", []),  # each word in its own script: both must match
     ]:
