@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from store import Store
+from store.models import Event, Source
 
 
 async def export_briefing(store: Store) -> dict[str, Any]:
     """{"sources": [...], "events": [...]} with visible events in date order."""
+    # One snapshot: an article added by the bot or an ingest between reading the sources
+    # and the events gave events citing a source the export did not list.
+    async with store.db.snapshot():
+        return _briefing(await store.sources.list_all(), await store.events.all())
+
+
+def _briefing(listed_sources: list[Source], listed_events: list[Event]) -> dict[str, Any]:
     sources = [
         {
             "id": s.id,
@@ -19,7 +27,7 @@ async def export_briefing(store: Store) -> dict[str, Any]:
             "published": s.published,
             "published_inferred": s.published_inferred,
         }
-        for s in await store.sources.list_all()
+        for s in listed_sources
     ]
     events = [
         {
@@ -37,6 +45,6 @@ async def export_briefing(store: Store) -> dict[str, Any]:
             # Added after the first shape, so last: who says so, as "according to" shows it.
             "attribution": e.attribution,
         }
-        for e in await store.events.all()
+        for e in listed_events
     ]
     return {"sources": sources, "events": events}

@@ -212,6 +212,18 @@ class Database:
         return self.conn.total_changes != self._changes_at_begin
 
     @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[None]:
+        """Reads that all see one committed state: a reader of several tables (the export)
+        would otherwise see a write another process commits between two of its reads.
+        Held like a transaction, so no writer of this connection comes in between."""
+        async with self._lock:
+            await self.conn.execute("BEGIN")  # deferred: no write lock, only a snapshot
+            try:
+                yield
+            finally:
+                await self.conn.execute("ROLLBACK")
+
+    @asynccontextmanager
     async def last_commit(self) -> AsyncIterator[aiosqlite.Connection]:
         """A read-only connection of its own: it sees the database as last committed,
         without what the running transaction has written so far (the log keeps both)."""
