@@ -268,7 +268,18 @@ async def cmd_console(settings: Settings) -> int:
     return EXIT_OK
 
 
+def _gold_problem(exc: Exception) -> str:
+    """One line on what is wrong with a gold file (YAML's own messages take several)."""
+    if isinstance(exc, KeyError):
+        return f"an event has no {exc}"
+    if isinstance(exc, AttributeError):  # a list or a word where the mapping should be
+        return "expected a mapping with an 'events' list"
+    return " ".join(str(exc).split())
+
+
 async def cmd_eval(gold: Path, corpus: Path, list_events: bool) -> int:
+    import yaml
+
     from ingest.evaluate import evaluate
 
     if not gold.is_file() or not corpus.is_dir():
@@ -276,8 +287,8 @@ async def cmd_eval(gold: Path, corpus: Path, list_events: bool) -> int:
         return EXIT_USAGE
     try:
         report = await evaluate(gold, corpus)
-    except (ValueError, KeyError, TypeError) as exc:
-        print(f"briefbot eval: malformed gold file: {exc}", file=sys.stderr)
+    except (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:
+        print(f"briefbot eval: malformed gold file: {_gold_problem(exc)}", file=sys.stderr)
         return EXIT_USAGE
     for line in report.lines():
         print(line)

@@ -477,3 +477,24 @@ def test_a_database_whose_folder_cannot_be_made_is_named_in_one_line(
         "its folder cannot be made: Not a directory"
     ]
     assert notes.read_text() == "my notes\n"
+
+
+@pytest.mark.parametrize(
+    ("gold", "problem"),
+    [
+        ("events: [\n", "while parsing a flow node expected the node content"),
+        ("- just a list\n", "expected a mapping with an 'events' list"),
+        ("events:\n- id: a\n", "an event has no 'date'"),
+    ],
+    ids=["not-yaml", "a-list", "no-date"],
+)
+def test_a_malformed_gold_file_is_one_line(
+    tmp_path: Path, corpus: Path, gold: str, problem: str
+) -> None:
+    """YAML that does not parse, or a list at the top, ended in a traceback."""
+    path = tmp_path / "gold.yaml"
+    path.write_text(gold)
+    code, out = run("eval", str(path), str(corpus))
+    assert code == 2, out
+    [line] = out.splitlines()
+    assert line.startswith(f"briefbot eval: malformed gold file: {problem}"), line
