@@ -306,7 +306,14 @@ def cmd_eval_t17(directory: Path, limit: int | None) -> int:
     if not directory.is_dir():
         print("briefbot eval-t17: DIR must be a folder", file=sys.stderr)
         return EXIT_USAGE
-    results = evaluate_topics(directory, limit=limit)
+    try:
+        results = evaluate_topics(directory, limit=limit)
+    except OSError as exc:  # a topic without timeline.json, a file that cannot be read
+        print(f"briefbot eval-t17: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # not the benchmark's JSON
+        print(f"briefbot eval-t17: malformed topic file: {_gold_problem(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     if not results:
         print("briefbot eval-t17: no topic folders with articles.jsonl found", file=sys.stderr)
         return EXIT_USAGE

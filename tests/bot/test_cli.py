@@ -498,3 +498,28 @@ def test_a_malformed_gold_file_is_one_line(
     assert code == 2, out
     [line] = out.splitlines()
     assert line.startswith(f"briefbot eval: malformed gold file: {problem}"), line
+
+
+@pytest.mark.parametrize(
+    ("articles", "timeline", "problem"),
+    [
+        ("{not json\n", '[["2021-10-05", ["A fire."]]]', "malformed topic file: Expecting"),
+        ('{"text": "On 5 October 2021 a fire."}\n', None, "timeline.json: No such file"),
+        ('{"text": "On 5 October 2021 a fire."}\n', "[[1]]", "malformed topic file: "),
+        ("[1, 2]\n", '[["2021-10-05", ["A fire."]]]', "malformed topic file: "),
+    ],
+    ids=["not-json", "no-timeline", "timeline-shape", "article-shape"],
+)
+def test_a_malformed_timeline17_topic_is_one_line(
+    tmp_path: Path, articles: str, timeline: str | None, problem: str
+) -> None:
+    """A topic file that is not the benchmark's JSON ended in a traceback."""
+    topic = tmp_path / "topic"
+    topic.mkdir()
+    (topic / "articles.jsonl").write_text(articles)
+    if timeline is not None:
+        (topic / "timeline.json").write_text(timeline)
+    code, out = run("eval-t17", str(tmp_path))
+    assert code == 2, out
+    [line] = out.splitlines()
+    assert line.startswith("briefbot eval-t17: ") and problem in line, line
