@@ -65,6 +65,13 @@ def configure_logging(level: str, secrets: Sequence[str] = ()) -> None:
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 
+def _positive(text: str) -> int:
+    """A count given on the command line: --limit 0 or -1 read one article per topic."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 up, not {text[:20]!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="briefbot",
@@ -116,7 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t17.add_argument("directory", type=Path, metavar="DIR")
     t17.add_argument(
-        "--limit", type=int, default=None, help="read at most this many articles per topic"
+        "--limit",
+        type=_positive,
+        default=None,
+        help="read at most this many articles per topic",
     )
 
     commands.add_parser(

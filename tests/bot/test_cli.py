@@ -523,3 +523,10 @@ def test_a_malformed_timeline17_topic_is_one_line(
     assert code == 2, out
     [line] = out.splitlines()
     assert line.startswith("briefbot eval-t17: ") and problem in line, line
+
+
+def test_eval_t17_limit_must_be_a_count() -> None:
+    """--limit 0 or -1 read one article per topic."""
+    code, out = run("eval-t17", ".", "--limit", "0")
+    assert code == 2
+    assert "argument --limit: expected a whole number from 1 up, not '0'" in out
