@@ -178,6 +178,7 @@ def _say(line: str) -> None:
 
 async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
     from bot.answers import events_phrase
+    from ingest.article import printable_name
     from ingest.errors import ArticleRejected
     from ingest.pipeline import ARTICLE_KINDS, article_files, ingest_file
 
@@ -185,9 +186,7 @@ async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
     store = await _open_store(settings)
     try:
         for path in article_files(paths):
-            # A name the file system's encoding could not decode holds lone surrogates,
-            # which no terminal prints: each is shown as "?".
-            shown = str(path).encode("utf-8", "replace").decode("utf-8")
+            shown = printable_name(str(path))
             try:
                 outcome = await ingest_file(store, path, max_bytes=settings.max_article_bytes)
             except ArticleRejected as exc:

@@ -125,6 +125,10 @@ SPLITTERS = "\u00ad\u200b\u2060\ufeff"
 INVISIBLE = re.compile(f"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f{SPLITTERS}]")
 # What a one-line name (title, outlet) drops besides line breaks: every control character.
 NAME_INVISIBLE = re.compile(f"[\x00-\x1f\x7f-\x9f{SPLITTERS}]")
+# What a file name shows as "?": control characters (an escape sequence the terminal would
+# obey, a line break that writes a line of its own into `briefbot ingest`'s report) and the
+# direction overrides that make "txt.exe" look like "exe.txt".
+NAME_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # A loader that reads every value as text (libyaml's when PyYAML was built with it): YAML's
 # implicit types would make `outlet: NO` the word "False", and a malformed timestamp or a
 # `!!int` tag raise errors of Python's own instead of a rejection.
@@ -430,7 +434,10 @@ def read_article(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
         data = path.read_bytes()
     except OSError as exc:
         raise ArticleRejected(f"cannot read file: {exc.strerror or exc}") from None
-    # A name the file system's encoding could not decode holds lone surrogates, which the
-    # store cannot take: each becomes "?".
-    name = path.name.encode("utf-8", "replace").decode("utf-8")
-    return parse_article(data, name, max_bytes=max_bytes)
+    return parse_article(data, printable_name(path.name), max_bytes=max_bytes)
+
+
+def printable_name(name: str) -> str:
+    """A file name as it can be stored and shown: lone surrogates (bytes the file system's
+    encoding could not decode, which the store cannot take) and NAME_CONTROL each as "?"."""
+    return NAME_CONTROL.sub("?", name.encode("utf-8", "replace").decode("utf-8"))

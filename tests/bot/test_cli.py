@@ -530,3 +530,20 @@ def test_eval_t17_limit_must_be_a_count() -> None:
     code, out = run("eval-t17", ".", "--limit", "0")
     assert code == 2
     assert "argument --limit: expected a whole number from 1 up, not '0'" in out
+
+
+def test_a_file_name_with_control_characters_is_shown_and_stored_with_question_marks(
+    tmp_path: Path, corpus: Path, db_path: Path
+) -> None:
+    """The report printed the name raw: its escape sequence turned the terminal red, and
+    its line break wrote a forged line, 'added  fake.txt: 99 new events'."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    name = "x\x1b[31mred\nadded     fake.txt: 99 new events.txt"
+    (folder / name).write_bytes(next(corpus.glob("0*.txt")).read_bytes())
+    code, out = run("ingest", str(folder))
+    assert code == 0, out
+    shown = "x?[31mred?added     fake.txt: 99 new events.txt"
+    assert out.splitlines()[0].startswith(f"added     {folder}/{shown}: ")
+    assert len(out.splitlines()) == 2 and "\x1b" not in out
+    assert [file for file, _ in stored_sources(db_path)] == [shown]
