@@ -41,7 +41,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("latest", "", "events added most recently"),
     Command("graphic", "on|off", "show or hide graphic excerpts in this chat (groups: admins)"),
     Command("addstory", "URL|TEXT", "add an article: a link, pasted text or a file", MAINTAINERS),
-    Command("editevent", "N FIELD VALUE", "correct summary|date|place|status", MAINTAINERS),
+    Command(
+        "editevent", "N FIELD VALUE", "correct summary|date|place|status|attribution", MAINTAINERS
+    ),
     Command("hideevent", "N", "hide an event from readers", MAINTAINERS),
     Command("mergeevents", "N M", "merge event M into event N", MAINTAINERS),
     Command(

@@ -52,6 +52,7 @@ PREVIEW_EVENTS = 8  # events listed per group in a preview (one page); the rest 
 HISTORY_ENTRIES = 15  # the latest changes /history shows (one page)
 ID_RANGES = 40  # runs of event ids a removal lists; the rest are counted
 SUMMARY_LIMIT = 300
+ATTRIBUTION_LIMIT = 120  # who says so: a name and a title, shown as "according to ..."
 ADDSTORY_PREFIX = re.compile(r"^/addstory(?:@([A-Za-z0-9_]{1,64}))?(?=\s|$)", re.IGNORECASE)
 # ASCII digits only: \d would also take "２０２１", stored as such and then in no year.
 DATE = re.compile(r"[0-9]{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12][0-9]|3[01]))?)?")
@@ -63,7 +64,7 @@ ID_DIGITS = 15
 USAGE = {
     "addstory": "/addstory URL, or the article's text (first lines may be outlet:, title:, "
     "url:, published:), or reply /addstory to an article or a .txt/.md/.html file",
-    "editevent": "/editevent N summary|date|place|status VALUE",
+    "editevent": "/editevent N summary|date|place|status|attribution VALUE",
     "hideevent": "/hideevent N (or /hideevent N off to show it again)",
     "mergeevents": "/mergeevents N M (event M becomes part of event N)",
     "splitcitation": "/splitcitation EVENT [CITATION] (CITATION: its number in the list, or"
@@ -198,14 +199,16 @@ async def cmd_editevent(services: Services, caller: Caller, args: str) -> Outcom
     what, value = parts[1].lower(), parts[2].strip()
     corrections = services.store.corrections
     if what == "summary":
-        value = " ".join(CONTROL.sub("", value).split())
-        if not any(c.isalnum() for c in value):
-            # Blank to readers (".", zero-width spaces): the event would lose its line.
-            raise Refused("a summary needs words (letters or digits)")
-        if len(value) > SUMMARY_LIMIT:
-            raise Refused(f"a summary is at most {SUMMARY_LIMIT} characters")
+        value = _words_given(value, "a summary", SUMMARY_LIMIT)
         await corrections.edit_event(caller.user_id, event_id, "summary", summary=value)
         shown = value
+    elif what == "attribution":
+        # Who says so, as readers see it ("according to ..."); none: the articles' voice.
+        who = None
+        if value.lower() not in ("none", "-"):
+            who = _words_given(value, "a source", ATTRIBUTION_LIMIT)
+        await corrections.edit_event(caller.user_id, event_id, "attribution", attribution=who)
+        shown = f"according to {who}" if who else "none"
     elif what == "date":
         start, end = _date_value(value)
         await corrections.edit_event(caller.user_id, event_id, "date", date=start, end_date=end)
@@ -220,10 +223,21 @@ async def cmd_editevent(services: Services, caller: Caller, args: str) -> Outcom
         await corrections.set_places(caller.user_id, event_id, place_ids)
         shown = PLACE_SEPARATOR.join(names) or "no place"
     else:
-        raise Refused("you can edit an event's summary, date, place or status")
+        raise Refused("you can edit an event's summary, date, place, status or attribution")
     # A summary that ends a sentence ends the line too: no "..".
     stop = "" if shown.endswith((".", "!", "?", "…")) else "."
     return done(f"Event {event_id}: {what} is now {shown}{stop}", "Send /undo to revert it.")
+
+
+def _words_given(value: str, what: str, limit: int) -> str:
+    """Text a maintainer gives for readers to see, on one line, without control characters."""
+    value = " ".join(CONTROL.sub("", value).split())
+    if not any(c.isalnum() for c in value):
+        # Blank to readers (".", zero-width spaces): the event would lose its line.
+        raise Refused(f"{what} needs words (letters or digits)")
+    if len(value) > limit:
+        raise Refused(f"{what} is at most {limit} characters")
+    return value
 
 
 async def _places(services: Services, value: str) -> tuple[list[int], list[str]]:
@@ -314,7 +328,8 @@ async def cmd_splitcitation(services: Services, caller: Caller, args: str) -> Ou
     return done(
         f"Citation {position} (c{citation.id}) of event {event_id} is now event {new_id}:",
         _citation_line(citation, sources),
-        f"Edit it with /editevent {new_id} summary|date|place|status VALUE; /undo reverts.",
+        f"Edit it with /editevent {new_id} summary|date|place|status|attribution VALUE;"
+        " /undo reverts.",
     )
 
 
@@ -414,7 +429,7 @@ def _who(services: Services, caller: Caller, actor: int) -> str:
     return "the owner" if actor == services.settings.owner else "a maintainer"
 
 
-FIELDS_SHOWN = ("summary", "date", "end_date", "status", "hidden")
+FIELDS_SHOWN = ("summary", "date", "end_date", "status", "attribution", "hidden")
 
 
 def _describe(entry: Any, event_id: int, places: dict[int, str]) -> str:

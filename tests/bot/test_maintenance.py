@@ -329,6 +329,8 @@ REFUSED_ARGUMENTS = {
     # Summaries readers would see as blank.
     "invisible summary": ("editevent", "{case} summary \u200b\u200b", "A summary needs words"),
     "control characters": ("editevent", "{case} summary \x00\x01 .", "A summary needs words"),
+    "blank attribution": ("editevent", "{case} attribution \u200b.", "A source needs words"),
+    "long attribution": ("editevent", "{case} attribution " + "x" * 121, "A source is at most"),
 }
 
 
@@ -439,6 +441,32 @@ async def test_correction_replies_read_right(store: Store, settings: Settings) -
     assert await says("editevent {case} summary Case opened") == (
         f"Event {ids['case']}: summary is now Case opened."
     )
+
+
+async def test_who_says_so_is_corrected_shown_and_undone(store: Store, settings: Settings) -> None:
+    """Readers see "according to ..." under an event, and extraction can get it wrong,
+    but a maintainer could correct only the summary, date, place and status."""
+    ids = await sample_briefing(store)
+    services = Services(store, settings)
+
+    async def event_lines() -> list[str]:
+        return (await answer_plain(store, settings, f"/event {ids['case']}")).splitlines()
+
+    edit = await run(
+        services, OWNER, "editevent", f"{ids['case']} Attribution the prosecutor's office"
+    )
+    assert edit.answer.title == (
+        f"Event {ids['case']}: attribution is now according to the prosecutor's office."
+    )
+    assert "according to the prosecutor's office" in await event_lines()
+    cleared = await run(services, OWNER, "editevent", f"{ids['case']} attribution none")
+    assert cleared.answer.title == f"Event {ids['case']}: attribution is now none."
+    assert not any(line.startswith("according to") for line in await event_lines())
+    history = await run(services, OWNER, "history", str(ids["case"]))
+    lines = [item.text for item in history.answer.items]  # type: ignore[union-attr]
+    assert "attribution “none” → “the prosecutor's office”" in lines[0]
+    await run(services, OWNER, "undo", "")
+    assert (await store.events.get(ids["case"])).attribution == "the prosecutor's office"
 
 
 async def test_history_of_an_event_that_never_was_says_so(

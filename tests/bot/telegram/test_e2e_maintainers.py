@@ -642,6 +642,10 @@ async def test_corrections_are_audited_and_undo_restores_each_exactly(bot: Runni
             f"Event {ids['case']}: status is now confirmed.",
         ),
         (
+            f"/editevent {ids['case']} attribution the regional prosecutor",
+            f"Event {ids['case']}: attribution is now according to the regional prosecutor.",
+        ),
+        (
             f"/editevent {ids['case']} place OTB-1",
             f"Event {ids['case']}: place is now Tuberculosis Hospital No. 1.",
         ),
@@ -697,8 +701,9 @@ async def test_undo_only_reverts_your_own_change_and_refuses_over_anothers(
 
 BAD_CORRECTIONS = {
     "/editevent": "Give the event number, what to change and the new value. Usage: "
-    "/editevent N summary|date|place|status VALUE",
-    "/editevent 1 colour red": "You can edit an event's summary, date, place or status. Usage:",
+    "/editevent N summary|date|place|status|attribution VALUE",
+    "/editevent 1 colour red": "You can edit an event's summary, date, place, status or"
+    " attribution. Usage:",
     "/editevent 1 date 2021-13-40": "A date is written 2021-10-05, 2021-10 or 2021",
     "/editevent 1 date 2021-02-30": "2021-02-30 is not a day of the calendar.",
     "/editevent 1 date 2021-10-09..2021-10-01": "The span ends before it starts.",
