@@ -604,41 +604,70 @@ def _nearest_places(text: str, mentions: list[PlaceMention], expr: TimeExpr | No
     return [m for m in mentions if distance[id(m)] <= best + 60]
 
 
+# A plan, also one told in the past that may not have come about ("the tour was due to
+# start on 13 July"), and a schedule without its verb "to be" ("opening statements, due to
+# begin on 24 March, ...").
 FUTURE = re.compile(
-    r"\b(?:will|shall|is|are)\s+(?:due|set|scheduled|expected|slated|going)\s+to\b|\bwill\b"
-    r"|\bplans?\s+to\b|\bintends?\s+to\b",
+    r"\b(?:will|shall|is|are|was|were|had\s+been)\s+(?:due|set|scheduled|expected|slated|going)"
+    r"\s+to\b|\bwill\b|\bplans?\s+to\b|\bintends?\s+to\b"
+    r"|\b(?:due|scheduled|slated)\s+to\s+(?:begin|start|commence|open|resume|close|end|finish|"
+    r"take\s+place|be\s+held|appear|testify|stand)\b",
     re.I,
 )
 
 
 CLAUSE_BOUNDARY = re.compile(r"[,;:]\s|\s(?:and|but|while|whereas)\s")
+STRONG_BOUNDARY = re.compile(r"[;:]\s|\s(?:and|but|while|whereas)\s")
+# What may stand before a date in a clause of its own: a preposition, "beginning".
+DATE_ADJUNCT = re.compile(
+    r"(?:(?:on|in|at|by|from|until|till|before|after|beginning|starting|as\s+of)\s+)*", re.I
+)
+DATE_ADJUNCT_END = re.compile(r"[\s.!?”\"’')]*")
 
 
 def _clause_around(sentence: str, expr: TimeExpr) -> str:
-    """The stretch of the sentence between the clause boundaries around an expression."""
+    """The stretch of the sentence between the clause boundaries around an expression. A
+    date set off by a comma ("will begin, as scheduled, on 24 March") has no verb of its
+    own: it dates the clause before it, so that clause is part of its stretch."""
     starts = [m.end() for m in CLAUSE_BOUNDARY.finditer(sentence, 0, expr.start)]
     after = CLAUSE_BOUNDARY.search(sentence, expr.end)
-    return sentence[(starts[-1] if starts else 0) : (after.start() if after else len(sentence))]
+    start = starts[-1] if starts else 0
+    end = after.start() if after else len(sentence)
+    if (
+        start
+        and DATE_ADJUNCT.fullmatch(sentence, start, expr.start)
+        and DATE_ADJUNCT_END.fullmatch(sentence, expr.end, end)
+    ):
+        strong = [m.end() for m in STRONG_BOUNDARY.finditer(sentence, 0, expr.start)]
+        start = strong[-1] if strong else 0
+    return sentence[start:end]
 
 
 PLANNED_FOR = re.compile(r"\bfor\s+$")
 QUOTATION = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
 
 
+def _unquoted(sentence: str) -> str:
+    """The sentence with quotations blanked: what someone said is not the outlet's plan."""
+    quoted = "“" in sentence or '"' in sentence
+    return QUOTATION.sub(_blank, sentence) if quoted else sentence
+
+
+def _is_plan(expr: TimeExpr, sentence: str, unquoted: str) -> bool:
+    """'a rally called for Saturday', 'scheduled for May 3', 'is due to begin on 8
+    September': a plan, not a happening, and without a year its date is not the past. Only
+    the clause around the date counts ("were detained on March 11 and will remain")."""
+    if PLANNED_FOR.search(sentence[: expr.start]):
+        return True
+    return not expr.explicit_year and FUTURE.search(_clause_around(unquoted, expr)) is not None
+
+
 def _choose_times(
     exprs: list[TimeExpr], published: date | None, sentence: str = ""
 ) -> list[TimeExpr]:
     usable = [e for e in exprs if not in_future(e, published)]
-    # "a rally called for Saturday", "scheduled for May 3": a plan, not a happening.
-    usable = [e for e in usable if not PLANNED_FOR.search(sentence[: e.start])]
-    # "is due to begin on 8 September": a plan, and without a year its date is not the past.
-    # Only the clause around the date counts ("were detained on March 11 and will remain").
-    # Words inside quotation marks are what someone said; saying it is not a plan.
-    quoted = "“" in sentence or '"' in sentence
-    unquoted = QUOTATION.sub(_blank, sentence) if quoted else sentence
-    usable = [
-        e for e in usable if e.explicit_year or not FUTURE.search(_clause_around(unquoted, e))
-    ]
+    unquoted = _unquoted(sentence)
+    usable = [e for e in usable if not _is_plan(e, sentence, unquoted)]
     if any(e.explicit_year for e in usable):
         usable = [e for e in usable if e.explicit_year or e.kind not in ("offset", "anaphoric")]
     distinct: dict[tuple[str, str | None], TimeExpr] = {}
@@ -821,8 +850,12 @@ def _remember(state: ArticleState, sentence: str, paragraph: int) -> None:
         referent = referent.strip()
         if state.referent is None or len(referent) > len(state.referent):
             state.referent = referent
-    for expr in find_times(sentence, state.ctx):
-        if not in_future(expr, state.ctx.published):
+    exprs = find_times(sentence, state.ctx)
+    unquoted = _unquoted(sentence) if exprs else sentence
+    for expr in exprs:
+        # A plan's day ("the tour was due to start on 13 July") is no point in the story
+        # that "the next day" could count from.
+        if not in_future(expr, state.ctx.published) and not _is_plan(expr, sentence, unquoted):
             state.ctx = advance(state.ctx, expr)
 
 

@@ -289,3 +289,20 @@ def test_a_sentence_saying_where_it_happened_places_the_event_over_the_stories_r
     assert sorted(p.name for p in evacuated.places) == ["Amur Oblast", "Republic of Buryatia"]
     # a happening no later sentence places stays in the story's region
     assert [p.name for p in drafts["2024-05-07"].places] == ["Zabaykalsky Krai"]
+
+
+PLANS = """Mayor's trial to open this month
+The trial of former mayor Oleg Sokolov will begin, as scheduled, on 24 March, the court said on Friday.
+Closing arguments, due to begin on 20 March, could be moved to April, his lawyer said.
+Sokolov was arrested on 12 February 2024. His appeal was due to be heard on 16 July.
+The next day, his lawyer filed a complaint against the arrest with the regional court.
+"""
+
+
+def test_a_plan_is_no_event_and_no_day_to_count_from() -> None:
+    """A date set off by commas, a schedule without 'is', and a plan told in the past are
+    plans: without a year they were dated a year back, as if they had happened."""
+    drafts = [d for d in extract(PLANS, "2024-03-03") if d.date]
+    assert sorted(str(d.date) for d in drafts) == ["2024-02-12", "2024-02-13", "2024-03-01"]
+    complaint = next(d for d in drafts if "complaint" in d.summary)
+    assert complaint.date == "2024-02-13"  # the day after the arrest, not after the plan
