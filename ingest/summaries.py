@@ -96,8 +96,8 @@ def _strip_leading_time(text: str, ctx: TimeContext) -> str:
         if not leading:
             break
         rest = LEADING_COMMA.sub("", text[leading[0].end :])
-        if len(rest.split()) < 3:
-            break
+        if len(rest.split()) < 3 or POSSESSIVE_START.match(rest):
+            break  # "Tuesday's earthquake killed ...": the date is part of the subject
         text = rest
     return text
 

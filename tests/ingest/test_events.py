@@ -306,3 +306,24 @@ def test_a_plan_is_no_event_and_no_day_to_count_from() -> None:
     assert sorted(str(d.date) for d in drafts) == ["2024-02-12", "2024-02-13", "2024-03-01"]
     complaint = next(d for d in drafts if "complaint" in d.summary)
     assert complaint.date == "2024-02-13"  # the day after the arrest, not after the plan
+
+
+@pytest.mark.parametrize(
+    ("text", "summary"),
+    [
+        (
+            "Tuesday's earthquake has left as many as 300 people dead.\n",
+            "Tuesday's earthquake has left as many as 300 people dead.",
+        ),
+        (
+            "Last week's flood destroyed more than 40 homes in the valley.\n",
+            "Last week's flood destroyed more than 40 homes in the valley.",
+        ),
+    ],
+    ids=["weekday", "last-week"],
+)
+def test_a_date_that_owns_the_subject_stays_in_the_summary(text: str, summary: str) -> None:
+    """Cut as a leading date phrase, 'Tuesday's earthquake' left "'s earthquake", which was
+    read as a dropped name and filled: 'The group's earthquake has left ...'."""
+    drafts = [d for d in extract("Earthquake\n" + text, "2024-01-12") if d.date]
+    assert [d.summary for d in drafts] == [summary]
