@@ -193,6 +193,14 @@ def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
 
 
 UPDATE_LABEL = re.compile(r"^\s*(?:Update|UPDATE)\.\s*")
+# A sentence's link to the one before it ("But ...", "However, ...") links to nothing on a
+# line of its own. Words that may also start a noun phrase ("Still images", "Yet another")
+# count only with their comma.
+CONNECTIVE_OPENER = re.compile(
+    r"^(?:(?:And|But|Meanwhile),?\s+|(?:However|Moreover|Furthermore|Nevertheless|Nonetheless|"
+    r"Still|Yet|Also|Instead|Indeed|In addition|In turn|At the same time|By contrast|"
+    r"In contrast|Besides|Even so|That said),\s+)"
+)
 CLAUSE_OPENER = re.compile(r"^(?:and|but|while)\s+")
 DASH_OPENER = re.compile(r"^[–—-]\s+")
 PRONOUN_OPENER = re.compile(r"^(?:he|she|it|they|his|her|its|their)\b")
@@ -208,6 +216,7 @@ def summarize(text: str, ctx: TimeContext, who: Speakers) -> str:
     # subject is the sentence's, so no name is filled in for it.
     clause_piece = CLAUSE_OPENER.match(s) is not None
     s = CLAUSE_OPENER.sub("", s)
+    s = CONNECTIVE_OPENER.sub("", s)
     s = DASH_OPENER.sub("", s)
     s = _strip_leading_time(s, ctx)
     if PRONOUN_OPENER.match(s):

@@ -327,3 +327,32 @@ def test_a_date_that_owns_the_subject_stays_in_the_summary(text: str, summary: s
     read as a dropped name and filled: 'The group's earthquake has left ...'."""
     drafts = [d for d in extract("Earthquake\n" + text, "2024-01-12") if d.date]
     assert [d.summary for d in drafts] == [summary]
+
+
+@pytest.mark.parametrize(
+    ("text", "summary"),
+    [
+        (
+            "But police detained 12 more protesters on Friday, the ministry said.\n",
+            "Police detained 12 more protesters on Friday, the ministry said.",
+        ),
+        (
+            "However, the court released the journalist on bail on 3 May.\n",
+            "The court released the journalist on bail on 3 May.",
+        ),
+        (
+            "Meanwhile rescuers pulled two survivors from the rubble on Saturday.\n",
+            "Rescuers pulled two survivors from the rubble on Saturday.",
+        ),
+        (
+            "Still images from the camera were published by the police on Monday.\n",
+            "Still images from the camera were published by the police on Monday.",
+        ),
+    ],
+    ids=["but", "however", "meanwhile", "still-images"],
+)
+def test_a_summary_does_not_open_with_a_link_to_a_sentence_it_lacks(
+    text: str, summary: str
+) -> None:
+    drafts = [d for d in extract("Protests\n" + text, "2024-05-12") if d.date]
+    assert [d.summary for d in drafts] == [summary]
