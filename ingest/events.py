@@ -616,7 +616,9 @@ FUTURE = re.compile(
 )
 
 
+REPORTED_PLAN = re.compile(r"\bwould\s+(?!not\b|n[’']t\b|have\b|never\b|later\b)", re.I)
 CLAUSE_BOUNDARY = re.compile(r"[,;:]\s|\s(?:and|but|while|whereas)\s")
+COMMA_BOUNDARY = re.compile(r"[,;:]\s")
 STRONG_BOUNDARY = re.compile(r"[;:]\s|\s(?:and|but|while|whereas)\s")
 # What may stand before a date in a clause of its own: a preposition, "beginning".
 DATE_ADJUNCT = re.compile(
@@ -625,10 +627,10 @@ DATE_ADJUNCT = re.compile(
 DATE_ADJUNCT_END = re.compile(r"[\s.!?”\"’')]*")
 
 
-def _clause_around(sentence: str, expr: TimeExpr) -> str:
-    """The stretch of the sentence between the clause boundaries around an expression. A
-    date set off by a comma ("will begin, as scheduled, on 24 March") has no verb of its
-    own: it dates the clause before it, so that clause is part of its stretch."""
+def _clause_span(sentence: str, expr: TimeExpr) -> tuple[int, int]:
+    """Where the clause around an expression starts and ends in the sentence. A date set
+    off by a comma ("will begin, as scheduled, on 24 March") has no verb of its own: it
+    dates the clause before it, so that clause is part of its stretch."""
     starts = [m.end() for m in CLAUSE_BOUNDARY.finditer(sentence, 0, expr.start)]
     after = CLAUSE_BOUNDARY.search(sentence, expr.end)
     start = starts[-1] if starts else 0
@@ -640,7 +642,7 @@ def _clause_around(sentence: str, expr: TimeExpr) -> str:
     ):
         strong = [m.end() for m in STRONG_BOUNDARY.finditer(sentence, 0, expr.start)]
         start = strong[-1] if strong else 0
-    return sentence[start:end]
+    return start, end
 
 
 PLANNED_FOR = re.compile(r"\bfor\s+$")
@@ -659,7 +661,15 @@ def _is_plan(expr: TimeExpr, sentence: str, unquoted: str) -> bool:
     the clause around the date counts ("were detained on March 11 and will remain")."""
     if PLANNED_FOR.search(sentence[: expr.start]):
         return True
-    return not expr.explicit_year and FUTURE.search(_clause_around(unquoted, expr)) is not None
+    if expr.explicit_year:
+        return False
+    start, end = _clause_span(unquoted, expr)
+    if FUTURE.search(unquoted, start, end):
+        return True
+    # "said he would meet Bush and Clinton on Saturday": a plan as reported, though "and"
+    # joins names there; "ruled on Monday that he would stay in custody" dates the ruling.
+    commas = [m.end() for m in COMMA_BOUNDARY.finditer(unquoted, 0, expr.start)]
+    return REPORTED_PLAN.search(unquoted, commas[-1] if commas else 0, expr.start) is not None
 
 
 def _choose_times(

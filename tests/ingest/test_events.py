@@ -356,3 +356,24 @@ def test_a_summary_does_not_open_with_a_link_to_a_sentence_it_lacks(
 ) -> None:
     drafts = [d for d in extract("Protests\n" + text, "2024-05-12") if d.date]
     assert [d.summary for d in drafts] == [summary]
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        (
+            "The governor said he would meet the mayors of Tomsk and Seversk on Saturday to "
+            "discuss the floods.\n",
+            [],
+        ),
+        ("The minister said rescue teams would arrive in the region on Friday.\n", []),
+        ("The court ruled on Monday that the activist would stay in custody.\n", ["2024-04-08"]),
+        ("Officials would not say why police detained 40 people on Monday.\n", ["2024-04-08"]),
+    ],
+    ids=["would-meet", "would-arrive", "ruled-then-would", "would-not"],
+)
+def test_a_plan_reported_with_would_is_no_event(text: str, dates: list[str]) -> None:
+    """'said he would meet them on Saturday' (published on a Thursday) was dated the
+    Saturday before, as if the meeting had happened."""
+    drafts = [d for d in extract("Floods\n" + text, "2024-04-11") if d.date]
+    assert [d.date for d in drafts] == dates
