@@ -41,6 +41,7 @@ from bot.pages import (
 from bot.placematch import fits_alike, outermost, rank_places, resolve
 from config.settings import Settings
 from ingest.article import OUTLET_CHARS, TITLE_CHARS, clip
+from ingest.places import canonical_region
 from store import Store
 from store.errors import NotFound
 from store.events import SEARCH_WINDOW, EventKey, EventScope, SearchResult
@@ -652,6 +653,15 @@ async def cmd_facility(
     )
 
 
+def _place_item(place: Place, events: int) -> PlaceItem:
+    """A place as a reader reads it. A country abroad is stored as a region with no region
+    above it, as a Russian federal subject is; "France (region)" misled, so it is a country."""
+    kind = place.kind
+    if kind == "region" and place.region is None and canonical_region(place.name) is None:
+        kind = "country"
+    return PlaceItem(place.name, kind, place.region, events)
+
+
 async def _event_counts(services: Services) -> dict[int, int]:
     """Visible events per place, by place id (places without any left out)."""
     return {place.id: n for place, n in await services.store.places.event_counts()}
@@ -662,7 +672,7 @@ def _which_place(
 ) -> Answer:
     """The places a word fits alike, most events first, each a button answering for it."""
     ranked = sorted(places, key=lambda p: (-counts[p.id], p.name.casefold()))
-    items = tuple(PlaceItem(p.name, p.kind, p.region, counts[p.id]) for p in ranked)
+    items = tuple(_place_item(p, counts[p.id]) for p in ranked)
     paging = numbered_page(items, page, CHOICES_PER_PAGE)
     shown = page_slice(items, paging, CHOICES_PER_PAGE)
     return Answer(
@@ -680,7 +690,7 @@ async def cmd_facilities(
     services: Services, chat: ChatContext, args: str, page: PageRequest
 ) -> Answer:
     counts = await services.store.places.event_counts()
-    items = tuple(PlaceItem(p.name, p.kind, p.region, n) for p, n in counts)
+    items = tuple(_place_item(p, n) for p, n in counts)
     paging = numbered_page(items, page, LINES_PER_PAGE)
     return Answer(
         title="Places in the briefing",

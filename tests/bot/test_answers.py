@@ -611,6 +611,24 @@ async def test_facilities_count_events(services: Services, ids: dict) -> None:
     assert counts == {"Saratov Oblast": 3, "Tuberculosis Hospital No. 1": 3}
 
 
+async def test_a_country_is_listed_as_a_country(store: Store, services: Services) -> None:
+    """A country is stored as a region with no region above it, as a Russian federal subject
+    is: /facilities read 'France (region)'."""
+    text = "The founder left for Paris in 2015. Activists met in Barcelona and Saratov."
+    source = await add_article(store, text)
+    places = (
+        PlaceRef("France", "region", None, ()),
+        PlaceRef("Catalonia", "region", "Spain", ()),
+        PlaceRef("Saratov Oblast", "region", None, ()),
+    )
+    await add_event(store, source, "2015", "The founder left.", (text[:34],), places=places)
+    reply = await ask(services, "/facilities")
+    lines = render_text(reply).splitlines()
+    assert "France (country) — 1 event" in lines
+    assert "Catalonia (region, Spain) — 1 event" in lines
+    assert "Saratov Oblast (region) — 1 event" in lines
+
+
 # --- sources, events, search, latest, graphic --------------------------------------------
 
 
