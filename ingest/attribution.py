@@ -83,6 +83,62 @@ ATTRIBUTIONS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     ),
     (re.compile(rf"(?=c)\bciting\s+(?:the\s+)?{SPEAKER}"), ("citing",)),
 ]
+# A source told by what it is, not by name: "police said", "his lawyer told reporters", "the
+# regional emergencies service said". Asked after the named sources.
+SOURCE_NOUN = (
+    r"(?:police|officials?|prosecutors?|investigators?|witnesses|rescuers|doctors|medics|"
+    r"residents|activists|authorities|lawyers?|attorneys?|spokes(?:man|woman|person)|sources|"
+    r"diplomats|organi[sz]ers|relatives|ministry|court|agency|service|office|committee|"
+    r"department|governor|mayor)"
+)
+# The words that may stand before it: a determiner, a possessive, an adjective of kind or
+# level, a nationality ("Turkish officials").
+SOURCE_MODIFIERS = (
+    "the",
+    "local",
+    "regional",
+    "federal",
+    "state",
+    "city",
+    "district",
+    "provincial",
+    "senior",
+    "top",
+    "government",
+    "military",
+    "security",
+    "health",
+    "emergency",
+    "emergencies",
+    "border",
+    "rescue",
+    "prison",
+    "court",
+    "police",
+    "press",
+    "defence",
+    "defense",
+    "family",
+    "company",
+    "hospital",
+    "his",
+    "her",
+    "their",
+    "its",
+    "two",
+    "three",
+    "several",
+    "some",
+    "other",
+)
+SOURCE_MODIFIER = rf"(?:(?i:{'|'.join(SOURCE_MODIFIERS)})|[A-Z][a-z]+(?:an|ese|ish|i))"
+DESCRIBED_SOURCE = re.compile(
+    rf"(?<![\w’'-])(?P<who>(?:{SOURCE_MODIFIER}\s+){{0,3}}(?i:{SOURCE_NOUN}))"
+    r"\s+(?:said|says|say|told|reported|reports|added|confirmed|stated)\b"
+)
+SOURCE_NOUN_WORD = re.compile(SOURCE_NOUN, re.I)
+OBJECT_OF = re.compile(r"\b(?:to|by|from|with|of|for|against|at)\s+$", re.I)
+DESCRIBED_NEEDS = (" said", " say", " told", " report", " added", " confirmed", " stated")
 NOT_SPEAKERS = set(
     """
     The A An He She It They We I You This That These Those On In At Update After Before
@@ -142,8 +198,26 @@ def speaker(text: str) -> str | None:
         for match in pattern.finditer(text):
             who = _named_source(text, *match.span("who"))
             if who:
-                return who
+                return _sentence_case(who)
+    if any(needed in text for needed in DESCRIBED_NEEDS):
+        for match in DESCRIBED_SOURCE.finditer(text):
+            if OBJECT_OF.search(text, max(0, match.start() - 12), match.start()):
+                continue  # "people who spoke to police said": the people did
+            who = _named_source(text, *match.span("who"))
+            if who:
+                return _sentence_case(who)
     return None
+
+
+def _sentence_case(who: str) -> str:
+    """A source told by what it is, capitalised only as its sentence's first word ("Police
+    said", "Local police said"), as it reads inside a line: "according to local police"."""
+    words = who.split()
+    if len(words) == 1:
+        described = SOURCE_NOUN_WORD.fullmatch(who) is not None
+    else:  # a common noun last, not a name's ("the Federal Security Service")
+        described = words[0].lower() in SOURCE_MODIFIERS and words[-1].islower()
+    return who[:1].lower() + who[1:] if described else who
 
 
 def status_of(text: str) -> str:
