@@ -1175,6 +1175,12 @@ def _split_coordinated(
 RELATIVE_CLAUSE_TAIL = re.compile(
     r"\b[a-z]+\s+(?:that|which|who)\s+(?:had\s+)?[a-z]+\b[^,;:“\"]*$"
 )
+# A participle set off by a comma after the subject: ", detained on", ", taken in".
+APPOSITIVE_TAIL = re.compile(
+    r",\s+(?:[a-z]+ed|taken|given|driven|beaten|chosen|stolen|written|broken|seen|hidden|"
+    r"built|held|shot|caught|hit|made|sent|born|found|brought|kept|left|lost|sold|set)\b"
+    r"[^,;:“\"]*$"
+)
 ANTECEDENT = re.compile(
     r"\b(?:from|by|to|with|of|for|about|on)\s+((?:a|an|the)\s+[^,;]+?)\s*,?\s*$"
 )
@@ -1182,9 +1188,13 @@ ANTECEDENT = re.compile(
 
 def _in_relative_clause(sentence: str, expr: TimeExpr) -> bool:
     """Whether a date sits in a relative clause describing a noun of the subject ("The
-    captain of a ferry that sank on Saturday has been charged ..."): it dates the noun."""
+    captain of a ferry that sank on Saturday has been charged ...", "The activist, detained
+    on May 2, was jailed ..."): it dates the noun."""
     before = sentence[: expr.start]
-    return RELATIVE_CLAUSE_TAIL.search(before) is not None and predicate(before).kind == "none"
+    if RELATIVE_CLAUSE_TAIL.search(before) is not None and predicate(before).kind == "none":
+        return True
+    appositive = APPOSITIVE_TAIL.search(before)
+    return appositive is not None and predicate(before[: appositive.start()]).kind == "none"
 
 
 def _antecedent(before: str) -> str | None:

@@ -377,3 +377,20 @@ def test_a_plan_reported_with_would_is_no_event(text: str, dates: list[str]) -> 
     Saturday before, as if the meeting had happened."""
     drafts = [d for d in extract("Floods\n" + text, "2024-04-11") if d.date]
     assert [d.date for d in drafts] == dates
+
+
+APPOSITIVE = """Activist jailed in Ufa
+The case has drawn criticism from rights groups across the country and abroad.
+The activist, detained on May 2, was jailed for six years by a court in Ufa on May 10.
+The plant, built in 1974, was shut down by inspectors on Friday.
+Rights groups have condemned the case and called for the release of the activist.
+"""
+
+
+def test_a_date_describing_the_subject_does_not_date_the_happening() -> None:
+    """'The activist, detained on May 2, was jailed ... on May 10' was listed on 2 May: the
+    first date in a clause won, though it sat in a participle describing the subject."""
+    drafts = {d.date: d for d in extract(APPOSITIVE, "2024-05-20") if d.date}
+    assert "jailed" in drafts["2024-05-10"].summary
+    assert "shut down" in drafts["2024-05-17"].summary
+    assert "2024-05-02" not in drafts and "1974" not in drafts
