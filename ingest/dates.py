@@ -129,6 +129,14 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             rf"(?P<y2>{YEAR})\b"
         ),
     ),
+    # from March to May, between March and May 2021 (without a year, the last such months)
+    (
+        "m_span",
+        re.compile(
+            rf"\b(?i:from|between)\s+(?P<m>{MONTH})\s*(?:-|–|—|to|until|till|through|and)\s*"
+            rf"(?P<m2>{MONTH})\b(?:,?\s+(?P<y>{YEAR})\b)?(?!\.?\s*\d)"
+        ),
+    ),
     # Tuesday, October 5, 2021 / October 5 / Oct. 5th
     (
         "md",
@@ -231,6 +239,7 @@ FIRST_CHARACTERS: list[tuple[str, str | None]] = [
     ("md_span", "fbFBJMASOND"),  # from, between (any case), a month
     ("dm_span", "fbFB0-9"),  # from, between (any case), a day
     ("my_span", "fb"),
+    ("m_span", "fbFB"),  # from, between (any case)
     ("md", "ADFJMNOSTW"),  # a weekday or a month
     ("dm", "MTWFSt0-9"),  # a weekday, "the", a day
     ("year_span", "bBfF"),
@@ -399,6 +408,14 @@ def _resolve(kind: str, m: re.Match[str], ctx: TimeContext) -> TimeExpr | None:
             kind,
             True,
         )
+    if kind == "m_span":
+        from_month, to_month = _month(g["m"]), _month(g["m2"])
+        y2 = int(g["y"]) if g.get("y") else infer_year(to_month, None, None, ctx)
+        if y2 is None or from_month == to_month:
+            return None
+        y1 = y2 if from_month < to_month else y2 - 1  # "from November to February"
+        span = (_iso_month(y1, from_month), _iso_month(y2, to_month))
+        return _expr(m, *span, "span", kind, bool(g.get("y")), relative=not g.get("y"))
     if kind in ("md", "dm"):
         month_, day_ = _month(g["m"]), _day(g["d"])
         weekday = WEEKDAYS[g["wd"].lower()] if g.get("wd") else None
@@ -670,6 +687,7 @@ NEEDS: dict[str, tuple[re.Pattern[str], ...]] = {
     "md_span": (DIGIT, MONTH_NAME, SPAN_JOIN),
     "dm_span": (DIGIT, MONTH_NAME, SPAN_JOIN),
     "my_span": (FOUR_DIGITS, MONTH_NAME, SPAN_JOIN),
+    "m_span": (MONTH_NAME,),
     "md": (DIGIT, MONTH_NAME),
     "dm": (DIGIT, MONTH_NAME),
     "year_span": (FOUR_DIGITS, SPAN_JOIN),

@@ -394,3 +394,20 @@ def test_a_date_describing_the_subject_does_not_date_the_happening() -> None:
     assert "jailed" in drafts["2024-05-10"].summary
     assert "shut down" in drafts["2024-05-17"].summary
     assert "2024-05-02" not in drafts and "1974" not in drafts
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span"),
+    [
+        ("Protesters marched in Ufa every weekend between March and May.", ("2024-03", "2024-05")),
+        ("The camp near Ufa was closed from November to February.", ("2023-11", "2024-02")),
+        ("Volunteers ran the shelter in Ufa from March to May 2021.", ("2021-03", "2021-05")),
+    ],
+    ids=["between", "across-new-year", "with-year"],
+)
+def test_a_span_of_months_without_days_is_dated(sentence: str, span: tuple[str, str]) -> None:
+    """'between March and May' was no date: the sentence, the article's first, was listed
+    on the publication day instead."""
+    text = f"Protests in Ufa\n{sentence}\nRights groups have called for the protests to go on.\n"
+    drafts = [d for d in extract(text, "2024-05-20") if d.date]
+    assert [(d.date, d.end) for d in drafts] == [span]
