@@ -213,7 +213,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "relative",
         re.compile(
-            r"\b(?P<mod>earlier|later|late|early)?\s*(?P<rel>this|last|next|past)\s+"
+            r"\b(?P<mod>earlier|later|late|early)?\s*"
+            r"(?P<rel>this|last|next|past|(?:over|at|on|during)\s+the)\s+"
             r"(?P<unit>week|month|year|weekend)\b",
             re.I,
         ),
@@ -252,7 +253,7 @@ FIRST_CHARACTERS: list[tuple[str, str | None]] = [
     ("year_list", ", "),
     ("offset", r"\dasotfen"),  # a number, in digits or words
     ("anaphoric", None),
-    ("relative", r"eltnp\s"),  # with no modifier, a match may start at the space before
+    ("relative", r"eltnpoad\s"),  # with no modifier, a match may start at the space before
     ("deictic", "ty"),
     ("weekday", "lntoebusMTWFS"),  # its cues, a weekday
 ]
@@ -583,9 +584,11 @@ def _relative(m: re.Match[str], g: dict, ctx: TimeContext) -> TimeExpr | None:
     pub = ctx.published
     if pub is None:
         return None
-    rel, unit = g["rel"].lower(), g["unit"].lower()
+    rel, unit = " ".join(g["rel"].lower().split()), g["unit"].lower()
     if unit == "weekend":
-        return None
+        return _weekend(m, rel, pub)
+    if rel.endswith(" the"):
+        return None  # "over the year" is a duration
     n = {"this": 0, "last": -1, "past": -1, "next": 1}[rel]
     if rel == "past":
         return None  # "the past year" is a duration
@@ -598,6 +601,22 @@ def _relative(m: re.Match[str], g: dict, ctx: TimeContext) -> TimeExpr | None:
         y, mo = _shift_month(pub.year, pub.month, n)
         return _expr(m, _iso_month(y, mo), None, "month", "relative", False, True)
     return _expr(m, f"{pub.year + n:04d}", None, "year", "relative", False, True)
+
+
+def _weekend(m: re.Match[str], rel: str, pub: date) -> TimeExpr | None:
+    """'over the weekend', 'last weekend': the Saturday and Sunday before publication (the
+    one under way when published on a weekend, except for 'last'). 'This weekend' on a
+    weekday and 'next weekend' are to come."""
+    on_weekend = pub.weekday() >= 5
+    if rel == "next" or (rel == "this" and not on_weekend):
+        return None
+    saturday = pub - timedelta(days=(pub.weekday() - 5) % 7)
+    if rel in ("last", "past") and on_weekend:
+        saturday -= timedelta(days=7)
+    sunday = saturday + timedelta(days=1)
+    if sunday > pub:  # published on the Saturday: only that day so far
+        return _expr(m, _iso_day(saturday), None, "day", "relative", False, True)
+    return _expr(m, _iso_day(saturday), _iso_day(sunday), "span", "relative", False, True)
 
 
 def _weekday(m: re.Match[str], g: dict, ctx: TimeContext) -> TimeExpr | None:

@@ -411,3 +411,32 @@ def test_a_span_of_months_without_days_is_dated(sentence: str, span: tuple[str, 
     text = f"Protests in Ufa\n{sentence}\nRights groups have called for the protests to go on.\n"
     drafts = [d for d in extract(text, "2024-05-20") if d.date]
     assert [(d.date, d.end) for d in drafts] == [span]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "published", "span"),
+    [
+        (
+            "Police detained 40 protesters at a rally in central Kazan over the weekend.",
+            "2024-05-20",  # a Monday
+            ("2024-05-18", "2024-05-19"),
+        ),
+        (
+            "Police detained 40 protesters at a rally in central Kazan last weekend.",
+            "2024-05-19",  # a Sunday: the weekend before
+            ("2024-05-11", "2024-05-12"),
+        ),
+        (
+            "Police detained 40 protesters at a rally in central Kazan at the weekend.",
+            "2024-05-18",  # the Saturday itself: only that day so far
+            ("2024-05-18", None),
+        ),
+    ],
+    ids=["over-the-weekend", "last-weekend-on-a-sunday", "on-the-saturday"],
+)
+def test_the_weekend_is_dated(sentence: str, published: str, span: tuple) -> None:
+    """'over the weekend' was no date: the article's first sentence was listed on the
+    publication day (a Monday), 'last weekend' on none."""
+    text = f"Protests in Kazan\n{sentence}\nRights groups across the country have called for the release of all of them.\n"
+    drafts = [d for d in extract(text, published) if d.date]
+    assert [(d.date, d.end) for d in drafts] == [span]
