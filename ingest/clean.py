@@ -258,6 +258,16 @@ def _tail_bio(block: Block) -> bool:
     )
 
 
+# A short line that is a sentence of the article's, not a label, byline or stamp.
+SHORT_LEDE = re.compile(r"^[A-Z][^:|]*[a-z0-9]{2}[.!?]$")
+STAMP = re.compile(r"^(?:By|Published|Updated|Posted|Last updated|Photo|Image|Video)\b", re.I)
+
+
+def _short_lede(block: Block) -> bool:
+    """A short sentence at the head: the article's first news, however brief, not furniture."""
+    return block.words >= 4 and bool(SHORT_LEDE.match(block.text)) and not STAMP.match(block.text)
+
+
 def _weak(block: Block) -> bool:
     """Short lines that can only be furniture when they sit among furniture."""
     return block.words <= 8 or bool(TAGLINE.fullmatch(block.text))
@@ -331,6 +341,8 @@ def clean(text: str, title: str | None = None) -> CleanText:
             if reasons[i] is None and not head and _tail_bio(blocks[i]):
                 reasons[i] = "author bio"
                 continue
+            if reasons[i] is None and head and _short_lede(blocks[i]):
+                break  # "A Moscow court jailed Ivan Petrov on Monday." opens the article
             if reasons[i] is None and not _weak(blocks[i]) and not headline:
                 break
             reasons[i] = reasons[i] or ("head" if head else "tail")

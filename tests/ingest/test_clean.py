@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.clean import APPEAL, clean
+from ingest.events import extract
 
 PAGE = """Skip to main content
   • Share on Facebook
@@ -223,3 +224,23 @@ def test_a_last_paragraph_before_read_more_and_one_line_ledes_stay() -> None:
 )
 def test_every_appeal_phrase_is_found_in_any_case(line: str) -> None:
     assert APPEAL.search(f"— {line} —")
+
+
+SHORT_LEDE = """Court jails Kremlin critic
+By Anna Roe
+Updated 16 April 2024.
+A Moscow court jailed Ivan Petrov on Monday.
+He was sentenced to 25 years in a strict-regime colony for treason, his lawyer said on Monday evening.
+Supporters gathered outside the court building in Moscow to show their support for him.
+"""
+
+
+def test_a_short_first_sentence_is_the_article() -> None:
+    """A lede of eight words or fewer was dropped as page furniture at the head: the day's
+    news was lost, and the next sentence stood in as an undated lede."""
+    cleaned = clean(SHORT_LEDE, "Court jails Kremlin critic")
+    kept = [b.text for b in cleaned.paragraphs]
+    assert kept[0] == "A Moscow court jailed Ivan Petrov on Monday."
+    assert {b.text for b in cleaned.dropped} >= {"By Anna Roe", "Updated 16 April 2024."}
+    dated = [(d.date, d.summary) for d in extract(SHORT_LEDE, "2024-04-16") if d.date]
+    assert dated[0] == ("2024-04-15", "A Moscow court jailed Ivan Petrov on Monday.")
