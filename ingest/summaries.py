@@ -229,6 +229,26 @@ def summarize(text: str, ctx: TimeContext, who: Speakers) -> str:
     s = s[:1].upper() + s[1:]
     if s and s[-1] not in '.!?…”"':
         s = drop_dangling_end(s).rstrip(" ,;:") + "."
-    if len(s) > SUMMARY_LIMIT:
-        s = s[: SUMMARY_LIMIT - 1].rstrip() + "…"
-    return s or text.strip()[: SUMMARY_LIMIT - 1]
+    room = SUMMARY_LIMIT
+    paired = _pair_quotes(s)
+    while len(paired) > SUMMARY_LIMIT and room > 1:
+        room -= 1
+        paired = _pair_quotes(s[: room - 1].rstrip() + "…")
+    return paired or text.strip()[: SUMMARY_LIMIT - 1]
+
+
+STRAIGHT_OPENING = re.compile(r'"(?=\w)')
+
+
+def _pair_quotes(s: str) -> str:
+    """A summary from one sentence of a quotation that runs over several ("“The conditions
+    yesterday were very hot.", "I've lost my brother today.”") gets the mark it lacks: an
+    unpaired one read as a typo, and hid where the quoted words start or end."""
+    opened, closed = s.count("“"), s.count("”")
+    if opened > closed:
+        s += "”" * (opened - closed)
+    elif closed > opened:
+        s = "“" * (closed - opened) + s
+    if s.count('"') % 2:
+        s = s + '"' if STRAIGHT_OPENING.search(s[s.rindex('"') :]) else '"' + s
+    return s

@@ -440,3 +440,19 @@ def test_the_weekend_is_dated(sentence: str, published: str, span: tuple) -> Non
     text = f"Protests in Kazan\n{sentence}\nRights groups across the country have called for the release of all of them.\n"
     drafts = [d for d in extract(text, published) if d.date]
     assert [(d.date, d.end) for d in drafts] == [span]
+
+
+QUOTE_OVER_PARAGRAPHS = """Floods in Tomsk
+Floodwater broke through a levee in Tomsk on Monday, forcing 400 residents from their homes.
+“The water reached our windows on Tuesday and we had to leave everything behind.
+We still do not know when we can go back home,” said resident Anna Orlova, 54.
+"""
+
+
+def test_a_summary_from_part_of_a_quotation_keeps_its_quotation_marks_paired() -> None:
+    """A quotation running over two paragraphs gave a summary with an opening mark and no
+    closing one: the reader could not tell where the quoted words end."""
+    drafts = {d.date: d for d in extract(QUOTE_OVER_PARAGRAPHS, "2024-04-13") if d.date}
+    summary = drafts["2024-04-09"].summary
+    assert summary.startswith("“The water reached our windows")
+    assert summary.count("“") == summary.count("”") == 1 and summary.endswith("”")
