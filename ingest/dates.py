@@ -658,6 +658,7 @@ def _find_times(text: str, ctx: TimeContext) -> tuple[TimeExpr, ...]:
     # thousands of dates made comparing with each of them quadratic).
     taken_starts: list[int] = []
     taken_ends: list[int] = []
+    unanchored: list[tuple[str, re.Match[str]]] = []
     for start, end, _order, kind, match in candidates:
         before = bisect_left(taken_starts, end)
         if before and taken_ends[before - 1] > start:
@@ -666,12 +667,54 @@ def _find_times(text: str, ctx: TimeContext) -> tuple[TimeExpr, ...]:
             continue
         expr = _resolve(kind, match, ctx)
         if expr is None:
+            if kind == "offset":
+                unanchored.append((kind, match))  # may count from a date after it
             continue
         taken_starts.insert(before, start)
         taken_ends.insert(before, end)
         if expr is not CONTRADICTION:
             chosen.append((expr, kind, match))
-    return tuple(_anchor_within(sorted(chosen, key=lambda c: c[0].start), ctx))
+    chosen.sort(key=lambda c: c[0].start)
+    chosen = _count_from_the_date_after(chosen, unanchored, ctx)
+    return tuple(_anchor_within(chosen, ctx))
+
+
+# "three days after the raid on May 2": an offset and the date it counts from, with at most
+# a few words and no comma between.
+COUNTED_FROM = re.compile(r"[^,;:.]{0,40}")
+
+
+def _count_from_the_date_after(
+    chosen: list[tuple[TimeExpr, str, re.Match[str]]],
+    unanchored: list[tuple[str, re.Match[str]]],
+    ctx: TimeContext,
+) -> list[tuple[TimeExpr, str, re.Match[str]]]:
+    """ "Three days after the raid on May 2, a court jailed him": an offset counts from the
+    date of the happening it names, not from the last date told before it."""
+    resolved = {id(m): (e, k, m) for e, k, m in chosen if k == "offset"}
+    if not resolved and not unanchored:
+        return chosen
+    result = [c for c in chosen if c[1] != "offset"]
+    starts = [e.start for e, _, _ in result]
+    offsets = [(k, m) for _, k, m in resolved.values()] + unanchored
+    for kind, match in offsets:
+        kept = resolved.get(id(match))
+        if match.group("dir").lower() in ("after", "before"):
+            # the dates starting within reach after it: COUNTED_FROM allows 40 characters
+            index = bisect_left(starts, match.end())
+            while index < len(result) and result[index][0].start <= match.end() + 40:
+                after = result[index][0]
+                if after.precision == "day" and COUNTED_FROM.fullmatch(
+                    match.string, match.end(), after.start
+                ):
+                    again = _resolve(kind, match, advance(ctx, after))
+                    if again is not None and again is not CONTRADICTION:
+                        kept = (again, kind, match)
+                    break
+                index += 1
+        if kept is not None:
+            result.append(kept)
+    return sorted(result, key=lambda c: c[0].start)
 
 
 # What each pattern cannot match without, as quicker patterns of their own, each tested once

@@ -456,3 +456,18 @@ def test_a_summary_from_part_of_a_quotation_keeps_its_quotation_marks_paired() -
     summary = drafts["2024-04-09"].summary
     assert summary.startswith("“The water reached our windows")
     assert summary.count("“") == summary.count("”") == 1 and summary.endswith("”")
+
+
+COUNTED_FROM_A_DATE = """Activist jailed in Ufa
+The case has drawn criticism from rights groups across the country and abroad.
+Three days after the police raid on his flat on May 2, a court in Ufa jailed the activist.
+He died two days after the attack on 3 March, his family told reporters in the city.
+"""
+
+
+def test_an_offset_counts_from_the_date_it_names() -> None:
+    """'Three days after the raid on May 2, a court jailed him' was listed on 2 May (or,
+    with an earlier date told, counted from that)."""
+    drafts = {d.date: d for d in extract(COUNTED_FROM_A_DATE, "2024-05-20") if d.date}
+    assert "jailed" in drafts["2024-05-05"].summary
+    assert "died" in drafts["2024-03-05"].summary
