@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.dates import TimeContext, find_times
+from ingest.dates import MONTH, TimeContext, find_times
 from ingest.sentences import PAST_VERB
 
 SUMMARY_LIMIT = 200
@@ -225,6 +225,7 @@ def summarize(text: str, ctx: TimeContext, who: Speakers) -> str:
     s = _resolve_pronoun(s, who)
     quoted = ("“" in s or '"' in s) and QUOTED_TITLE.search(s)
     s = QUOTED_TITLE_TAIL.sub("", s) if quoted else s
+    s = _drop_deictic_time(s)
     s = shorten(s)
     s = s[:1].upper() + s[1:]
     if s and s[-1] not in '.!?…”"':
@@ -235,6 +236,43 @@ def summarize(text: str, ctx: TimeContext, who: Speakers) -> str:
         room -= 1
         paired = _pair_quotes(s[: room - 1].rstrip() + "…")
     return paired or text.strip()[: SUMMARY_LIMIT - 1]
+
+
+# Time told from the day of writing ("earlier this week", "yesterday", "February of this
+# year"): read later, in a briefing, it is wrong, and the event's date says when.
+OF_THIS_YEAR = re.compile(rf"(?P<month>{MONTH})\s+of\s+(?:this|last)\s+year\b(?![’']s)")
+DEICTIC_TIME = re.compile(
+    r"\s+(?:(?:earlier|later)\s+)?(?:(?:this|last)\s+(?:week|month|year)|yesterday|today|"
+    r"tonight|this\s+(?:morning|afternoon|evening))\b"
+    # not one of two times ("this year and last year"): taken out, it would leave "and"
+    r"(?![’'-]|\s+(?:and|or)\s+(?:earlier\s+|later\s+)?(?:this|last|yesterday|today|tonight)\b)"
+)
+# After these the time is needed ("until today", "since last year"): it is kept.
+NEEDS_ITS_TIME = re.compile(
+    r"\b(?:of|for|until|till|since|by|from|than|as of|before|after|through|during|and|or|"
+    r"between)$",
+    re.I,
+)
+LEFT_OVER_SPACE = re.compile(r"\s+(?=[,.;:!?])|(?<=,),+")
+QUOTED_PIECE = re.compile(r"(“[^”]*”?|\"[^\"]*\"?)")  # split on it: odd pieces are quoted
+
+
+def _drop_deictic_time(s: str) -> str:
+    """The summary without time told from the day of writing, outside quotations."""
+    if not any(word in s for word in ("this ", "last ", "yesterday", "today", "tonight")):
+        return s
+    pieces = QUOTED_PIECE.split(s)
+    for i in range(0, len(pieces), 2):
+        piece = OF_THIS_YEAR.sub(r"\g<month>", pieces[i])
+        kept, at = [], 0
+        for match in DEICTIC_TIME.finditer(piece):
+            if NEEDS_ITS_TIME.search(piece[: match.start()]):
+                continue
+            kept.append(piece[at : match.start()])
+            at = match.end()
+        kept.append(piece[at:])
+        pieces[i] = LEFT_OVER_SPACE.sub("", "".join(kept))
+    return "".join(pieces)
 
 
 STRAIGHT_OPENING = re.compile(r'"(?=\w)')
