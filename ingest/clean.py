@@ -282,6 +282,21 @@ COMMON = set(
 )
 
 
+def _vocabulary(lines: list[list[str]]) -> set[str]:
+    """The content words of some lines (case folded words in, longer than three letters)."""
+    return {w for words in lines for w in words if len(w) > 3 and w not in COMMON}
+
+
+def _goes_on(block: Block, folded: list[str], told: set[str]) -> bool:
+    """A paragraph of the article: a sentence of some length about what the article told
+    (two of its content words), not a footer's line about the outlet."""
+    return (
+        block.words >= 12
+        and bool(SENTENCE_END.search(block.text))
+        and len(_vocabulary([folded]) & told) >= 2
+    )
+
+
 def _drifted(blocks: list[Block], folded_words: list[list[str]]) -> set[int]:
     """Indexes of paragraphs that share no content word with the rest of the article and
     sit among furniture: a story about something else dropped into the page.
@@ -355,20 +370,31 @@ def clean(text: str, title: str | None = None) -> CleanText:
             and _about_one_person(block.text)
         ):
             reasons[i] = "author bio"
-    # An appeal in the last part of the page starts the page's footer.
+    # An appeal in the last part of the page starts the page's footer, unless the article
+    # goes on after it (a newsletter or cookie box set into the text).
     content = [i for i, r in enumerate(reasons) if r is None]
     if content:
-        cut = next(
-            (
-                i
-                for i, r in enumerate(reasons)
-                if r == "appeal" and i > len(blocks) * 0.6 and i > content[0]
-            ),
-            None,
-        )
-        if cut is not None:
-            for i in range(cut, len(blocks)):
-                reasons[i] = reasons[i] or "after appeal"
+        appeals = [
+            i
+            for i, r in enumerate(reasons)
+            if r == "appeal" and i > len(blocks) * 0.6 and i > content[0]
+        ]
+        if appeals:
+            told = _vocabulary([folded_words[i] for i in range(appeals[0]) if reasons[i] is None])
+            cut = next(
+                (
+                    a
+                    for a in appeals
+                    if not any(
+                        reasons[i] is None and _goes_on(blocks[i], folded_words[i], told)
+                        for i in range(a + 1, len(blocks))
+                    )
+                ),
+                None,
+            )
+            if cut is not None:
+                for i in range(cut, len(blocks)):
+                    reasons[i] = reasons[i] or "after appeal"
     marked = [Block(b.start, b.end, b.text, r) for b, r in zip(blocks, reasons, strict=True)]
     for i in _drifted(marked, folded_words):
         marked[i] = Block(marked[i].start, marked[i].end, marked[i].text, "off topic")

@@ -244,3 +244,35 @@ def test_a_short_first_sentence_is_the_article() -> None:
     assert {b.text for b in cleaned.dropped} >= {"By Anna Roe", "Updated 16 April 2024."}
     dated = [(d.date, d.summary) for d in extract(SHORT_LEDE, "2024-04-16") if d.date]
     assert dated[0] == ("2024-04-15", "A Moscow court jailed Ivan Petrov on Monday.")
+
+
+BOX_IN_THE_TEXT = """Floods hit Tomsk
+Floodwater broke through a levee in Tomsk on Monday, forcing 400 residents from their homes, the regional emergencies service said.
+Firefighters pumped water out of the hospital basement on Tuesday as the river kept rising across the city.
+Governor Ivan Orlov visited the flooded districts on Wednesday and promised compensation to every family.
+Volunteers from neighbouring towns brought food, water and blankets to the temporary shelters in schools.
+The regional health ministry warned residents not to drink tap water until the water supply is tested.
+Many of the evacuated families are staying with relatives in the neighbouring districts of the city.
+Residents of the flooded districts said the water had reached the first floors of their homes within hours.
+Sign up for our daily newsletter to get the latest news from the region.
+The regional court on Thursday fined the levee operator 2 million roubles for ignoring repeated safety warnings.
+Support our newsroom with a monthly donation.
+Our journalists work without fear or favour, and your contribution keeps us independent.
+Share on Facebook
+"""
+
+
+def test_a_newsletter_box_set_into_the_article_does_not_end_it() -> None:
+    """An appeal in the page's last part was taken for the footer's start: the court's fine
+    told after a newsletter box was dropped, with everything after it."""
+    cleaned = clean(BOX_IN_THE_TEXT, "Floods hit Tomsk")
+    kept = " ".join(b.text for b in cleaned.paragraphs)
+    assert "fined the levee operator" in kept
+    assert "newsletter" not in kept
+    # the real footer still goes, with the outlet's words after its appeal
+    assert "without fear or favour" not in kept
+    fined = [d for d in extract(BOX_IN_THE_TEXT, "2024-04-13") if d.date == "2024-04-11"]
+    assert [d.summary for d in fined] == [
+        "The regional court on Thursday fined the levee operator 2 million roubles for "
+        "ignoring repeated safety warnings."
+    ]
