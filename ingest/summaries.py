@@ -192,7 +192,13 @@ def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
     return drop_dangling_end(text[:cut]).rstrip(" ,;:") + "…"
 
 
-UPDATE_LABEL = re.compile(r"^\s*(?:Update|UPDATE)\.\s*")
+# A desk's label before the news ("Update.", "BREAKING:", "UPDATE 2-", "EXCLUSIVE-"): how the
+# item was filed, not what happened.
+UPDATE_LABEL = re.compile(
+    r"^\s*(?:(?:Update|UPDATE)\.|(?:(?:BREAKING|UPDATE|UPDATED|EXCLUSIVE|URGENT|FLASH|CORRECTED|"
+    r"REFILE|WRAPUP|FACTBOX|ANALYSIS)(?:\s+NEWS)?(?:\s*\d+)?|(?:Breaking|Updated?|Exclusive|"
+    r"Urgent)(?:\s+news)?)\s*(?::|-|–|—)(?=\s*\S))\s*"
+)
 # A sentence's link to the one before it ("But ...", "However, ...") links to nothing on a
 # line of its own. Words that may also start a noun phrase ("Still images", "Yet another")
 # count only with their comma.

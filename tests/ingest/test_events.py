@@ -507,3 +507,32 @@ def test_a_summary_drops_time_told_from_the_day_of_writing(text: str, summary: s
     article = f"Blogger detained\n{text}\nRights groups have called for his release.\n"
     drafts = [d for d in extract(article, "2024-05-16") if d.date]
     assert [d.summary for d in drafts] == [summary]
+
+
+@pytest.mark.parametrize(
+    ("text", "summary"),
+    [
+        (
+            "BREAKING: Police detained three more suspects in the case in Tver on Wednesday.",
+            "Police detained three more suspects in the case in Tver on Wednesday.",
+        ),
+        (
+            "URGENT - A court in Tver jailed the reporter for six years on Wednesday.",
+            "A court in Tver jailed the reporter for six years on Wednesday.",
+        ),
+        (
+            "EXCLUSIVE-Police raided the newspaper's office in Tver on Wednesday, staff said.",
+            "Police raided the newspaper's office in Tver on Wednesday, staff said.",
+        ),
+        (
+            "Updated rules for reporters at court hearings in Tver were published on Wednesday.",
+            "Updated rules for reporters at court hearings in Tver were published on Wednesday.",
+        ),
+    ],
+    ids=["breaking", "urgent", "exclusive", "updated-as-a-word"],
+)
+def test_a_desk_label_is_not_part_of_the_summary(text: str, summary: str) -> None:
+    """'BREAKING:', 'URGENT -' say how the item was filed, not what happened."""
+    article = f"Reporter jailed\n{text}\nRights groups have called for the reporter's release.\n"
+    drafts = [d for d in extract(article, "2023-10-05") if d.date]
+    assert [d.summary for d in drafts] == [summary]
