@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from ingest.attribution import attribute, disclaims
 from ingest.clean import clean
-from ingest.dates import TimeContext, TimeExpr, advance, find_times, in_future
+from ingest.dates import MONTH, TimeContext, TimeExpr, advance, find_times, in_future
 from ingest.patterns import by_first_letter
 from ingest.people import PeopleIndex, Person
 from ingest.places import PlaceMention, canonical_region, find_places, region_ref
@@ -869,6 +869,14 @@ def _remember(state: ArticleState, sentence: str, paragraph: int) -> None:
             state.ctx = advance(state.ctx, expr)
 
 
+# A wire agency's dateline standing as a sentence of its own: "MOSCOW, October 5. /TASS/.",
+# "KYIV, 3 March (Agency) –".
+WIRE_DATELINE = re.compile(
+    rf"[A-Z][A-Z .’'-]{{1,40}},\s+(?:{MONTH}\.?\s+\d{{1,2}}|\d{{1,2}}\s+{MONTH})(?:,?\s+\d{{4}})?"
+    r"\s*[.,]?\s*(?:/[^/\s]{2,20}/|\([^)]{2,30}\))?\s*[.:–—-]?\s*"
+)
+
+
 def _sentence_drafts(
     text: str,
     sentence: Span,
@@ -881,6 +889,8 @@ def _sentence_drafts(
     latest_year: int,
 ) -> list[Draft]:
     s = sentence.text
+    if WIRE_DATELINE.fullmatch(s):
+        return []  # "MOSCOW, October 5. /TASS/.": where and when the agency filed
     if (REACTION_WORD.search(s) and REACTION.match(s)) or NEGATIVE_SUBJECT.match(s):
         # Without a happening in its paragraph, a reaction answers the story's latest one
         # (the latest date told so far), not a piece of history told in between.

@@ -536,3 +536,19 @@ def test_a_desk_label_is_not_part_of_the_summary(text: str, summary: str) -> Non
     article = f"Reporter jailed\n{text}\nRights groups have called for the reporter's release.\n"
     drafts = [d for d in extract(article, "2023-10-05") if d.date]
     assert [d.summary for d in drafts] == [summary]
+
+
+WIRE = """Court extends arrest of journalist
+MOSCOW, October 5. /TASS/. The Lefortovo court in Moscow on Thursday extended the arrest of the journalist until January 30, the court's press service said.
+The journalist denies the charges, his lawyer told reporters after the hearing in Moscow.
+"""
+
+
+def test_a_wire_dateline_is_no_event() -> None:
+    """'MOSCOW, October 5. /TASS/.' stood as a sentence of its own, and was listed as an
+    event with that for its summary."""
+    drafts = [d for d in extract(WIRE, "2023-10-05") if d.date]
+    assert [d.summary for d in drafts] == [
+        "The Lefortovo court in Moscow on Thursday extended the arrest of the journalist "
+        "until January 30, the court's press service said."
+    ]
