@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ingest.dates import MONTH, WEEKDAY
 from ingest.patterns import by_first_letter
 
 # A pattern that starts "(?=[...])" names first the characters its matches can start with:
@@ -131,13 +132,18 @@ SOURCE_MODIFIERS = (
     "some",
     "other",
 )
-SOURCE_MODIFIER = rf"(?:(?i:{'|'.join(SOURCE_MODIFIERS)})|[A-Z][a-z]+(?:an|ese|ish|i))"
+SOURCE_MODIFIER = rf"(?:(?i:{'|'.join(SOURCE_MODIFIERS)})|[A-Z][a-z]+(?:an|ese|ish|i)|[\w-]+[’']s)"
 DESCRIBED_SOURCE = re.compile(
     rf"(?<![\w’'-])(?P<who>(?:{SOURCE_MODIFIER}\s+){{0,3}}(?i:{SOURCE_NOUN}))"
     r"\s+(?:said|says|say|told|reported|reports|added|confirmed|stated)\b"
 )
 SOURCE_NOUN_WORD = re.compile(SOURCE_NOUN, re.I)
+# A capitalised word just before, not starting the sentence, nor a day's or month's name.
+NAME_BEFORE = re.compile(rf"(?<=[\w,;:])\s+(?!(?:{WEEKDAY}|{MONTH})\b)[A-Z][\w’'-]*\s+$")
 OBJECT_OF = re.compile(r"\b(?:to|by|from|with|of|for|against|at)\s+$", re.I)
+PLACED_SOURCE = re.compile(
+    rf"(?<![\w’'-])(?:{SOURCE_MODIFIER}\s+){{0,3}}(?i:{SOURCE_NOUN})\s+(?:in|at|from)\s+$"
+)
 DESCRIBED_NEEDS = (" said", " say", " told", " report", " added", " confirmed", " stated")
 NOT_SPEAKERS = set(
     """
@@ -175,6 +181,10 @@ def _named_source(text: str, start: int, end: int) -> str | None:
         if before is None:
             break
         start -= len(before.group())
+    # "prosecutors in Split said": the place is where the source is, not the source
+    placed = PLACED_SOURCE.search(text[max(0, start - 80) : start])
+    if placed is not None:
+        start -= len(placed.group())
     for _ in range(2):
         after = LINKED_AFTER.match(text, end)
         if after is None:
@@ -203,6 +213,8 @@ def speaker(text: str) -> str | None:
         for match in DESCRIBED_SOURCE.finditer(text):
             if OBJECT_OF.search(text, max(0, match.start() - 12), match.start()):
                 continue  # "people who spoke to police said": the people did
+            if NAME_BEFORE.search(text, max(0, match.start() - 40), match.start()):
+                continue  # "the Kremlin press service said": a part of a name is no source
             who = _named_source(text, *match.span("who"))
             if who:
                 return _sentence_case(who)

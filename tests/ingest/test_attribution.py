@@ -88,3 +88,25 @@ def test_a_source_is_named_whole(sentence: str, who: str) -> None:
 def test_a_source_told_by_what_it_is(sentence: str, who: str | None) -> None:
     """'police said', 'his lawyer said' named no source: the reader saw no 'according to'."""
     assert attribute(sentence).who == who
+
+
+@pytest.mark.parametrize(
+    ("sentence", "who"),
+    [
+        (
+            "He was suspended on 24 March, the regional prosecutor's office said.",
+            "the regional prosecutor's office",
+        ),
+        ("The Kremlin press service said it was aware of the reports.", None),
+        ("On Monday police said the road had been blocked.", "police"),
+        (
+            "The captain was charged on Thursday, prosecutors in Split said.",
+            "prosecutors in Split",
+        ),
+    ],
+    ids=["possessive", "part-of-a-name", "after-a-day", "placed"],
+)
+def test_a_described_source_is_not_cut_from_its_phrase(sentence: str, who: str | None) -> None:
+    """'the regional prosecutor's office said' read 'according to office', 'prosecutors in
+    Split said' 'according to Split'."""
+    assert attribute(sentence).who == who
