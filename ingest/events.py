@@ -1354,11 +1354,27 @@ def _continuation(
         anchor.citations.append((sentence.start, sentence.end))
         if (not anchor.places or anchor.placed_by_context) and not _national(sentence.text):
             # "Police detained 40 people on Monday. The detentions took place in X and Y."
-            named = _place_refs(find_places(sentence.text, state.region))
+            mentions = find_places(sentence.text, state.region)
+            named = _place_refs([m for m in mentions if not _origin(sentence.text, m)])
             if named:
                 anchor.places[:] = named
                 anchor.placed_by_context = False
     return result
+
+
+# "four tourists from Germany and Austria": where people came from, not where it happened.
+ORIGIN_BEFORE = re.compile(
+    r"\bfrom\s+(?:the\s+)?(?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*(?:,\s+|,?\s+(?:and|or)\s+))*$"
+)
+
+
+def _origin(text: str, mention: PlaceMention) -> bool:
+    """Whether a country is named as where someone comes from ("tourists from Germany")."""
+    country = mention.ref.region is None and canonical_region(mention.ref.name) is None
+    return (
+        country
+        and ORIGIN_BEFORE.search(text, max(0, mention.start - 120), mention.start) is not None
+    )
 
 
 @dataclass(frozen=True)

@@ -552,3 +552,18 @@ def test_a_wire_dateline_is_no_event() -> None:
         "The Lefortovo court in Moscow on Thursday extended the arrest of the journalist "
         "until January 30, the court's press service said."
     ]
+
+
+ORIGIN = """Ferry sinks off Krk
+The ferry Morska Vila struck rocks and sank near the harbour on Saturday, July 5. Nine people died, among them three tourists from Poland and Slovakia.
+Rescue teams searched the water through the night for the missing passengers and crew.
+"""
+
+
+def test_where_victims_came_from_is_not_where_it_happened() -> None:
+    """'four tourists from Germany and Austria' placed a ferry's sinking in Germany and
+    Austria, and the sinking as another outlet told it, in Croatia, was then not merged."""
+    drafts = [d for d in extract(ORIGIN, "2025-07-07") if d.date == "2025-07-05"]
+    assert len(drafts) == 1 and "sank" in drafts[0].summary
+    assert [p.name for p in drafts[0].places] == []
+    assert any("Slovakia" in ORIGIN[a:b] for a, b in drafts[0].citations)  # still cited
