@@ -208,6 +208,12 @@ CONNECTIVE_OPENER = re.compile(
     r"In contrast|Besides|Even so|That said),\s+)"
 )
 CLAUSE_OPENER = re.compile(r"^(?:and|but|while)\s+")
+# A subordinate clause cut from its sentence for a date of its own ("..., after Georgia
+# requested assistance on Wednesday") is its own happening: the conjunction goes, when a
+# subject and a past verb follow ("after the storm" is no clause).
+SUBORDINATOR_OPENER = re.compile(
+    rf"^(?:after|before|when|once|because|since|as)\s+(?=(?:[\w’'.-]+\s+){{1,6}}?{PAST_VERB}\b)"
+)
 DASH_OPENER = re.compile(r"^[–—-]\s+")
 PRONOUN_OPENER = re.compile(r"^(?:he|she|it|they|his|her|its|their)\b")
 QUOTED_TITLE = re.compile(r"\b(?:by|of|about|from)\s+[“\"][A-Z]")
@@ -222,6 +228,7 @@ def summarize(text: str, ctx: TimeContext, who: Speakers) -> str:
     # subject is the sentence's, so no name is filled in for it.
     clause_piece = CLAUSE_OPENER.match(s) is not None
     s = CLAUSE_OPENER.sub("", s)
+    s = SUBORDINATOR_OPENER.sub("", s)
     s = CONNECTIVE_OPENER.sub("", s)
     s = DASH_OPENER.sub("", s)
     s = _strip_leading_time(s, ctx)

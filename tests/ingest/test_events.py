@@ -567,3 +567,19 @@ def test_where_victims_came_from_is_not_where_it_happened() -> None:
     assert len(drafts) == 1 and "sank" in drafts[0].summary
     assert [p.name for p in drafts[0].places] == []
     assert any("Slovakia" in ORIGIN[a:b] for a, b in drafts[0].citations)  # still cited
+
+
+SUBORDINATE = """Floods in Georgia
+Rescue teams from Azerbaijan and Armenia arrived on Thursday to help search the mudflats along the river, after Georgia requested assistance through the EU Civil Protection Mechanism on Wednesday.
+Officials said the search would go on for as long as anyone was missing in the valley.
+"""
+
+
+def test_a_subordinate_clause_dated_on_its_own_reads_as_a_sentence() -> None:
+    """'After Georgia requested assistance ... on Wednesday.' was a summary with no main
+    clause: a fragment on the timeline."""
+    drafts = {d.date: d for d in extract(SUBORDINATE, "2024-06-21") if d.date}
+    assert drafts["2024-06-19"].summary == (
+        "Georgia requested assistance through the EU Civil Protection Mechanism on Wednesday."
+    )
+    assert drafts["2024-06-20"].summary.startswith("Rescue teams from Azerbaijan and Armenia")
