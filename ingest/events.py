@@ -1033,6 +1033,22 @@ def _draft(
 
 
 RELATIVE_PRONOUN = re.compile(r"^(?:who|which)\s+")
+COLON_OR_SEMICOLON = re.compile(r"[:;]\s+")
+
+
+def _after_colon(text: str, date_at: int) -> str:
+    """What a summary is made from: the clause after a colon or semicolon when the date is
+    there ("The blaze was not its first brush with regulators: the previous month, the
+    watchdog had fined the plant ..."), else the whole text."""
+    if ":" not in text and ";" not in text:
+        return text
+    unquoted = QUOTATION.sub(_blank, text) if "“" in text or '"' in text else text
+    breaks = [m.end() for m in COLON_OR_SEMICOLON.finditer(unquoted, 0, date_at)]
+    if not breaks or len(text[breaks[-1] :].split()) < 5:
+        return text
+    return text[breaks[-1] :]
+
+
 COORDINATOR = re.compile(r"^(?:and|but)\s+")
 PASSIVE_AUXILIARY = re.compile(r"(?:was|were)\b")
 
@@ -1086,7 +1102,7 @@ def _dated_drafts(
         )
         chosen = _nearest_places(clause.text, find_places(clause.text, state.region), shifted)
         places = _place_refs(chosen)
-        summary_source = clause.text
+        summary_source = _after_colon(clause.text, shifted.start)
         clause_text = clause.text
         relative_clause = RELATIVE_PRONOUN.match(clause.text)
         if relative_clause and clause is not clauses[0]:

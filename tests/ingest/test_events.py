@@ -583,3 +583,23 @@ def test_a_subordinate_clause_dated_on_its_own_reads_as_a_sentence() -> None:
         "Georgia requested assistance through the EU Civil Protection Mechanism on Wednesday."
     )
     assert drafts["2024-06-20"].summary.startswith("Rescue teams from Azerbaijan and Armenia")
+
+
+AFTER_A_COLON = """Fire at chemical plant
+A fire broke out at the chemical plant in Dzerzhinsk on March 3, killing two workers, officials said.
+The blaze was not its first brush with regulators that winter either: the previous month, the watchdog had fined the plant 300,000 roubles for exceeding emissions limits.
+Residents said the smoke from the plant could be seen from across the whole city.
+"""
+
+
+def test_a_summary_is_the_clause_after_a_colon_that_holds_the_date() -> None:
+    """'The blaze was not its first brush with regulators that winter either: the previous
+    month, the watchdog had fined the plant ...' was the February event's summary whole:
+    the line opened with a remark on the March fire, not with what happened in February."""
+    drafts = {d.date: d for d in extract(AFTER_A_COLON, "2023-03-20") if d.date}
+    fined = drafts["2023-02"]
+    assert fined.summary == (
+        "The watchdog had fined the plant 300,000 roubles for exceeding emissions limits."
+    )
+    cited = [AFTER_A_COLON[a:b] for a, b in fined.citations]
+    assert cited[0].startswith("The blaze was not its first brush")  # the whole sentence
