@@ -238,7 +238,7 @@ def summarize(text: str, ctx: TimeContext, who: Speakers) -> str:
     s = _resolve_pronoun(s, who)
     quoted = ("“" in s or '"' in s) and QUOTED_TITLE.search(s)
     s = QUOTED_TITLE_TAIL.sub("", s) if quoted else s
-    s = _drop_deictic_time(s)
+    s = _drop_deictic_time(_pair_quotes(s))  # paired first: quoted words stay as said
     s = shorten(s)
     s = s[:1].upper() + s[1:]
     if s and s[-1] not in '.!?…”"':

@@ -603,3 +603,18 @@ def test_a_summary_is_the_clause_after_a_colon_that_holds_the_date() -> None:
     )
     cited = [AFTER_A_COLON[a:b] for a, b in fined.citations]
     assert cited[0].startswith("The blaze was not its first brush")  # the whole sentence
+
+
+QUOTE_ENDING_HERE = """Singer's brother speaks
+Jackson's brother spoke to reporters outside the hospital in Los Angeles on Thursday evening.
+“He was the heart of this family.
+I've lost my little brother today, and part of my soul has gone with him,” he said.
+"""
+
+
+def test_quoted_words_keep_their_time_words() -> None:
+    """A quotation's last sentence, whose opening mark is a paragraph up, lost its 'today':
+    time words are dropped from summaries only outside quotations, and the missing mark was
+    added only after they were dropped."""
+    summaries = [d.summary for d in extract(QUOTE_ENDING_HERE, "2009-06-26") if d.date]
+    assert any(s.startswith("“I've lost my little brother today,") for s in summaries)
