@@ -125,6 +125,16 @@ class Settings(BaseSettings):
             raise ValueError("expected a file name")
         return value
 
+    @field_validator("db")
+    @classmethod
+    def _home_expanded(cls, value: Path) -> Path:
+        # A .env file is read by no shell: "~/briefings/b.sqlite3" made a folder named "~"
+        # in the working folder, and a briefing nobody would look for.
+        try:
+            return value.expanduser()
+        except RuntimeError:  # no home folder known for that user
+            raise ValueError("the home folder in it cannot be found") from None
+
     @field_validator("webhook_url")
     @classmethod
     def _https_url(cls, value: str | None) -> str | None:

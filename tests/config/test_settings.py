@@ -145,3 +145,16 @@ def test_a_malformed_setting_says_what_is_expected(
     with pytest.raises(SettingsError) as error:
         load_settings()
     assert str(error.value) == f"{name} is invalid: {message}"
+
+
+def test_a_database_in_the_home_folder_is_found_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No shell reads .env: '~/...' was a folder named '~' in the working folder."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / ".env").write_text("BRIEFBOT_DB=~/briefings/briefbot.sqlite3\n")
+    monkeypatch.delenv("BRIEFBOT_DB")
+    assert load_settings().db == tmp_path / "home" / "briefings" / "briefbot.sqlite3"
+    monkeypatch.setenv("BRIEFBOT_DB", "~no-such-user-here/briefbot.sqlite3")
+    with pytest.raises(SettingsError, match="^BRIEFBOT_DB is invalid: the home folder"):
+        load_settings()
