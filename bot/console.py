@@ -7,9 +7,9 @@ needs a button to be read.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
+import signal
 
 from bot.answers import Answer, ChatContext, Services, every_page
 from bot.maintenance import operator_answer
@@ -42,16 +42,28 @@ async def answer_plain(store: Store, settings: Settings, message: str) -> str:
     return render_answers(await answers_for(store, settings, message))
 
 
+def _read_line(prompt: str) -> str:
+    """A line typed at the prompt; Ctrl-C raises KeyboardInterrupt. asyncio.run's own Ctrl-C
+    handler only cancels the running task, which waits for a line read in a worker thread:
+    the console then answered nothing and never ended, its thread still waiting. So the
+    line is read here, in the main thread (nothing else runs on the loop meanwhile), with
+    Python's own handler."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return input(prompt)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 async def run_console(store: Store, settings: Settings) -> None:
     """Read commands until Ctrl-D; arrow-key history where readline is available."""
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (imported for its side effect: line editing)
     print("briefbot console: type /help, Ctrl-D to leave.")
-    loop = asyncio.get_running_loop()
     while True:
         try:
-            line = await loop.run_in_executor(None, input, "you> ")
-        except EOFError:
+            line = _read_line("you> ")
+        except (EOFError, KeyboardInterrupt):
             print()
             return
         if not line.strip():

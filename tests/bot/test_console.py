@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from bot.console import answer_plain
 from config.settings import Settings
@@ -82,3 +88,52 @@ async def test_bytes_a_terminal_could_not_decode_are_answered(
     )
     assert added.startswith("Added story ")
     assert "Z?rich" in (await store.sources.list_all())[-1].text
+
+
+def read_until(master: int, wanted: bytes, seconds: float) -> bytes:
+    """What the terminal shows until `wanted` appears (or the time is up, or it closes)."""
+    shown = b""
+    deadline = time.monotonic() + seconds
+    while wanted not in shown and time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                shown += os.read(master, 65536)
+            except OSError:  # the console ended and closed the terminal
+                break
+    return shown
+
+
+@pytest.mark.skipif(
+    signal.getsignal(signal.SIGINT) is signal.SIG_IGN, reason="Ctrl-C is ignored here"
+)
+async def test_ctrl_c_at_the_prompt_leaves_the_console(store: Store) -> None:
+    """asyncio.run's Ctrl-C handler only cancelled the task waiting for a line read in a
+    worker thread: the console answered nothing more and never ended."""
+    await sample_briefing(store)
+    master, terminal = pty.openpty()
+    console = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    os.close(terminal)
+    try:
+        assert b"you> " in read_until(master, b"you> ", 60)
+        shown = b""
+        # What Ctrl-C sends. Again after a while: a signal that comes between the prompt
+        # and the read it waits in is seen only by the next one (a person presses later).
+        for _press in range(6):
+            console.send_signal(signal.SIGINT)
+            shown += read_until(master, b"never shown", 5)  # until the console closes it
+            if console.poll() is not None:
+                break
+        assert console.wait(timeout=5) == 0
+        assert b"Traceback" not in shown
+    finally:
+        if console.poll() is None:
+            console.kill()
+            console.wait()
+        os.close(master)
