@@ -348,7 +348,15 @@ def infer_year(month: int, day: int | None, weekday: int | None, ctx: TimeContex
         # The weekday only fits a year after publication: trust the year, not the weekday.
         past = [c for c in _year_candidates(month, day, None, base) if c <= limit]
     pool = past or candidates
-    return min(pool, key=lambda c: abs((reference - c).days)).year
+    chosen = min(pool, key=lambda c: abs((reference - c).days))
+    if day and (reference - chosen).days > 300:
+        # "the concert at the stadium on 8 October" in a late-September article is that
+        # coming day (a plan), not the same day almost a year back, which news would date
+        # with its year.
+        coming = [c for c in candidates if limit < c <= reference + timedelta(days=60)]
+        if coming:
+            return coming[0].year
+    return chosen.year
 
 
 def _year_candidates(month: int, day: int | None, weekday: int | None, base: int) -> list[date]:

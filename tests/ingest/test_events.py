@@ -618,3 +618,16 @@ def test_quoted_words_keep_their_time_words() -> None:
     added only after they were dropped."""
     summaries = [d.summary for d in extract(QUOTE_ENDING_HERE, "2009-06-26") if d.date]
     assert any(s.startswith("“I've lost my little brother today,") for s in summaries)
+
+
+COMING_DAY = """Tribute concert line-up grows
+The singer is the latest act to be added to the bill for the tribute concert at the city stadium on 8 October.
+Organisers said on Tuesday that more than 60,000 tickets had already been sold for the show.
+"""
+
+
+def test_a_day_just_after_publication_is_not_the_same_day_a_year_back() -> None:
+    """'the concert at the stadium on 8 October', in a late-September article, was dated
+    8 October of the year before, a happening nearly a year old."""
+    dates = [d.date for d in extract(COMING_DAY, "2011-09-29") if d.date]
+    assert dates == ["2011-09-27"]  # the organisers' Tuesday; the concert is to come
