@@ -260,12 +260,25 @@ def _tail_bio(block: Block) -> bool:
 
 # A short line that is a sentence of the article's, not a label, byline or stamp.
 SHORT_LEDE = re.compile(r"^[A-Z][^:|]*[a-z0-9]{2}[.!?]$")
-STAMP = re.compile(r"^(?:By|Published|Updated|Posted|Last updated|Photo|Image|Video)\b", re.I)
+STAMP = re.compile(
+    r"^(?:By|Published|Updated|Posted|Last updated|Photo|Image|Video|Edited|Editing|Reporting|"
+    r"Additional reporting|Writing|Translated|Compiled)\b",
+    re.I,
+)
+# A page speaking to its reader ("Let's stick together", "Thank you for reading"): no news.
+ADDRESS = re.compile(r"\b(?:let[’']s|we|our|us|you|your|thank)\b", re.I)
 
 
 def _short_lede(block: Block) -> bool:
-    """A short sentence at the head: the article's first news, however brief, not furniture."""
-    return block.words >= 4 and bool(SHORT_LEDE.match(block.text)) and not STAMP.match(block.text)
+    """A short sentence at the head or the foot: the article's news, however brief, not
+    furniture."""
+    text = block.text
+    return (
+        block.words >= 4
+        and bool(SHORT_LEDE.match(text))
+        and not STAMP.match(text)
+        and not ADDRESS.search(text)
+    )
 
 
 def _weak(block: Block) -> bool:
@@ -356,8 +369,10 @@ def clean(text: str, title: str | None = None) -> CleanText:
             if reasons[i] is None and not head and _tail_bio(blocks[i]):
                 reasons[i] = "author bio"
                 continue
-            if reasons[i] is None and head and _short_lede(blocks[i]):
-                break  # "A Moscow court jailed Ivan Petrov on Monday." opens the article
+            if reasons[i] is None and _short_lede(blocks[i]):
+                # "A Moscow court jailed Ivan Petrov on Monday." opens the article; "He was
+                # moved to a colony on Friday." may close it
+                break
             if reasons[i] is None and not _weak(blocks[i]) and not headline:
                 break
             reasons[i] = reasons[i] or ("head" if head else "tail")

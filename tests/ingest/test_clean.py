@@ -276,3 +276,20 @@ def test_a_newsletter_box_set_into_the_article_does_not_end_it() -> None:
         "The regional court on Thursday fined the levee operator 2 million roubles for "
         "ignoring repeated safety warnings."
     ]
+
+
+SHORT_LAST = """Court jails Kremlin critic
+A Moscow court jailed the opposition politician Ivan Petrov on Monday for 25 years.
+He was sentenced for treason and spreading false information about the army, his lawyer said.
+He was moved to a colony on Friday.
+Editing by Jane Roe and John Smith.
+Thank you for reading our journalism.
+"""
+
+
+def test_a_short_last_sentence_is_the_article() -> None:
+    """The article's last news, eight words or fewer, was dropped as furniture at the foot."""
+    kept = [b.text for b in clean(SHORT_LAST, "Court jails Kremlin critic").paragraphs]
+    assert kept[-1] == "He was moved to a colony on Friday."
+    dated = [(d.date, d.summary) for d in extract(SHORT_LAST, "2024-04-20") if d.date]
+    assert ("2024-04-19", "Ivan Petrov was moved to a colony on Friday.") in dated
