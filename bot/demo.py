@@ -11,11 +11,12 @@ from pathlib import Path
 import httpx
 
 from bot.cli import cmd_ingest, configure_logging
-from config.settings import SettingsError, load_settings
+from config.settings import Settings, SettingsError, load_settings
 from ingest.errors import ArticleRejected
 from ingest.fetch import FetchOptions, Resolver, fetch_article, system_resolver
 from ingest.pipeline import ingest_article
 from store import Store
+from store.errors import StoreBusy, StoreUnavailable
 
 SOURCE_LIST = Path(__file__).resolve().parent.parent / "data" / "demo_sources.txt"
 
@@ -59,7 +60,15 @@ def main(argv: list[str]) -> int:
         print(f"briefbot: {exc}", file=sys.stderr)
         return 2
     configure_logging("WARNING")
-    corpus = Path(argv[0]) if argv else Path("../shared/corpus")
+    try:
+        return _load(settings, Path(argv[0]) if argv else Path("../shared/corpus"))
+    except (StoreUnavailable, StoreBusy) as exc:
+        # As `briefbot` says it (a .demo store left by a newer checkout was a traceback).
+        print(f"briefbot: BRIEFBOT_DB: {exc}", file=sys.stderr)
+        return 2
+
+
+def _load(settings: Settings, corpus: Path) -> int:
     if corpus.is_dir():
         print(f"Loading the sample articles from {corpus}")
         asyncio.run(cmd_ingest(settings, [corpus]))

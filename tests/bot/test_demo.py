@@ -83,3 +83,22 @@ def test_explains_when_nothing_can_be_loaded(
     assert demo.main([str(tmp_path / "no-such-folder")]) == 0
     out = capsys.readouterr().out
     assert "No corpus folder" in out and "Could not load any sample article" in out
+
+
+@pytest.mark.parametrize("from_folder", [True, False], ids=["folder", "links"])
+def test_a_database_that_cannot_be_used_is_one_line(
+    tmp_path: Path,
+    corpus: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    from_folder: bool,
+) -> None:
+    """A store that is no database (or one from a newer checkout) was a traceback."""
+    notes = tmp_path / "notes.sqlite3"
+    notes.write_text("my notes\n")
+    monkeypatch.setenv("BRIEFBOT_DB", str(notes))
+    assert demo.main([str(corpus if from_folder else tmp_path / "no-such-folder")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"briefbot: BRIEFBOT_DB: {notes} cannot be opened: file is not a database"
+    ]
+    assert notes.read_text() == "my notes\n"
