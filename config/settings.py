@@ -170,6 +170,13 @@ class Settings(BaseSettings):
         parts = urlsplit(value) if _port_is_a_number(value) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("expected an http:// or https:// URL with a host")
+        if not parts.path and "{token}" not in value:
+            # The token is appended to it as written: "http://localhost:8081" became a
+            # host and port "8081123456:ABC...", and the bot failed on an invalid URL.
+            raise ValueError(
+                "expected the address the token is appended to, with its path: "
+                "https://api.telegram.org/bot (file downloads: https://api.telegram.org/file/bot)"
+            )
         return value
 
     @property

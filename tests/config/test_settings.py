@@ -43,6 +43,9 @@ def test_env_and_dotenv_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         ("BRIEFBOT_BASE_URL", "ftp://example.test/bot"),
         ("BRIEFBOT_BASE_URL", "http://"),
         ("BRIEFBOT_BASE_URL", "https://api.example.test:port/bot"),
+        # The token is appended as written: it would become part of the host or the port.
+        ("BRIEFBOT_BASE_URL", "http://localhost:8081"),
+        ("BRIEFBOT_BASE_FILE_URL", "https://api.telegram.org"),
         ("BRIEFBOT_WEBHOOK_PORT", "99999"),
         ("BRIEFBOT_MAINTAINERS", "42,0"),
         ("BRIEFBOT_MAINTAINERS", "-5"),
@@ -158,3 +161,9 @@ def test_a_database_in_the_home_folder_is_found_there(
     monkeypatch.setenv("BRIEFBOT_DB", "~no-such-user-here/briefbot.sqlite3")
     with pytest.raises(SettingsError, match="^BRIEFBOT_DB is invalid: the home folder"):
         load_settings()
+
+
+def test_a_local_bot_api_server_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFBOT_BASE_URL", "http://localhost:8081/bot")
+    monkeypatch.setenv("BRIEFBOT_BASE_FILE_URL", "http://localhost:8081/file/bot")
+    assert load_settings().base_url == "http://localhost:8081/bot"
