@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.cli import cmd_ingest, configure_logging
+from bot.cli import EXIT_INTERRUPTED, cmd_ingest, configure_logging
 from config.settings import Settings, SettingsError, load_settings
 from ingest.errors import ArticleRejected
 from ingest.fetch import FetchOptions, Resolver, fetch_article, system_resolver
@@ -66,6 +66,9 @@ def main(argv: list[str]) -> int:
         # As `briefbot` says it (a .demo store left by a newer checkout was a traceback).
         print(f"briefbot: BRIEFBOT_DB: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C while loading: as `briefbot ingest` (was a traceback)
+        print("briefbot: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _load(settings: Settings, corpus: Path) -> int:

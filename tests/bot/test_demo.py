@@ -102,3 +102,16 @@ def test_a_database_that_cannot_be_used_is_one_line(
         f"briefbot: BRIEFBOT_DB: {notes} cannot be opened: file is not a database"
     ]
     assert notes.read_text() == "my notes\n"
+
+
+def test_ctrl_c_while_loading_is_one_line(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """make demo interrupted while loading ended in a KeyboardInterrupt traceback."""
+
+    async def interrupted(*_: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "cmd_ingest", interrupted)
+    assert demo.main([str(corpus)]) == 130
+    assert capsys.readouterr().err == "briefbot: interrupted\n"
