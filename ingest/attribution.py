@@ -122,6 +122,14 @@ SOURCE_MODIFIERS = (
     "family",
     "company",
     "hospital",
+    "a",
+    "an",
+    "one",
+    "law",
+    "enforcement",
+    "diplomatic",
+    "intelligence",
+    "industry",
     "his",
     "her",
     "their",
@@ -134,7 +142,10 @@ SOURCE_MODIFIERS = (
 )
 SOURCE_MODIFIER = rf"(?:(?i:{'|'.join(SOURCE_MODIFIERS)})|[A-Z][a-z]+(?:an|ese|ish|i)|[\w-]+[’']s)"
 DESCRIBED_SOURCE = re.compile(
-    rf"(?<![\w’'-])(?P<who>(?:{SOURCE_MODIFIER}\s+){{0,3}}(?i:{SOURCE_NOUN}))"
+    rf"(?<![\w’'-])(?P<who>(?:(?i:a|an|one|the)\s+(?:{SOURCE_MODIFIER}\s+){{0,3}}(?i:source)"
+    rf"|(?:{SOURCE_MODIFIER}\s+){{0,3}}(?i:{SOURCE_NOUN}))"
+    # "a source close to the investigation", "sources familiar with the matter"
+    r"(?:\s+(?:close\s+to|familiar\s+with)\s+(?:[\w’'-]+\s+){0,3}?[\w’'-]+)?)"
     r"\s+(?:said|says|say|told|reported|reports|added|confirmed|stated)\b"
 )
 SOURCE_NOUN_WORD = re.compile(SOURCE_NOUN, re.I)
@@ -192,12 +203,13 @@ def _named_source(text: str, start: int, end: int) -> str | None:
         end = after.end()
     words = text[start:end].split()
     definite = bool(THE_BEFORE.search(text[max(0, start - 4) : start]))
+    article = "the " if definite else ""
     while words and words[0] in NOT_SPEAKERS:
-        definite = words[0] == "The"
+        article = {"The": "the ", "A": "a ", "An": "an "}.get(words[0], "")
         words = words[1:]
     if not words:
         return None
-    return ("the " if definite else "") + FULL_STOP.sub("", " ".join(words))
+    return article + FULL_STOP.sub("", " ".join(words))
 
 
 def speaker(text: str) -> str | None:

@@ -110,3 +110,29 @@ def test_a_described_source_is_not_cut_from_its_phrase(sentence: str, who: str |
     """'the regional prosecutor's office said' read 'according to office', 'prosecutors in
     Split said' 'according to Split'."""
     assert attribute(sentence).who == who
+
+
+@pytest.mark.parametrize(
+    ("sentence", "who"),
+    [
+        (
+            "Police detained three more suspects, a law enforcement source told reporters.",
+            "a law enforcement source",
+        ),
+        (
+            "A source close to the investigation told reporters the suspect had confessed.",
+            "a source close to the investigation",
+        ),
+        (
+            "Two sources familiar with the matter said the deal was signed on Friday.",
+            "two sources familiar with the matter",
+        ),
+        ("The data source said nothing about the floods.", None),
+    ],
+    ids=["law-enforcement", "close-to", "familiar-with", "no-determiner-no-source"],
+)
+def test_an_unnamed_source_is_named_as_the_text_describes_it(
+    sentence: str, who: str | None
+) -> None:
+    """'a law enforcement source told TASS' gave no 'according to' line at all."""
+    assert attribute(sentence).who == who
