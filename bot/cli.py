@@ -271,7 +271,8 @@ async def cmd_console(settings: Settings) -> int:
     _require_store(settings)
     store = await _open_store(settings)
     try:
-        await run_console(store, settings)
+        with _writing():  # `briefbot console < commands > log` on a full disk
+            await run_console(store, settings)
     finally:
         await store.close()
     return EXIT_OK

@@ -355,7 +355,9 @@ def test_a_terminal_that_is_not_utf8_gets_utf8_json_and_readable_answers(corpus:
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
 @pytest.mark.parametrize(
-    "command", [["export"], ["ask", "/help"], ["ingest", "{corpus}"]], ids=lambda c: c[0]
+    "command",
+    [["export"], ["ask", "/help"], ["ingest", "{corpus}"], ["console"]],
+    ids=lambda c: c[0],
 )
 def test_output_that_cannot_be_written_is_one_line_and_exit_1(
     corpus: Path, command: list[str]
@@ -365,6 +367,7 @@ def test_output_that_cannot_be_written_is_one_line_and_exit_1(
     with open("/dev/full", "w") as full:
         result = subprocess.run(
             [sys.executable, "-m", "bot", *(part.format(corpus=corpus) for part in command)],
+            stdin=subprocess.DEVNULL,
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
