@@ -358,17 +358,21 @@ def _reader_gone() -> int:
     return EXIT_OK
 
 
-def _lenient_stdout() -> None:
+def _lenient_streams() -> None:
     """A character the terminal's encoding lacks is printed as "?" (an ASCII or Latin-1
-    locale): the answer was lost to a UnicodeEncodeError traceback at its first "·"."""
-    reconfigure = getattr(sys.stdout, "reconfigure", None)
-    if reconfigure is not None:
-        reconfigure(errors="replace")
+    locale): the answer was lost to a UnicodeEncodeError traceback at its first "·". And
+    a line typed into the console in another encoding than the locale's is read, its
+    stray bytes as lone surrogates (console.answer_plain makes each a "?"): it ended the
+    console with a UnicodeDecodeError traceback."""
+    for stream, errors in ((sys.stdout, "replace"), (sys.stdin, "surrogateescape")):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=errors)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _lenient_stdout()
+    _lenient_streams()
     # Evaluation runs in its own temporary store and needs no settings.
     try:
         if args.command == "eval":

@@ -137,3 +137,20 @@ async def test_ctrl_c_at_the_prompt_leaves_the_console(store: Store) -> None:
             console.kill()
             console.wait()
         os.close(master)
+
+
+async def test_a_line_in_another_encoding_is_read_with_question_marks(store: Store) -> None:
+    """A Latin-1 'é' typed into a UTF-8 console ended it with a UnicodeDecodeError."""
+    await sample_briefing(store)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input=b"/search caf\xe9\n/help\n",
+        capture_output=True,
+        # Strict decoding, as a UTF-8 locale other than C.UTF-8 gives standard input.
+        env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    assert "Search: caf?" in out and "/timeline" in out  # and the next line was answered
+    assert b"Traceback" not in result.stderr
