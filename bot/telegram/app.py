@@ -27,7 +27,14 @@ from telegram import (
     BotCommandScopeDefault,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    TelegramError,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -160,6 +167,8 @@ async def on_error(update: object, context: BriefContext) -> None:
         # Blocked by the user or removed from the group: nobody to apologise to.
         log.warning("Telegram refused to deliver: %s", error.message)
         return
+    if isinstance(error, Conflict):
+        return  # another process polls with the token: run_bot stops and says so
     log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update):
         return
@@ -241,10 +250,14 @@ def check_webhook_port(listen: str, port: int) -> None:
 
 class _StartFailureInOneLine(logging.Filter):
     """PTB logs a failed start with its traceback, then raises the error, which `briefbot
-    run` reports in one line: the log keeps PTB's line, and the traceback only at DEBUG."""
+    run` reports in one line: the log keeps PTB's line, and the traceback only at DEBUG.
+    So with the last poll PTB makes when stopping, which fails again when another process
+    polls with the token (the reason `briefbot run` stopped, said in its last line)."""
+
+    PREFIXES = ("Network Retry Loop (Bootstrap", "Error while calling `get_updates` one more")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        starting = record.getMessage().startswith("Network Retry Loop (Bootstrap")
+        starting = record.getMessage().startswith(self.PREFIXES)
         if starting and not log.isEnabledFor(logging.DEBUG):
             record.exc_info = record.exc_text = None
         return True
@@ -253,7 +266,18 @@ class _StartFailureInOneLine(logging.Filter):
 def run_bot(settings: Settings) -> None:
     """Run until interrupted: long polling, or a webhook when settings.webhook_url is set."""
     app = build_application(settings)
-    logging.getLogger("telegram.ext").addFilter(_StartFailureInOneLine())
+    for name in ("telegram.ext", "telegram.ext.Updater"):  # a filter sees its own logger's
+        logging.getLogger(name).addFilter(_StartFailureInOneLine())
+    conflicts: list[Conflict] = []
+
+    async def stop_on_conflict(update: object, context: BriefContext) -> None:
+        # Another process polls with this token: Telegram gives each update to one of the
+        # two, so each answered some readers, and this one logged a traceback every poll.
+        if isinstance(context.error, Conflict) and not conflicts:
+            conflicts.append(context.error)
+            context.application.stop_running()
+
+    app.add_error_handler(stop_on_conflict)
     try:
         if settings.webhook_url:
             options = webhook_options(settings)
@@ -273,3 +297,8 @@ def run_bot(settings: Settings) -> None:
         raise TelegramUnavailable(f"Telegram refused {what}: {exc}") from exc
     except NetworkError as exc:
         raise TelegramUnavailable(f"Telegram cannot be reached: {exc}") from exc
+    if conflicts:
+        raise TelegramUnavailable(
+            "another process is running this bot (BRIEFBOT_TOKEN): Telegram gives updates to "
+            f"one of them only; stop the other first ({conflicts[0]})"
+        )

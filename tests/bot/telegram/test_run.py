@@ -272,3 +272,29 @@ async def test_briefbot_run_webhook_telegram_refuses_names_the_setting_in_one_li
         "Bad webhook: webhook can be set up only on ports 80, 88, 443 or 8443"
     ), log
     assert "Traceback" not in log
+
+
+async def test_briefbot_run_beside_another_instance_stops_and_says_so(
+    bot_api: FakeBotAPI, db_path: Path
+) -> None:
+    """Telegram gives each update to one of two processes polling with one token: this one
+    logged a traceback at every poll and ran on, each answering some readers."""
+    conflict = (
+        "Conflict: terminated by other getUpdates request; "
+        "make sure that only one bot instance is running"
+    )
+    bot_api.fail("getUpdates", 409, conflict, times=-1)
+    process = await start_briefbot_run(bot_api, db_path)
+    try:
+        _out, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = err.decode()
+    assert process.returncode == 1, log
+    assert log.splitlines()[-1] == (
+        "briefbot: another process is running this bot (BRIEFBOT_TOKEN): Telegram gives "
+        f"updates to one of them only; stop the other first ({conflict})"
+    ), log
+    assert "Traceback" not in log
