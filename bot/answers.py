@@ -509,7 +509,9 @@ async def story_overview(services: Services) -> list[str]:
         lines.append(f"It covers: {story}.")
     if not news + background:
         if articles:
-            lines.append(f"It has {articles} articles but no events drawn from them yet.")
+            them = "it" if articles == 1 else "them"
+            has = counted(articles, "article")
+            lines.append(f"It has {has} but no events drawn from {them} yet.")
         else:
             lines.append("The briefing is empty for now: no articles have been added yet.")
         return lines
@@ -521,8 +523,8 @@ async def story_overview(services: Services) -> list[str]:
     places = [place.name for place, _n in (await store.places.event_counts())[:3]]
     history = f" (and {background} of background history)" if background else ""
     lines.append(
-        f"It holds {news} events from {describe(first)} to {describe(last)}{history},"
-        f" drawn from {articles} articles by {len(outlets)} outlets."
+        f"It holds {events_phrase(news)} from {describe(first)} to {describe(last)}{history},"
+        f" drawn from {counted(articles, 'article')} by {counted(len(outlets), 'outlet')}."
     )
     if places:
         # Separated as events' places are: a facility's name holds its region after a comma.
@@ -718,8 +720,12 @@ def _source_item(source: Source | SourceInfo, counts: dict[int, int]) -> SourceI
 
 def events_phrase(n: int, kind: str = "") -> str:
     """'1 event', '3 events', '1 new event': the one wording for counts of events."""
-    noun = "event" if n == 1 else "events"
-    return f"{n} {kind} {noun}" if kind else f"{n} {noun}"
+    return counted(n, f"{kind} event" if kind else "event")
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 article', '3 articles': a count with its noun ("1 articles" read as a slip)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 async def cmd_sources(

@@ -171,6 +171,21 @@ async def test_start_describes_the_stored_story(services: Services, ids: dict) -
     assert "The places with most events: Saratov Oblast; Tuberculosis Hospital No. 1." in text
 
 
+async def test_start_counts_one_of_a_kind_in_the_singular(
+    store: Store, settings: Settings
+) -> None:
+    """ "1 events ... drawn from 1 articles by 1 outlets" read as a slip."""
+    services = Services(store, settings)
+    source = await add_article(store, "The governor resigned on 5 October 2021.")
+    assert "It has 1 article but no events drawn from it yet." in render_text(
+        await ask(services, "/start")
+    )
+    await add_event(store, source, "2021-10-05", "The governor resigns", ("The governor",))
+    text = render_text(await ask(services, "/start"))
+    assert "It holds 1 event from 5 Oct 2021 to 5 Oct 2021, drawn from 1 article by" in text
+    assert " by 1 outlet." in text
+
+
 async def test_start_leaves_background_history_out_of_the_range(
     store: Store, settings: Settings, ids: dict
 ) -> None:
