@@ -39,6 +39,14 @@ async def start_briefbot_run(
     )
 
 
+async def stop_briefbot_run(process: asyncio.subprocess.Process) -> str:
+    """Stop it as Ctrl-C does (unless it has ended already); its log."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGINT)
+    _out, err = await asyncio.wait_for(process.communicate(), 30)
+    return err.decode()
+
+
 async def listening(port: int, timeout: float = 30.0) -> None:
     """Wait until something accepts connections on the local port."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -88,10 +96,7 @@ async def test_briefbot_run_polls_answers_and_stops_cleanly(
         assert "criminal case" in visible_text(sent.text)
         assert bot_api.of("setMyCommands")  # the menu was set in post_init
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-        _out, err = await asyncio.wait_for(process.communicate(), 30)
-    log = err.decode()
+        log = await stop_briefbot_run(process)
     assert process.returncode == 0, log
     assert "Traceback" not in log
     assert bot_api.token not in log and bot_api.token.split(":")[1] not in log
@@ -213,10 +218,8 @@ async def test_briefbot_run_webhook_refuses_a_body_over_a_megabyte_unread(
         await bot_api.settle(0.2)
         assert len(bot_api.of("sendMessage")) == 1  # the padded update was never handled
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-        _out, err = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode == 0, err.decode()
+        log = await stop_briefbot_run(process)
+    assert process.returncode == 0, log
 
 
 async def test_briefbot_run_webhook_url_without_a_path_is_called_where_the_bot_listens(
@@ -247,10 +250,8 @@ async def test_briefbot_run_webhook_url_without_a_path_is_called_where_the_bot_l
         assert "/timeline" in visible_text(sent.text)
         assert bot_api.token not in set_hook.params["url"]
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-        _out, err = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode == 0, err.decode()
+        log = await stop_briefbot_run(process)
+    assert process.returncode == 0, log
 
 
 async def test_briefbot_run_webhook_telegram_refuses_names_the_setting_in_one_line(
