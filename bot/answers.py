@@ -638,9 +638,8 @@ async def cmd_facility(
     scope = _places_in(places, matched)
     names = PLACE_SEPARATOR.join(p.name for p in matched)
     inside = len(scope) - len(matched)
-    counted = "1 place" if inside == 1 else f"{inside} places"
     within = "it" if len(matched) == 1 else "them"
-    intro = (f"Including {counted} within {within}.",) if inside else ()
+    intro = (f"Including {counted(inside, 'place')} within {within}.",) if inside else ()
     return await _event_page(
         services,
         chat,
@@ -828,8 +827,7 @@ def _citation_count(citations: tuple[CitationView, ...]) -> tuple[str, ...]:
     if len(citations) <= LIST_CITATIONS:
         return ()
     articles = len({c.source_id for c in citations})
-    in_articles = "1 article" if articles == 1 else f"{articles} articles"
-    return (f"Cited {len(citations)} times, in {in_articles}.",)
+    return (f"Cited {len(citations)} times, in {counted(articles, 'article')}.",)
 
 
 async def cmd_search(

@@ -177,7 +177,7 @@ def _say(line: str) -> None:
 
 
 async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
-    from bot.answers import events_phrase
+    from bot.answers import counted, events_phrase
     from ingest.article import printable_name
     from ingest.errors import ArticleRejected
     from ingest.pipeline import ARTICLE_KINDS, article_files, ingest_file
@@ -209,7 +209,7 @@ async def cmd_ingest(settings: Settings, paths: list[Path]) -> int:
         print(f"briefbot: no article files ({ARTICLE_KINDS}) in the paths given", file=sys.stderr)
         return EXIT_USAGE
     _say(
-        f"{total} {'article' if total == 1 else 'articles'}: {counts['added']} added, "
+        f"{counted(total, 'article')}: {counts['added']} added, "
         f"{counts['present']} already present, "
         f"{counts['rejected']} rejected"
     )

@@ -65,7 +65,7 @@ from bot.digest_settings import hint, refusal
 from bot.schedule import MAX_CITY_WORDS, ScheduleError, parse_digest_args, parse_target
 from bot.telegram.context import ADMIN_STATUSES, BriefContext, is_chat_admin, remember_chat
 from bot.telegram.flood import BULK, FloodLimiter, retry_seconds
-from bot.telegram.replies import reply
+from bot.telegram.replies import TOPIC_GONE, reply
 from config.settings import Settings
 from config.zones import zone_loads
 from store import Store
@@ -95,10 +95,6 @@ LOST_RIGHTS = (
     "bot is not a member",
 )
 
-# 400 answers that mean the chat's digest topic no longer exists: the chat's General topic
-# still reaches its readers. Telegram says "message thread not found", or passes on its
-# own error code for a deleted topic.
-TOPIC_GONE = ("thread not found", "topic_deleted")
 
 # --- sending through the Bot API ------------------------------------------------------------
 

@@ -116,9 +116,14 @@ def _previews(answer: Answer) -> LinkPreviewOptions:
     return LinkPreviewOptions(is_disabled=not answer.link_previews)
 
 
-# A refusal that names the thread: "message thread not found", or a forum topic that is
-# closed (an admin may still write there, a bot may not) or deleted.
-THREAD_REFUSED = ("thread", "topic_closed", "topic_deleted")
+# 400 answers that mean a forum topic no longer exists: the chat's General topic still
+# reaches its readers. Telegram says "message thread not found", or passes on its own
+# error code for a deleted topic.
+TOPIC_GONE = ("thread not found", "topic_deleted")
+# A reply also goes to General when the refusal names the thread in other words, or the
+# topic is closed (an admin may still write there, a bot may not). Scheduled digests to a
+# closed topic are not moved: they fail, and pause after a few runs (bot/delivery.py).
+THREAD_REFUSED = (*TOPIC_GONE, "thread", "topic_closed")
 
 
 async def reply(update: Update, context: BriefContext, answer: Answer) -> Message | None:
