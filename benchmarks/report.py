@@ -10,6 +10,7 @@ COMMANDS = {
     "timeline_deep": "/timeline, a deep page (▶)",
     "facility": "/facility NAME",
     "search": "/search WORDS",
+    "search_narrow": "/search NAME WORD (≤ 500 matches)",
     "sources": "/sources",
     "event": "/event N",
 }

@@ -124,6 +124,28 @@ async def test_a_broad_search_lists_the_newest_first(store: Store) -> None:
     assert not narrow.broad and len(narrow.ids) == 6
 
 
+async def test_a_narrow_search_lists_summaries_holding_every_word_first(store: Store) -> None:
+    """Events whose summary holds every word come first, then the others, each part the
+    most recently stored first: no weighing of how often a word occurs anywhere, which
+    at a million events took bm25 40-60 ms for a rare word beside a common one."""
+    text = "Guards searched the cells. Inmates rioted in the yard. Lawyers spoke."
+    source = await add_article(store, text)
+    in_yard = await add_event(store, source, "2021-01-01", "A riot in the yard, a riot",
+                              ("Inmates rioted in the yard.",))  # fmt: skip
+    excerpt_only = await add_event(store, source, "2021-01-02", "Guards searched cells",
+                                   ("Inmates rioted in the yard.",))  # fmt: skip
+    half = await add_event(store, source, "2021-01-03", "A riot spread",
+                           ("Inmates rioted in the yard.",))  # fmt: skip
+    latest = await add_event(store, source, "2021-01-04",
+                             "Lawyers said a long riot began in the exercise yard at dawn",
+                             ("Lawyers spoke.",))  # fmt: skip
+    found = await store.events.search_ids("riot yard")
+    assert not found.broad and found.matches == 4
+    assert list(found.ids) == [latest, in_yard, half, excerpt_only]
+    assert list((await store.events.search_ids("riot yard", limit=2)).ids) == [latest, in_yard]
+    assert (await store.events.search_ids("riot yard", limit=2)).matches == 4
+
+
 async def test_searches_never_list_hidden_events(store: Store) -> None:
     source = await add_article(store, "Common things happened.")
     ids = [
