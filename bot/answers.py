@@ -38,7 +38,7 @@ from bot.pages import (
     parse_source_key,
     source_key,
 )
-from bot.placematch import fits_alike, outermost, rank_places, resolve
+from bot.placematch import fits_alike, outermost, resolve
 from config.settings import Settings
 from ingest.article import OUTLET_CHARS, TITLE_CHARS, clip
 from ingest.places import canonical_region
@@ -614,10 +614,9 @@ async def cmd_facility(
             title="No places are known yet: the briefing has no events tied to a place.",
             is_error=True,
         )
-    matched, suggestions = resolve(args, places)
+    # Three names are offered even when none is close, from the same scoring.
+    matched, suggestions = resolve(args, places, fallback=3)
     if not matched:
-        if not suggestions:
-            suggestions = [m.place for m in rank_places(args, places, limit=3)]
         offer = "Did you mean one of these? " if suggestions else ""
         return Answer(
             title=f"No place called “{args}” in the briefing.",

@@ -135,14 +135,23 @@ class PlaceMatch:
     score: float
 
 
-_prepared: tuple[list[Place], list[str], list[Place]] | None = None
+@dataclass(frozen=True)
+class _Choices:
+    """Every name's match key and its place, kept for the last list of places seen (the
+    store hands out the same list object until the places change)."""
+
+    places: list[Place]
+    keys: list[str]
+    owners: list[Place]
+    padded: list[str]  # each key between spaces, where _starts_words looks
 
 
-def _choices(places: list[Place]) -> tuple[list[str], list[Place]]:
-    """Every name's match key and its place; kept for the last list seen (the store hands
-    out the same list object until the places change)."""
+_prepared: _Choices | None = None
+
+
+def _choices(places: list[Place]) -> _Choices:
     global _prepared
-    if _prepared is None or _prepared[0] is not places:
+    if _prepared is None or _prepared.places is not places:
         keys: list[str] = []
         owners: list[Place] = []
         for place in places:
@@ -150,16 +159,39 @@ def _choices(places: list[Place]) -> tuple[list[str], list[Place]]:
                 if choice_key := match_key(name):
                     keys.append(choice_key)
                     owners.append(place)
-        _prepared = (places, keys, owners)
-    return _prepared[1], _prepared[2]
+        _prepared = _Choices(places, keys, owners, [f" {key} " for key in keys])
+    return _prepared
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """A query's fuzzy scores against every name, computed once: `_ranked` reads the places
+    it matches at any floor or limit from them."""
+
+    key: str
+    choices: _Choices
+    found: list[tuple[str, float, int]]  # (name key, WRatio, index of the name), best first
+    prefixed: frozenset[int]  # the names with words the query's words start
+    named: frozenset[str] | None  # the regions the query names, if it names any
+    numbered: bool  # whether the query holds a number (a facility's)
 
 
 def rank_places(query: str, places: list[Place], limit: int = 5) -> list[PlaceMatch]:
     """Places best matching `query`, best first (one entry per place)."""
+    scores = _score(query, places)
+    if isinstance(scores, list):
+        return scores[:limit]
+    return _ranked(scores, limit=limit)
+
+
+def _score(query: str, places: list[Place]) -> _Scores | list[PlaceMatch]:
+    """The query's scores, or the places it matches without fuzzy scoring (by an exact
+    name, or none for a key too short to score)."""
     key = match_key(query)
     if not key:
         return []
-    keys, owners = _choices(places)
+    choices = _choices(places)
+    keys, owners = choices.keys, choices.owners
     # Only identical keys score 100 (WRatio scales every partial match below it), so an
     # exact name needs no fuzzy scoring of the rest. A Russian name in another case
     # ("в Омске") is its name all the same.
@@ -176,24 +208,63 @@ def rank_places(query: str, places: list[Place], limit: int = 5) -> list[PlaceMa
         key = stemmed
         exact = [PlaceMatch(owners[i], EXACT) for i, k in enumerate(keys) if k == key]
     if exact or (len(key) < MIN_FUZZY_KEY and key not in GENERIC):
-        return _best_per_place(exact, limit)
-    # WRatio tolerates slips, word order and partial names; scored in one call.
+        return _best_per_place(exact, len(places))
+    # WRatio tolerates slips, word order and partial names; scored in one call, best first.
     found = process.extract(key, keys, scorer=fuzz.WRatio, limit=None)
-    numbered = any(word.isdigit() for word in key.split())
     starts = _word_starts(key)
+    prefixed: frozenset[int] = frozenset()
+    if starts is not None:
+        prefixed = frozenset(
+            i for i, padded in enumerate(choices.padded) if all(s in padded for s in starts)
+        )
+    numbered = any(word.isdigit() for word in key.split())
     # A query that is the name of a region (or its capital or a town in it) is no slip for
     # the name of another: "Tomsk" is not "Omsk".
     named = _regions_named().get(key)
-    matches = []
-    for name_key, score, i in found:
-        place = owners[i]
-        if score < PREFIX and starts is not None and _starts_words(starts, name_key):
-            score = PREFIX  # WRatio scores a short start of a long name low
-        other_region = named is not None and not {place.name, place.region} & named
-        if score >= CLOSE and (other_region or numbered and not _names_the_same(key, name_key)):
+    return _Scores(key, choices, found, prefixed, named, numbered)
+
+
+def _adjusted(scores: _Scores, i: int, score: float) -> float:
+    """The score of name `i` as a match: WRatio's, raised for a name the query's words
+    start, lowered below CLOSE for one the query cannot mean."""
+    if score < PREFIX and i in scores.prefixed:
+        score = PREFIX  # WRatio scores a short start of a long name low
+    if score >= CLOSE:
+        place, name_key = scores.choices.owners[i], scores.choices.keys[i]
+        other_region = scores.named is not None and not {place.name, place.region} & scores.named
+        if other_region or scores.numbered and not _names_the_same(scores.key, name_key):
             score = CLOSE - 1  # offered, not answered for
-        matches.append(PlaceMatch(place, score))
-    return _best_per_place(matches, limit)
+    return score
+
+
+def _ranked(scores: _Scores, *, floor: float = 0.0, limit: int | None = None) -> list[PlaceMatch]:
+    """The places scoring at least `floor`, best first, at most `limit` of them. Only the
+    names that can be among them are looked at: a name's score is raised only for a prefix
+    (those names are looked at first), else kept or lowered, and `found` is best first."""
+    owners = scores.choices.owners
+    best: dict[int, PlaceMatch] = {}
+
+    def take(i: int, score: float) -> None:
+        score = _adjusted(scores, i, score)
+        place = owners[i]
+        if score >= floor and (place.id not in best or score > best[place.id].score):
+            best[place.id] = PlaceMatch(place, score)
+
+    if scores.prefixed:
+        raw = {i: score for _key, score, i in scores.found}
+        for i in scores.prefixed:
+            take(i, raw[i])
+    bar, unset = floor, limit  # below `bar` no name can be among the places asked for
+    for _key, score, i in scores.found:
+        if score < bar:
+            break
+        take(i, score)
+        if unset is not None and len(best) >= unset:
+            # The limit-th best so far: a later name, scoring no more than this one, can
+            # still tie with it (and come first by its name), not pass it. Set once: the
+            # true bar only rises, and a lower one costs a few more names looked at.
+            bar, unset = max(floor, sorted(m.score for m in best.values())[-unset]), None
+    return _best_per_place(list(best.values()), len(best) if limit is None else limit)
 
 
 def _completed(key: str) -> str:
@@ -258,18 +329,24 @@ def _best_per_place(matches: list[PlaceMatch], limit: int) -> list[PlaceMatch]:
     return ranked[:limit]
 
 
-def resolve(query: str, places: list[Place]) -> tuple[list[Place], list[Place]]:
+def resolve(
+    query: str, places: list[Place], *, fallback: int = 0
+) -> tuple[list[Place], list[Place]]:
     """(matched places, suggestions): matched when one place (or several equally) match
-    exactly or closely; otherwise the closest names to offer."""
+    exactly or closely; otherwise the closest names to offer, and when none is close,
+    the `fallback` best all the same (from the same scores: scoring is most of the work)."""
+    scores = _score(query, places)
     # Every place that fits: a word fifty names share must not stop at the eighth.
-    ranked = rank_places(query, places, limit=len(places))
+    ranked = scores if isinstance(scores, list) else _ranked(scores, floor=SUGGEST)
     if not ranked:
+        if fallback and isinstance(scores, _Scores):
+            return [], [m.place for m in _ranked(scores, limit=fallback)]
         return [], []
     top = ranked[0].score
     if top >= CLOSE:
         matched = [m.place for m in ranked if m.score == top]
         return matched, []
-    return [], [m.place for m in ranked if m.score >= SUGGEST][:5]
+    return [], [m.place for m in ranked][:5]
 
 
 def outermost(matched: list[Place]) -> list[Place]:
