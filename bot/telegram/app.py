@@ -43,13 +43,13 @@ from telegram.ext import (
     filters,
 )
 from telegram.request import BaseRequest
-from tornado.httpserver import HTTPServer
 
 from bot import commands
 from bot.maintenance import maintainer_ids
 from bot.telegram import digests, maintainers, reading
 from bot.telegram.context import CONTEXT_TYPES, BotServices, BriefContext
 from bot.telegram.flood import FloodLimiter
+from bot.telegram.webhook import guard_webhook
 from config.settings import Settings
 from store import Store
 
@@ -57,9 +57,6 @@ log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong. Please try again later."
 RATE_LIMIT_RETRIES = 3  # 429s waited out (retry_after) before giving up on a request
-# Telegram's updates are a few kilobytes. python-telegram-bot's webhook server (tornado)
-# reads a whole request, up to 100 MB, before it checks the secret header.
-MAX_UPDATE_BYTES = 1 << 20
 
 # Each feature registers its handlers; order matters only within one update group.
 FEATURES: list[Callable[[Application], None]] = [  # type: ignore[type-arg]
@@ -222,13 +219,6 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def cap_webhook_bodies() -> None:
-    """Refuse webhook requests over MAX_UPDATE_BYTES unread: anyone who finds the port could
-    otherwise make the bot read 100 MB per request. `configure` is tornado's documented way
-    to give every HTTPServer of the process a default; the webhook's is the only one."""
-    HTTPServer.configure(None, max_body_size=MAX_UPDATE_BYTES)
-
-
 class TelegramUnavailable(Exception):
     """The bot could not start: Telegram refused the token or could not be reached, or the
     webhook's port cannot be listened on."""
@@ -282,7 +272,7 @@ def run_bot(settings: Settings) -> None:
         if settings.webhook_url:
             options = webhook_options(settings)
             check_webhook_port(options["listen"], options["port"])
-            cap_webhook_bodies()
+            guard_webhook(options["secret_token"])
             log.info("starting the webhook on port %s", settings.webhook_port)
             app.run_webhook(**options)
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from bot.telegram.app import MAX_UPDATE_BYTES, build_application, webhook_options
+from bot.telegram.app import build_application, webhook_options
+from bot.telegram.webhook import MAX_UPDATE_BYTES, SECRET_HEADER
 from config.settings import Settings
 from store import Store
 from tests.bot.briefing import sample_briefing
@@ -220,6 +222,60 @@ async def test_briefbot_run_webhook_refuses_a_body_over_a_megabyte_unread(
     finally:
         log = await stop_briefbot_run(process)
     assert process.returncode == 0, log
+
+
+async def post_by_hand(port: int, head: str, body: bytes) -> bytes:
+    """A webhook POST over a socket: the headers with `Expect: 100-continue`, then the
+    body only if the server says to go on. What the server wrote, until it closed."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(
+            (
+                "POST /tg/hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n{head}\r\n"
+            ).encode()
+        )
+        await writer.drain()
+        first = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
+        if not first.startswith(b"HTTP/1.1 100"):
+            return first + await asyncio.wait_for(reader.read(), timeout=10)
+        writer.write(body)
+        await writer.drain()
+        return first + await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
+    finally:
+        writer.close()
+
+
+async def test_briefbot_run_webhook_refuses_a_request_without_the_secret_unread(
+    bot_api: FakeBotAPI, db_path: Path
+) -> None:
+    """The secret was checked once the whole body was read (up to the cap): now a request
+    without it is answered 403 on its headers, and the connection closed, the body never
+    asked for nor sent. With it, the same request goes on and is answered."""
+    port = free_port()
+    process = await start_briefbot_run(
+        bot_api, db_path, webhook_url="https://bot.example.org/tg/hook", webhook_port=str(port)
+    )
+    try:
+        await bot_api.until(lambda: bot_api.of("setWebhook"), timeout=30)
+        secret = bot_api.of("setWebhook")[0].params["secret_token"]
+        await listening(port)
+        large = b" " * (MAX_UPDATE_BYTES - 1)  # under the cap: the secret is what refuses
+        for head in ("", f"{SECRET_HEADER}: {secret[::-1]}\r\n", f"{SECRET_HEADER}: é\r\n"):
+            answer = await post_by_hand(port, head, large)
+            assert answer.startswith(b"HTTP/1.1 403 "), answer[:100]
+            assert b"100 (Continue)" not in answer
+        update = json.dumps(help_update(bot_api, 905)).encode()
+        answer = await post_by_hand(port, f"{SECRET_HEADER}: {secret}\r\n", update)
+        assert answer.startswith(b"HTTP/1.1 100 (Continue)\r\n\r\nHTTP/1.1 200 "), answer
+        [sent] = await bot_api.sent("sendMessage", 1, timeout=30)
+        assert "/timeline" in visible_text(sent.text)
+        await bot_api.settle(0.2)
+        assert len(bot_api.of("sendMessage")) == 1
+    finally:
+        log = await stop_briefbot_run(process)
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
 
 
 async def test_briefbot_run_webhook_url_without_a_path_is_called_where_the_bot_listens(
