@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from config.settings import Settings, SettingsError, load_settings
-from store.errors import StoreBusy, StoreUnavailable
+from store.errors import StoreBusy, StoreReadOnly, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,35 @@ async def _open_store(settings: Settings):  # type: ignore[no-untyped-def]
     return await Store.open(settings.db)
 
 
+def _writable(path: Path) -> bool:
+    """Whether this user may change the store: the file, and its folder (SQLite writes
+    its log beside it)."""
+    return os.access(path, os.W_OK) and os.access(path.parent.resolve(), os.W_OK)
+
+
+async def _open_to_read(settings: Settings, *, writes: bool = False):  # type: ignore[no-untyped-def]
+    """The store for a reader: opened read-only when its schema is current, so that a user
+    who may only read it can (opening brought the schema up to date, a write, and failed
+    with 'attempt to write a readonly database'). A reader that may also write (`ask`, for
+    /graphic or a maintainer's command) opens it read-only only when it cannot write it.
+    A schema behind this code's is brought up to date when the user can write, as before,
+    and said in one line when not: nothing is changed then."""
+    from store import Store
+    from store.errors import StoreOutdated
+
+    if not writes or not _writable(settings.db):
+        try:
+            return await Store.open(settings.db, read_only=True)
+        except StoreOutdated as exc:
+            if not _writable(settings.db):
+                raise StoreUnavailable(
+                    f"{exc}, and this user cannot write to it: run `briefbot ingest` or "
+                    "`briefbot run` once as a user who can write to it and its folder; "
+                    "nothing was changed"
+                ) from exc
+    return await Store.open(settings.db)
+
+
 class OutputFailed(Exception):
     """stdout cannot be written (a full disk, an I/O error); the message says why."""
 
@@ -228,7 +257,7 @@ async def cmd_export(settings: Settings) -> int:
     from bot.export import export_briefing
 
     _require_store(settings)
-    store = await _open_store(settings)
+    store = await _open_to_read(settings)
     try:
         text = json.dumps(await export_briefing(store), ensure_ascii=False, indent=2)
     finally:
@@ -247,9 +276,16 @@ async def cmd_ask(settings: Settings, message: str) -> int:
     from bot.render_text import render_answers
 
     _require_store(settings)
-    store = await _open_store(settings)
+    store = await _open_to_read(settings, writes=True)
     try:
         answers = await console.answers_for(store, settings, message)
+    except StoreReadOnly:
+        print(
+            f"briefbot: BRIEFBOT_DB: {settings.db} cannot be written by this user, and this "
+            "command changes the briefing; nothing was changed",
+            file=sys.stderr,
+        )
+        return EXIT_REJECTED
     except Exception:
         # As in the console and in Telegram: the cause to the log, an apology to the user.
         log.exception("the command %r failed", message[:200])

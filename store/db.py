@@ -17,7 +17,7 @@ from typing import Any
 
 import aiosqlite
 
-from store.errors import StoreBusy, StoreClosed, StoreUnavailable
+from store.errors import StoreBusy, StoreClosed, StoreReadOnly, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +51,24 @@ def _check_openable(path: Path) -> None:
         raise StoreUnavailable(f"{path} cannot be opened: {exc}") from exc
 
 
-class Database:
-    """Owns the connection: `open()` once, `close()` once; use after close raises."""
+def _probe(uri: str) -> None:
+    """Fail here, with the reason, when SQLite cannot read `uri` (see _check_openable)."""
+    with closing(sqlite3.connect(uri, uri=True)) as probe:
+        probe.execute("PRAGMA schema_version")
 
-    def __init__(self, path: Path | str) -> None:
+
+class Database:
+    """Owns the connection: `open()` once, `close()` once; use after close raises.
+
+    `read_only` opens the file without the right to change it (SQLite's `mode=ro`), for
+    readers of a store they may not write (see `_open_read_only`)."""
+
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
+        # Read as it is on disk, without SQLite's locks (see _connect_read_only): what the
+        # file was when opened, to tell whether it changed while it was read.
+        self._unlocked_at: tuple[int, int, int] | None = None
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._closed = False
@@ -71,6 +84,8 @@ class Database:
             raise StoreClosed("the store was closed")
         if self._conn is not None:
             return self
+        if self.read_only:
+            return await self._open_read_only()
         if self.path.parent and not self.path.parent.exists():
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +116,48 @@ class Database:
             raise
         return self
 
+    async def _open_read_only(self) -> Database:
+        """Open without writing anything, the schema as it is: a store whose schema is
+        behind this code's raises StoreOutdated, as it cannot be brought up to date."""
+        from store.migrations import check_current
+
+        conn = await self._connect_read_only()
+        try:
+            conn.row_factory = sqlite3.Row
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self._conn = conn
+            await check_current(self)
+        except BaseException as exc:
+            self._conn = None
+            await conn.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreUnavailable(f"{self.path} cannot be used: {exc}") from exc
+            raise
+        return self
+
+    async def _connect_read_only(self) -> aiosqlite.Connection:
+        """`mode=ro`; or, in a folder this user cannot write, `immutable=1`: reading a WAL
+        store takes a shared-memory file beside it (`-shm`), which SQLite cannot make
+        there (SQLITE_READONLY_DIRECTORY). No other process is writing then (a writer
+        keeps its `-wal` file beside the store), and `snapshot` checks afterwards that
+        none began: without the file's locks, its reads would not see it."""
+        uri = self.path.resolve().as_uri()
+        try:
+            _probe(f"{uri}?mode=ro")
+            return await aiosqlite.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+        except sqlite3.Error as exc:
+            wal = self.path.with_name(self.path.name + "-wal")
+            unshared = getattr(exc, "sqlite_errorname", "") == "SQLITE_READONLY_DIRECTORY"
+            if not unshared or (wal.exists() and wal.stat().st_size > 0):
+                raise StoreUnavailable(f"{self.path} cannot be opened: {exc}") from exc
+        self._unlocked_at = self._file_state()
+        _probe(f"{uri}?immutable=1")
+        return await aiosqlite.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+
+    def _file_state(self) -> tuple[int, int, int]:
+        state = self.path.stat()
+        return state.st_ino, state.st_size, state.st_mtime_ns
+
     async def close(self) -> None:
         if self._conn is not None:
             await self._conn.close()
@@ -126,6 +183,8 @@ class Database:
         Nested inside a transaction of the same task it becomes a savepoint, so a caller
         can make one atomic change out of steps that each open their own transaction
         (an ingested article and the audit entry that records it)."""
+        if self.read_only:
+            raise StoreReadOnly(f"{self.path} was opened read-only: this changes it")
         if self._owner is not None and self._owner is asyncio.current_task():
             async with self._savepoint() as conn:
                 yield conn
@@ -222,6 +281,12 @@ class Database:
                 yield
             finally:
                 await self.conn.execute("ROLLBACK")
+            if self._unlocked_at is not None and self._file_state() != self._unlocked_at:
+                raise StoreUnavailable(
+                    f"{self.path} was changed by another process while it was read (its "
+                    "folder is read-only to this user, so the reads could not be locked): "
+                    "read it again"
+                )
 
     @asynccontextmanager
     async def last_commit(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from store.db import utc_now
-from store.errors import StoreUnavailable
+from store.errors import StoreOutdated, StoreUnavailable
 
 if TYPE_CHECKING:
     from store.db import Database
@@ -461,6 +461,35 @@ async def _applied(db: Database) -> set[str]:
     return {row[0] for row in await db.fetchall("SELECT name FROM migrations")}
 
 
+def _refuse_newer(db: Database, applied: set[str]) -> None:
+    unknown = sorted(applied - {name for name, _ in MIGRATIONS})
+    if unknown:
+        raise StoreUnavailable(
+            f"{db.path} was made by a newer version of briefbot (its schema has "
+            f"{', '.join(unknown)}): update briefbot to use it"
+        )
+
+
+async def check_current(db: Database) -> None:
+    """Raise StoreOutdated unless every step is recorded, without writing anything (for a
+    store opened read-only)."""
+    listed = await db.scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'migrations'"
+    )
+    applied = await _applied(db) if listed else set()
+    _refuse_newer(db, applied)
+    missing = [name for name, _ in MIGRATIONS if name not in applied]
+    if missing:
+        last = max(applied, default=None)
+        at = f"schema step {last}" if last else "no schema step"
+        raise StoreOutdated(
+            f"{db.path} is at {at} ({len(applied)} of the {len(MIGRATIONS)} this briefbot "
+            f"needs, up to {missing[-1]})",
+            applied=len(applied),
+            needed=len(MIGRATIONS),
+        )
+
+
 async def apply_migrations(db: Database) -> list[str]:
     """Apply the steps not yet recorded; returns the names applied now. A store recording
     a step this code does not know was made by a newer version: refused, not served."""
@@ -468,12 +497,7 @@ async def apply_migrations(db: Database) -> list[str]:
         "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
     applied = await _applied(db)
-    unknown = sorted(applied - {name for name, _ in MIGRATIONS})
-    if unknown:
-        raise StoreUnavailable(
-            f"{db.path} was made by a newer version of briefbot (its schema has "
-            f"{', '.join(unknown)}): update briefbot to use it"
-        )
+    _refuse_newer(db, applied)
     done = []
     for name, script in MIGRATIONS:
         if name in applied:

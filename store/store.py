@@ -36,8 +36,10 @@ class Store:
         self.callbacks = CallbackRepo(db)
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
-        return cls(await Database(path).open())
+    async def open(cls, path: Path | str, *, read_only: bool = False) -> Store:
+        """The store at `path`, brought up to date; with `read_only`, as it is (see
+        Database), refused with StoreOutdated when its schema is behind."""
+        return cls(await Database(path, read_only=read_only).open())
 
     async def close(self) -> None:
         await self.db.close()
