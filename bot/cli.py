@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import sys
@@ -254,20 +253,20 @@ def _require_store(settings: Settings) -> None:
 
 
 async def cmd_export(settings: Settings) -> int:
-    from bot.export import export_briefing
+    from bot.export import write_briefing
 
     _require_store(settings)
     store = await _open_to_read(settings)
     try:
-        text = json.dumps(await export_briefing(store), ensure_ascii=False, indent=2)
+        # JSON is UTF-8 (RFC 8259) whatever the locale: a Latin-1 terminal's encoder failed
+        # on the first curly quote, with a traceback and an empty file. Written as it is
+        # read, a batch at a time: the whole was held in memory (780 MB at 100,000 events).
+        with _writing():
+            sys.stdout.flush()
+            await write_briefing(store, sys.stdout.buffer.write)
+            sys.stdout.buffer.flush()
     finally:
         await store.close()
-    # JSON is UTF-8 (RFC 8259) whatever the locale: a Latin-1 terminal's encoder failed on
-    # the first curly quote, with a traceback and an empty file.
-    with _writing():
-        sys.stdout.flush()
-        sys.stdout.buffer.write(text.encode("utf-8") + b"\n")
-        sys.stdout.buffer.flush()
     return EXIT_OK
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import aiosqlite
 
@@ -87,6 +87,17 @@ class SourceRepo:
     async def list_all(self) -> list[Source]:
         rows = await self.db.fetchall("SELECT * FROM sources ORDER BY id")
         return [_source(r) for r in rows]
+
+    async def in_batches(self, size: int = 500) -> AsyncIterator[list[Source]]:
+        """Every article, `size` at a time in id order (as `list_all`), for a reader of
+        the whole that keeps none of it (the export). Read inside a snapshot or
+        transaction for one consistent state."""
+        last = 0
+        while rows := await self.db.fetchall(
+            "SELECT * FROM sources WHERE id > ? ORDER BY id LIMIT ?", (last, size)
+        ):
+            yield [_source(r) for r in rows]
+            last = rows[-1]["id"]
 
     async def info(self, ids: Sequence[int]) -> dict[int, SourceInfo]:
         """The articles with these ids, without their texts."""
