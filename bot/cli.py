@@ -304,7 +304,7 @@ async def cmd_console(settings: Settings) -> int:
     from bot.console import run_console
 
     _require_store(settings)
-    store = await _open_store(settings)
+    store = await _open_to_read(settings, writes=True)
     try:
         with _writing():  # `briefbot console < commands > log` on a full disk
             await run_console(store, settings)

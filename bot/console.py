@@ -16,10 +16,12 @@ from bot.maintenance import operator_answer
 from bot.render_text import render_answers
 from config.settings import Settings
 from store import Store
+from store.errors import StoreReadOnly
 
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong."
+READ_ONLY = "This user cannot write the briefing (BRIEFBOT_DB), and that command changes it."
 
 # The terminal is one chat of its own (so /graphic on|off persists), run by the operator.
 CONSOLE_CHAT = ChatContext(chat_id=0, chat_type="console", is_maintainer=True)
@@ -70,6 +72,8 @@ async def run_console(store: Store, settings: Settings) -> None:
             continue
         try:
             reply = await answer_plain(store, settings, line)
+        except StoreReadOnly:  # opened read-only: see bot/cli.py's _open_to_read
+            reply = READ_ONLY
         except Exception:
             # A bug in one command must not end the session (as in Telegram, where the
             # one error handler logs it and apologises); the store rolled the change back.

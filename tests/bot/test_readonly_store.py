@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.console import READ_ONLY
 from bot.export import export_briefing
 from store import Store, migrations
 from store.errors import StoreUnavailable
@@ -49,44 +50,50 @@ def lock(store: Path, *, folder_too: bool) -> None:
     os.chmod(store.parent, 0o555 if folder_too else 0o777)
 
 
-def as_reader(store: Path, *args: str) -> tuple[int, str, str]:
-    """`briefbot ARGS` on `store` by a user who cannot write it: (exit code, stdout, stderr)."""
+def as_reader(store: Path, *args: str, typed: str = "") -> tuple[int, str, str]:
+    """`briefbot ARGS` on `store` by a user who cannot write it, `typed` its input:
+    (exit code, stdout, stderr)."""
     if os.geteuid() != 0:
         if os.access(store, os.W_OK):
             pytest.skip("this user can write a read-only file")
-        return as_owner(store, *args)
-    return _in_child_as_nobody(store, args)
+        return as_owner(store, *args, typed=typed)
+    return _in_child_as_nobody(store, args, typed)
 
 
-def as_owner(store: Path, *args: str) -> tuple[int, str, str]:
+def as_owner(store: Path, *args: str, typed: str = "") -> tuple[int, str, str]:
     """`briefbot ARGS` on `store` by this user, in this process."""
     os.environ["BRIEFBOT_DB"] = str(store)
     buffer, err = io.BytesIO(), io.StringIO()
     out = io.TextIOWrapper(buffer, encoding="utf-8")
-    saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = out, err
+    saved = sys.stdin, sys.stdout, sys.stderr
+    sys.stdin, sys.stdout, sys.stderr = io.StringIO(typed), out, err
     try:
         code = main(list(args))
     finally:
-        sys.stdout, sys.stderr = saved
+        sys.stdin, sys.stdout, sys.stderr = saved
         out.flush()
     text = buffer.getvalue().decode()
     out.detach()
     return code, text, err.getvalue()
 
 
-def _in_child_as_nobody(store: Path, args: tuple[str, ...]) -> tuple[int, str, str]:
+def _in_child_as_nobody(store: Path, args: tuple[str, ...], typed: str) -> tuple[int, str, str]:
     # The child cannot read the interpreter's own files as nobody: every module the
     # command imports lazily is imported here first, by running it once as root on a copy.
     warm = store.parent.parent / f"{store.parent.name}-warm.sqlite3"
     shutil.copyfile(store, warm)
     try:
-        as_owner(warm, *args)
+        as_owner(warm, *args, typed=typed)
     finally:
         for path in warm.parent.glob(f"{warm.name}*"):
             path.unlink()
     os.environ["BRIEFBOT_DB"] = str(store)
-    return as_nobody(store.parent, lambda: main(list(args)))
+
+    def run() -> int:
+        sys.stdin = io.StringIO(typed)
+        return main(list(args))
+
+    return as_nobody(store.parent, run)
 
 
 def as_nobody(cwd: Path, run: Callable[[], int]) -> tuple[int, str, str]:
@@ -257,3 +264,18 @@ def test_a_store_read_without_locks_that_changes_meanwhile_is_not_trusted(folder
         f"{store} was changed by another process while it was read (its folder is read-only "
         "to this user, so the reads could not be locked): read it again"
     )
+
+
+def test_the_console_reads_a_store_this_user_may_only_read(folder: Path) -> None:
+    """It failed to start ('attempt to write a readonly database'); now it answers, and a
+    command that would change the briefing is answered that it cannot (it was the
+    apology, with a traceback in the log)."""
+    store = folder / "briefing.sqlite3"
+    asyncio.run(make_store(store))
+    before = store.read_bytes()
+    lock(store, folder_too=True)
+    code, out, err = as_reader(store, "console", typed="/timeline 2021-10\n/graphic on\n")
+    assert (code, err) == (0, "")
+    assert "criminal case" in out
+    assert f"you> {READ_ONLY}" in out.splitlines()
+    assert store.read_bytes() == before
