@@ -186,6 +186,17 @@ def bare_timeline(sql: sqlite3.Connection, key: tuple[str, int] | None) -> None:
     bare_page(sql, [r[0] for r in ids])
 
 
+def bare_month(sql: sqlite3.Connection, month: str) -> None:
+    """A month's first page by its events' start (the bot also lists the spans and the
+    events dated by the year only that reach into it)."""
+    ids = sql.execute(
+        "SELECT id FROM events WHERE hidden = 0 AND date >= ? AND date <= ?"
+        " ORDER BY date, id LIMIT ?",
+        (month, month + "~", EVENTS_PER_PAGE),
+    ).fetchall()
+    bare_page(sql, [r[0] for r in ids] or [0])
+
+
 def bare_facility(sql: sqlite3.Connection, place_id: int) -> None:
     ids = sql.execute(
         "SELECT event_id FROM event_places WHERE place_id = ? AND visible = 1"
@@ -295,6 +306,9 @@ async def measure(store_path: Path, samples: int) -> dict[str, Any]:
     def chat() -> int:
         return rng.randint(1, CHATS)
 
+    def month() -> str:
+        return rng.choice(work.keys)[0][:7]
+
     def key_data(chat_id: int) -> str:
         date, event_id = rng.choice(work.keys)
         return f"pg:{tokens[chat_id]}:2:a{date}.{event_id}"
@@ -308,6 +322,10 @@ async def measure(store_path: Path, samples: int) -> dict[str, Any]:
         "timeline_deep": (
             lambda: run(button_update(next(counter), (c := chat()), key_data(c)), "Timeline"),
             lambda: bare_timeline(sql, rng.choice(work.keys)),
+        ),
+        "timeline_month": (
+            lambda: run(message_update(next(counter), chat(), f"/timeline {month()}"), "Timeline"),
+            lambda: bare_month(sql, month()),
         ),
         "facility": (
             lambda: run(

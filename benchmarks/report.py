@@ -8,6 +8,7 @@ from typing import Any
 COMMANDS = {
     "timeline": "/timeline, first page",
     "timeline_deep": "/timeline, a deep page (▶)",
+    "timeline_month": "/timeline YYYY-MM",
     "facility": "/facility NAME",
     "search": "/search WORDS",
     "search_narrow": "/search NAME WORD (≤ 500 matches)",

@@ -21,6 +21,7 @@ from ingest.events import SupportingCitation, extract_events
 from ingest.merge import MergeIndex, merge_event
 from ingest.published import publication_date
 from store import Store
+from store.migrations import BRIEFING
 from store.models import NewEvent, NewSource
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,6 @@ async def prepare_article(article: Article) -> PreparedArticle:
 # tells, whoever wrote, on this connection or another; other writes (chats, reviews,
 # digests) leave it be.
 _indexes: weakref.WeakKeyDictionary[Store, tuple[int, MergeIndex]] = weakref.WeakKeyDictionary()
-BRIEFING = "briefing"
 
 
 async def _merge_index(store: Store) -> MergeIndex:

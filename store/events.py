@@ -14,7 +14,7 @@ import aiosqlite
 from store.db import Database, utc_now
 from store.errors import NotFound
 from store.ids import next_id_sql
-from store.migrations import SEARCHED_EXCERPTS, SEARCHED_EXCERPTS_OF
+from store.migrations import BRIEFING, SEARCHED_EXCERPTS, SEARCHED_EXCERPTS_OF
 from store.models import STATUSES, Citation, Event, NewEvent, PlaceRef
 from store.people import PersonRepo
 from store.places import PlaceRepo
@@ -50,6 +50,9 @@ class SearchResult:
     broad: bool  # more than SEARCH_WINDOW matches: the newest first, summaries not preferred
     matches: int  # visible events that match; for a broad search, the ids' count
 
+
+# How many visible events, from which date to which (`EventRepo.span`).
+Span = tuple[int, str | None, str | None]
 
 # Timeline order: an event's key is its (date, id).
 EventKey = tuple[str, int]
@@ -135,6 +138,7 @@ class EventRepo:
         self.db = db
         self.places = PlaceRepo(db)
         self.people = PersonRepo(db)
+        self._spans: tuple[int, tuple[Span, Span]] | None = None  # (version, (news, history))
 
     # --- writing (inside the caller's transaction) --------------------------------
 
@@ -454,17 +458,26 @@ class EventRepo:
         counted = await self.db.scalar("SELECT " + " + ".join(counts), all_params)
         return min(int(counted or 0), cap)
 
-    async def span(self, *, background: bool) -> tuple[int, str | None, str | None]:
+    async def span(self, *, background: bool) -> Span:
         """(count, first date, last date) of the visible background history, or of the
-        rest (the news), read from indexes: the news as all visible events but the
-        background, their extremes by walking the date index from either end."""
+        rest (the news). Kept until the briefing's tables change: counting a million
+        events took 50 ms, and every reader's /start asks."""
+        version = await self.db.data_version(BRIEFING)
+        if self._spans is None or self._spans[0] != version:
+            self._spans = (version, await self._read_spans())
+        news, history = self._spans[1]
+        return history if background else news
+
+    async def _read_spans(self) -> tuple[Span, Span]:
+        """The news's span and the background's, read from indexes: the news as all
+        visible events but the background, their extremes by walking the date index from
+        either end."""
         background_row = await self.db.fetchone(
             "SELECT count(*), min(date), max(coalesce(end_date, date)) FROM events"
             " WHERE hidden = 0 AND status = 'background'"
         )
         assert background_row is not None
-        if background:
-            return int(background_row[0]), background_row[1], background_row[2]
+        history = int(background_row[0]), background_row[1], background_row[2]
         total = int(await self.db.scalar("SELECT count(*) FROM events WHERE hidden = 0") or 0)
         news = "hidden = 0 AND status != 'background'"
         first = await self.db.scalar(
@@ -477,7 +490,7 @@ class EventRepo:
             f"SELECT max(end_date) FROM events WHERE {news} AND end_date IS NOT NULL"
         )
         last = max((d for d in (last_start, last_end) if d), default=None)
-        return total - int(background_row[0]), first, last
+        return (total - history[0], first, last), history
 
     async def by_ids(self, ids: Sequence[int]) -> list[Event]:
         """The visible events with these ids, in the order of `ids`."""
