@@ -57,7 +57,6 @@ DIRECTIONAL = re.compile(
 )
 WORD_RUN = re.compile(r"[\w-]+")
 WORD_CHAR = re.compile(r"[\w-]")
-DIGIT = re.compile(r"\d")
 PLACE_WORD = re.compile(PLACE_WORDS)
 LISTED_BEFORE = re.compile(r"(?:,|and)\s+$")
 REGION_ANAPHOR = re.compile(r"\b(?:the|this|that) (?:same )?(?:region|oblast|krai|republic)\b")
@@ -143,6 +142,8 @@ class Gazetteer:
             FacilityType(f["label"], re.compile(f["pattern"]), f["code"])
             for f in data["facilities"]
         ]
+        cues = dict.fromkeys(f"(?:{f['cue']})" for f in data["facilities"])
+        self.facility_cue = re.compile("|".join(cues))
 
     def matches(self, text: str) -> Iterator[tuple[int, int, str]]:
         """(start, end, form) of every form in `text` standing alone (no word character or
@@ -219,8 +220,8 @@ def find_facilities(text: str, region: str | None) -> list[PlaceMention]:
     """Numbered prison facilities in `text`, placed in `region` when it is known."""
     found: list[PlaceMention] = []
     taken: list[tuple[int, int]] = []
-    if not DIGIT.search(text):
-        return found  # every facility is named with its number
+    if not gazetteer().facility_cue.search(text):
+        return found  # every facility is named with a marker and its number
     for facility in gazetteer().facilities:
         for match in facility.pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.places import canonical_region, find_places, gazetteer
+from ingest.places import canonical_region, find_facilities, find_places, gazetteer
 
 
 def names(text: str, context: str | None = None) -> list[str]:
@@ -82,6 +82,42 @@ def test_facilities_take_the_region_named_with_them(text: str, facility: str) ->
     ref = found[0].ref
     assert ref.name.startswith(facility)
     assert ref.region is not None and ref.name.endswith(ref.region)
+
+
+# A mention of every facility type, in each way its pattern allows the number to be marked.
+FACILITY_MENTIONS = [
+    "Tuberculosis Hospital No. 1",
+    "TB hospital #3",
+    "OTB-1",
+    "penal colony No.6",
+    "labour colony number 12",
+    "IK-17",
+    "IK5",
+    "ИК-2",
+    "pre-trial detention centre № 2",
+    "detention center No 4",
+    "SIZO-1",
+    "SIZO No. 3",
+    "prison hospital No. 9",
+    "regional hospital No. 8",
+    "LIU-3",
+    "prison # 2",
+]
+
+
+def test_every_facility_match_holds_its_cue() -> None:
+    """The cues are looked for before the patterns: a cue that misses a mention its pattern
+    matches would lose that facility."""
+    facilities = gazetteer().facilities
+    covered = set()
+    for mention in FACILITY_MENTIONS:
+        matches = [(f, m) for f in facilities if (m := f.pattern.search(mention))]
+        assert matches, mention
+        for facility, match in matches:
+            covered.add(facility.pattern.pattern)
+            assert gazetteer().facility_cue.search(match.group()), (mention, facility.label)
+        assert find_facilities(mention, None), mention
+    assert covered == {f.pattern.pattern for f in facilities}  # a new type needs a mention
 
 
 def test_the_region_refers_back_to_the_context() -> None:
