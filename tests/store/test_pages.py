@@ -184,7 +184,14 @@ async def test_the_places_kept_in_memory_follow_every_writer(store: Store, db_pa
     assert (await store.places.list_all())[0].aliases == ("alfa", "alpha", "alpha oblast")
 
 
-async def test_ranges_read_by_parts_select_what_the_plain_condition_selects(store: Store) -> None:
+RANGES = [
+    ("2021", None), ("2020-06", None), ("2020-06-15", None), ("2021-03-01", "2021-04"),
+    ("2020-12", "2021"), (None, "2020-05"), ("2022", None),
+]  # fmt: skip
+
+
+async def add_dated_events(store: Store) -> None:
+    """60 events dated by year, month or day in 2020 and 2021, every sixth a span."""
     rng = random.Random(9)
     text = " ".join(f"Item {n} happened." for n in range(60))
     source = await add_article(store, text)
@@ -196,16 +203,36 @@ async def test_ranges_read_by_parts_select_what_the_plain_condition_selects(stor
             end = f"{year + rng.randint(0, 1)}-{rng.randint(1, 12):02d}"
             end = max(end, date)
         await add_event(store, source, date, f"Item {n}", (f"Item {n} happened.",), end=end)
-    for date_from, date_to in [
-        ("2021", None), ("2020-06", None), ("2020-06-15", None), ("2021-03-01", "2021-04"),
-        ("2020-12", "2021"), (None, "2020-05"), ("2022", None),
-    ]:  # fmt: skip
+
+
+async def test_ranges_read_by_parts_select_what_the_plain_condition_selects(store: Store) -> None:
+    await add_dated_events(store)
+    for date_from, date_to in RANGES:
         scope = EventScope(date_from, date_to)
         expected = [e.id for e in await store.events.timeline(date_from, date_to)]
         assert await pages_forward(store, scope, 3) == expected, (date_from, date_to)
         assert await store.events.count(scope, cap=100) == len(expected)
         if expected:
             assert await pages_backward(store, scope, 3, expected) == expected
+
+
+async def test_a_page_of_a_range_follows_or_precedes_any_key(store: Store) -> None:
+    """Keys before the range's start (page 1 may end with a span begun earlier), inside it,
+    past its end, or forged: the page holds the range's events right after (or before)
+    the key in date order, whichever of the key and the range's bound is the nearer."""
+    await add_dated_events(store)
+    keys = [("2019", 0), ("2020", 10**6), ("2020-06", 0), ("2020-06-15", 30), ("2020-12-31", 5),
+            ("2021", 0), ("2021-03", 99), ("2021-04-30", 0), ("2021-05", 0),
+            ("2023", 1)]  # fmt: skip
+    for date_from, date_to in RANGES:
+        whole = await store.events.timeline(date_from, date_to)
+        ordered = [(e.date, e.id) for e in whole]
+        scope = EventScope(date_from, date_to)
+        for key in keys + ordered[::7]:
+            after = await store.events.page(scope, after=key, limit=3)
+            assert [(e.date, e.id) for e in after] == [k for k in ordered if k > key][:3]
+            before = await store.events.page(scope, before=key, limit=3)
+            assert [(e.date, e.id) for e in before] == [k for k in ordered if k < key][-3:]
 
 
 async def test_the_whole_briefing_is_read_in_batches_by_id_hidden_events_too(
