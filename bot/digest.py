@@ -69,7 +69,7 @@ async def digest_answer(
 ) -> Answer | None:
     """The digest for `chat`, or None when there is nothing to send: nothing new, and
     neither the chat's option nor an explicit request (`manual`) asks for a note."""
-    events = await store.events.changed_between(since, until)
+    changed, events = await store.events.changed_last_between(since, until, DIGEST_EVENTS)
     # Readers are told what was taken out since their last digest (a first digest covers
     # the whole briefing as it stands: nothing in it was withdrawn).
     withdrawn = await store.audit.withdrawn_between(since, until) if since else []
@@ -80,11 +80,12 @@ async def digest_answer(
         return Answer(title=f"No new developments since {when}.")
     intro = []
     if events:
-        intro.append(_changed_phrase(len(events)))
-        events = _changed_last(events, DIGEST_EVENTS)
+        intro.append(_changed_phrase(changed))
     if withdrawn:
         intro.append(_withdrawn_phrase(len(withdrawn)))
-    sources = {source.id: source for source in await store.sources.list_all()}
+    # Only the articles the listed events cite: reading every article, texts and all, took
+    # half a second and 500 MB for each digest of a briefing of 50,000 articles.
+    sources = await store.sources.info(sorted({c.source_id for e in events for c in e.citations}))
     items = [event_item(event, sources, full=False) for event in events]
     return Answer(
         title=f"{TITLE}: new since {when}",
@@ -123,15 +124,6 @@ def _withdrawn_items(withdrawn: list[Withdrawal]) -> list[WithdrawnItem]:
         )
         for n, gone in enumerate(withdrawn)
     ]
-
-
-def _changed_last(events: list[Event], count: int) -> list[Event]:
-    """The `count` events changed most recently, kept in the order given (by date)."""
-    if len(events) <= count:
-        return events
-    latest = sorted(events, key=lambda e: (e.updated_at, e.id), reverse=True)[:count]
-    chosen = {event.id for event in latest}
-    return [event for event in events if event.id in chosen]
 
 
 def _numbered(pages: list[str], title: str) -> list[str]:

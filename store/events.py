@@ -603,6 +603,23 @@ class EventRepo:
             order=BY_DATE,
         )
 
+    async def changed_last_between(
+        self, since: str | None, until: str, limit: int
+    ) -> tuple[int, list[Event]]:
+        """(how many visible events changed in [since, until), the `limit` of them changed
+        last, by date): a digest lists a few, and a window holding a large import must not
+        read every event it changed."""
+        window, params = "hidden = 0 AND updated_at < ?", [until]
+        if since is not None:
+            window, params = f"{window} AND updated_at >= ?", [until, since]
+        count = await self.db.scalar(f"SELECT count(*) FROM events WHERE {window}", params)
+        events = await self._load(
+            f"SELECT * FROM events WHERE {window} ORDER BY updated_at DESC, id DESC LIMIT ?",
+            [*params, limit],
+            order=BY_DATE,
+        )
+        return int(count or 0), events
+
     async def all(self, *, include_hidden: bool = False) -> list[Event]:
         return await self.timeline(include_hidden=include_hidden)
 

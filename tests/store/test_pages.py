@@ -299,3 +299,30 @@ async def test_a_word_mixing_latin_and_cyrillic_look_alikes_is_found(store: Stor
         ("пытк\u0438 Tver", []),  # each word in its own script: both must match
     ]:
         assert list((await store.events.search_ids(query)).ids) == expected, query
+
+
+async def test_a_window_of_changes_is_counted_whole_and_read_by_those_changed_last(
+    store: Store,
+) -> None:
+    source = await add_article(store, "Many things happened.")
+    ids = [
+        await add_event(store, source, f"2021-10-{28 - n:02d}", f"Event {n}", ("Many",))
+        for n in range(8)
+    ]
+    async with store.db.transaction() as conn:  # events 2n and 2n+1 changed at minute n
+        for n, event_id in enumerate(ids):
+            await conn.execute(
+                "UPDATE events SET updated_at = ?, hidden = ? WHERE id = ?",
+                (f"2030-01-01T00:0{n // 2}:00+00:00", int(n == 7), event_id),
+            )
+    changed = store.events.changed_last_between
+    # Minutes 1 to 3: events 2 to 6 (7 is hidden); the three changed last, by date.
+    count, events = await changed("2030-01-01T00:01:00+00:00", "2030-01-01T00:04:00+00:00", 3)
+    assert count == 5
+    assert [e.summary for e in events] == ["Event 6", "Event 5", "Event 4"]
+    count, events = await changed("2030-01-01T00:01:00+00:00", "2030-01-01T00:03:00+00:00", 3)
+    assert count == 4  # events 2 to 5; of 2 and 3, changed together, the later added
+    assert [e.summary for e in events] == ["Event 5", "Event 4", "Event 3"]
+    count, events = await changed(None, "2030-01-01T00:01:00+00:00", 10)
+    assert count == 2
+    assert [e.summary for e in events] == ["Event 1", "Event 0"]
