@@ -9,6 +9,7 @@ COMMANDS = {
     "timeline": "/timeline, first page",
     "timeline_deep": "/timeline, a deep page (▶)",
     "timeline_month": "/timeline YYYY-MM",
+    "timeline_month_next": "/timeline YYYY-MM, page 2 (▶)",
     "facility": "/facility NAME",
     "search": "/search WORDS",
     "search_narrow": "/search NAME WORD (≤ 500 matches)",

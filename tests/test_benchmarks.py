@@ -68,8 +68,8 @@ def test_the_latency_probe_measures_real_answers(tmp_path: Path) -> None:
     result = json.loads(done.stdout)
     assert result["events"] == 400
     assert set(result["commands"]) == {
-        "timeline", "timeline_deep", "timeline_month", "facility", "search", "search_narrow",
-        "sources", "event",
+        "timeline", "timeline_deep", "timeline_month", "timeline_month_next", "facility",
+        "search", "search_narrow", "sources", "event",
     }  # fmt: skip
     assert result["floor"]["p50_ms"] > 0
     table = readme_table(
