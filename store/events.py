@@ -349,18 +349,6 @@ class EventRepo:
     async def delete(self, conn: aiosqlite.Connection, event_id: int) -> None:
         await conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
 
-    async def delete_uncited(self, conn: aiosqlite.Connection) -> list[int]:
-        """Delete events left without any citation (after an article was removed)."""
-        rows = await (
-            await conn.execute(
-                "SELECT id FROM events WHERE id NOT IN (SELECT event_id FROM citations)"
-            )
-        ).fetchall()
-        ids = [r[0] for r in rows]
-        for event_id in ids:
-            await conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
-        return ids
-
     # --- reading --------------------------------------------------------------------
 
     async def get(self, event_id: int, *, include_hidden: bool = True) -> Event:
