@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager, closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,23 +98,14 @@ class Database:
                 ) from exc
         _check_openable(self.path)
         conn = await aiosqlite.connect(self.path, isolation_level=None)
-        try:
-            conn.row_factory = sqlite3.Row
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
-            self._conn = conn
-            await apply_migrations(self)
-        except BaseException as exc:
-            # Closed here, or its thread would keep the process alive after the error.
-            self._conn = None
-            await conn.close()
-            if isinstance(exc, sqlite3.DatabaseError):
-                raise StoreUnavailable(f"{self.path} cannot be used: {exc}") from exc
-            raise
-        return self
+        pragmas = [
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+            "PRAGMA synchronous=NORMAL",
+            f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}",
+        ]
+        return await self._adopt(conn, pragmas, apply_migrations)
 
     async def _open_read_only(self) -> Database:
         """Open without writing anything, the schema as it is: a store whose schema is
@@ -122,12 +113,24 @@ class Database:
         from store.migrations import check_current
 
         conn = await self._connect_read_only()
+        return await self._adopt(conn, [f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"], check_current)
+
+    async def _adopt(
+        self,
+        conn: aiosqlite.Connection,
+        pragmas: list[str],
+        check_schema: Callable[[Database], Awaitable[object]],
+    ) -> Database:
+        """Make `conn` this store's connection once its pragmas are set and its schema
+        checked (or brought up to date)."""
         try:
             conn.row_factory = sqlite3.Row
-            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            for pragma in pragmas:
+                await conn.execute(pragma)
             self._conn = conn
-            await check_current(self)
+            await check_schema(self)
         except BaseException as exc:
+            # Closed here, or its thread would keep the process alive after the error.
             self._conn = None
             await conn.close()
             if isinstance(exc, sqlite3.DatabaseError):

@@ -587,19 +587,6 @@ class EventRepo:
             "SELECT * FROM events WHERE hidden = 0 AND updated_at > ?", (timestamp,), order=BY_DATE
         )
 
-    async def changed_between(self, since: str | None, until: str) -> list[Event]:
-        """Visible events whose last change falls in [since, until), by date: consecutive
-        windows sharing a bound see every change exactly once."""
-        if since is None:
-            return await self._load(
-                "SELECT * FROM events WHERE hidden = 0 AND updated_at < ?", (until,), order=BY_DATE
-            )
-        return await self._load(
-            "SELECT * FROM events WHERE hidden = 0 AND updated_at >= ? AND updated_at < ?",
-            (since, until),
-            order=BY_DATE,
-        )
-
     async def changed_last_between(
         self, since: str | None, until: str, limit: int
     ) -> tuple[int, list[Event]]:

@@ -184,7 +184,9 @@ async def test_undo_stamps_what_it_restores_so_the_next_digest_carries_it(
     await store.audit.undo(1001, entry_id)
     restored = await store.events.get(ids["leak"])
     assert restored.updated_at == LATER
-    changed = await store.events.changed_between("2029-12-31T23:59:59+00:00", "2030-01-02")
+    _count, changed = await store.events.changed_last_between(
+        "2029-12-31T23:59:59+00:00", "2030-01-02", limit=100
+    )
     assert [(e.id, e.summary) for e in changed] == [
         (ids["leak"], "Activists publish leaked videos.")
     ]
