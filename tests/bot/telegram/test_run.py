@@ -8,7 +8,11 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -83,6 +87,37 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@dataclass
+class Webhook:
+    """A `briefbot run` serving its webhook (see `serving_webhook`)."""
+
+    port: int
+    hook: dict[str, Any]  # what it told Telegram: setWebhook's parameters
+    log: str = ""  # its log, once it has stopped
+
+
+@asynccontextmanager
+async def serving_webhook(
+    bot_api: FakeBotAPI, db_path: Path, url: str = "https://bot.example.org/tg/hook"
+) -> AsyncIterator[Webhook]:
+    """`briefbot run` with its webhook on a free port, once it has told Telegram and
+    listens; stopped as Ctrl-C does after the block, and it must end with exit 0."""
+    port = free_port()
+    process = await start_briefbot_run(bot_api, db_path, webhook_url=url, webhook_port=str(port))
+    served = None
+    try:
+        await bot_api.until(lambda: bot_api.of("setWebhook"), timeout=30)
+        [set_hook] = bot_api.of("setWebhook")
+        await listening(port)  # the server listens just after Telegram is told of it
+        served = Webhook(port, set_hook.params)
+        yield served
+    finally:
+        log = await stop_briefbot_run(process)
+        if served is not None:
+            served.log = log
+    assert process.returncode == 0, log
 
 
 async def test_briefbot_run_polls_answers_and_stops_cleanly(
@@ -194,17 +229,10 @@ async def test_briefbot_run_webhook_on_a_port_in_use_says_so_in_one_line(
 async def test_briefbot_run_webhook_refuses_a_body_over_a_megabyte_unread(
     bot_api: FakeBotAPI, db_path: Path
 ) -> None:
-    port = free_port()
-    process = await start_briefbot_run(
-        bot_api, db_path, webhook_url="https://bot.example.org/tg/hook", webhook_port=str(port)
-    )
-    try:
-        await bot_api.until(lambda: bot_api.of("setWebhook"), timeout=30)
-        [set_hook] = bot_api.of("setWebhook")
-        await listening(port)  # the server listens just after Telegram is told of it
-        headers = {"X-Telegram-Bot-Api-Secret-Token": set_hook.params["secret_token"]}
+    async with serving_webhook(bot_api, db_path) as served:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": served.hook["secret_token"]}
         update = help_update(bot_api, 903)
-        url = f"http://127.0.0.1:{port}/tg/hook"
+        url = f"http://127.0.0.1:{served.port}/tg/hook"
         async with httpx.AsyncClient() as client:
             # A valid update with the secret, padded past the cap: refused all the same.
             padded = {**update, "padding": "x" * MAX_UPDATE_BYTES}
@@ -219,9 +247,6 @@ async def test_briefbot_run_webhook_refuses_a_body_over_a_megabyte_unread(
         assert "/timeline" in visible_text(sent.text)
         await bot_api.settle(0.2)
         assert len(bot_api.of("sendMessage")) == 1  # the padded update was never handled
-    finally:
-        log = await stop_briefbot_run(process)
-    assert process.returncode == 0, log
 
 
 async def post_by_hand(port: int, head: str, body: bytes) -> bytes:
@@ -252,14 +277,8 @@ async def test_briefbot_run_webhook_refuses_a_request_without_the_secret_unread(
     """The secret was checked once the whole body was read (up to the cap): now a request
     without it is answered 403 on its headers, and the connection closed, the body never
     asked for nor sent. With it, the same request goes on and is answered."""
-    port = free_port()
-    process = await start_briefbot_run(
-        bot_api, db_path, webhook_url="https://bot.example.org/tg/hook", webhook_port=str(port)
-    )
-    try:
-        await bot_api.until(lambda: bot_api.of("setWebhook"), timeout=30)
-        secret = bot_api.of("setWebhook")[0].params["secret_token"]
-        await listening(port)
+    async with serving_webhook(bot_api, db_path) as served:
+        port, secret = served.port, served.hook["secret_token"]
         large = b" " * (MAX_UPDATE_BYTES - 1)  # under the cap: the secret is what refuses
         for head in ("", f"{SECRET_HEADER}: {secret[::-1]}\r\n", f"{SECRET_HEADER}: é\r\n"):
             answer = await post_by_hand(port, head, large)
@@ -272,10 +291,7 @@ async def test_briefbot_run_webhook_refuses_a_request_without_the_secret_unread(
         assert "/timeline" in visible_text(sent.text)
         await bot_api.settle(0.2)
         assert len(bot_api.of("sendMessage")) == 1
-    finally:
-        log = await stop_briefbot_run(process)
-    assert process.returncode == 0, log
-    assert "Traceback" not in log
+    assert "Traceback" not in served.log
 
 
 async def test_briefbot_run_webhook_url_without_a_path_is_called_where_the_bot_listens(
@@ -283,31 +299,21 @@ async def test_briefbot_run_webhook_url_without_a_path_is_called_where_the_bot_l
 ) -> None:
     """Telegram calls exactly the URL it is given: one without a path must carry the path
     the bot listens on, or every update is answered 404."""
-    port = free_port()
-    process = await start_briefbot_run(
-        bot_api, db_path, webhook_url="https://bot.example.org/", webhook_port=str(port)
-    )
-    try:
-        await bot_api.until(lambda: bot_api.of("setWebhook"), timeout=30)
-        [set_hook] = bot_api.of("setWebhook")
-        called = httpx.URL(set_hook.params["url"])
+    async with serving_webhook(bot_api, db_path, "https://bot.example.org/") as served:
+        called = httpx.URL(served.hook["url"])
         assert called.host == "bot.example.org" and called.path.strip("/")
-        await listening(port)
-        headers = {"X-Telegram-Bot-Api-Secret-Token": set_hook.params["secret_token"]}
+        headers = {"X-Telegram-Bot-Api-Secret-Token": served.hook["secret_token"]}
         async with httpx.AsyncClient() as client:
             # What the reverse proxy forwards: the path Telegram was told.
             answered = await client.post(
-                f"http://127.0.0.1:{port}{called.path}",
+                f"http://127.0.0.1:{served.port}{called.path}",
                 json=help_update(bot_api, 904),
                 headers=headers,
             )
         assert answered.status_code == 200
         [sent] = await bot_api.sent("sendMessage", 1, timeout=30)
         assert "/timeline" in visible_text(sent.text)
-        assert bot_api.token not in set_hook.params["url"]
-    finally:
-        log = await stop_briefbot_run(process)
-    assert process.returncode == 0, log
+        assert bot_api.token not in served.hook["url"]
 
 
 async def test_briefbot_run_webhook_telegram_refuses_names_the_setting_in_one_line(
