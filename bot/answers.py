@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
@@ -48,6 +48,9 @@ from store.events import SEARCH_WINDOW, EventKey, EventScope, SearchResult
 from store.models import Event, Place, Source, SourceInfo
 from store.places import normalise_alias
 from store.sources import SourceKey
+
+if TYPE_CHECKING:
+    from bot.story_worker import StoryWorker
 
 # Claim statuses shown next to an event; "reported" is plain reporting and has no label.
 STATUS_LABELS = {
@@ -80,6 +83,8 @@ class Services:
 
     store: Store
     settings: Settings
+    # Adds /addstory's articles in a child process (`briefbot run`); None: in this one.
+    story_worker: StoryWorker | None = None
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from ingest.errors import ArticleRejected
 from ingest.fetch import FetchOptions, Resolver, fetch_article, system_resolver
 from ingest.pipeline import prepare_article, store_article
 from ingest.submission import Link, classify, parse_document, parse_text, require_dates
+from store import Store
 from store.audit import NOT_UNDOABLE, Scope
 from store.errors import Clash, Conflict, NotFound
 from store.models import STATUSES, AuditEntry, Citation, Event, SourceInfo
@@ -692,13 +693,47 @@ class _AlreadyPresent(Exception):
 
 async def add_story(services: Services, user_id: int, article: Article) -> Outcome:
     """Ingest the article as one audited change and answer with its preview; an article
-    already present (same URL or text) is reported and nothing changes."""
+    already present (same URL or text) is reported and nothing changes. The work is done
+    by the story worker when the program has one (bot/story_worker.py), else here."""
     require_dates(article)
     store = services.store
     duplicate = await store.sources.find_duplicate(article.url, article.content_hash)
     if duplicate is not None:
         return _already_present(duplicate.id, duplicate.title)
     nonce = secrets.token_hex(4)
+    if services.story_worker is not None:
+        added = await services.story_worker.add(user_id, article, nonce)
+    else:
+        added = await store_story(store, user_id, article, nonce)
+    if isinstance(added, StoryPresent):
+        return _already_present(added.source_id, added.title)
+    review = StoryReview(added.audit_id, added.source_id, user_id, nonce, "pending", None)
+    return Outcome(added.preview, review=review)
+
+
+@dataclass(frozen=True)
+class StoryAdded:
+    """A story stored by `store_story`: its audit entry, its source and its preview."""
+
+    audit_id: int
+    source_id: int
+    preview: Answer
+
+
+@dataclass(frozen=True)
+class StoryPresent:
+    """`store_story` found the article already in the briefing; nothing changed."""
+
+    source_id: int
+    title: str | None
+
+
+async def store_story(
+    store: Store, user_id: int, article: Article, nonce: str
+) -> StoryAdded | StoryPresent:
+    """Extract the article's events and store it with them as one audited change, with a
+    pending review (`nonce` its buttons' token); what the preview shows is read before
+    the commit."""
     prepared = await prepare_article(article)  # before the transaction: others keep writing
     # What the answer shows is read before the commit: once it lets other writers in, an
     # /undo, a /removestory or a /mergeevents sent meanwhile may take away the story or
@@ -719,11 +754,10 @@ async def add_story(services: Services, user_id: int, article: Article) -> Outco
                 change.target = f"source:{outcome.source_id}"
             assert change.entry_id is not None
             await store.reviews.create(conn, change.entry_id, outcome.source_id, user_id, nonce)
-            preview = await _preview(services, outcome.source_id, outcome)
+            preview = await _preview(store, outcome.source_id, outcome)
     except _AlreadyPresent as already:
-        return _already_present(already.source_id, already.title)
-    review = StoryReview(change.entry_id, outcome.source_id, user_id, nonce, "pending", None)
-    return Outcome(preview, review=review)
+        return StoryPresent(already.source_id, already.title)
+    return StoryAdded(change.entry_id, outcome.source_id, preview)
 
 
 def _already_present(source_id: int, title: str | None) -> Outcome:
@@ -731,8 +765,7 @@ def _already_present(source_id: int, title: str | None) -> Outcome:
     return refusal(f"{name} is already in the briefing as story {source_id}; nothing changed.")
 
 
-async def _preview(services: Services, source_id: int, outcome: Any) -> Answer:
-    store = services.store
+async def _preview(store: Store, source_id: int, outcome: Any) -> Answer:
     source = await store.sources.get(source_id)
     published = "unknown"
     if source.published:

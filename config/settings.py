@@ -89,6 +89,10 @@ class Settings(BaseSettings):
         le=MAX_ARTICLE_BYTES,
         description="Largest article file or page accepted",
     )
+    story_worker: bool = Field(
+        default=True,
+        description="Add /addstory's articles in a child process, which stops when idle",
+    )
 
     @field_validator("maintainers", mode="before")
     @classmethod

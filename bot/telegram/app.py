@@ -46,6 +46,7 @@ from telegram.request import BaseRequest
 
 from bot import commands
 from bot.maintenance import maintainer_ids
+from bot.story_worker import StoryWorker
 from bot.telegram import digests, maintainers, reading
 from bot.telegram.context import CONTEXT_TYPES, BotServices, BriefContext
 from bot.telegram.flood import FloodLimiter
@@ -118,6 +119,9 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     if services._store is None:
         services.store = await Store.open(services.config.db)
         services.owns_store = True
+    if services.config.story_worker:
+        # Nothing starts yet: the child is started by the first /addstory.
+        services.story_worker = StoryWorker(services.config.db, services.config.log_level)
     await set_command_menus(app)
 
 
@@ -130,6 +134,9 @@ async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     if services.intake is not None:
         await services.intake.aclose()
         services.intake = None
+    if services.story_worker is not None:
+        await services.story_worker.close()
+        services.story_worker = None
 
 
 def _menu(*audiences: str) -> list[BotCommand]:

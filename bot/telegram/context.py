@@ -11,6 +11,7 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.answers import ChatContext, Services
 from bot.maintenance import Intake, is_maintainer
+from bot.story_worker import StoryWorker
 from config.settings import Settings
 from store import Store
 from store.errors import StoreClosed
@@ -28,6 +29,7 @@ class BotServices:
         self.owns_store = False  # opened in post_init, so closed in post_shutdown
         self.known_chats: set[int] = set()  # chats already recorded in this process
         self.intake: Intake | None = None  # /addstory's HTTP clients (tests set their own)
+        self.story_worker: StoryWorker | None = None  # made in post_init when configured
 
     @property
     def store(self) -> Store:
@@ -47,7 +49,7 @@ class BotServices:
     @property
     def answers(self) -> Services:
         """What `bot.answers` needs."""
-        return Services(self.store, self.config)
+        return Services(self.store, self.config, self.story_worker)
 
 
 class BriefContext(CallbackContext[ExtBot[None], dict, dict, BotServices]):

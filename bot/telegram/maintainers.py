@@ -42,6 +42,7 @@ from bot.maintenance import (
     story_from_text,
 )
 from bot.render_html import render_pages
+from bot.story_worker import StoryWorkerFailed
 from bot.telegram.context import BriefContext, remember_chat
 from bot.telegram.replies import answer_press, message_gone, reply
 from ingest.article import Article
@@ -186,7 +187,7 @@ async def on_addstory(update: Update, context: BriefContext) -> None:
             outcome = await add_story(services, user_id, article)
         else:
             outcome = await story_from_text(services, intake(context), user_id, text)
-    except ArticleRejected as exc:
+    except (ArticleRejected, StoryWorkerFailed) as exc:
         outcome = Outcome(usage_answer(f"Not added: {exc}."))
     except Exception:
         # Never leave "Working…" standing; the error handler logs it and apologises.

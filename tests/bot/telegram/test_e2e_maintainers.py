@@ -37,8 +37,13 @@ STORY = (
 
 @pytest.fixture
 def settings(db_path: Path) -> Settings:
+    # Stories are added in this process: the `extraction` fixture replaces extraction here.
     return Settings(  # type: ignore[call-arg]
-        db=db_path, maintainers=[OWNER, OTHER_MAINTAINER], max_article_bytes=LIMIT, _env_file=None
+        db=db_path,
+        maintainers=[OWNER, OTHER_MAINTAINER],
+        max_article_bytes=LIMIT,
+        story_worker=False,
+        _env_file=None,
     )
 
 

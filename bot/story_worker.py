@@ -1,0 +1,159 @@
+"""/addstory's work done in a child process, so that serving readers never pays for it.
+
+Adding a story extracts the article's events and merges them with the briefing's, through
+a merge index that holds every event as merging sees it (ingest/merge.py). The index is
+kept for the next story, and it grows with the briefing: 370 MB at 100,000 events, 3.1 GB
+at a million. Held by the bot's own process, that memory would stay for as long as the bot
+runs, and the CPU work would hold up every reader's command meanwhile. Held by a child, the
+bot's memory stays that of serving, readers are answered on another core, and the memory
+goes back to the system when the child has had no story for `IDLE_S`.
+
+The child is started on the first story, not at startup. It opens the same SQLite file;
+its write is one transaction, as in-process, so a child that dies (killed, out of memory)
+leaves nothing half-written, and the next story starts a new child.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import signal
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ingest.article import Article
+
+if TYPE_CHECKING:
+    from bot.maintenance import StoryAdded, StoryPresent
+    from store import Store
+
+log = logging.getLogger(__name__)
+
+IDLE_S = 600.0  # a maintainer adding several stories in a row keeps the index read once
+
+
+class StoryWorkerFailed(Exception):
+    """The child stopped before the story was stored; nothing of it was kept."""
+
+
+class StoryWorker:
+    """The child process that adds stories, one at a time, started when first needed."""
+
+    def __init__(self, db: Path, log_level: str = "INFO", *, idle_s: float = IDLE_S) -> None:
+        self._db = db
+        self._log_level = log_level
+        self._idle_s = idle_s
+        self._pool: ProcessPoolExecutor | None = None
+        self._busy = 0  # stories handed over and not yet answered
+        self._retiring: asyncio.TimerHandle | None = None
+
+    async def add(self, user_id: int, article: Article, nonce: str) -> StoryAdded | StoryPresent:
+        """`bot.maintenance.store_story`, done by the child."""
+        future = self._submit(_add_story, str(self._db), user_id, article, nonce)
+        self._busy += 1
+        if self._retiring is not None:
+            self._retiring.cancel()
+            self._retiring = None
+        try:
+            result: StoryAdded | StoryPresent = await asyncio.wrap_future(future)
+            return result
+        except BrokenProcessPool as exc:
+            self._pool = None  # the next story starts a new child
+            raise StoryWorkerFailed(
+                "the process adding stories stopped before it finished (out of memory?); "
+                "nothing of the story was kept"
+            ) from exc
+        finally:
+            self._busy -= 1
+            if self._busy == 0 and self._pool is not None:
+                loop = asyncio.get_running_loop()
+                self._retiring = loop.call_later(self._idle_s, self._retire)
+
+    async def close(self) -> None:
+        """Stop the child, after the story it may be adding."""
+        if self._retiring is not None:
+            self._retiring.cancel()
+            self._retiring = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(_stop, pool, wait=True)
+
+    def _submit(self, fn: Any, *args: Any) -> Future[Any]:
+        # A child that died while idle is noticed at the next story: start a new one.
+        for _ in range(2):
+            if self._pool is None:
+                self._pool = self._start()
+            try:
+                return self._pool.submit(fn, *args)
+            except BrokenProcessPool:
+                log.warning("the process adding stories had stopped; starting a new one")
+                self._pool = None
+        raise StoryWorkerFailed("the process adding stories could not be started")
+
+    def _start(self) -> ProcessPoolExecutor:
+        # spawn, not fork: a fork would copy the bot's event loop, threads and connections.
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_child_start,
+            initargs=(self._log_level,),
+        )
+
+    def _retire(self) -> None:
+        self._retiring = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            log.info("no story for %.0f s: the process adding stories stops", self._idle_s)
+            _stop(pool, wait=False)
+
+
+def _stop(pool: ProcessPoolExecutor, *, wait: bool) -> None:
+    """Close the child's store once its story (if any) is done, then let the child end."""
+    with contextlib.suppress(BrokenProcessPool):  # a dead child has nothing to close
+        pool.submit(_child_close)
+    pool.shutdown(wait=wait)
+
+
+# The child's side: one event loop and one store for its whole life, so that the merge
+# index (kept per store, ingest/pipeline.py) serves story after story.
+_runner: asyncio.Runner | None = None
+_store: Store | None = None
+
+
+def _child_start(log_level: str) -> None:
+    global _runner
+    # Ctrl-C reaches the whole process group: the bot stops the child itself, once the
+    # story it is adding is stored.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from bot.cli import configure_logging
+
+    configure_logging(log_level)
+    _runner = asyncio.Runner()
+
+
+def _add_story(db: str, user_id: int, article: Article, nonce: str) -> StoryAdded | StoryPresent:
+    assert _runner is not None, "started by _child_start"
+    return _runner.run(_add_story_async(Path(db), user_id, article, nonce))
+
+
+async def _add_story_async(
+    db: Path, user_id: int, article: Article, nonce: str
+) -> StoryAdded | StoryPresent:
+    global _store
+    from bot.maintenance import store_story
+    from store import Store
+
+    if _store is None:
+        _store = await Store.open(db)
+    return await store_story(_store, user_id, article, nonce)
+
+
+def _child_close() -> None:
+    global _store
+    if _runner is not None and _store is not None:
+        _runner.run(_store.close())
+        _store = None
