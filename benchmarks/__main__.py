@@ -1,11 +1,13 @@
-"""`make bench` = `python -m benchmarks [latency] [ingest] [fanout] [t17]` (all by default).
+"""`make bench` = `python -m benchmarks [latency] [ingest] [fanout] [addstory] [t17]` (all by
+default).
 
 Each benchmark module's `measure()` returns its figures; they are merged into
 bench/results.json (a part not run this time keeps its last figures, with the date it
 was measured), the latency chart is redrawn to docs/latency.png, and the README's table
 between its `bench:start` / `bench:end` markers is rewritten from the results.
 Absolute times on a shared machine are noisy, so every figure sits beside a baseline
-measured in the same run (bare SQL, store-only ingest, Telegram's limit, bare Python).
+measured in the same run (bare SQL, store-only ingest, Telegram's limit, bare Python, a
+story added in the bot's own process).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ PARTS: dict[str, tuple[str, str | None]] = {
     "latency": ("benchmarks.bench_latency", None),
     "ingest": ("benchmarks.bench_ingest", "ingest"),
     "fanout": ("benchmarks.bench_fanout", "fanout"),
+    "addstory": ("benchmarks.bench_addstory", "addstory"),
 }
 REPORT_ONLY = {"t17": "benchmarks.bench_extraction"}  # prints, records nothing
 

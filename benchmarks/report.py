@@ -122,6 +122,9 @@ def _other_rows(results: dict[str, Any]) -> list[str]:
             f" | {memory['peak_rss_mb'] / memory['rss_at_start_mb']:.2f}×"
             f" | ≤ {RSS_TARGET_MB:.0f} MB | {_mark(memory['peak_rss_mb'] <= RSS_TARGET_MB)} |"
         )
+    adding = results.get("addstory")
+    if adding:
+        rows.extend(_addstory_rows(adding))
     startup = results.get("startup")
     if startup:
         rows.append(
@@ -131,6 +134,27 @@ def _other_rows(results: dict[str, Any]) -> list[str]:
             f" | ≤ {STARTUP_TARGET_S:.0f} s | {_mark(startup['startup_s'] <= STARTUP_TARGET_S)} |"
         )
     return rows
+
+
+def _addstory_rows(adding: dict[str, Any]) -> list[str]:
+    """The serving bot while the first /addstory reads a large briefing: its memory against
+    the same story added in its own process, and how long a reader waited meanwhile."""
+    worker, inline = adding["worker"], adding["inline"]
+    events = f"{adding['events']:,}"
+    rss = worker["bot_peak_rss_mb"]
+    return [
+        f"| Peak RSS serving {events} events while a story is added"
+        f" | {rss:.0f} MB (the story's process: {worker['worker_peak_rss_mb']:.0f} MB)"
+        f" | added in the bot's process: {inline['bot_peak_rss_mb']:.0f} MB"
+        f" | {rss / inline['bot_peak_rss_mb']:.2f}×"
+        f" | ≤ {RSS_TARGET_MB:.0f} MB | {_mark(rss <= RSS_TARGET_MB)} |",
+        f"| A reader's `/timeline` meanwhile ({events} events, first `/addstory`"
+        f" {worker['first_story_s']:.1f} s)"
+        f" | p99 {worker['reader_p99_ms']:.1f} ms, longest {worker['reader_max_ms']:.0f} ms"
+        f" | in the bot's process: p99 {inline['reader_p99_ms']:.0f} ms,"
+        f" longest {inline['reader_max_ms']:.0f} ms"
+        f" | {worker['reader_max_ms'] / inline['reader_max_ms']:.3f}× | | |",
+    ]
 
 
 def readme_table(results: dict[str, Any]) -> str:

@@ -93,3 +93,26 @@ def test_the_probes_peak_memory_is_its_own_not_its_parents() -> None:
     )
     del ballast
     assert float(child.stdout) < 150
+
+
+def test_the_addstory_probe_adds_stories_while_a_reader_is_answered(tmp_path: Path) -> None:
+    path = build_store(tmp_path / "synthetic.sqlite3", 300, seed=6)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_addstory", "worker", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # The probe raises unless every story's answer is its preview.
+    assert done.returncode == 0, done.stderr[-2000:]
+    worker = json.loads(done.stdout)
+    assert worker["reader_answers"] > 0
+    assert worker["worker_peak_rss_mb"] > 0  # the stories were added by a child
+    sql = sqlite3.connect(path)
+    assert sql.execute("SELECT count(*) FROM sources").fetchone()[0] == 300 // 20 + 3
+    sql.close()
+    inline = {**worker, "bot_peak_rss_mb": 400.0, "reader_max_ms": 2000.0}
+    table = readme_table({"addstory": {"events": 300, "worker": worker, "inline": inline}})
+    assert "| Peak RSS serving 300 events while a story is added |" in table
+    assert "added in the bot's process: 400 MB" in table

@@ -140,6 +140,50 @@ async def test_briefbot_run_polls_answers_and_stops_cleanly(
     assert "/bot***" in log  # the URLs were logged, with the token written over
 
 
+def _children(pid: int) -> list[int]:
+    """The process's children (Linux)."""
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "State:\tZ" in status  # ended, waiting to be reaped
+
+
+async def test_briefbot_run_adds_a_story_in_a_child_and_stops_it_with_itself(
+    bot_api: FakeBotAPI, db_path: Path, store: Store
+) -> None:
+    process = await start_briefbot_run(bot_api, db_path, maintainers="903")
+    try:
+        await bot_api.until(lambda: bot_api.of("deleteWebhook"), timeout=30)
+        assert _children(process.pid) == []  # nothing started before the first story
+        bot_api.user_sends(
+            "/addstory On 5 October 2021, prosecutors opened a criminal case into the "
+            "hospital. The ministry said on 6 October 2021 that two officials were suspended.",
+            chat=903,
+        )
+        [edit] = await bot_api.sent("editMessageText", 1, timeout=60)
+        assert visible_text(edit.text).startswith("Added story 1:")
+        children = _children(process.pid)
+        assert children  # the story worker (and multiprocessing's resource tracker)
+    finally:
+        log = await stop_briefbot_run(process)
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
+    # Gone with the bot (multiprocessing's resource tracker ends a moment after it).
+    for _ in range(200):
+        if all(_gone(pid) for pid in children):
+            break
+        await asyncio.sleep(0.05)
+    assert all(_gone(pid) for pid in children)
+    [source] = await store.sources.list_all()
+    events = await store.events.all()
+    assert [c.source_id for e in events for c in e.citations] == [source.id, source.id]
+
+
 async def test_webhook_answers_updates_with_the_secret_only(
     bot_api: FakeBotAPI, settings: Settings, store: Store
 ) -> None:
