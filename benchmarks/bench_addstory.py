@@ -11,6 +11,8 @@ It adds three synthetic articles as a maintainer, one after another, while a rea
 for /timeline every 10 ms (the structured answer, as `briefbot ask` gets it: the point is
 how long the event loop is held, not Telegram's path, which the latency table times). The
 first story reads the whole briefing into the merge index; the next two reuse it.
+Meanwhile a new chat's row is written every 50 ms, as a chat's first message does: that
+write waits for the store's write lock, which the story's transaction holds.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from store import Store
 EVENTS = 100_000
 STORIES = 3
 READER_PAUSE_S = 0.01
+WRITER_PAUSE_S = 0.05
+NEW_CHATS = 10**9  # ids of the chats the writer records, clear of the store's
 MAINTAINER = 1
 
 
@@ -62,6 +66,7 @@ async def _serve_while_adding(services: Services, folder: Path) -> dict[str, Any
         await answer(services, CONSOLE_CHAT, "/timeline")
     before = _rss_mb()
     waits: list[float] = []
+    writes: list[float] = []
     adding = True
 
     async def reader() -> None:
@@ -71,7 +76,18 @@ async def _serve_while_adding(services: Services, folder: Path) -> dict[str, Any
             waits.append((time.perf_counter() - started) * 1000)
             await asyncio.sleep(READER_PAUSE_S)
 
+    async def writer() -> None:
+        # A chat's first message writes its row: that must wait for the write lock.
+        chat_id = NEW_CHATS
+        while adding:
+            started = time.perf_counter()
+            await services.store.chats.ensure(chat_id, "private")
+            writes.append((time.perf_counter() - started) * 1000)
+            chat_id += 1
+            await asyncio.sleep(WRITER_PAUSE_S)
+
     reading = asyncio.create_task(reader())
+    writing = asyncio.create_task(writer())
     took = []
     for article in articles:
         started = time.perf_counter()
@@ -79,7 +95,7 @@ async def _serve_while_adding(services: Services, folder: Path) -> dict[str, Any
         took.append(time.perf_counter() - started)
         assert outcome.answer.title.startswith("Added story"), outcome.answer.title
     adding = False
-    await reading
+    await asyncio.gather(reading, writing)
     return {
         "rss_before_mb": round(before, 1),
         "rss_after_mb": round(_rss_mb(), 1),
@@ -89,6 +105,8 @@ async def _serve_while_adding(services: Services, folder: Path) -> dict[str, Any
         "reader_p50_ms": round(_percentile(waits, 0.5), 2),
         "reader_p99_ms": round(_percentile(waits, 0.99), 2),
         "reader_max_ms": round(max(waits), 2),
+        "new_chat_writes": len(writes),
+        "new_chat_write_max_ms": round(max(writes), 2),
     }
 
 
@@ -131,7 +149,8 @@ def measure() -> dict[str, Any]:
             f" {f['worker_peak_rss_mb']:.0f} MB), first story {f['first_story_s']:.1f} s,"
             f" reader /timeline p50 {f['reader_p50_ms']:.1f} ms, p99"
             f" {f['reader_p99_ms']:.1f} ms, max {f['reader_max_ms']:.0f} ms"
-            f" ({f['reader_answers']} answers)",
+            f" ({f['reader_answers']} answers); a new chat's row written in at most"
+            f" {f['new_chat_write_max_ms']:.0f} ms",
             flush=True,
         )
     return figures

@@ -154,6 +154,10 @@ def _addstory_rows(adding: dict[str, Any]) -> list[str]:
         f" | in the bot's process: p99 {inline['reader_p99_ms']:.0f} ms,"
         f" longest {inline['reader_max_ms']:.0f} ms"
         f" | {worker['reader_max_ms'] / inline['reader_max_ms']:.3f}× | | |",
+        f"| A new chat's first write meanwhile (its row, {worker['new_chat_writes']} of them)"
+        f" | longest {worker['new_chat_write_max_ms']:.0f} ms"
+        f" | in the bot's process: longest {inline['new_chat_write_max_ms']:.0f} ms"
+        f" | {worker['new_chat_write_max_ms'] / inline['new_chat_write_max_ms']:.3f}× | | |",
     ]
 
 

@@ -39,7 +39,7 @@ from bot.placematch import resolve
 from ingest.article import Article
 from ingest.errors import ArticleRejected
 from ingest.fetch import FetchOptions, Resolver, fetch_article, system_resolver
-from ingest.pipeline import prepare_article, store_article
+from ingest.pipeline import prepare_article, ready_merge_index, store_article
 from ingest.submission import Link, classify, parse_document, parse_text, require_dates
 from store import Store
 from store.audit import NOT_UNDOABLE, Scope
@@ -734,7 +734,9 @@ async def store_story(
     """Extract the article's events and store it with them as one audited change, with a
     pending review (`nonce` its buttons' token); what the preview shows is read before
     the commit."""
-    prepared = await prepare_article(article)  # before the transaction: others keep writing
+    # Both before the transaction: others keep writing meanwhile.
+    prepared = await prepare_article(article)
+    await ready_merge_index(store)
     # What the answer shows is read before the commit: once it lets other writers in, an
     # /undo, a /removestory or a /mergeevents sent meanwhile may take away the story or
     # its events before a preview read after it could show them.

@@ -44,7 +44,7 @@ class StoryWorker:
     """The child process that adds stories, one at a time, started when first needed."""
 
     def __init__(self, db: Path, log_level: str = "INFO", *, idle_s: float = IDLE_S) -> None:
-        self._db = db
+        self._db = db.resolve()
         self._log_level = log_level
         self._idle_s = idle_s
         self._pool: ProcessPoolExecutor | None = None

@@ -102,6 +102,24 @@ def _keep(store: Store, version: int, index: MergeIndex) -> None:
     _indexes[store] = (version, index)
 
 
+async def ready_merge_index(store: Store) -> None:
+    """Read the merge index now, outside any transaction, unless the kept one is current.
+    Reading a large briefing takes a while (10 s at 100,000 events): inside the article's
+    transaction, every other writer, in this process or another, would wait that long for
+    the write lock. Read in one snapshot with its write count, the index serves the next
+    `store_article` if nobody writes to the briefing meanwhile; if someone does, that reads
+    it again under the lock, as before."""
+    kept = _indexes.get(store)
+    if kept is not None and kept[0] == await store.db.data_version(BRIEFING):
+        return
+    _indexes.pop(store, None)  # a stale index is not held while the new one is read
+    del kept
+    async with store.db.snapshot():
+        version = await store.db.data_version(BRIEFING)
+        index = await MergeIndex.load(store)
+    _keep(store, version, index)
+
+
 async def store_article(store: Store, prepared: PreparedArticle) -> IngestOutcome:
     """Add a prepared article and merge its events, in one transaction; an article already
     present (same URL or text) is reported and nothing changes."""
@@ -149,7 +167,9 @@ async def ingest_article(store: Store, article: Article) -> IngestOutcome:
     existing = await store.sources.find_duplicate(article.url, article.content_hash)
     if existing is not None:  # checked first too, so a known article is not extracted again
         return IngestOutcome("present", existing.id, existing.title or _label(article))
-    return await store_article(store, await prepare_article(article))
+    prepared = await prepare_article(article)
+    await ready_merge_index(store)
+    return await store_article(store, prepared)
 
 
 def article_files(paths: list[Path]) -> list[Path]:

@@ -107,12 +107,17 @@ def test_the_addstory_probe_adds_stories_while_a_reader_is_answered(tmp_path: Pa
     # The probe raises unless every story's answer is its preview.
     assert done.returncode == 0, done.stderr[-2000:]
     worker = json.loads(done.stdout)
-    assert worker["reader_answers"] > 0
+    assert worker["reader_answers"] > 0 and worker["new_chat_writes"] > 0
     assert worker["worker_peak_rss_mb"] > 0  # the stories were added by a child
     sql = sqlite3.connect(path)
     assert sql.execute("SELECT count(*) FROM sources").fetchone()[0] == 300 // 20 + 3
     sql.close()
-    inline = {**worker, "bot_peak_rss_mb": 400.0, "reader_max_ms": 2000.0}
+    inline = {
+        **worker,
+        "bot_peak_rss_mb": 400.0,
+        "reader_max_ms": 2000.0,
+        "new_chat_write_max_ms": 9.0,
+    }
     table = readme_table({"addstory": {"events": 300, "worker": worker, "inline": inline}})
     assert "| Peak RSS serving 300 events while a story is added |" in table
     assert "added in the bot's process: 400 MB" in table

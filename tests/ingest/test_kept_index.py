@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from bot.answers import Services
@@ -10,7 +13,7 @@ from bot.maintenance import add_story, decide_story
 from config.settings import Settings
 from ingest.article import parse_article
 from ingest.merge import MergeIndex
-from ingest.pipeline import ingest_article, prepare_article, store_article
+from ingest.pipeline import ingest_article, prepare_article, ready_merge_index, store_article
 from store import Store
 from tests.ingest.test_merge_index import ARTICLE, SAME
 
@@ -72,3 +75,67 @@ async def test_an_article_rolled_back_leaves_no_index_behind(store: Store) -> No
     assert outcome.supported_events == []
     [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
     assert {c.source_id for c in event.citations} == {outcome.source_id}
+
+
+@pytest.fixture
+def writable_while_loading(monkeypatch: pytest.MonkeyPatch, store: Store) -> list[bool]:
+    """Whether another process could take the write lock while the briefing was read into a
+    merge index (one entry a read)."""
+    seen: list[bool] = []
+    load = MergeIndex.load.__func__  # type: ignore[attr-defined]
+
+    async def probed(cls: type[MergeIndex], reading: Store) -> MergeIndex:
+        other = sqlite3.connect(store.db.path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            seen.append(True)
+        except sqlite3.OperationalError:  # database is locked
+            seen.append(False)
+        finally:
+            other.close()
+        return await load(cls, reading)
+
+    monkeypatch.setattr(MergeIndex, "load", classmethod(probed))
+    return seen
+
+
+async def test_ingest_reads_the_index_without_holding_the_write_lock(
+    store: Store, writable_while_loading: list[bool]
+) -> None:
+    first = await ingest_article(store, parse_article(ARTICLE.encode(), "one.txt"))
+    second = await ingest_article(store, parse_article(SAME.encode(), "two.txt"))
+    assert writable_while_loading == [True]  # read once, with the lock free
+    [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
+    assert {c.source_id for c in event.citations} == {first.source_id, second.source_id}
+
+
+async def test_addstory_reads_the_index_without_holding_the_write_lock(
+    store: Store, settings: Settings, writable_while_loading: list[bool]
+) -> None:
+    services = Services(store, settings)
+    first = await add_story(services, OWNER, parse_article(ARTICLE.encode(), "one.txt"))
+    assert first.review is not None
+    assert writable_while_loading == [True]
+    [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
+    assert {c.source_id for c in event.citations} == {first.review.source_id}
+
+
+async def test_a_write_between_reading_the_index_and_storing_reads_it_again(
+    store: Store, db_path: Path, loads: list[int]
+) -> None:
+    await ingest_article(store, parse_article(ARTICLE.encode(), "one.txt"))
+    [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
+    prepared = await prepare_article(parse_article(SAME.encode(), "two.txt"))
+    other = await Store.open(db_path)  # another process correcting the briefing
+    try:
+        await other.corrections.edit_event(OWNER, event.id, "summary", summary="The bridge.")
+        await ready_merge_index(store)
+        assert len(loads) == 2  # the kept index was stale: read again, before the lock
+        await other.corrections.edit_event(OWNER, event.id, "summary", summary="It shut.")
+    finally:
+        await other.close()
+    outcome = await store_article(store, prepared)
+    assert len(loads) == 3  # stale again by the time the lock was taken: read under it
+    assert outcome.supported_events == [event.id]
+    assert (await store.events.get(event.id)).summary == "It shut."
