@@ -210,39 +210,52 @@ class DateBuckets:
         return found
 
 
+NOT_CITED: frozenset[tuple[int, int]] = frozenset()
+
+
 @dataclass(slots=True)  # one per event of the briefing: no per-object __dict__
 class Indexed:
     """An event as merging sees it. Kept current in memory as an article's drafts land;
-    their rows are written in a few statements when the article is done (`flush`)."""
+    their rows are written in a few statements when the article is done (`flush`).
+    Held for every event of the briefing, so kept small: names in tuples of shared strings
+    (a set costs 216 bytes even empty), and of its citations only their number and the
+    spans the article being merged cites. Every article is a new source, so no other
+    article's spans are ever compared with a draft's."""
 
     id: int
     date: str
     end: str | None
     status: str
     graphic: bool
-    spans: dict[int, set[tuple[int, int]]]  # source id -> (start, end) of its citations
-    places: set[str]
-    people: set[str]
+    places: tuple[str, ...]
+    people: tuple[str, ...]
+    cited: int = 0  # distinct (source, start, end) spans among its citations
+    current: tuple[int, set[tuple[int, int]]] | None = None  # (source id, its spans)
 
     @classmethod
     def of(cls, event: Event) -> Indexed:
+        spans = {(c.source_id, c.start, c.end) for c in event.citations}
         return cls(
             event.id,
             event.date,
             event.end,
             event.status,
             event.graphic,
-            _spans(event),
-            set(event.places),
-            set(event.people),
+            _shared(event.places),
+            _shared(event.people),
+            len(spans),
         )
 
+    def spans_from(self, source_id: int) -> set[tuple[int, int]] | frozenset[tuple[int, int]]:
+        """The (start, end) spans of its citations from that source, as far as merging
+        knows them (the article being merged)."""
+        current = self.current
+        return current[1] if current is not None and current[0] == source_id else NOT_CITED
 
-def _spans(event: Event) -> dict[int, set[tuple[int, int]]]:
-    spans: dict[int, set[tuple[int, int]]] = {}
-    for citation in event.citations:
-        spans.setdefault(citation.source_id, set()).add((citation.start, citation.end))
-    return spans
+
+def _shared(names: tuple[str, ...]) -> tuple[str, ...]:
+    # The same places and people recur across events: one string each, not one per event.
+    return tuple(sys.intern(name) for name in dict.fromkeys(names))
 
 
 @dataclass
@@ -279,6 +292,7 @@ class MergeIndex:
         # when the article began, then id; the article's own new events after them.
         self.order: dict[int, tuple[int, str, int]] = {}  # event id -> its sort key
         self.touched: set[int] = set()
+        self.linked: list[Indexed] = []  # events the article being merged cites
         # The stored people, read with the first batch: spellings to match drafts' people
         # with, and names and ids to link events to (both kept current by `link`).
         self.people: KnownPeople | None = None
@@ -304,6 +318,9 @@ class MergeIndex:
         for event_id in self.touched:
             self.order[event_id] = (0, self.events[event_id].date, event_id)
         self.touched.clear()
+        for event in self.linked:
+            event.current = None  # the last article's spans: never compared again
+        self.linked.clear()
 
     def add(self, event: Indexed, words: set[str]) -> None:
         self.events[event.id] = event
@@ -350,9 +367,7 @@ class MergeIndex:
         assert self.next_id is not None, "begin_batch first"
         event_id, self.next_id = self.next_id, self.next_id + 1
         self.pending.events.append((event_id, draft))
-        event = Indexed(
-            event_id, draft.date, draft.end, draft.status, draft.graphic, {}, set(), set()
-        )
+        event = Indexed(event_id, draft.date, draft.end, draft.status, draft.graphic, (), ())
         self.add(event, _words(draft.summary))
         return event
 
@@ -373,22 +388,27 @@ class MergeIndex:
             for ref in draft.people:
                 person_id, name = self.directory.ensure_named(ref)
                 self.pending.people.append((event.id, person_id))
-                event.people.add(name)
+                if name not in event.people:
+                    event.people = (*event.people, name)
                 self.by_person.setdefault(name, set()).add(event.id)
                 # The aliases `PersonRepo.ensure` stores for the ref, under that name.
                 self.people.add(name, ref_aliases(ref))
         if touch:
             self.pending.touched.append(event.id)
-        event.places.update(place.name for place in draft.places)
+        new_places = [p.name for p in draft.places if p.name not in event.places]
+        if new_places:
+            event.places = (*event.places, *_shared(tuple(new_places)))
+        if event.current is None or event.current[0] != source_id:
+            event.current = (source_id, set())
+            self.linked.append(event)
+        cited = event.current[1]
         words: set[str] = set()
-        count = sum(len(spans) for spans in event.spans.values())
         for _, _, excerpt, start, end in rows:
-            cited = event.spans.setdefault(source_id, set())
             if (start, end) not in cited:
                 cited.add((start, end))
-                if count < MATCHED_CITATIONS:
+                if event.cited < MATCHED_CITATIONS:
                     words |= _words(excerpt)
-                count += 1
+                event.cited += 1
         self._add_words(event.id, words)
 
     async def flush(self, store: Store, conn: aiosqlite.Connection) -> None:
@@ -444,10 +464,10 @@ def score(mine: DraftView, event: Indexed, shared: set[str]) -> float:
     # fsum: exactly rounded, so the order a set yields its words in (it changes with the
     # process's hash seed) cannot break a tie between two events one way or the other.
     value = math.fsum(mine.weight[w] for w in shared) / mine.top
-    if mine.people & event.people:
+    if not mine.people.isdisjoint(event.people):
         value += PEOPLE_BONUS
     if mine.places and event.places:
-        value += PLACE_BONUS if mine.places & event.places else PLACE_PENALTY
+        value += PLACE_PENALTY if mine.places.isdisjoint(event.places) else PLACE_BONUS
     if mine.draft.date == event.date:
         value += DATE_BONUS
     return value
@@ -629,7 +649,7 @@ class Contest:
             return  # cheapest test first: most events share too few words
         if not support_only and not compatible(draft.date, draft.end, event.date, event.end):
             return
-        cited = event.spans.get(self.source_id)
+        cited = event.spans_from(self.source_id)
         if cited and any(a < e and s < b for a, b in cited for s, e in draft.citations):
             return  # another clause of the same sentence: a different happening
         same_source = bool(cited)

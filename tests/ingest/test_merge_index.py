@@ -175,7 +175,7 @@ def _full_scan(
             and draft.status == event.status == "background"
         )
         common = words.intersection(index.words[event_id])
-        cited = event.spans.get(source_id, set())
+        cited = event.spans_from(source_id)
         if any(a < e and s < b for a, b in cited for s, e in draft.citations):
             continue
         if cited and not support_only and event.date != draft.date:
@@ -207,13 +207,13 @@ def _random_index(rng: random.Random, text: str, source_id: int) -> MergeIndex:
             end,
             rng.choice(["reported", "confirmed", "background"]),
             False,
-            {},
-            set(rng.sample(REGIONS, rng.randint(0, 1))),
-            set(rng.sample(PEOPLE, rng.randint(0, 1))),
+            tuple(rng.sample(REGIONS, rng.randint(0, 1))),
+            tuple(rng.sample(PEOPLE, rng.randint(0, 1))),
         )
         if rng.random() < 0.05:  # already cited by the article being merged
             start = rng.randrange(0, len(text) - 20)
-            event.spans[source_id] = {(start, start + 20)}
+            event.current = (source_id, {(start, start + 20)})
+            event.cited = 1
         index.add(event, _words(_sentence(rng)))
         if rng.random() < 0.5:
             index.begin_article()  # some events listed by date, the newest after them
