@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from benchmarks.report import readme_table
 from benchmarks.synthetic import build_store
@@ -54,18 +55,20 @@ async def test_a_synthetic_store_reads_like_any_other(tmp_path: Path) -> None:
         await store.close()
 
 
+def _probe(module: str, *args: str) -> dict[str, Any]:
+    """A probe run as `make bench` runs it, in a process of its own: its JSON figures."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures: dict[str, Any] = json.loads(done.stdout)
+    return figures
+
+
 def test_the_latency_probe_measures_real_answers(tmp_path: Path) -> None:
     path = build_store(tmp_path / "synthetic.sqlite3", 400, seed=5)
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.latency_probe", str(path), "5"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
     # The probe raises if a reply is an apology or not the command's answer.
-    assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout)
+    result = _probe("benchmarks.latency_probe", str(path), "5")
     assert result["events"] == 400
     assert set(result["commands"]) == {
         "timeline", "timeline_deep", "timeline_month", "timeline_month_next", "facility",
@@ -97,16 +100,8 @@ def test_the_probes_peak_memory_is_its_own_not_its_parents() -> None:
 
 def test_the_addstory_probe_adds_stories_while_a_reader_is_answered(tmp_path: Path) -> None:
     path = build_store(tmp_path / "synthetic.sqlite3", 300, seed=6)
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_addstory", "worker", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
     # The probe raises unless every story's answer is its preview.
-    assert done.returncode == 0, done.stderr[-2000:]
-    worker = json.loads(done.stdout)
+    worker = _probe("benchmarks.bench_addstory", "worker", str(path))
     assert worker["reader_answers"] > 0 and worker["new_chat_writes"] > 0
     assert worker["worker_peak_rss_mb"] > 0  # the stories were added by a child
     sql = sqlite3.connect(path)
