@@ -2,7 +2,7 @@
 
 Adding a story extracts the article's events and merges them with the briefing's, through
 a merge index that holds every event as merging sees it (ingest/merge.py). The index is
-kept for the next story, and it grows with the briefing: 370 MB at 100,000 events, 3.1 GB
+kept for the next story, and it grows with the briefing: 250 MB at 100,000 events, 1.7 GB
 at a million. Held by the bot's own process, that memory would stay for as long as the bot
 runs, and the CPU work would hold up every reader's command meanwhile. Held by a child, the
 bot's memory stays that of serving, readers are answered on another core, and the memory
