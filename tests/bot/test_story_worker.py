@@ -174,3 +174,25 @@ async def test_addstory_in_the_running_bot_goes_through_the_worker(
     assert visible_text(edit.text).startswith("Added story 1:")
     assert [s.url for s in await telegram_bot.store.sources.list_all()] == [None]
     assert telegram_bot.store not in pipeline._indexes
+
+
+async def test_closing_waits_for_the_story_being_added(
+    store: Store, settings: Settings, worker: StoryWorker, db_path: Path
+) -> None:
+    services = Services(store, settings, worker)
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the child waits for this lock
+    adding = asyncio.create_task(
+        add_story(services, OWNER, article(STORY, "https://news.example.org/a"))
+    )
+    await until(lambda: child() is not None)
+    closing = asyncio.create_task(worker.close())
+    await asyncio.sleep(0.5)
+    assert not closing.done() and not adding.done()
+    other.execute("ROLLBACK")
+    other.close()
+    added = await adding
+    await closing
+    assert added.answer.title.startswith("Added story 1:")
+    assert [s.id for s in await store.sources.list_all()] == [1]
+    await until(lambda: child() is None)
