@@ -16,9 +16,9 @@ leaves nothing half-written, and the next story starts a new child.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import multiprocessing
+import multiprocessing.util
 import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -80,7 +80,8 @@ class StoryWorker:
             self._retiring = None
         pool, self._pool = self._pool, None
         if pool is not None:
-            await asyncio.to_thread(_stop, pool, wait=True)
+            # The child ends after the story it may be adding (closing its store on its way).
+            await asyncio.to_thread(pool.shutdown, wait=True)
 
     def _submit(self, fn: Any, *args: Any) -> Future[Any]:
         # A child that died while idle is noticed at the next story: start a new one.
@@ -108,14 +109,7 @@ class StoryWorker:
         pool, self._pool = self._pool, None
         if pool is not None:
             log.info("no story for %.0f s: the process adding stories stops", self._idle_s)
-            _stop(pool, wait=False)
-
-
-def _stop(pool: ProcessPoolExecutor, *, wait: bool) -> None:
-    """Close the child's store once its story (if any) is done, then let the child end."""
-    with contextlib.suppress(BrokenProcessPool):  # a dead child has nothing to close
-        pool.submit(_child_close)
-    pool.shutdown(wait=wait)
+            pool.shutdown(wait=False)
 
 
 # The child's side: one event loop and one store for its whole life, so that the merge
@@ -126,13 +120,18 @@ _store: Store | None = None
 
 def _child_start(log_level: str) -> None:
     global _runner
-    # Ctrl-C reaches the whole process group: the bot stops the child itself, once the
-    # story it is adding is stored.
+    # Ctrl-C reaches the whole process group, and systemd's stop every process of the
+    # service: the bot stops the child itself, once the story it is adding is stored.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     from bot.cli import configure_logging
 
     configure_logging(log_level)
     _runner = asyncio.Runner()
+    # Run as the child ends, however its end comes (the bot stopping it, or the bot's own
+    # exit when a second Ctrl-C cut its shutdown short), before Python waits for threads:
+    # an open store's thread would keep the child, and so the bot, from ever exiting.
+    multiprocessing.util.Finalize(None, _child_close, exitpriority=10)
 
 
 def _add_story(db: str, user_id: int, article: Article, nonce: str) -> StoryAdded | StoryPresent:

@@ -12,6 +12,7 @@ FEATURES below.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import socket
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong. Please try again later."
 RATE_LIMIT_RETRIES = 3  # 429s waited out (retry_after) before giving up on a request
+STORE_CLOSE_WAIT_S = 10.0  # see _release
 
 # Each feature registers its handlers; order matters only within one update group.
 FEATURES: list[Callable[[Application], None]] = [  # type: ignore[type-arg]
@@ -127,16 +129,31 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     services: BotServices = app.bot_data
-    if services.owns_store and services._store is not None:
-        await services.store.close()
-        services.store = None
-        services.owns_store = False
+    await _release(services)
     if services.intake is not None:
         await services.intake.aclose()
         services.intake = None
+
+
+async def _release(services: BotServices, *, store_wait_s: float | None = None) -> None:
+    """Stop what would keep the process from ever exiting: the story worker's child and
+    the store's connection thread (each waits to be closed). `store_wait_s` bounds the
+    wait for the store after a stop cut short: a read the loop's end interrupted may have
+    ended its thread (aiosqlite's dies handing a result to a closed loop), and a close sent
+    to it would never be answered."""
     if services.story_worker is not None:
         await services.story_worker.close()
         services.story_worker = None
+    if services.owns_store and services._store is not None:
+        store, services.store, services.owns_store = services.store, None, False
+        try:
+            await asyncio.wait_for(store.close(), store_wait_s)
+        except TimeoutError:
+            log.warning(
+                "the store's thread did not answer within %.0f s: exiting without closing"
+                " it (what was committed is kept)",
+                store_wait_s,
+            )
 
 
 def _menu(*audiences: str) -> list[BotCommand]:
@@ -294,6 +311,10 @@ def run_bot(settings: Settings) -> None:
         raise TelegramUnavailable(f"Telegram refused {what}: {exc}") from exc
     except NetworkError as exc:
         raise TelegramUnavailable(f"Telegram cannot be reached: {exc}") from exc
+    finally:
+        # A second Ctrl-C while stopping cuts the application's shutdown short, before
+        # post_shutdown: the process would then wait for the store's thread for ever.
+        asyncio.run(_release(app.bot_data, store_wait_s=STORE_CLOSE_WAIT_S))
     if conflicts:
         raise TelegramUnavailable(
             "another process is running this bot (BRIEFBOT_TOKEN): Telegram gives updates to "

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from bot.telegram.app import build_application, webhook_options
 from bot.telegram.webhook import MAX_UPDATE_BYTES, SECRET_HEADER
@@ -28,10 +29,11 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 async def start_briefbot_run(
-    bot_api: FakeBotAPI, db_path: Path, **settings: str
+    bot_api: FakeBotAPI, db_path: Path, *, new_session: bool = False, **settings: str
 ) -> asyncio.subprocess.Process:
     """`briefbot run` in a process of its own, against the fake Bot API, its log piped.
-    `settings` are BRIEFBOT_* variables by their names after the prefix (token=...)."""
+    `settings` are BRIEFBOT_* variables by their names after the prefix (token=...);
+    `new_session` makes it lead a process group of its own, to be signalled as a whole."""
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
@@ -41,7 +43,13 @@ async def start_briefbot_run(
         **{f"BRIEFBOT_{name.upper()}": value for name, value in settings.items()},
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=new_session,
     )
 
 
@@ -153,35 +161,75 @@ def _gone(pid: int) -> bool:
     return "State:\tZ" in status  # ended, waiting to be reaped
 
 
-async def test_briefbot_run_adds_a_story_in_a_child_and_stops_it_with_itself(
-    bot_api: FakeBotAPI, db_path: Path, store: Store
-) -> None:
-    process = await start_briefbot_run(bot_api, db_path, maintainers="903")
+async def _briefbot_run_with_a_story_child(
+    bot_api: FakeBotAPI, db_path: Path
+) -> tuple[asyncio.subprocess.Process, list[int]]:
+    """`briefbot run` leading a process group of its own, once it has added a story through
+    its child; and its children then."""
+    process = await start_briefbot_run(bot_api, db_path, new_session=True, maintainers="903")
+    await bot_api.until(lambda: bot_api.of("deleteWebhook"), timeout=30)
+    assert _children(process.pid) == []  # nothing started before the first story
+    bot_api.user_sends(
+        "/addstory On 5 October 2021, prosecutors opened a criminal case into the "
+        "hospital. The ministry said on 6 October 2021 that two officials were suspended.",
+        chat=903,
+    )
+    [edit] = await bot_api.sent("editMessageText", 1, timeout=60)
+    assert visible_text(edit.text).startswith("Added story 1:")
+    children = _children(process.pid)
+    assert children  # the story worker (and multiprocessing's resource tracker)
+    return process, children
+
+
+async def _ended(process: asyncio.subprocess.Process, children: list[int]) -> str:
+    """Its log, once it has ended by itself; its children must be gone with it
+    (multiprocessing's resource tracker ends a moment after it)."""
     try:
-        await bot_api.until(lambda: bot_api.of("deleteWebhook"), timeout=30)
-        assert _children(process.pid) == []  # nothing started before the first story
-        bot_api.user_sends(
-            "/addstory On 5 October 2021, prosecutors opened a criminal case into the "
-            "hospital. The ministry said on 6 October 2021 that two officials were suspended.",
-            chat=903,
-        )
-        [edit] = await bot_api.sent("editMessageText", 1, timeout=60)
-        assert visible_text(edit.text).startswith("Added story 1:")
-        children = _children(process.pid)
-        assert children  # the story worker (and multiprocessing's resource tracker)
+        _out, err = await asyncio.wait_for(process.communicate(), 30)
     finally:
-        log = await stop_briefbot_run(process)
-    assert process.returncode == 0, log
-    assert "Traceback" not in log
-    # Gone with the bot (multiprocessing's resource tracker ends a moment after it).
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
     for _ in range(200):
         if all(_gone(pid) for pid in children):
             break
         await asyncio.sleep(0.05)
     assert all(_gone(pid) for pid in children)
+    return err.decode()
+
+
+async def _one_story_stored(store: Store) -> None:
     [source] = await store.sources.list_all()
     events = await store.events.all()
     assert [c.source_id for e in events for c in e.citations] == [source.id, source.id]
+
+
+# Ctrl-C in a terminal signals the whole foreground process group, and systemd's stop
+# every process of the service: the child ignores both, and the bot stops it itself.
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+async def test_briefbot_run_adds_a_story_in_a_child_and_stops_it_with_itself(
+    bot_api: FakeBotAPI, db_path: Path, store: Store, stop: signal.Signals
+) -> None:
+    process, children = await _briefbot_run_with_a_story_child(bot_api, db_path)
+    os.killpg(process.pid, stop)
+    log = await _ended(process, children)
+    assert process.returncode == 0, log
+    assert "Traceback" not in log, log
+    await _one_story_stored(store)
+
+
+async def test_a_second_ctrl_c_while_stopping_still_ends_everything(
+    bot_api: FakeBotAPI, db_path: Path, store: Store
+) -> None:
+    """A second Ctrl-C cuts the bot's shutdown short: it then waited for ever for its store's
+    connection thread, and its child for its own."""
+    process, children = await _briefbot_run_with_a_story_child(bot_api, db_path)
+    os.killpg(process.pid, signal.SIGINT)
+    await asyncio.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)
+    log = await _ended(process, children)
+    # 0, or ended by the second SIGINT itself, Python's way after a KeyboardInterrupt.
+    assert process.returncode in (0, -signal.SIGINT), log
+    await _one_story_stored(store)
 
 
 async def test_webhook_answers_updates_with_the_secret_only(
