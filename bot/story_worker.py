@@ -18,8 +18,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.util
+import os
 import signal
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -132,6 +135,20 @@ def _child_start(log_level: str) -> None:
     # exit when a second Ctrl-C cut its shutdown short), before Python waits for threads:
     # an open store's thread would keep the child, and so the bot, from ever exiting.
     multiprocessing.util.Finalize(None, _child_close, exitpriority=10)
+    threading.Thread(target=_end_with_the_bot, name="bot-watch", daemon=True).start()
+
+
+def _end_with_the_bot() -> None:
+    """End when the bot's process does, however it ends. Killed (SIGKILL, the kernel out
+    of memory), it sends no word, and the child's queue never reports it (the child holds
+    the queue's write end too): the child would wait for work for ever, holding the merge
+    index. A story it was adding is rolled back by SQLite, as for any process killed."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    multiprocessing.connection.wait([parent.sentinel])
+    log.warning("the bot's process has ended: the process adding stories ends too")
+    os._exit(1)
 
 
 def _add_story(db: str, user_id: int, article: Article, nonce: str) -> StoryAdded | StoryPresent:

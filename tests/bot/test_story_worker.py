@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import sys
 from collections.abc import AsyncIterator
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -196,3 +197,46 @@ async def test_closing_waits_for_the_story_being_added(
     assert added.answer.title.startswith("Added story 1:")
     assert [s.id for s in await store.sources.list_all()] == [1]
     await until(lambda: child() is None)
+
+
+KILLED_BOT = """
+import asyncio, multiprocessing, os, signal, sys
+from pathlib import Path
+from bot.story_worker import StoryWorker
+from ingest.article import Article
+
+async def main():
+    worker = StoryWorker(Path(sys.argv[1]), "WARNING")
+    await worker.add(1001, Article(text=sys.argv[2], url="https://news.example.org/a"), "n")
+    print(multiprocessing.active_children()[0].pid, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "State:\tZ" in status  # ended, waiting to be reaped
+
+
+async def test_the_worker_ends_when_the_bot_is_killed(store: Store, db_path: Path) -> None:
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        KILLED_BOT,
+        str(db_path),
+        STORY,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    out, err = await asyncio.wait_for(bot.communicate(), 60)
+    assert bot.returncode == -signal.SIGKILL, err.decode()[-2000:]
+    worker_pid = int(out)
+    await until(lambda: _gone(worker_pid))
+    assert [s.url for s in await store.sources.list_all()] == ["https://news.example.org/a"]
