@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.latency_probe import rss_mb
+from benchmarks.latency_probe import percentile, rss_mb
 from benchmarks.synthetic import cached_store
 from benchmarks.synthetic_news import write_articles
 from bot.answers import Services, answer
@@ -56,11 +56,6 @@ def _children_peak_mb() -> float:
     # The largest child's: the story worker's (getrusage's peak of a child counts what it
     # had before exec, a copy of this process, far smaller than the worker's own).
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def _serve_while_adding(services: Services, folder: Path) -> dict[str, Any]:
@@ -105,8 +100,8 @@ async def _serve_while_adding(services: Services, folder: Path) -> dict[str, Any
         "first_story_s": round(took[0], 2),
         "next_stories_s": round(max(took[1:]), 2),
         "reader_answers": len(waits),
-        "reader_p50_ms": round(_percentile(waits, 0.5), 2),
-        "reader_p99_ms": round(_percentile(waits, 0.99), 2),
+        "reader_p50_ms": round(percentile(waits, 0.5), 2),
+        "reader_p99_ms": round(percentile(waits, 0.99), 2),
         "reader_max_ms": round(max(waits), 2),
         "new_chat_writes": len(writes),
         "new_chat_write_max_ms": round(max(writes), 2),

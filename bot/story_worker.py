@@ -56,7 +56,7 @@ class StoryWorker:
 
     async def add(self, user_id: int, article: Article, nonce: str) -> StoryAdded | StoryPresent:
         """`bot.maintenance.store_story`, done by the child."""
-        future = self._submit(_add_story, str(self._db), user_id, article, nonce)
+        future = self._submit(_add_story, user_id, article, nonce)
         self._busy += 1
         if self._retiring is not None:
             self._retiring.cancel()
@@ -104,7 +104,7 @@ class StoryWorker:
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_child_start,
-            initargs=(self._log_level,),
+            initargs=(str(self._db), self._log_level),
         )
 
     def _retire(self) -> None:
@@ -118,11 +118,12 @@ class StoryWorker:
 # The child's side: one event loop and one store for its whole life, so that the merge
 # index (kept per store, ingest/pipeline.py) serves story after story.
 _runner: asyncio.Runner | None = None
+_db: Path | None = None
 _store: Store | None = None
 
 
-def _child_start(log_level: str) -> None:
-    global _runner
+def _child_start(db: str, log_level: str) -> None:
+    global _runner, _db
     # Ctrl-C reaches the whole process group, and systemd's stop every process of the
     # service: the bot stops the child itself, once the story it is adding is stored.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -131,6 +132,7 @@ def _child_start(log_level: str) -> None:
 
     configure_logging(log_level)
     _runner = asyncio.Runner()
+    _db = Path(db)
     # Run as the child ends, however its end comes (the bot stopping it, or the bot's own
     # exit when a second Ctrl-C cut its shutdown short), before Python waits for threads:
     # an open store's thread would keep the child, and so the bot, from ever exiting.
@@ -151,20 +153,21 @@ def _end_with_the_bot() -> None:
     os._exit(1)
 
 
-def _add_story(db: str, user_id: int, article: Article, nonce: str) -> StoryAdded | StoryPresent:
+def _add_story(user_id: int, article: Article, nonce: str) -> StoryAdded | StoryPresent:
     assert _runner is not None, "started by _child_start"
-    return _runner.run(_add_story_async(Path(db), user_id, article, nonce))
+    return _runner.run(_add_story_async(user_id, article, nonce))
 
 
 async def _add_story_async(
-    db: Path, user_id: int, article: Article, nonce: str
+    user_id: int, article: Article, nonce: str
 ) -> StoryAdded | StoryPresent:
     global _store
     from bot.maintenance import store_story
     from store import Store
 
     if _store is None:
-        _store = await Store.open(db)
+        assert _db is not None, "started by _child_start"
+        _store = await Store.open(_db)
     return await store_story(_store, user_id, article, nonce)
 
 

@@ -104,7 +104,7 @@ def _keep(store: Store, version: int, index: MergeIndex) -> None:
 
 async def ready_merge_index(store: Store) -> None:
     """Read the merge index now, outside any transaction, unless the kept one is current.
-    Reading a large briefing takes a while (10 s at 100,000 events): inside the article's
+    Reading a large briefing takes a while (8 s at 100,000 events): inside the article's
     transaction, every other writer, in this process or another, would wait that long for
     the write lock. Read in one snapshot with its write count, the index serves the next
     `store_article` if nobody writes to the briefing meanwhile; if someone does, that reads

@@ -26,6 +26,7 @@ from ingest.article import Article
 from store import Store
 from tests.fakes.bot_api import visible_text
 from tests.fakes.telegram import RunningBot
+from tests.processes import eventually, gone
 from tests.store.rows import dump
 
 OWNER = 1001
@@ -55,14 +56,6 @@ async def briefing(store: Store) -> list[tuple[object, ...]]:
 def child() -> BaseProcess | None:
     """The worker's process while one runs (the only child these tests start)."""
     return next(iter(multiprocessing.active_children()), None)
-
-
-async def until(condition: object, seconds: float = 20.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if callable(condition) and condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture
@@ -116,7 +109,7 @@ async def test_an_idle_worker_stops_and_the_next_story_starts_another(
     try:
         services = Services(store, settings, worker)
         await add_story(services, OWNER, article(STORY, "https://news.example.org/a"))
-        await until(lambda: child() is None)
+        await eventually(lambda: child() is None)
         added = await add_story(services, OWNER, article(SECOND, "https://news.example.org/b"))
         assert added.answer.title.startswith("Added story 2:")
     finally:
@@ -132,7 +125,7 @@ async def test_a_worker_killed_while_idle_is_replaced(
     process = child()
     assert process is not None and process.pid is not None
     os.kill(process.pid, signal.SIGKILL)
-    await until(lambda: child() is None)
+    await eventually(lambda: child() is None)
     added = await add_story(services, OWNER, article(SECOND, "https://news.example.org/b"))
     assert added.answer.title.startswith("Added story 2:")
 
@@ -149,7 +142,7 @@ async def test_a_worker_killed_while_adding_keeps_nothing_and_says_so(
         adding = asyncio.create_task(
             add_story(services, OWNER, article(STORY, "https://news.example.org/a"))
         )
-        await until(lambda: child() is not None)
+        await eventually(lambda: child() is not None)
         await asyncio.sleep(1.0)
         process = child()
         assert process is not None and process.pid is not None
@@ -186,7 +179,7 @@ async def test_closing_waits_for_the_story_being_added(
     adding = asyncio.create_task(
         add_story(services, OWNER, article(STORY, "https://news.example.org/a"))
     )
-    await until(lambda: child() is not None)
+    await eventually(lambda: child() is not None)
     closing = asyncio.create_task(worker.close())
     await asyncio.sleep(0.5)
     assert not closing.done() and not adding.done()
@@ -196,7 +189,7 @@ async def test_closing_waits_for_the_story_being_added(
     await closing
     assert added.answer.title.startswith("Added story 1:")
     assert [s.id for s in await store.sources.list_all()] == [1]
-    await until(lambda: child() is None)
+    await eventually(lambda: child() is None)
 
 
 KILLED_BOT = """
@@ -216,14 +209,6 @@ if __name__ == "__main__":
 """
 
 
-def _gone(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return True
-    return "State:\tZ" in status  # ended, waiting to be reaped
-
-
 async def test_the_worker_ends_when_the_bot_is_killed(store: Store, db_path: Path) -> None:
     bot = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -238,5 +223,5 @@ async def test_the_worker_ends_when_the_bot_is_killed(store: Store, db_path: Pat
     out, err = await asyncio.wait_for(bot.communicate(), 60)
     assert bot.returncode == -signal.SIGKILL, err.decode()[-2000:]
     worker_pid = int(out)
-    await until(lambda: _gone(worker_pid))
+    await eventually(lambda: gone(worker_pid))
     assert [s.url for s in await store.sources.list_all()] == ["https://news.example.org/a"]

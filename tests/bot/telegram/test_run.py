@@ -24,6 +24,7 @@ from store import Store
 from tests.bot.briefing import sample_briefing
 from tests.fakes.bot_api import FakeBotAPI, visible_text
 from tests.fakes.telegram import settings_for, stop_polling
+from tests.processes import children, eventually, gone
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -148,19 +149,6 @@ async def test_briefbot_run_polls_answers_and_stops_cleanly(
     assert "/bot***" in log  # the URLs were logged, with the token written over
 
 
-def _children(pid: int) -> list[int]:
-    """The process's children (Linux)."""
-    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
-def _gone(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return True
-    return "State:\tZ" in status  # ended, waiting to be reaped
-
-
 async def _briefbot_run_with_a_story_child(
     bot_api: FakeBotAPI, db_path: Path
 ) -> tuple[asyncio.subprocess.Process, list[int]]:
@@ -168,7 +156,7 @@ async def _briefbot_run_with_a_story_child(
     its child; and its children then."""
     process = await start_briefbot_run(bot_api, db_path, new_session=True, maintainers="903")
     await bot_api.until(lambda: bot_api.of("deleteWebhook"), timeout=30)
-    assert _children(process.pid) == []  # nothing started before the first story
+    assert children(process.pid) == []  # nothing started before the first story
     bot_api.user_sends(
         "/addstory On 5 October 2021, prosecutors opened a criminal case into the "
         "hospital. The ministry said on 6 October 2021 that two officials were suspended.",
@@ -176,12 +164,12 @@ async def _briefbot_run_with_a_story_child(
     )
     [edit] = await bot_api.sent("editMessageText", 1, timeout=60)
     assert visible_text(edit.text).startswith("Added story 1:")
-    children = _children(process.pid)
-    assert children  # the story worker (and multiprocessing's resource tracker)
-    return process, children
+    started = children(process.pid)
+    assert started  # the story worker (and multiprocessing's resource tracker)
+    return process, started
 
 
-async def _ended(process: asyncio.subprocess.Process, children: list[int]) -> str:
+async def _ended(process: asyncio.subprocess.Process, started: list[int]) -> str:
     """Its log, once it has ended by itself; its children must be gone with it
     (multiprocessing's resource tracker ends a moment after it)."""
     try:
@@ -189,11 +177,7 @@ async def _ended(process: asyncio.subprocess.Process, children: list[int]) -> st
     finally:
         if process.returncode is None:
             os.killpg(process.pid, signal.SIGKILL)
-    for _ in range(200):
-        if all(_gone(pid) for pid in children):
-            break
-        await asyncio.sleep(0.05)
-    assert all(_gone(pid) for pid in children)
+    await eventually(lambda: all(gone(pid) for pid in started), seconds=10)
     return err.decode()
 
 
@@ -209,9 +193,9 @@ async def _one_story_stored(store: Store) -> None:
 async def test_briefbot_run_adds_a_story_in_a_child_and_stops_it_with_itself(
     bot_api: FakeBotAPI, db_path: Path, store: Store, stop: signal.Signals
 ) -> None:
-    process, children = await _briefbot_run_with_a_story_child(bot_api, db_path)
+    process, started = await _briefbot_run_with_a_story_child(bot_api, db_path)
     os.killpg(process.pid, stop)
-    log = await _ended(process, children)
+    log = await _ended(process, started)
     assert process.returncode == 0, log
     assert "Traceback" not in log, log
     await _one_story_stored(store)
@@ -222,11 +206,11 @@ async def test_a_second_ctrl_c_while_stopping_still_ends_everything(
 ) -> None:
     """A second Ctrl-C cuts the bot's shutdown short: it then waited for ever for its store's
     connection thread, and its child for its own."""
-    process, children = await _briefbot_run_with_a_story_child(bot_api, db_path)
+    process, started = await _briefbot_run_with_a_story_child(bot_api, db_path)
     os.killpg(process.pid, signal.SIGINT)
     await asyncio.sleep(0.01)
     os.killpg(process.pid, signal.SIGINT)
-    log = await _ended(process, children)
+    log = await _ended(process, started)
     # 0, or ended by the second SIGINT itself, Python's way after a KeyboardInterrupt.
     assert process.returncode in (0, -signal.SIGINT), log
     await _one_story_stored(store)
