@@ -30,17 +30,22 @@ Snapshot = dict[str, list[Row]]
 # Entries that record a decision rather than change the briefing.
 NOT_UNDOABLE = ("undo", "keep story")
 
-SCOPE_KINDS = ("sources", "events", "places", "people", "maintainers")
+SCOPE_KINDS = ("sources", "events", "places", "people", "maintainers", "place_rows", "person_rows")
 
 # Tables in foreign-key order (parents first), each with its primary key and the
 # columns that tie its rows to a scope: a row is covered when any of them is in scope.
+# A place in `places` covers its row, its aliases and which events are at it; one in
+# `place_rows` only its row and aliases (the same for people).
 TABLES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = {
     "sources": (("id",), (("id", "sources"),)),
     "events": (("id",), (("id", "events"),)),
-    "places": (("id",), (("id", "places"),)),
-    "people": (("id",), (("id", "people"),)),
-    "place_aliases": (("place_id", "alias"), (("place_id", "places"),)),
-    "person_aliases": (("person_id", "alias"), (("person_id", "people"),)),
+    "places": (("id",), (("id", "places"), ("id", "place_rows"))),
+    "people": (("id",), (("id", "people"), ("id", "person_rows"))),
+    "place_aliases": (("place_id", "alias"), (("place_id", "places"), ("place_id", "place_rows"))),
+    "person_aliases": (
+        ("person_id", "alias"),
+        (("person_id", "people"), ("person_id", "person_rows")),
+    ),
     "citations": (("id",), (("event_id", "events"), ("source_id", "sources"))),
     "event_places": (("event_id", "place_id"), (("event_id", "events"), ("place_id", "places"))),
     "event_people": (
@@ -60,6 +65,8 @@ class Scope:
     places: frozenset[int] = frozenset()
     people: frozenset[int] = frozenset()
     maintainers: frozenset[int] = frozenset()
+    place_rows: frozenset[int] = frozenset()
+    person_rows: frozenset[int] = frozenset()
 
     def __or__(self, other: Scope) -> Scope:
         return Scope(*(getattr(self, k) | getattr(other, k) for k in SCOPE_KINDS))
@@ -200,16 +207,23 @@ async def _newest_ids(conn: aiosqlite.Connection) -> dict[str, int]:
     return newest
 
 
+# Places and people: their table, the table linking events to them, its column, and the
+# scope kind covering only their own rows.
+NAMED = (
+    ("places", "event_places", "place_id", "place_rows"),
+    ("people", "event_people", "person_id", "person_rows"),
+)
+
+
 async def _tied_to(conn: aiosqlite.Connection, scope: Scope, newest: dict[str, int]) -> Scope:
     """The places and people tied to the scope's events, and those created since `newest`
-    was read: every place or person a story's events may have changed or added."""
+    was read: every place or person a story's events may have changed or added. Of those
+    that existed before, only their own rows: which events are at them is covered by the
+    events, and a popular place has thousands."""
     events = sorted(scope.events)
     marks = ",".join("?" * len(events))
     ids: dict[str, set[int]] = {}
-    for table, link, column in (
-        ("places", "event_places", "place_id"),
-        ("people", "event_people", "person_id"),
-    ):
+    for table, link, column, own_rows in NAMED:
         rows = await (
             await conn.execute(
                 f"SELECT {column} FROM {link} WHERE event_id IN ({marks})"
@@ -217,8 +231,24 @@ async def _tied_to(conn: aiosqlite.Connection, scope: Scope, newest: dict[str, i
                 [*events, newest[table]],
             )
         ).fetchall()
-        ids[table] = {r[0] for r in rows}
+        tied = {r[0] for r in rows}
+        ids[table] = {i for i in tied if i > newest[table]}
+        ids[own_rows] = tied - ids[table]
     return Scope.of(**ids)
+
+
+def _discovered(changed: Scope, newest: dict[str, int]) -> Scope:
+    """What a discovering change records, of the ids tied to the rows it changed: the
+    places and people it created whole (undo removes them, so none may have gained another
+    event since), and of those that existed before only their own rows, when it changed
+    them (a spelling it taught). An event it put at a known place leaves the place out:
+    later stories' events there then touch nothing it changed, and it can still be undone."""
+    ids: dict[str, frozenset[int]] = {}
+    for table, _link, _column, own_rows in NAMED:
+        mine = frozenset(i for i in getattr(changed, table) if i > newest[table])
+        ids[table] = mine
+        ids[own_rows] = getattr(changed, own_rows) - mine
+    return replace(changed, **ids)
 
 
 def _withdrawn(before: Snapshot, after: Snapshot, since: str) -> list[Withdrawal]:
@@ -312,7 +342,8 @@ class AuditRepo:
                 reach = change.scope | await _tied_to(conn, change.scope, newest)
                 async with self.db.last_commit() as committed:
                     before_all = await snapshot(committed, reach)
-                change.scope = changed_scope(before_all, await snapshot(conn, reach)) | scope
+                changed = changed_scope(before_all, await snapshot(conn, reach))
+                change.scope = _discovered(changed, newest) | scope
             # Taken afresh: places or people the body created were not in scope before.
             after = await snapshot(conn, change.scope)
             before = restrict(before_all, change.scope)

@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import aiosqlite
 import httpx
@@ -219,6 +220,34 @@ async def test_a_change_that_cannot_be_undone_does_not_block_older_ones(
     assert (await store.events.get(case)).summary == "Theirs."
     again = (await run(services, OWNER, "undo", "")).answer
     assert again.title.endswith("You have no earlier change to undo.")
+
+
+async def test_a_story_can_be_undone_after_later_stories_at_the_same_place(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every story of a briefing tends to name its main place: a later story's event there
+    does not touch what an earlier story changed, so the earlier one can still be undone."""
+
+    def at_the_plant(text: str, published: str | None, **_: object) -> list[NewEvent]:
+        return [
+            replace(d, places=(PlaceRef("Tver", "region"),)) for d in _extract(text, published)
+        ]
+
+    monkeypatch.setattr("ingest.pipeline.extract_events", at_the_plant)
+    services = Services(store, settings)
+    await add_story(services, OWNER, parse_text("On 2021-10-01, the plant stopped work."))
+    before = await dump(store)
+    second = await add_story(services, OWNER, parse_text("On 2021-10-02, a meeting was held."))
+    third = await add_story(services, OWNER, parse_text("On 2021-10-05, the court ruled."))
+    assert second.review is not None and third.review is not None
+    undone = (await run(services, OWNER, "undo", f"#{second.review.audit_id}")).answer
+    assert undone.title == "Undone: add story (source 2)."
+    assert [e.summary for e in await store.events.all()] == [
+        "the plant stopped work.",
+        "the court ruled.",
+    ]
+    await run(services, OWNER, "undo", f"#{third.review.audit_id}")
+    assert await dump(store) == before
 
 
 @pytest.mark.parametrize(

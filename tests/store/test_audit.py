@@ -304,6 +304,84 @@ async def test_discovering_change_records_new_places_people_and_aliases(store: S
     assert await dump(store) == before
 
 
+async def _add_story(
+    store: Store, url: str, places: tuple[PlaceRef, ...], people: tuple[PersonRef, ...] = ()
+) -> int:
+    """A discovering change as /addstory makes it: an article with one new event."""
+    text = f"On October 9, 2021 something else happened, {url} wrote."
+    async with store.audit.change(1001, "add story", "source:?", Scope(), discover=True) as ch:
+        source = await store.sources.add(ch.conn, _source(text, url))
+        event = await store.events.add(
+            ch.conn,
+            source,
+            text,
+            NewEvent(
+                "2021-10-09",
+                None,
+                f"Something else, {url}.",
+                places=places,
+                people=people,
+                citations=((0, len(text)),),
+            ),
+        )
+        ch.scope = Scope.of(sources=[source], events=[event])
+    assert ch.entry_id is not None
+    return ch.entry_id
+
+
+async def test_a_story_at_a_known_place_is_undone_after_later_stories_there(
+    store: Store,
+) -> None:
+    """A story that puts an event at a place the briefing knew, and teaches it a spelling,
+    records that place's own rows, not every event at it: a later story's event there
+    touches nothing the first changed, so the first can still be undone, and the record
+    does not grow with the place's events."""
+    ids = await _seed(store)
+    before = await dump(store)
+    first = await _add_story(
+        store,
+        "https://c.example/",
+        (PlaceRef("Saratov", "city", aliases=("Saratof",)),),
+        (PersonRef("Activist Group", "organisation", aliases=("AG",)),),
+    )
+    entry = await store.audit.get(first)
+    scope = Scope.from_json(entry.scope)
+    for snap in (entry.before, entry.after):
+        for table in ("event_places", "event_people"):
+            rows = json.loads(snap or "{}").get(table, [])
+            assert all(row["event_id"] in scope.events for row in rows), table
+    assert {ids["leak"], ids["dismissal"]}.isdisjoint(scope.events)
+    second = await _add_story(
+        store,
+        "https://d.example/",
+        (PlaceRef("Saratov", "city"),),
+        (PersonRef("Activist Group", "organisation"),),
+    )
+    await store.audit.undo(1001, first)
+    assert await store.db.scalar("SELECT count(*) FROM place_aliases WHERE alias = 'Saratof'") == 0
+    assert await store.db.scalar("SELECT count(*) FROM person_aliases WHERE alias = 'AG'") == 0
+    await store.audit.undo(1001, second)
+    assert await dump(store) == before
+
+
+async def test_a_story_is_not_undone_once_another_uses_a_place_it_created(store: Store) -> None:
+    """Undoing a story removes the places and people it created: not while a later story's
+    event is at that place or names that person (removing them would take them from it)."""
+    await _seed(store)
+    first = await _add_story(
+        store, "https://c.example/", (PlaceRef("Omsk", "city"),), (PersonRef("New Person"),)
+    )
+    await _add_story(store, "https://d.example/", (PlaceRef("Omsk", "city"),))
+    after_both = await dump(store)
+    with pytest.raises(Conflict, match="changed again"):
+        await store.audit.undo(1001, first)
+    assert await dump(store) == after_both
+    third = await _add_story(store, "https://e.example/", (), (PersonRef("Someone"),))
+    await _add_story(store, "https://f.example/", (), (PersonRef("Someone"),))
+    with pytest.raises(Conflict, match="changed again"):
+        await store.audit.undo(1001, third)
+
+
 async def test_a_discovering_change_must_be_its_transactions_first_write(store: Store) -> None:
     # Its rows' earlier state is read from the last commit, which would miss that write.
     with pytest.raises(AssertionError, match="first write"):
