@@ -301,9 +301,19 @@ CONTENT_WORD = re.compile(r"[A-Za-z][\w’'-]*|\d+(?:\.\d+)?")
 
 @lru_cache(maxsize=4096)  # a draft's words are compared with each later clause's
 def content_words(text: str) -> frozenset[str]:
-    words = CONTENT_WORD.findall(text)
-    stems = {stem(w) for w in words if w.casefold() not in STOPWORDS and len(w) > 2}
-    return frozenset(SYNONYMS.get(w, w) for w in stems)
+    terms = set(map(_term, CONTENT_WORD.findall(text)))
+    terms.discard("")
+    return frozenset(terms)
+
+
+@lru_cache(maxsize=65536)  # a text's words are mostly ones seen before: one lookup each
+def _term(word: str) -> str:
+    """What a word counts as among content words: its stem, or its synonyms' common one;
+    "" for a function word or one too short to tell anything."""
+    if word.casefold() in STOPWORDS or len(word) <= 2:
+        return ""
+    stemmed = stem(word)
+    return SYNONYMS.get(stemmed, stemmed)
 
 
 def overlap(a: str, b: str) -> int:
