@@ -28,8 +28,8 @@ import aiosqlite
 from ingest.events import SupportingCitation, content_words
 from ingest.people import KnownPeople
 from store import Store
-from store.events import CitationRow, citation_rows
-from store.models import Event, NewEvent, PersonRef, PlaceRef
+from store.events import CitationRow, EventToMatch, citation_rows
+from store.models import NewEvent, PersonRef, PlaceRef
 from store.people import PeopleIndex
 from store.places import ref_aliases
 
@@ -233,8 +233,7 @@ class Indexed:
     current: tuple[int, set[tuple[int, int]]] | None = None  # (source id, its spans)
 
     @classmethod
-    def of(cls, event: Event) -> Indexed:
-        spans = {(c.source_id, c.start, c.end) for c in event.citations}
+    def of(cls, event: EventToMatch) -> Indexed:
         return cls(
             event.id,
             event.date,
@@ -243,7 +242,7 @@ class Indexed:
             event.graphic,
             _shared(event.places),
             _shared(event.people),
-            len(spans),
+            event.cited,
         )
 
     def spans_from(self, source_id: int) -> set[tuple[int, int]] | frozenset[tuple[int, int]]:
@@ -307,9 +306,9 @@ class MergeIndex:
     async def load(cls, store: Store) -> MergeIndex:
         index = cls()
         # In batches: the index keeps far less of an event than its rows with excerpts.
-        async for events in store.events.in_batches():
+        async for events in store.events.for_matching(MATCHED_CITATIONS):
             for event in events:
-                index.add(Indexed.of(event), _words(_event_text(event)))
+                index.add(Indexed.of(event), _words(" ".join([event.summary, *event.excerpts])))
         index.begin_article()
         return index
 
@@ -534,12 +533,6 @@ def _postings_beyond(index: MergeIndex, mine: DraftView, needed: float) -> list[
         light += 1
     light = max(light, MIN_SHARED - 1)
     return [index.postings[word] for word in by_weight[light:] if word in index.postings]
-
-
-def _event_text(event: Event) -> str:
-    """What an event is matched on: its summary and its first MATCHED_CITATIONS excerpts."""
-    first = sorted(event.citations, key=lambda c: c.id)[:MATCHED_CITATIONS]
-    return " ".join([event.summary, *(c.excerpt for c in first)])
 
 
 def _canonical_people(draft: NewEvent, index: MergeIndex) -> NewEvent:

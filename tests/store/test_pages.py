@@ -235,16 +235,30 @@ async def test_a_page_of_a_range_follows_or_precedes_any_key(store: Store) -> No
             assert [(e.date, e.id) for e in before] == [k for k in ordered if k < key][-3:]
 
 
-async def test_the_whole_briefing_is_read_in_batches_by_id_hidden_events_too(
+async def test_the_whole_briefing_is_read_for_matching_in_batches_by_id_hidden_events_too(
     store: Store, spread: list[int]
 ) -> None:
     await store.corrections.edit_event(OWNER, spread[3], "hide", hidden=1)
-    batches = [batch async for batch in store.events.in_batches(size=7)]
+    batches = [batch async for batch in store.events.for_matching(2, size=7)]
     assert [len(batch) for batch in batches] == [7, 7, 7, 7, 2]
     read = [event for batch in batches for event in batch]
     assert [event.id for event in read] == sorted(spread)
-    whole = await store.events.all(include_hidden=True)  # the same events, read at once
-    assert read == sorted(whole, key=lambda event: event.id)
+    whole = await store.events.all(include_hidden=True)  # the same events, read whole
+    for event, full in zip(read, sorted(whole, key=lambda event: event.id), strict=True):
+        first = sorted(full.citations, key=lambda c: c.id)[:2]
+        spans = {(c.source_id, c.start, c.end) for c in full.citations}
+        assert event == (
+            full.id,
+            full.date,
+            full.end,
+            full.status,
+            full.graphic,
+            full.places,
+            full.people,
+            len(spans),
+            tuple(c.excerpt for c in first),
+            full.summary,
+        )
 
 
 async def test_a_search_finds_a_word_written_with_e_or_yo_either_way(store: Store) -> None:
