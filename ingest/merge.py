@@ -280,9 +280,9 @@ class MergeIndex:
         # Each event's words as a tuple of shared strings: a set per event cost about four
         # times the memory, and only ever gets intersected with a draft's set.
         self.words: dict[int, tuple[str, ...]] = {}
-        self.frequency: Counter[str] = Counter()
-        self.postings: dict[str, set[int]] = {}  # word -> events that have it
-        self.vocabulary = 0  # words with a frequency above zero
+        # Word -> the events that have it; its size is the word's document frequency (an
+        # event's words only grow, so a posting never loses an event).
+        self.postings: dict[str, set[int]] = {}
         self.dates = DateBuckets()
         # The events that may have a draft's bonuses for sharing a person or its date.
         self.by_person: dict[str, set[int]] = {}
@@ -342,11 +342,12 @@ class MergeIndex:
         # of a text joined from pieces are the union of the pieces' words.
         have = self.words[event_id]
         new = [sys.intern(word) for word in words.difference(have)]
+        postings = self.postings
         for word in new:
-            if self.frequency[word] == 0:
-                self.vocabulary += 1
-            self.frequency[word] += 1
-            self.postings.setdefault(word, set()).add(event_id)
+            ids = postings.get(word)
+            if ids is None:
+                ids = postings[word] = set()
+            ids.add(event_id)
         if new:
             self.words[event_id] = (*have, *new)
 
@@ -427,9 +428,10 @@ class MergeIndex:
     def weights(self, words: set[str]) -> dict[str, float]:
         total = len(self.events) + 1
         # A word no event has is the most telling of all.
-        unseen = math.log(self.vocabulary + 2) + 0.5
+        unseen = math.log(len(self.postings) + 2) + 0.5
+        postings = self.postings
         return {
-            w: math.log(total / n) + 0.5 if (n := self.frequency.get(w, 0)) > 0 else unseen
+            w: math.log(total / len(ids)) + 0.5 if (ids := postings.get(w)) else unseen
             for w in words
         }
 
