@@ -612,9 +612,8 @@ class EventRepo:
     ) -> AsyncIterator[list[EventToMatch]]:
         """Every event, hidden ones too, `size` at a time in id order, as the merge index
         keeps it: a large briefing is never held whole, and of its citations only their
-        number and the first `excerpts` excerpts are read (whole events, each citation an
-        object, took a fifth of the time of reading 100,000). Read inside a transaction for
-        one consistent state."""
+        number and the first `excerpts` excerpts are read, not every citation as an object.
+        Read inside a transaction for one consistent state."""
         last = 0
         while rows := await self.db.fetchall(_FOR_MATCHING, (excerpts, last, size)):
             yield [_to_match(row) for row in rows]
