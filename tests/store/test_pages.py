@@ -10,7 +10,7 @@ import pytest
 
 from store import Store
 from store.events import SEARCH_WINDOW, EventScope
-from store.models import PlaceRef
+from store.models import NewEvent, PlaceRef
 from tests.bot.briefing import add_article, add_event
 
 OWNER = 1
@@ -239,13 +239,27 @@ async def test_the_whole_briefing_is_read_for_matching_in_batches_by_id_hidden_e
     store: Store, spread: list[int]
 ) -> None:
     await store.corrections.edit_event(OWNER, spread[3], "hide", hidden=1)
+    # An event cited four times, last by its first article again: its first two excerpts
+    # by citation id are not its first two by article.
+    [first] = (await store.events.get(spread[5])).citations
+    text = "Later: item five happened again, a report said."
+    other = await add_article(store, text, url="https://other.example/2")
+    first_text = (await store.sources.get(first.source_id)).text
+    again = first_text.index("Item 6 happened.")
+    async with store.db.transaction() as conn:
+        cite = NewEvent("2021", None, "x", citations=((0, 5), (7, 30)))
+        await store.events.attach(conn, spread[5], other, text, cite)
+        cite = NewEvent("2021", None, "x", citations=((again, again + 16),))
+        await store.events.attach(conn, spread[5], first.source_id, first_text, cite)
     batches = [batch async for batch in store.events.for_matching(2, size=7)]
     assert [len(batch) for batch in batches] == [7, 7, 7, 7, 2]
     read = [event for batch in batches for event in batch]
     assert [event.id for event in read] == sorted(spread)
     whole = await store.events.all(include_hidden=True)  # the same events, read whole
+    cited_often = next(event for event in read if event.id == spread[5])
+    assert cited_often.cited == 4 and cited_often.excerpts == (first.excerpt, "Later")
     for event, full in zip(read, sorted(whole, key=lambda event: event.id), strict=True):
-        first = sorted(full.citations, key=lambda c: c.id)[:2]
+        earliest = sorted(full.citations, key=lambda c: c.id)[:2]
         spans = {(c.source_id, c.start, c.end) for c in full.citations}
         assert event == (
             full.id,
@@ -256,7 +270,7 @@ async def test_the_whole_briefing_is_read_for_matching_in_batches_by_id_hidden_e
             full.places,
             full.people,
             len(spans),
-            tuple(c.excerpt for c in first),
+            tuple(c.excerpt for c in earliest),
             full.summary,
         )
 
