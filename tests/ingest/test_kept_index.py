@@ -15,9 +15,20 @@ from ingest.article import parse_article
 from ingest.merge import MergeIndex
 from ingest.pipeline import ingest_article, prepare_article, ready_merge_index, store_article
 from store import Store
+from store.models import Event
 from tests.ingest.test_merge_index import ARTICLE, SAME
 
 OWNER = 1001
+
+
+async def _the_event(store: Store) -> Event:
+    """The one event of 9 May 2023 that ARTICLE and SAME both report."""
+    [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
+    return event
+
+
+async def _sources_citing_the_event(store: Store) -> set[int]:
+    return {c.source_id for c in (await _the_event(store)).citations}
 
 
 @pytest.fixture
@@ -46,8 +57,7 @@ async def test_addstory_after_other_writes_reuses_the_index(
     second = await add_story(services, OWNER, parse_article(SAME.encode(), "two.txt"))
     assert second.review is not None
     assert len(loads) == 1
-    [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
-    assert {c.source_id for c in event.citations} == {
+    assert await _sources_citing_the_event(store) == {
         first.review.source_id,
         second.review.source_id,
     }
@@ -57,7 +67,7 @@ async def test_a_correction_between_articles_makes_the_next_read_the_briefing(
     store: Store, loads: list[int]
 ) -> None:
     await ingest_article(store, parse_article(ARTICLE.encode(), "one.txt"))
-    [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
+    event = await _the_event(store)
     await store.corrections.edit_event(OWNER, event.id, "summary", summary="The bridge shut.")
     await ingest_article(store, parse_article(SAME.encode(), "two.txt"))
     assert len(loads) == 2
@@ -73,8 +83,7 @@ async def test_an_article_rolled_back_leaves_no_index_behind(store: Store) -> No
     # An index kept from the rolled-back article would attach this one to its event.
     outcome = await ingest_article(store, parse_article(SAME.encode(), "two.txt"))
     assert outcome.supported_events == []
-    [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
-    assert {c.source_id for c in event.citations} == {outcome.source_id}
+    assert await _sources_citing_the_event(store) == {outcome.source_id}
 
 
 @pytest.fixture
@@ -106,8 +115,7 @@ async def test_ingest_reads_the_index_without_holding_the_write_lock(
     first = await ingest_article(store, parse_article(ARTICLE.encode(), "one.txt"))
     second = await ingest_article(store, parse_article(SAME.encode(), "two.txt"))
     assert writable_while_loading == [True]  # read once, with the lock free
-    [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
-    assert {c.source_id for c in event.citations} == {first.source_id, second.source_id}
+    assert await _sources_citing_the_event(store) == {first.source_id, second.source_id}
 
 
 async def test_addstory_reads_the_index_without_holding_the_write_lock(
@@ -117,15 +125,14 @@ async def test_addstory_reads_the_index_without_holding_the_write_lock(
     first = await add_story(services, OWNER, parse_article(ARTICLE.encode(), "one.txt"))
     assert first.review is not None
     assert writable_while_loading == [True]
-    [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
-    assert {c.source_id for c in event.citations} == {first.review.source_id}
+    assert await _sources_citing_the_event(store) == {first.review.source_id}
 
 
 async def test_a_write_between_reading_the_index_and_storing_reads_it_again(
     store: Store, db_path: Path, loads: list[int]
 ) -> None:
     await ingest_article(store, parse_article(ARTICLE.encode(), "one.txt"))
-    [event] = [e for e in await store.events.all() if e.date == "2023-05-09"]
+    event = await _the_event(store)
     prepared = await prepare_article(parse_article(SAME.encode(), "two.txt"))
     other = await Store.open(db_path)  # another process correcting the briefing
     try:
