@@ -21,7 +21,9 @@ cut at a clause boundary. Excerpts are always verbatim slices of the text.
 
 from __future__ import annotations
 
+import inspect
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -314,6 +316,19 @@ def _term(word: str) -> str:
         return ""
     stemmed = stem(word)
     return SYNONYMS.get(stemmed, stemmed)
+
+
+def content_word_rules() -> str | None:
+    """Everything `content_words` depends on, as text: the code and data that compute a
+    text's words (for a store that keeps words computed earlier, to tell whether they were
+    computed the same way); None when the code's source cannot be read."""
+    try:
+        code = [inspect.getsource(f) for f in (content_words, _term, stem)]
+    except (OSError, TypeError):
+        return None
+    data = [CONTENT_WORD.pattern, sorted(STOPWORDS), sorted(SYNONYMS.items())]
+    # \w and casefold follow the Unicode tables of the Python that runs.
+    return repr([*code, data, unicodedata.unidata_version])
 
 
 def overlap(a: str, b: str) -> int:

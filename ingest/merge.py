@@ -14,21 +14,23 @@ content hash, so it changes nothing.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import logging
 import math
 import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import chain
 
 import aiosqlite
 
-from ingest.events import SupportingCitation, content_words
+from ingest.events import SupportingCitation, content_word_rules, content_words
 from ingest.people import KnownPeople
 from store import Store
-from store.events import CitationRow, EventToMatch, citation_rows
+from store.events import FOR_MATCHING, CitationRow, EventToMatch, citation_rows
 from store.models import NewEvent, PersonRef, PlaceRef
 from store.people import PeopleIndex
 from store.places import ref_aliases
@@ -56,6 +58,7 @@ HISTORY_SCORE = 0.1  # the same year of a story's history told again: founding, 
 # article's passing remark could join would share words with everything, draw every later
 # draft to it and cost more with each one.
 MATCHED_CITATIONS = 8
+KEEP_BATCH = 10_000  # events whose words are sent to the store at a time
 
 
 def _words(text: str) -> set[str]:
@@ -65,6 +68,23 @@ def _words(text: str) -> set[str]:
         for w in content_words(text)
         if w not in DATE_WORDS and not (len(w) == 4 and w.isdecimal())
     }
+
+
+@cache
+def words_basis() -> int | None:
+    """A number for the rules that find an event's words (`_words` of its summary and first
+    MATCHED_CITATIONS excerpts): the store keeps words found under these rules only
+    (`EventRepo.keep_match_words`). None: the rules cannot be told, keep nothing."""
+    rules = content_word_rules()
+    if rules is None:
+        return None
+    try:
+        own = inspect.getsource(_words)
+    except (OSError, TypeError):
+        return None
+    text = repr([rules, own, sorted(DATE_WORDS), MATCHED_CITATIONS, FOR_MATCHING])
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)  # fits SQLite's INTEGER
 
 
 def _bounds(iso: str, end: str | None) -> tuple[str, str]:
@@ -301,14 +321,23 @@ class MergeIndex:
         # outlives its article only while no one else writes (see ingest/pipeline.py).
         self.next_id: int | None = None
         self.pending = PendingLinks()
+        # Events whose words `load` found in their texts, for the store to keep (`flush`).
+        self.unkept: list[int] = []
 
     @classmethod
     async def load(cls, store: Store) -> MergeIndex:
         index = cls()
+        basis = words_basis()
         # In batches: the index keeps far less of an event than its rows with excerpts.
-        async for events in store.events.for_matching(MATCHED_CITATIONS):
+        async for events in store.events.for_matching(MATCHED_CITATIONS, basis):
             for event in events:
-                index.add(Indexed.of(event), _words(" ".join([event.summary, *event.excerpts])))
+                if event.words is not None:
+                    words = set(event.words.split())
+                else:
+                    words = _words(" ".join([event.summary, *event.excerpts]))
+                    if basis is not None:
+                        index.unkept.append(event.id)
+                index.add(Indexed.of(event), words)
         index.begin_article()
         return index
 
@@ -414,6 +443,7 @@ class MergeIndex:
     async def flush(self, store: Store, conn: aiosqlite.Connection) -> None:
         """Write the rows collected since the last flush."""
         pending, self.pending = self.pending, PendingLinks()
+        await self._keep_words(store, conn)
         # Events first: the other rows refer to them.
         await store.events.add_many(conn, pending.events, pending.citations)
         if self.directory is not None:
@@ -424,6 +454,20 @@ class MergeIndex:
         if pending.touched:
             # An event several drafts matched is marked once.
             await store.events.touch(conn, list(dict.fromkeys(pending.touched)))
+
+    async def _keep_words(self, store: Store, conn: aiosqlite.Connection) -> None:
+        """Have the store keep the words `load` found, as a fresh read finds them: all but
+        those of the events this article cites, whose words it has changed (their rows
+        are dropped as its citations are written anyway)."""
+        basis = words_basis()
+        if not self.unkept or basis is None:
+            return
+        cited = {event.id for event in self.linked}
+        unkept, self.unkept = self.unkept, []
+        for start in range(0, len(unkept), KEEP_BATCH):  # the rows' text never all at once
+            ids = unkept[start : start + KEEP_BATCH]
+            kept = [(i, " ".join(self.words[i])) for i in ids if i not in cited]
+            await store.events.keep_match_words(conn, basis, kept)
 
     def weights(self, words: set[str]) -> dict[str, float]:
         total = len(self.events) + 1

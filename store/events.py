@@ -608,16 +608,31 @@ class EventRepo:
         return await self.timeline(include_hidden=include_hidden)
 
     async def for_matching(
-        self, excerpts: int, size: int = 5_000
+        self, excerpts: int, basis: int | None, size: int = 5_000
     ) -> AsyncIterator[list[EventToMatch]]:
         """Every event, hidden ones too, `size` at a time in id order, as the merge index
         keeps it: a large briefing is never held whole, and of its citations only their
         number and the first `excerpts` excerpts are read, not every citation as an object.
-        Read inside a transaction for one consistent state."""
+        An event whose words were kept under `basis` (`keep_match_words`) comes with them
+        instead of its summary and excerpts. Read inside a transaction for one consistent
+        state."""
         last = 0
-        while rows := await self.db.fetchall(_FOR_MATCHING, (excerpts, last, size)):
+        while rows := await self.db.fetchall(FOR_MATCHING, (basis, excerpts, last, size)):
             yield [_to_match(row) for row in rows]
             last = rows[-1]["id"]
+
+    async def keep_match_words(
+        self, conn: aiosqlite.Connection, basis: int, words: Sequence[tuple[int, str]]
+    ) -> None:
+        """Keep events' words, as computed under `basis` from what `for_matching` read, for
+        the next read (the table's triggers drop a row when its event's summary or citations
+        change). An event that is gone meanwhile is left out."""
+        await conn.executemany(
+            "INSERT INTO match_words (event_id, basis, words)"
+            " SELECT id, ?, ? FROM events WHERE id = ?"
+            " ON CONFLICT (event_id) DO UPDATE SET basis = excluded.basis, words = excluded.words",
+            [(basis, text, event_id) for event_id, text in words],
+        )
 
     async def _by_ids(self, ids: Sequence[int]) -> list[Event]:
         if not ids:
@@ -701,21 +716,27 @@ class EventToMatch(NamedTuple):
     places: tuple[str, ...]  # names, sorted as SQLite sorts text
     people: tuple[str, ...]
     cited: int  # distinct (article, start, end) spans among its citations
-    excerpts: tuple[str, ...]  # its first, by citation id
-    summary: str
+    excerpts: tuple[str, ...]  # its first, by citation id; () when `words` are given
+    summary: str  # "" when `words` are given
+    words: str | None  # its words as kept (space-separated), or None: find them in the rest
 
 
-_FOR_MATCHING = """
-SELECT e.id, e.date, e.end_date, e.status, e.graphic, e.summary,
+# An event whose words are kept skips reading its summary and excerpts (SQLite evaluates
+# only the CASE branch taken). Part of the merge's `words_basis`: which excerpts are read
+# decides the words.
+FOR_MATCHING = """
+SELECT e.id, e.date, e.end_date, e.status, e.graphic, m.words,
+CASE WHEN m.words IS NULL THEN e.summary END AS summary,
 (SELECT json_group_array(p.name) FROM event_places ep JOIN places p ON p.id = ep.place_id
  WHERE ep.event_id = e.id) AS place_names,
 (SELECT json_group_array(p.name) FROM event_people ep JOIN people p ON p.id = ep.person_id
  WHERE ep.event_id = e.id) AS person_names,
 (SELECT count(*) FROM (SELECT DISTINCT source_id, start_offset, end_offset FROM citations
  WHERE event_id = e.id)) AS cited,
-(SELECT json_group_array(excerpt) FROM (SELECT excerpt FROM citations WHERE event_id = e.id
- ORDER BY id LIMIT ?)) AS excerpts
-FROM events e WHERE e.id > ? ORDER BY e.id LIMIT ?
+CASE WHEN m.words IS NULL THEN (SELECT json_group_array(excerpt) FROM (SELECT excerpt
+ FROM citations WHERE event_id = e.id ORDER BY id LIMIT ?2)) END AS excerpts
+FROM events e LEFT JOIN match_words m ON m.event_id = e.id AND m.basis = ?1
+WHERE e.id > ?3 ORDER BY e.id LIMIT ?4
 """
 
 
@@ -729,8 +750,9 @@ def _to_match(row: sqlite3.Row) -> EventToMatch:
         tuple(sorted(json.loads(row["place_names"]))),
         tuple(sorted(json.loads(row["person_names"]))),
         row["cited"],
-        tuple(json.loads(row["excerpts"])),
-        row["summary"],
+        tuple(json.loads(row["excerpts"])) if row["excerpts"] is not None else (),
+        row["summary"] or "",
+        row["words"],
     )
 
 

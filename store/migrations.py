@@ -433,6 +433,36 @@ DROP INDEX events_visible;
 CREATE INDEX events_visible ON events(date, id, end_date) WHERE hidden = 0;
 """
 
+# Reading the merge index (ingest/merge.py) for a large briefing was mostly finding each
+# event's words again in its summary and first excerpts: 70 us an event, 70 s at a million.
+# Each event's words are kept here, computed by a fresh read and written back by the next
+# article (`basis` names the rules that computed them: rows of other rules are not used).
+# Whatever changes what they were computed from (its summary, any of its citations, by any
+# path: merging, corrections, undo, a hand edit) drops the row, so a kept row is always
+# what a fresh read would compute. Not a briefing table: nothing else reads it.
+MATCH_WORDS = """
+CREATE TABLE match_words (
+    event_id INTEGER PRIMARY KEY,
+    basis INTEGER NOT NULL,
+    words TEXT NOT NULL
+);
+CREATE TRIGGER match_words_citation_added AFTER INSERT ON citations BEGIN
+    DELETE FROM match_words WHERE event_id = new.event_id;
+END;
+CREATE TRIGGER match_words_citation_changed AFTER UPDATE ON citations BEGIN
+    DELETE FROM match_words WHERE event_id IN (old.event_id, new.event_id);
+END;
+CREATE TRIGGER match_words_citation_removed AFTER DELETE ON citations BEGIN
+    DELETE FROM match_words WHERE event_id = old.event_id;
+END;
+CREATE TRIGGER match_words_summary_changed AFTER UPDATE OF summary ON events BEGIN
+    DELETE FROM match_words WHERE event_id = new.id;
+END;
+CREATE TRIGGER match_words_event_removed AFTER DELETE ON events BEGIN
+    DELETE FROM match_words WHERE event_id = old.id;
+END;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial_schema", INITIAL_SCHEMA),
     ("0002_event_search_index", SEARCH_INDEX),
@@ -453,6 +483,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0018_briefing_version", BRIEFING_VERSION),
     ("0019_stemmed_search", STEMMED_SEARCH),
     ("0020_covering_date_indexes", COVERING_DATE_INDEXES),
+    ("0021_match_words", MATCH_WORDS),
 ]
 
 

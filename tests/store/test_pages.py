@@ -251,7 +251,7 @@ async def test_the_whole_briefing_is_read_for_matching_in_batches_by_id_hidden_e
         await store.events.attach(conn, spread[5], other, text, cite)
         cite = NewEvent("2021", None, "x", citations=((again, again + 16),))
         await store.events.attach(conn, spread[5], first.source_id, first_text, cite)
-    batches = [batch async for batch in store.events.for_matching(2, size=7)]
+    batches = [batch async for batch in store.events.for_matching(2, None, size=7)]
     assert [len(batch) for batch in batches] == [7, 7, 7, 7, 2]
     read = [event for batch in batches for event in batch]
     assert [event.id for event in read] == sorted(spread)
@@ -272,6 +272,7 @@ async def test_the_whole_briefing_is_read_for_matching_in_batches_by_id_hidden_e
             len(spans),
             tuple(c.excerpt for c in earliest),
             full.summary,
+            None,  # no words kept
         )
 
 

@@ -1,0 +1,136 @@
+"""The merge index keeps each event's words in the store after reading them from its
+texts, and the next read takes them from there: the same index, the same merges."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from benchmarks.synthetic_news import write_articles
+from bot.export import export_briefing
+from ingest import merge
+from ingest.merge import MATCHED_CITATIONS, MergeIndex, _words, words_basis
+from ingest.pipeline import IngestOutcome, ingest_file
+from store import Store
+
+
+async def _ingest(
+    db: Path, paths: list[Path], *, each_in_a_new_process: bool = False
+) -> list[IngestOutcome]:
+    """Ingest the files as `briefbot ingest` does; or, with `each_in_a_new_process`, each
+    by a store opened afresh (as one story worker after another), so each reads the index."""
+    groups = [[p] for p in paths] if each_in_a_new_process else [paths]
+    outcomes = []
+    for group in groups:
+        store = await Store.open(db)
+        try:
+            outcomes += [await ingest_file(store, path) for path in group]
+        finally:
+            await store.close()
+    return outcomes
+
+
+async def _kept(db: Path) -> dict[int, set[str]]:
+    """The words kept for each event, under whatever rules."""
+    store = await Store.open(db)
+    try:
+        rows = await store.db.fetchall("SELECT event_id, basis, words FROM match_words")
+        assert all(row["basis"] == words_basis() for row in rows)
+        return {row["event_id"]: set(row["words"].split()) for row in rows}
+    finally:
+        await store.close()
+
+
+async def _fresh_words(db: Path) -> dict[int, set[str]]:
+    """Every event's words as found in its summary and first excerpts by citation id."""
+    store = await Store.open(db)
+    try:
+        found = {}
+        for event in await store.events.all(include_hidden=True):
+            first = sorted(event.citations, key=lambda c: c.id)[:MATCHED_CITATIONS]
+            found[event.id] = _words(" ".join([event.summary, *(c.excerpt for c in first)]))
+        return found
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+def articles(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    return write_articles(folder, 24, seed=11)
+
+
+async def test_the_next_article_keeps_what_a_fresh_read_found(
+    tmp_path: Path, articles: list[Path]
+) -> None:
+    db = tmp_path / "briefing.sqlite3"
+    await _ingest(db, articles[:20])
+    assert await _kept(db) == {}  # one index for all: read once, from an empty briefing
+    before = await _fresh_words(db)
+    # A new process: it reads the 20 articles' events from their texts.
+    [outcome] = await _ingest(db, articles[20:21])
+    assert outcome.supported_events
+    kept = await _kept(db)
+    # Every event but those the new article cites (their words may have changed) and its own.
+    assert kept.keys() == before.keys() - set(outcome.supported_events)
+    assert len(kept) > 100
+    assert kept == {i: words for i, words in (await _fresh_words(db)).items() if i in kept}
+
+
+async def test_an_index_read_from_kept_words_is_the_index_read_from_the_texts(
+    tmp_path: Path, articles: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "briefing.sqlite3"
+    await _ingest(db, articles[:20])
+    [last] = await _ingest(db, articles[20:21])
+    store = await Store.open(db)
+    try:
+        kept = await MergeIndex.load(store)
+        monkeypatch.setattr(merge, "words_basis", lambda: None)
+        read = await MergeIndex.load(store)
+    finally:
+        await store.close()
+    assert {i: set(w) for i, w in kept.words.items()} == {i: set(w) for i, w in read.words.items()}
+    assert kept.postings == read.postings
+    assert kept.events == read.events and kept.order == read.order
+    # Read from their texts: only the events the last article cited or added.
+    assert set(kept.unkept) == {*last.new_events, *last.supported_events}
+    assert read.unkept == []  # no rules to keep words under
+
+
+async def test_merges_come_out_the_same_with_kept_words_as_without(
+    tmp_path: Path, articles: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_kept, without = tmp_path / "kept.sqlite3", tmp_path / "read.sqlite3"
+    await _ingest(with_kept, articles[:16])
+    shutil.copy(with_kept, without)
+    await _ingest(with_kept, articles[16:], each_in_a_new_process=True)
+    assert await _kept(with_kept)  # later stories read kept words
+    monkeypatch.setattr(merge, "words_basis", lambda: None)
+    await _ingest(without, articles[16:], each_in_a_new_process=True)
+    assert await _kept(without) == {}
+    exports = []
+    for db in (with_kept, without):
+        store = await Store.open(db)
+        try:
+            exports.append(await export_briefing(store))
+        finally:
+            await store.close()
+    assert exports[0] == exports[1]
+
+
+def test_words_are_kept_under_a_number_that_changes_with_the_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ingest import events
+
+    rules = events.content_word_rules()
+    assert rules is not None and isinstance(words_basis(), int)
+    monkeypatch.setitem(events.SYNONYMS, "quake", "tremor")
+    assert events.content_word_rules() != rules
+    monkeypatch.setattr(events, "STOPWORDS", events.STOPWORDS | {"quake"})
+    monkeypatch.delitem(events.SYNONYMS, "quake")
+    assert events.content_word_rules() != rules
