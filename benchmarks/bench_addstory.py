@@ -11,6 +11,11 @@ It adds three synthetic articles as a maintainer, one after another, while a rea
 for /timeline every 10 ms (the structured answer, as `briefbot ask` gets it: the point is
 how long the event loop is held, not Telegram's path, which the latency table times). The
 first story reads the whole briefing into the merge index; the next two reuse it.
+
+The synthetic store holds no kept words (`match_words`): the first story finds every
+event's words in its texts and keeps them. The worker then runs once more on the same copy,
+as the bot started again would, with three other articles: its first story reads the kept
+words (`worker_kept`).
 Meanwhile a new chat's row is written every 50 ms, as a chat's first message does: that
 write waits for the store's write lock, which the story's transaction holds.
 """
@@ -58,8 +63,8 @@ def _children_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
 
 
-async def _serve_while_adding(services: Services, folder: Path) -> dict[str, Any]:
-    articles = [read_article(p) for p in write_articles(folder, STORIES, seed=99)]
+async def _serve_while_adding(services: Services, folder: Path, seed: int) -> dict[str, Any]:
+    articles = [read_article(p) for p in write_articles(folder, STORIES, seed=seed)]
     for _ in range(20):  # the reader's pages cached, as in a bot that has been serving
         await answer(services, CONSOLE_CHAT, "/timeline")
     before = _rss_mb()
@@ -108,12 +113,12 @@ async def _serve_while_adding(services: Services, folder: Path) -> dict[str, Any
     }
 
 
-async def _probe(mode: str, store_path: Path, folder: Path) -> dict[str, Any]:
+async def _probe(mode: str, store_path: Path, folder: Path, seed: int) -> dict[str, Any]:
     settings = Settings(db=store_path, maintainers=[MAINTAINER], _env_file=None)  # type: ignore[call-arg]
     store = await Store.open(store_path)
     worker = StoryWorker(store_path, "WARNING") if mode == "worker" else None
     try:
-        figures = await _serve_while_adding(Services(store, settings, worker), folder)
+        figures = await _serve_while_adding(Services(store, settings, worker), folder, seed)
     finally:
         if worker is not None:
             await worker.close()
@@ -123,41 +128,46 @@ async def _probe(mode: str, store_path: Path, folder: Path) -> dict[str, Any]:
     return figures
 
 
-def _run(mode: str) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="briefbot-addstory-") as tmp:
-        copy = Path(tmp) / "store.sqlite3"
-        shutil.copy(cached_store(EVENTS), copy)
-        result = subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_addstory", mode, str(copy)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+def _run(mode: str, store_path: Path, seed: int = 99) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_addstory", mode, str(store_path), str(seed)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     figures: dict[str, Any] = json.loads(result.stdout)
     return figures
 
 
+def _print(mode: str, f: dict[str, Any]) -> None:
+    print(
+        f"   {mode}: bot peak RSS {f['bot_peak_rss_mb']:.0f} MB (child"
+        f" {f['worker_peak_rss_mb']:.0f} MB), first story {f['first_story_s']:.1f} s,"
+        f" reader /timeline p50 {f['reader_p50_ms']:.1f} ms, p99"
+        f" {f['reader_p99_ms']:.1f} ms, max {f['reader_max_ms']:.0f} ms"
+        f" ({f['reader_answers']} answers); a new chat's row written in at most"
+        f" {f['new_chat_write_max_ms']:.0f} ms",
+        flush=True,
+    )
+
+
 def measure() -> dict[str, Any]:
     figures: dict[str, Any] = {"events": EVENTS, "stories": STORIES}
-    for mode in ("worker", "inline"):
-        figures[mode] = _run(mode)
-        f = figures[mode]
-        print(
-            f"   {mode}: bot peak RSS {f['bot_peak_rss_mb']:.0f} MB (child"
-            f" {f['worker_peak_rss_mb']:.0f} MB), first story {f['first_story_s']:.1f} s,"
-            f" reader /timeline p50 {f['reader_p50_ms']:.1f} ms, p99"
-            f" {f['reader_p99_ms']:.1f} ms, max {f['reader_max_ms']:.0f} ms"
-            f" ({f['reader_answers']} answers); a new chat's row written in at most"
-            f" {f['new_chat_write_max_ms']:.0f} ms",
-            flush=True,
-        )
+    runs = (("worker", "worker", 99), ("worker_kept", "worker", 98), ("inline", "inline", 99))
+    with tempfile.TemporaryDirectory(prefix="briefbot-addstory-") as tmp:
+        for name, mode, seed in runs:
+            copy = Path(tmp) / f"{mode}.sqlite3"  # worker_kept: the worker's copy again
+            if not copy.exists():
+                shutil.copy(cached_store(EVENTS), copy)
+            figures[name] = _run(mode, copy, seed)
+            _print(name, figures[name])
     return figures
 
 
 def main(argv: list[str]) -> None:
-    mode, store_path = argv
+    mode, store_path, seed = argv
     with tempfile.TemporaryDirectory(prefix="briefbot-articles-") as folder:
-        figures = asyncio.run(_probe(mode, Path(store_path), Path(folder)))
+        figures = asyncio.run(_probe(mode, Path(store_path), Path(folder), int(seed)))
     print(json.dumps(figures))
 
 

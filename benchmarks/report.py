@@ -149,7 +149,7 @@ def _addstory_rows(adding: dict[str, Any]) -> list[str]:
         f" | {rss / inline['bot_peak_rss_mb']:.2f}×"
         f" | ≤ {RSS_TARGET_MB:.0f} MB | {_mark(rss <= RSS_TARGET_MB)} |",
         f"| A reader's `/timeline` meanwhile ({events} events, first `/addstory`"
-        f" {worker['first_story_s']:.1f} s)"
+        f" {worker['first_story_s']:.1f} s{_kept_words(adding)})"
         f" | p99 {worker['reader_p99_ms']:.1f} ms, longest {worker['reader_max_ms']:.0f} ms"
         f" | in the bot's process: p99 {inline['reader_p99_ms']:.0f} ms,"
         f" longest {inline['reader_max_ms']:.0f} ms"
@@ -159,6 +159,11 @@ def _addstory_rows(adding: dict[str, Any]) -> list[str]:
         f" | in the bot's process: longest {inline['new_chat_write_max_ms']:.0f} ms"
         f" | {worker['new_chat_write_max_ms'] / inline['new_chat_write_max_ms']:.3f}× | | |",
     ]
+
+
+def _kept_words(adding: dict[str, Any]) -> str:
+    kept = adding.get("worker_kept")  # not in results of runs before words were kept
+    return f"; {kept['first_story_s']:.1f} s with the words kept" if kept else ""
 
 
 def readme_table(results: dict[str, Any]) -> str:

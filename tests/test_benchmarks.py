@@ -101,11 +101,13 @@ def test_the_probes_peak_memory_is_its_own_not_its_parents() -> None:
 def test_the_addstory_probe_adds_stories_while_a_reader_is_answered(tmp_path: Path) -> None:
     path = build_store(tmp_path / "synthetic.sqlite3", 300, seed=6)
     # The probe raises unless every story's answer is its preview.
-    worker = _probe("benchmarks.bench_addstory", "worker", str(path))
+    worker = _probe("benchmarks.bench_addstory", "worker", str(path), "99")
     assert worker["reader_answers"] > 0 and worker["new_chat_writes"] > 0
     assert worker["worker_peak_rss_mb"] > 0  # the stories were added by a child
     sql = sqlite3.connect(path)
     assert sql.execute("SELECT count(*) FROM sources").fetchone()[0] == 300 // 20 + 3
+    # The first story found the events' words in their texts and kept them for the next.
+    assert sql.execute("SELECT count(*) FROM match_words").fetchone()[0] > 250
     sql.close()
     inline = {
         **worker,
@@ -113,6 +115,9 @@ def test_the_addstory_probe_adds_stories_while_a_reader_is_answered(tmp_path: Pa
         "reader_max_ms": 2000.0,
         "new_chat_write_max_ms": 9.0,
     }
-    table = readme_table({"addstory": {"events": 300, "worker": worker, "inline": inline}})
+    kept = {**worker, "first_story_s": 0.5}
+    adding = {"events": 300, "worker": worker, "worker_kept": kept, "inline": inline}
+    table = readme_table({"addstory": adding})
     assert "| Peak RSS serving 300 events while a story is added |" in table
+    assert "; 0.5 s with the words kept)" in table
     assert "added in the bot's process: 400 MB" in table
