@@ -443,7 +443,8 @@ class MergeIndex:
     async def flush(self, store: Store, conn: aiosqlite.Connection) -> None:
         """Write the rows collected since the last flush."""
         pending, self.pending = self.pending, PendingLinks()
-        await self._keep_words(store, conn)
+        # Before the article's citations, whose triggers drop the rows of events they cite.
+        await self.keep_words(store, conn)
         # Events first: the other rows refer to them.
         await store.events.add_many(conn, pending.events, pending.citations)
         if self.directory is not None:
@@ -455,19 +456,25 @@ class MergeIndex:
             # An event several drafts matched is marked once.
             await store.events.touch(conn, list(dict.fromkeys(pending.touched)))
 
-    async def _keep_words(self, store: Store, conn: aiosqlite.Connection) -> None:
-        """Have the store keep the words `load` found, as a fresh read finds them: all but
-        those of the events this article cites, whose words it has changed (their rows
-        are dropped as its citations are written anyway)."""
+    async def keep_words(
+        self, store: Store, conn: aiosqlite.Connection, most: int | None = None
+    ) -> None:
+        """Have the store keep the words `load` found, as a fresh read finds them (`most`
+        events' at most, or all): all but those of the events the article being merged
+        cites, whose words it has changed (their rows are dropped as its citations are
+        written anyway). Only while the briefing is as `load` read it."""
         basis = words_basis()
-        if not self.unkept or basis is None:
+        if basis is None:
+            self.unkept.clear()
             return
         cited = {event.id for event in self.linked}
-        unkept, self.unkept = self.unkept, []
-        for start in range(0, len(unkept), KEEP_BATCH):  # the rows' text never all at once
-            ids = unkept[start : start + KEEP_BATCH]
+        while self.unkept and most != 0:
+            # A batch at a time: the rows' text is never all made at once.
+            size = KEEP_BATCH if most is None else min(most, KEEP_BATCH)
+            ids, self.unkept = self.unkept[:size], self.unkept[size:]
             kept = [(i, " ".join(self.words[i])) for i in ids if i not in cited]
             await store.events.keep_match_words(conn, basis, kept)
+            most = None if most is None else most - len(ids)
 
     def weights(self, words: set[str]) -> dict[str, float]:
         total = len(self.events) + 1

@@ -134,3 +134,33 @@ def test_words_are_kept_under_a_number_that_changes_with_the_rules(
     monkeypatch.setattr(events, "STOPWORDS", events.STOPWORDS | {"quake"})
     monkeypatch.delitem(events.SYNONYMS, "quake")
     assert events.content_word_rules() != rules
+
+
+async def test_words_read_before_another_writer_changed_the_briefing_are_not_kept(
+    tmp_path: Path, articles: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "briefing.sqlite3"
+    await _ingest(db, articles[:20])
+    load = MergeIndex.load.__func__  # type: ignore[attr-defined]
+    kept_when_read_again: list[dict[int, set[str]]] = []
+
+    async def then_corrected(cls: type[MergeIndex], store: Store) -> MergeIndex:
+        index = await load(cls, store)
+        if not kept_when_read_again:  # the first read: another process corrects an event
+            other = await Store.open(db)
+            try:
+                await other.corrections.edit_event(1, 1, "summary", summary="Ships collided")
+            finally:
+                await other.close()
+        kept_when_read_again.append(await _kept(db))
+        return index
+
+    monkeypatch.setattr(MergeIndex, "load", classmethod(then_corrected))
+    [outcome] = await _ingest(db, articles[20:21])
+    # Nothing was kept from the first read; the article read the briefing again under the
+    # write lock, and its words were kept with the article.
+    assert kept_when_read_again == [{}, {}]
+    kept, fresh = await _kept(db), await _fresh_words(db)
+    assert kept.keys() == fresh.keys() - {*outcome.new_events, *outcome.supported_events}
+    assert kept == {i: words for i, words in fresh.items() if i in kept}
+    assert _words("Ships collided") <= kept[1]
