@@ -192,6 +192,7 @@ class DateBuckets:
             self.buckets[key].discard(event_id)
 
     @staticmethod
+    @lru_cache(maxsize=65536)  # a briefing's events share their dates
     def _event_keys(date: str, end: str | None) -> tuple[str, ...] | None:
         last = end or date
         if not ISO_DATE.fullmatch(date) or not ISO_DATE.fullmatch(last):
@@ -272,8 +273,10 @@ class Indexed:
         return current[1] if current is not None and current[0] == source_id else NOT_CITED
 
 
+@lru_cache(maxsize=65536)
 def _shared(names: tuple[str, ...]) -> tuple[str, ...]:
-    # The same places and people recur across events: one string each, not one per event.
+    # The same places and people recur across events: one string each, not one per event,
+    # and one tuple for each set of them that recurs (events are never changed in place).
     return tuple(sys.intern(name) for name in dict.fromkeys(names))
 
 

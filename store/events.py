@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import aiosqlite
@@ -740,6 +741,12 @@ WHERE e.id > ?3 ORDER BY e.id LIMIT ?4
 """
 
 
+@lru_cache(maxsize=65536)  # events share their places and people: decoded once each
+def _names(encoded: str) -> tuple[str, ...]:
+    """Names from a JSON array, sorted as SQLite sorts text."""
+    return tuple(sorted(json.loads(encoded)))
+
+
 def _to_match(row: sqlite3.Row) -> EventToMatch:
     return EventToMatch(
         row["id"],
@@ -747,8 +754,8 @@ def _to_match(row: sqlite3.Row) -> EventToMatch:
         row["end_date"],
         row["status"],
         bool(row["graphic"]),
-        tuple(sorted(json.loads(row["place_names"]))),
-        tuple(sorted(json.loads(row["person_names"]))),
+        _names(row["place_names"]),
+        _names(row["person_names"]),
         row["cited"],
         tuple(json.loads(row["excerpts"])) if row["excerpts"] is not None else (),
         row["summary"] or "",
