@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import inspect
 import re
+import types
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -318,17 +320,31 @@ def _term(word: str) -> str:
     return SYNONYMS.get(stemmed, stemmed)
 
 
-def content_word_rules() -> str | None:
+def content_word_rules() -> str:
     """Everything `content_words` depends on, as text: the code and data that compute a
     text's words (for a store that keeps words computed earlier, to tell whether they were
-    computed the same way); None when the code's source cannot be read."""
-    try:
-        code = [inspect.getsource(f) for f in (content_words, _term, stem)]
-    except (OSError, TypeError):
-        return None
+    computed the same way)."""
     data = [CONTENT_WORD.pattern, sorted(STOPWORDS), sorted(SYNONYMS.items())]
     # \w and casefold follow the Unicode tables of the Python that runs.
-    return repr([*code, data, unicodedata.unidata_version])
+    return repr([code_text(content_words, _term, stem), data, unicodedata.unidata_version])
+
+
+def code_text(*functions: Callable[..., object]) -> str:
+    """The functions' compiled code as text that changes when their code does, the same
+    in every process: the running code itself, not its file, which may have changed
+    since it was imported (comments and line numbers left out)."""
+    return repr([_stable(inspect.unwrap(f).__code__) for f in functions])
+
+
+def _stable(value: object) -> object:
+    # A set's order, and a nested function's address, differ from one process to the next.
+    if isinstance(value, types.CodeType):
+        return (value.co_code, value.co_names, [_stable(c) for c in value.co_consts])
+    if isinstance(value, frozenset):
+        return sorted(map(repr, value))
+    if isinstance(value, tuple):
+        return [_stable(v) for v in value]
+    return repr(value)
 
 
 def overlap(a: str, b: str) -> int:

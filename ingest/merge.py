@@ -15,7 +15,6 @@ content hash, so it changes nothing.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import logging
 import math
 import re
@@ -27,7 +26,7 @@ from itertools import chain
 
 import aiosqlite
 
-from ingest.events import SupportingCitation, content_word_rules, content_words
+from ingest.events import SupportingCitation, code_text, content_word_rules, content_words
 from ingest.people import KnownPeople
 from store import Store
 from store.events import FOR_MATCHING, CitationRow, EventToMatch, citation_rows
@@ -71,19 +70,12 @@ def _words(text: str) -> set[str]:
 
 
 @cache
-def words_basis() -> int | None:
+def words_basis() -> int:
     """A number for the rules that find an event's words (`_words` of its summary and first
     MATCHED_CITATIONS excerpts): the store keeps words found under these rules only
-    (`EventRepo.keep_match_words`). None: the rules cannot be told, keep nothing."""
-    rules = content_word_rules()
-    if rules is None:
-        return None
-    try:
-        own = inspect.getsource(_words)
-    except (OSError, TypeError):
-        return None
-    text = repr([rules, own, sorted(DATE_WORDS), MATCHED_CITATIONS, FOR_MATCHING])
-    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    (`EventRepo.keep_match_words`)."""
+    rules = [content_word_rules(), code_text(_words), sorted(DATE_WORDS), MATCHED_CITATIONS]
+    digest = hashlib.blake2b(repr([*rules, FOR_MATCHING]).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)  # fits SQLite's INTEGER
 
 
@@ -324,7 +316,7 @@ class MergeIndex:
         # outlives its article only while no one else writes (see ingest/pipeline.py).
         self.next_id: int | None = None
         self.pending = PendingLinks()
-        # Events whose words `load` found in their texts, for the store to keep (`flush`).
+        # Events whose words `load` found in their texts, for the store to keep (`keep_words`).
         self.unkept: list[int] = []
 
     @classmethod
@@ -338,8 +330,7 @@ class MergeIndex:
                     words = set(event.words.split())
                 else:
                     words = _words(" ".join([event.summary, *event.excerpts]))
-                    if basis is not None:
-                        index.unkept.append(event.id)
+                    index.unkept.append(event.id)
                 index.add(Indexed.of(event), words)
         index.begin_article()
         return index
@@ -462,22 +453,18 @@ class MergeIndex:
     async def keep_words(
         self, store: Store, conn: aiosqlite.Connection, most: int | None = None
     ) -> None:
-        """Have the store keep the words `load` found, as a fresh read finds them (`most`
-        events' at most, or all): all but those of the events the article being merged
-        cites, whose words it has changed (their rows are dropped as its citations are
-        written anyway). Only while the briefing is as `load` read it."""
+        """Have the store keep the words `load` found, as a fresh read finds them (of
+        `most` events at most, or all): all but those of the events the article being
+        merged cites, whose words it has changed (their rows are dropped as its citations
+        are written anyway). The caller sees that the briefing is as `load` read it."""
         basis = words_basis()
-        if basis is None:
-            self.unkept.clear()
-            return
+        take = len(self.unkept) if most is None else most
+        ids, self.unkept = self.unkept[:take], self.unkept[take:]
         cited = {event.id for event in self.linked}
-        while self.unkept and most != 0:
-            # A batch at a time: the rows' text is never all made at once.
-            size = KEEP_BATCH if most is None else min(most, KEEP_BATCH)
-            ids, self.unkept = self.unkept[:size], self.unkept[size:]
-            kept = [(i, " ".join(self.words[i])) for i in ids if i not in cited]
+        for start in range(0, len(ids), KEEP_BATCH):  # the rows' text never all made at once
+            batch = ids[start : start + KEEP_BATCH]
+            kept = [(i, " ".join(self.words[i])) for i in batch if i not in cited]
             await store.events.keep_match_words(conn, basis, kept)
-            most = None if most is None else most - len(ids)
 
     def weights(self, words: set[str]) -> dict[str, float]:
         total = len(self.events) + 1

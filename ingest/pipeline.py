@@ -30,7 +30,7 @@ ARTICLE_SUFFIXES = {".txt", ".md", ".html", ".htm"}
 ARTICLE_KINDS = ", ".join(sorted(ARTICLE_SUFFIXES))  # for messages
 # More drafts than this is a list or a dump, not a news article; merging stays fast.
 MAX_DRAFTS = 600
-KEEP_WORDS_AT_ONCE = 5_000  # events whose words one short transaction writes (~25 ms)
+KEEP_WORDS_AT_ONCE = 5_000  # events whose words one short transaction writes (40-80 ms)
 
 
 @dataclass(frozen=True)
