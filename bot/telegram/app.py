@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -236,7 +237,8 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     return {
         "listen": "0.0.0.0",
         "port": settings.webhook_port,
-        "url_path": webhook_path(settings),
+        # PTB routes the path as a regular expression: "hook+1" would match "hookk1" only.
+        "url_path": re.escape(webhook_path(settings)),
         "webhook_url": webhook_address(settings),
         "secret_token": webhook_secret(settings),
         "allowed_updates": Update.ALL_TYPES,

@@ -265,6 +265,36 @@ async def test_webhook_answers_updates_with_the_secret_only(
         await stop_polling(app)
 
 
+async def test_webhook_path_with_regex_characters_is_matched_as_written(
+    bot_api: FakeBotAPI, settings: Settings, store: Store
+) -> None:
+    port = free_port()
+    configured = settings_for(bot_api, settings).model_copy(
+        update={"webhook_url": "https://bot.example.org/tg/hook+1.(x)", "webhook_port": port}
+    )
+    app = build_application(configured, store=store)
+    options = webhook_options(configured) | {"listen": "127.0.0.1"}
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_webhook(**options)
+    try:
+        [set_hook] = bot_api.of("setWebhook")
+        assert set_hook.params["url"] == "https://bot.example.org/tg/hook+1.(x)"
+        headers = {"X-Telegram-Bot-Api-Secret-Token": set_hook.params["secret_token"]}
+        base = f"http://127.0.0.1:{port}/tg/"
+        async with httpx.AsyncClient() as client:
+            update = help_update(bot_api, 903)
+            other = await client.post(base + "hookk1Ax", json=update, headers=headers)
+            assert other.status_code == 404  # what the path read as a pattern matched
+            accepted = await client.post(base + "hook+1.(x)", json=update, headers=headers)
+            assert accepted.status_code == 200
+        [sent] = await bot_api.sent("sendMessage", 1)
+        assert "/timeline" in visible_text(sent.text)
+    finally:
+        await stop_polling(app)
+
+
 async def test_briefbot_run_refused_token_says_so_without_the_token(
     bot_api: FakeBotAPI, db_path: Path
 ) -> None:
