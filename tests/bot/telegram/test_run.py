@@ -216,21 +216,32 @@ async def test_a_second_ctrl_c_while_stopping_still_ends_everything(
     await _one_story_stored(store)
 
 
+@asynccontextmanager
+async def _serving_webhook(
+    bot_api: FakeBotAPI, settings: Settings, store: Store, url: str
+) -> AsyncIterator[int]:
+    """The bot listening on a local port (yielded) for BRIEFBOT_WEBHOOK_URL=`url`."""
+    port = free_port()
+    configured = settings_for(bot_api, settings).model_copy(
+        update={"webhook_url": url, "webhook_port": port}
+    )
+    app = build_application(configured, store=store)
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_webhook(**webhook_options(configured) | {"listen": "127.0.0.1"})
+    try:
+        yield port
+    finally:
+        await stop_polling(app)
+
+
 async def test_webhook_answers_updates_with_the_secret_only(
     bot_api: FakeBotAPI, settings: Settings, store: Store
 ) -> None:
     await sample_briefing(store)
-    port = free_port()
-    configured = settings_for(bot_api, settings).model_copy(
-        update={"webhook_url": "https://bot.example.org/tg/hook", "webhook_port": port}
-    )
-    app = build_application(configured, store=store)
-    options = webhook_options(configured) | {"listen": "127.0.0.1"}
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_webhook(**options)
-    try:
+    url = "https://bot.example.org/tg/hook"
+    async with _serving_webhook(bot_api, settings, store, url) as port:
         [set_hook] = bot_api.of("setWebhook")
         assert set_hook.params["url"] == "https://bot.example.org/tg/hook"
         secret = set_hook.params["secret_token"]
@@ -261,24 +272,13 @@ async def test_webhook_answers_updates_with_the_secret_only(
         assert "/timeline" in visible_text(sent.text)
         await bot_api.settle(0.2)
         assert len(bot_api.of("sendMessage")) == 1  # the refused update was not handled
-    finally:
-        await stop_polling(app)
 
 
 async def test_webhook_path_with_regex_characters_is_matched_as_written(
     bot_api: FakeBotAPI, settings: Settings, store: Store
 ) -> None:
-    port = free_port()
-    configured = settings_for(bot_api, settings).model_copy(
-        update={"webhook_url": "https://bot.example.org/tg/hook+1.(x)", "webhook_port": port}
-    )
-    app = build_application(configured, store=store)
-    options = webhook_options(configured) | {"listen": "127.0.0.1"}
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_webhook(**options)
-    try:
+    url = "https://bot.example.org/tg/hook+1.(x)"
+    async with _serving_webhook(bot_api, settings, store, url) as port:
         [set_hook] = bot_api.of("setWebhook")
         assert set_hook.params["url"] == "https://bot.example.org/tg/hook+1.(x)"
         headers = {"X-Telegram-Bot-Api-Secret-Token": set_hook.params["secret_token"]}
@@ -291,8 +291,6 @@ async def test_webhook_path_with_regex_characters_is_matched_as_written(
             assert accepted.status_code == 200
         [sent] = await bot_api.sent("sendMessage", 1)
         assert "/timeline" in visible_text(sent.text)
-    finally:
-        await stop_polling(app)
 
 
 async def test_briefbot_run_refused_token_says_so_without_the_token(
