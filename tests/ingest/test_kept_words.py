@@ -19,6 +19,9 @@ from ingest.merge import MATCHED_CITATIONS, MergeIndex, _words, words_basis
 from ingest.pipeline import IngestOutcome, ingest_file
 from store import Store
 
+BASIS = words_basis()  # taken before any test changes it
+ROOT = Path(__file__).resolve().parents[2]
+
 
 async def _ingest(
     db: Path, paths: list[Path], *, each_in_a_new_process: bool = False
@@ -34,10 +37,6 @@ async def _ingest(
         finally:
             await store.close()
     return outcomes
-
-
-BASIS = words_basis()  # taken before any test changes it
-ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _kept(db: Path) -> dict[int, set[str]]:
