@@ -321,6 +321,10 @@ def cached_store(events: int, seed: int = 7) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"store-{events}-{seed}-{schema_fingerprint()}.sqlite3"
     if not path.exists():
+        # Stores for an older schema are never read again: at a million events each is
+        # 1.6 GB of a disk that can run short.
+        for stale in CACHE.glob(f"store-{events}-{seed}-*"):
+            stale.unlink()
         started = time.perf_counter()
         partial = path.with_suffix(".partial")
         build_store(partial, events, seed)

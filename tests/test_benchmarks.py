@@ -9,9 +9,13 @@ import json
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from benchmarks import synthetic
 from benchmarks.report import readme_table
 from benchmarks.synthetic import build_store
 from store import Store
@@ -40,6 +44,23 @@ def test_the_synthetic_store_keeps_the_products_invariants(tmp_path: Path) -> No
     triggers = {r[0] for r in sql.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
     assert {"citations_search_insert", "events_search_insert"} <= triggers
     sql.close()
+
+
+def test_a_store_built_for_a_new_schema_replaces_the_stale_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(synthetic, "CACHE", tmp_path)
+    stale, partial = tmp_path / "store-120-3-0ld.sqlite3", tmp_path / "store-120-3-0ld.partial"
+    other_size = tmp_path / "store-1200-3-0ld.sqlite3"
+    for path in (stale, partial, other_size):
+        path.write_bytes(b"old")
+    built = synthetic.cached_store(120, seed=3)
+    assert "built a 120-event store" in capsys.readouterr().out
+    assert sorted(tmp_path.iterdir()) == sorted([built, other_size])
+    with closing(sqlite3.connect(built)) as sql:
+        assert sql.execute("SELECT count(*) FROM events").fetchone()[0] == 120
+    assert synthetic.cached_store(120, seed=3) == built
+    assert capsys.readouterr().out == ""  # kept, not built again
 
 
 async def test_a_synthetic_store_reads_like_any_other(tmp_path: Path) -> None:
