@@ -95,15 +95,15 @@ class PlaceRepo:
         return [place for place in await self.list_all() if alias in place.aliases]
 
     async def event_counts(self) -> list[tuple[Place, int]]:
-        """Every place with at least one visible event, and how many, most first. Counted
-        from the place index once per change to events' places (a second at a million)."""
+        """Every place with at least one visible event, and how many, most first: as the
+        triggers keep them (migration 0022), ranked once per change to events' places."""
         version = await self.db.scalar(
             "SELECT group_concat(version) FROM data_versions"
             " WHERE name IN ('places', 'event_places')"
         )
         if self._counts is None or self._counts[0] != version:
             rows = await self.db.fetchall(
-                "SELECT place_id, count(*) FROM event_places WHERE visible = 1 GROUP BY place_id"
+                "SELECT place_id, visible FROM place_counts WHERE visible > 0"
             )
             counts = {place_id: n for place_id, n in rows}
             places = [p for p in await self.list_all() if p.id in counts]

@@ -350,3 +350,21 @@ async def test_the_briefing_count_sees_event_writes_not_chat_writes(store: Store
         draft = NewEvent("2021-10-05", None, "The governor resigns.", citations=((0, len(text)),))
         await store.events.add(conn, source_id, text, draft)
     assert await store.db.data_version("briefing") > before
+
+
+async def test_an_older_stores_place_counts_are_counted_when_it_migrates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "older.sqlite3"
+    places = (PlaceRef("Alpha Oblast", "region"), PlaceRef("Beta Krai", "region"))
+    async with _older_store(path, monkeypatch, "0022_place_counts") as older:
+        async with older.db.transaction() as conn:
+            text = "One. Two. Three."
+            source_id = await older.sources.add(conn, _source(text))
+            for n, at in enumerate([places, places[:1], places[:1]]):
+                draft = NewEvent("2021-10-05", None, f"Event {n}", citations=((0, 4),), places=at)
+                await older.events.add(conn, source_id, text, draft)
+        await older.corrections.edit_event(1, 3, "hide", hidden=1)
+    async with await Store.open(path) as store:
+        counts = [(place.name, n) for place, n in await store.places.event_counts()]
+        assert counts == [("Alpha Oblast", 2), ("Beta Krai", 1)]

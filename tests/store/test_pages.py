@@ -355,3 +355,50 @@ async def test_a_window_of_changes_is_counted_whole_and_read_by_those_changed_la
     count, events = await changed(None, "2030-01-01T00:01:00+00:00", 10)
     assert count == 2
     assert [e.summary for e in events] == ["Event 1", "Event 0"]
+
+
+async def test_place_counts_follow_every_writer(store: Store, spread: list[int]) -> None:
+    """/facilities' counts, kept by triggers, equal a count of the visible events at each
+    place after every kind of write."""
+
+    async def check() -> None:
+        counted = {}
+        for place in await store.places.list_all():
+            visible = len(await store.events.timeline(place_ids=[place.id]))
+            if visible:
+                counted[place.name] = visible
+        kept = {place.name: n for place, n in await store.places.event_counts()}
+        assert kept == counted
+
+    await check()
+    alpha, beta = await place_ids(store)
+    fixes = store.corrections
+    hide = await fixes.edit_event(OWNER, spread[4], "hidden", hidden=1)
+    await check()
+    merge = await fixes.merge_events(OWNER, spread[5], spread[6])  # at alpha into beta
+    await check()
+    await fixes.set_places(OWNER, spread[10], [beta])  # from both
+    await check()
+    await fixes.set_places(OWNER, spread[11], [alpha, beta])
+    await check()
+    await store.audit.undo(OWNER, merge)
+    await check()
+    await store.audit.undo(OWNER, hide)
+    await check()
+    text = "A third place. Item 40 happened there."
+    source = await add_article(store, text, url="https://other.example/3")
+    gamma = PlaceRef("Gamma Oblast", "region")
+    added = await add_event(store, source, "2021-02", "Item 40", (text,), places=(gamma,))
+    await fixes.edit_event(OWNER, added, "hidden", hidden=1)
+    await check()
+    await fixes.edit_event(OWNER, added, "hidden", hidden=0)
+    await check()
+    await fixes.remove_source(OWNER, source)
+    await check()
+    async with store.db.transaction() as conn:
+        await store.events.delete(conn, spread[0])
+    await check()
+    assert {place.name for place, _ in await store.places.event_counts()} == {
+        "Alpha Oblast",
+        "Beta Krai",
+    }
