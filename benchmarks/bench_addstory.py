@@ -11,13 +11,13 @@ It adds three synthetic articles as a maintainer, one after another, while a rea
 for /timeline every 10 ms (the structured answer, as `briefbot ask` gets it: the point is
 how long the event loop is held, not Telegram's path, which the latency table times). The
 first story reads the whole briefing into the merge index; the next two reuse it.
+Meanwhile a new chat's row is written every 50 ms, as a chat's first message does: that
+write waits for the store's write lock, which the story's transaction holds.
 
 The synthetic store holds no kept words (`match_words`): the first story finds every
 event's words in its texts and keeps them. The worker then runs once more on the same copy,
 as the bot started again would, with three other articles: its first story reads the kept
 words (`worker_kept`).
-Meanwhile a new chat's row is written every 50 ms, as a chat's first message does: that
-write waits for the store's write lock, which the story's transaction holds.
 """
 
 from __future__ import annotations

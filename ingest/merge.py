@@ -437,8 +437,10 @@ class MergeIndex:
     async def flush(self, store: Store, conn: aiosqlite.Connection) -> None:
         """Write the rows collected since the last flush."""
         pending, self.pending = self.pending, PendingLinks()
-        # Before the article's citations, whose triggers drop the rows of events they cite.
-        await self.keep_words(store, conn)
+        # Before the article's citations, whose triggers drop the rows of events they cite;
+        # a batch at a time, so that the rows' text is never all made at once.
+        while self.unkept:
+            await self.keep_words(store, conn, KEEP_BATCH)
         # Events first: the other rows refer to them.
         await store.events.add_many(conn, pending.events, pending.citations)
         if self.directory is not None:
@@ -450,21 +452,16 @@ class MergeIndex:
             # An event several drafts matched is marked once.
             await store.events.touch(conn, list(dict.fromkeys(pending.touched)))
 
-    async def keep_words(
-        self, store: Store, conn: aiosqlite.Connection, most: int | None = None
-    ) -> None:
-        """Have the store keep the words `load` found, as a fresh read finds them (of
-        `most` events at most, or all): all but those of the events the article being
-        merged cites, whose words it has changed (their rows are dropped as its citations
-        are written anyway). The caller sees that the briefing is as `load` read it."""
-        basis = words_basis()
-        take = len(self.unkept) if most is None else most
-        ids, self.unkept = self.unkept[:take], self.unkept[take:]
+    async def keep_words(self, store: Store, conn: aiosqlite.Connection, most: int) -> None:
+        """Have the store keep the words `load` found, as a fresh read finds them, of `most`
+        events at most: all but those of the events the article being merged cites, whose
+        words it has changed (their rows are dropped as its citations are written anyway).
+        The caller sees that the briefing is as `load` read it."""
+        ids = self.unkept[-most:]  # from the end: what is left is never copied
+        del self.unkept[-most:]
         cited = {event.id for event in self.linked}
-        for start in range(0, len(ids), KEEP_BATCH):  # the rows' text never all made at once
-            batch = ids[start : start + KEEP_BATCH]
-            kept = [(i, " ".join(self.words[i])) for i in batch if i not in cited]
-            await store.events.keep_match_words(conn, basis, kept)
+        kept = [(i, " ".join(self.words[i])) for i in ids if i not in cited]
+        await store.events.keep_match_words(conn, words_basis(), kept)
 
     def weights(self, words: set[str]) -> dict[str, float]:
         total = len(self.events) + 1

@@ -435,8 +435,8 @@ CREATE INDEX events_visible ON events(date, id, end_date) WHERE hidden = 0;
 
 # Reading the merge index (ingest/merge.py) for a large briefing was mostly finding each
 # event's words again in its summary and first excerpts: 70 us an event, 70 s at a million.
-# Each event's words are kept here, computed by a fresh read and written back by the next
-# article (`basis` names the rules that computed them: rows of other rules are not used).
+# Each event's words are kept here, computed by a fresh read and written back after it
+# (`basis` names the rules that computed them: rows of other rules are not used).
 # Whatever changes what they were computed from (its summary, any of its citations, by any
 # path: merging, corrections, undo, a hand edit) drops the row, so a kept row is always
 # what a fresh read would compute. Not a briefing table: nothing else reads it.
